@@ -1,0 +1,129 @@
+"""The Customer Conduct Portal: create_app() builds the Flask application."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_babel import get_locale
+from flask_wtf.csrf import CSRFError
+
+from portal import db
+from portal.config import BASE_DIR, INSTANCE_DIR, Config
+from portal.extensions import babel, csrf, login_manager
+from portal.htmx import htmx
+
+
+def _import_models() -> None:
+    from portal.audit import models as _audit  # noqa: F401
+    from portal.auth import models as _auth  # noqa: F401
+    from portal.conduct_warnings import models as _warnings  # noqa: F401
+    from portal.customers import models as _customers  # noqa: F401
+    from portal.incidents import models as _incidents  # noqa: F401
+    from portal.letters import models as _letters  # noqa: F401
+    from portal.notifications import models as _notifications  # noqa: F401
+    from portal.organisation import models as _organisation  # noqa: F401
+    from portal.panel import models as _panel  # noqa: F401
+    from portal.workdays import models as _workdays  # noqa: F401
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: config, database, extensions, blueprints, CLI and template helpers."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(Config)
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(BASE_DIR / "translations")
+
+    _import_models()
+    engine = db.make_engine(app.config["DATABASE_URL"])
+    app.extensions["engine"] = engine
+    db.bind(engine)
+
+    from portal.i18n import date_time, long_date, select_locale, short_date, text_direction
+
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "staff.sign_in"
+    login_manager.login_message = None
+
+    from portal.customer import bp as customer_bp
+    from portal.staff import bp as staff_bp
+
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(customer_bp)
+
+    from portal.cli import register_cli
+
+    register_cli(app)
+
+    from portal.auth import permissions
+    from portal.auth.models import User
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        kind, _, ident = user_id.partition(":")
+        if kind == "staff" and ident.isdigit():
+            user = db.session.get(User, int(ident))
+            return user if user and user.active else None
+        return None
+
+    @app.teardown_appcontext
+    def _remove_session(exc):
+        if exc is not None:
+            db.session.rollback()
+        db.session.remove()
+
+    @app.context_processor
+    def _globals():
+        locale = str(get_locale() or "en")
+        return {
+            "locale": locale,
+            "text_dir": text_direction(locale),
+            "languages": app.config["LANGUAGES"],
+            "perms": permissions,
+        }
+
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["short_date"] = short_date
+    app.jinja_env.filters["date_time"] = date_time
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
+
+    def _error(status: int, template: str):
+        def handler(_exc):
+            return render_template(template), status
+
+        return handler
+
+    app.register_error_handler(403, _error(403, "errors/403.html"))
+    app.register_error_handler(404, _error(404, "errors/404.html"))
+    app.register_error_handler(405, _error(405, "errors/405.html"))
+    app.register_error_handler(413, _error(413, "errors/413.html"))
+    app.register_error_handler(400, _error(400, "errors/400.html"))
+    app.register_error_handler(500, _error(500, "errors/500.html"))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_exc):
+        return render_template("errors/csrf.html", back=request.referrer), 400
+
+    return app

@@ -1,0 +1,88 @@
+"""Every permission is a named function of the acting user (and the object, where it matters)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from portal.auth.models import Role, User
+
+if TYPE_CHECKING:
+    from portal.incidents.models import Incident
+
+
+def _staff(user) -> bool:
+    return bool(user) and getattr(user, "is_staff", False) and user.is_authenticated
+
+
+def can_report_incident(user) -> bool:
+    return _staff(user)
+
+
+def can_view_customer(user) -> bool:
+    """Any colleague may open a customer to see alerts and flags (lone working, §8.5)."""
+    return _staff(user)
+
+
+def can_log_contact(user) -> bool:
+    return _staff(user)
+
+
+def can_raise_alert(user) -> bool:
+    return _staff(user) and user.has_role(Role.LINE_MANAGER, Role.PANEL, Role.CSM)
+
+
+def can_open_register(user) -> bool:
+    """The central register is restricted to the Panel (§8.8), and the CSM for §8.4 referrals."""
+    return _staff(user) and user.has_role(Role.PANEL, Role.CSM)
+
+
+def register_is_limited_to_asb(user) -> bool:
+    """A CSM without Panel membership sees only tenant-related (§8.4) referrals."""
+    return user.has_role(Role.CSM) and not user.has_role(Role.PANEL)
+
+
+def can_view_conduct_history(user) -> bool:
+    """Incidents, warnings and vulnerability notes are need-to-know."""
+    return _staff(user) and user.has_role(Role.PANEL, Role.CSM, Role.GLT, Role.CEM)
+
+
+def can_view_incident(user, incident: Incident) -> bool:
+    if not _staff(user):
+        return False
+    if incident.reported_by_id == user.id or incident.line_manager_id == user.id:
+        return True
+    if user.has_role(Role.PANEL, Role.GLT, Role.CEM):
+        return True
+    return user.has_role(Role.CSM) and incident.route_is_asb
+
+
+def can_decide_as_line_manager(user, incident: Incident) -> bool:
+    return _staff(user) and incident.line_manager_id == user.id
+
+
+def can_review_as_panel(user, incident: Incident | None = None) -> bool:
+    if not _staff(user):
+        return False
+    if user.has_role(Role.PANEL):
+        return True
+    return user.has_role(Role.CSM) and (incident is None or incident.route_is_asb)
+
+
+def can_issue_warning(user) -> bool:
+    return _staff(user) and user.has_role(Role.PANEL, Role.CSM)
+
+
+def can_manage_calendar(user) -> bool:
+    return _staff(user) and user.has_role(Role.ADMIN)
+
+
+def can_manage_users(user) -> bool:
+    return _staff(user) and user.has_role(Role.ADMIN)
+
+
+def can_view_audit(user) -> bool:
+    return _staff(user) and user.has_role(Role.ADMIN, Role.CEM)
+
+
+def is_staff(user: User) -> bool:
+    return _staff(user)

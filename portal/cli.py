@@ -1,0 +1,102 @@
+"""Command-line tools: `flask --app wsgi <command> --help` describes each."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from portal import db
+from portal.config import BASE_DIR
+
+TRANSLATIONS = BASE_DIR / "translations"
+BABEL_CFG = BASE_DIR / "babel.cfg"
+POT = TRANSLATIONS / "messages.pot"
+
+
+def _alembic_config(app: Flask):
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig(str(BASE_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(BASE_DIR / "migrations"))
+    cfg.attributes["engine"] = app.extensions["engine"]
+    return cfg
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True)
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("db-upgrade")
+    @click.option("--revision", default="head", show_default=True, help="Target revision.")
+    def db_upgrade(revision: str) -> None:
+        """Create or upgrade the database schema with the migrations."""
+        from alembic import command
+
+        command.upgrade(_alembic_config(app), revision)
+        click.echo(f"Database is at migration {revision}.")
+
+    @app.cli.command("db-downgrade")
+    @click.option("--revision", default="-1", show_default=True, help="Target revision.")
+    def db_downgrade(revision: str) -> None:
+        """Step the database schema back (default: one migration)."""
+        from alembic import command
+
+        command.downgrade(_alembic_config(app), revision)
+        click.echo(f"Database downgraded to {revision}.")
+
+    @app.cli.command("demo-data")
+    @click.option("--reset", is_flag=True, help="Delete everything first, then load the demo.")
+    def demo_data(reset: bool) -> None:
+        """Load fictional staff (one per role) and a dozen customers, then print the sign-ins."""
+        from portal.demo import load_demo, print_sign_ins
+
+        created = load_demo(reset=reset)
+        db.session.commit()
+        click.echo("Demo data loaded." if created else "Demo data was already there.")
+        print_sign_ins(click.echo)
+
+    @app.cli.command("verify-audit")
+    def verify_audit() -> None:
+        """Check the audit trail's hash chain; exit 1 if any event was altered."""
+        from portal.audit.services import verify_chain
+
+        ok, bad_id = verify_chain()
+        if ok:
+            click.echo("Audit trail intact.")
+        else:
+            click.echo(f"Audit trail broken at event {bad_id}.", err=True)
+            raise SystemExit(1)
+
+    @app.cli.group()
+    def translate() -> None:
+        """Extract, initialise, update and compile translations."""
+
+    @translate.command("extract")
+    def extract() -> None:
+        """Write translations/messages.pot from the code and templates."""
+        TRANSLATIONS.mkdir(exist_ok=True)
+        _pybabel("extract", "-F", str(BABEL_CFG), "-k", "_l", "-o", str(POT), str(BASE_DIR))
+
+    @translate.command("init")
+    @click.argument("language")
+    def init(language: str) -> None:
+        """Start a catalogue for LANGUAGE (e.g. ur, pl, ar)."""
+        _pybabel("init", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", language)
+
+    @translate.command("update")
+    def update() -> None:
+        """Merge new strings from messages.pot into every catalogue."""
+        _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS))
+
+    @translate.command("compile")
+    def compile_() -> None:
+        """Compile every catalogue to .mo files (nothing to do when there are none)."""
+        if any(Path(TRANSLATIONS).glob("*/LC_MESSAGES/messages.po")):
+            _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+        else:
+            click.echo("No catalogues to compile.")

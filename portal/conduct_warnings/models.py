@@ -1,0 +1,54 @@
+"""Staged written warnings (§8.7–8.13)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User
+from portal.db import Base
+from portal.enums import TitledEnum
+
+
+class Stage(TitledEnum):
+    FIRST = "first"
+    SECOND = "second"
+    FINAL = "final"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.FIRST: _l("First stage warning"),
+            cls.SECOND: _l("Second stage warning"),
+            cls.FINAL: _l("Final warning"),
+        }
+
+    @property
+    def clause(self) -> str:
+        return {"first": "8.7", "second": "8.10", "final": "8.12"}[self.value]
+
+
+class ConductWarning(Base):
+    __tablename__ = "conduct_warning"
+    __table_args__ = (
+        CheckConstraint("lapses_on > issued_on", name="lapses_after_issue"),
+        Index("ix_warning_customer_issued", "customer_id", "issued_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), unique=True)
+    stage: Mapped[Stage]
+    issued_on: Mapped[date]
+    lapses_on: Mapped[date]
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    issued_at: Mapped[datetime]
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), unique=True)
+
+    issued_by: Mapped[User] = relationship()
+
+    def live_on(self, day: date) -> bool:
+        return self.issued_on <= day <= self.lapses_on

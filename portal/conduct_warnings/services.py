@@ -1,0 +1,123 @@
+"""Issue a staged warning and its frozen letter (§8.7–8.14)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal import db
+from portal.audit import services as audit
+from portal.auth import permissions
+from portal.conduct_warnings import rules
+from portal.conduct_warnings.models import ConductWarning, Stage
+from portal.errors import NotAllowed, ServiceError
+from portal.incidents.models import Incident
+from portal.letters import services as letters
+from portal.letters.models import LetterKind
+from portal.panel.models import Outcome, PanelReview
+from portal.timeutil import london_date
+
+
+def warnings_for(customer_id: int) -> list[ConductWarning]:
+    return list(
+        db.session.scalars(
+            select(ConductWarning)
+            .where(ConductWarning.customer_id == customer_id)
+            .order_by(ConductWarning.issued_on, ConductWarning.id)
+        )
+    )
+
+
+def stage_for(incident: Incident) -> Stage | None:
+    """The stage this incident leads to, computed from the customer's warnings."""
+    return rules.next_stage(warnings_for(incident.customer_id), london_date(incident.occurred_at))
+
+
+def earlier_stages(incident: Incident) -> list[tuple[ConductWarning, Incident]]:
+    """Live earlier warnings with their incidents, for the letter (§8.11, §8.13)."""
+    live = rules.live_warnings(
+        warnings_for(incident.customer_id), london_date(incident.occurred_at)
+    )
+    ids = [w.incident_id for w in live]
+    incidents = {
+        i.id: i
+        for i in db.session.scalars(
+            select(Incident).where(Incident.id.in_(ids)).options(joinedload(Incident.customer))
+        )
+    }
+    return [(w, incidents[w.incident_id]) for w in live]
+
+
+def draft_warning_letter(incident: Incident, now: datetime) -> tuple[Stage, str, str]:
+    """Render the warning letter as it would be issued now: (stage, subject, html).
+
+    :raises ServiceError: if no warning can be issued for this incident.
+    """
+    review = db.session.scalar(select(PanelReview).where(PanelReview.incident_id == incident.id))
+    if review is None or review.outcome != Outcome.WARNING:
+        raise ServiceError("The Panel has not decided to issue a warning for this incident")
+    if db.session.scalar(
+        select(ConductWarning.id).where(ConductWarning.incident_id == incident.id)
+    ):
+        raise ServiceError("A warning has already been issued for this incident")
+    stage = stage_for(incident)
+    if stage is None:
+        raise ServiceError(
+            "A final warning is still live, so the next step is a request to restrict contact "
+            "(§8.16), not another warning"
+        )
+    issued_on = london_date(now)
+    subject, html = letters.render_warning(
+        incident=incident,
+        stage=stage,
+        earlier=earlier_stages(incident),
+        issued_on=issued_on,
+        lapses_on=rules.lapses_on(issued_on),
+        review=review,
+    )
+    return stage, subject, html
+
+
+def issue_warning(actor, now: datetime, incident: Incident) -> ConductWarning:
+    """Freeze the warning letter and record the warning on the register.
+
+    :raises NotAllowed: if the actor may not issue warnings for this incident.
+    :raises ServiceError: if no warning can be issued.
+    """
+    if not (
+        permissions.can_issue_warning(actor) and permissions.can_review_as_panel(actor, incident)
+    ):
+        raise NotAllowed
+    stage, subject, html = draft_warning_letter(incident, now)
+    letter = letters.freeze(actor, now, incident.customer, LetterKind.WARNING, subject, html)
+    issued_on = london_date(now)
+    warning = ConductWarning(
+        customer_id=incident.customer_id,
+        incident_id=incident.id,
+        stage=stage,
+        issued_on=issued_on,
+        lapses_on=rules.lapses_on(issued_on),
+        issued_by_id=actor.id,
+        issued_at=now,
+        letter_id=letter.id,
+    )
+    db.session.add(warning)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "warning.issued",
+        "conduct_warning",
+        warning.id,
+        f"{stage.title} issued to {incident.customer.reference} for {incident.reference}",
+        after={
+            "stage": stage,
+            "issued_on": issued_on,
+            "lapses_on": warning.lapses_on,
+            "letter": letter.reference,
+            "sha256": letter.content_sha256,
+        },
+    )
+    return warning

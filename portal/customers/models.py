@@ -1,0 +1,182 @@
+"""Customers (§3.1), safety alerts (§8.5), the contact log (§6.5) and refusals of access."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User
+from portal.db import Base
+from portal.enums import TitledEnum
+
+
+class CustomerType(TitledEnum):
+    TENANT = "tenant"
+    LEASEHOLDER = "leaseholder"
+    APPLICANT = "applicant"
+    RESIDENT = "resident"
+    FORMER_TENANT = "former_tenant"
+    VISITOR = "visitor"
+    FRIEND_OR_RELATIVE = "friend_or_relative"
+    THIRD_PARTY = "third_party_representative"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.TENANT: _l("Tenant"),
+            cls.LEASEHOLDER: _l("Leaseholder"),
+            cls.APPLICANT: _l("Applicant"),
+            cls.RESIDENT: _l("Resident"),
+            cls.FORMER_TENANT: _l("Former tenant"),
+            cls.VISITOR: _l("Visitor"),
+            cls.FRIEND_OR_RELATIVE: _l("Friend or relative of a tenant"),
+            cls.THIRD_PARTY: _l("Third-party representative"),
+        }
+
+    @property
+    def links_to_tenant(self) -> bool:
+        return self in (
+            CustomerType.VISITOR,
+            CustomerType.FRIEND_OR_RELATIVE,
+            CustomerType.THIRD_PARTY,
+        )
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+    __table_args__ = (
+        CheckConstraint("tenant_id IS NULL OR tenant_id <> id", name="not_own_tenant"),
+        Index("ix_customer_surname", "surname"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    forename: Mapped[str] = mapped_column(String(100))
+    surname: Mapped[str] = mapped_column(String(100))
+    customer_type: Mapped[CustomerType]
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    preferred_language: Mapped[str] = mapped_column(String(10), default="en")
+    vulnerability_notes: Mapped[str] = mapped_column(Text, default="")
+    support_needs: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+    tenant: Mapped[Customer | None] = relationship(remote_side=[id])
+
+    @property
+    def name(self) -> str:
+        return f"{self.forename} {self.surname}"
+
+    @property
+    def has_vulnerability(self) -> bool:
+        return bool(self.vulnerability_notes.strip() or self.support_needs.strip())
+
+
+class Alert(Base):
+    """A health and safety risk alert (§8.5) that every colleague sees on the customer."""
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        CheckConstraint(
+            "(ended_at IS NULL AND ended_by_id IS NULL) OR "
+            "(ended_at IS NOT NULL AND ended_by_id IS NOT NULL)",
+            name="ended_has_who",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    summary: Mapped[str] = mapped_column(String(200))
+    advice: Mapped[str] = mapped_column(Text, default="")
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    raised_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+
+    raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+
+class ContactChannel(TitledEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    LETTER = "letter"
+    VISIT = "visit"
+    OFFICE = "office"
+    SOCIAL_MEDIA = "social_media"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.PHONE: _l("Phone call"),
+            cls.EMAIL: _l("Email"),
+            cls.LETTER: _l("Letter"),
+            cls.VISIT: _l("Home visit"),
+            cls.OFFICE: _l("Office visit"),
+            cls.SOCIAL_MEDIA: _l("Social media"),
+        }
+
+
+class ContactLogEntry(Base):
+    """One contact from or to the customer, so levels of contact are counted (§6.5–6.6)."""
+
+    __tablename__ = "contact_log_entry"
+    __table_args__ = (
+        CheckConstraint(
+            "duration_minutes IS NULL OR (duration_minutes >= 0 AND duration_minutes <= 1440)",
+            name="duration_range",
+        ),
+        Index("ix_contact_customer_time", "customer_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    channel: Mapped[ContactChannel]
+    inbound: Mapped[bool] = mapped_column(default=True)
+    occurred_at: Mapped[datetime]
+    duration_minutes: Mapped[int | None]
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    logged_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    logged_at: Mapped[datetime]
+
+
+class WorksType(TitledEnum):
+    ESSENTIAL = "essential"
+    NON_ESSENTIAL = "non_essential"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {cls.ESSENTIAL: _l("Essential works"), cls.NON_ESSENTIAL: _l("Non-essential works")}
+
+
+class AccessRefusal(Base):
+    """A refusal to allow access for works (§6.8 legal action; §6.9 cancellation)."""
+
+    __tablename__ = "access_refusal"
+    __table_args__ = (
+        CheckConstraint(
+            "(works_type = 'essential' AND legal_action_flag AND NOT service_request_cancelled) OR "
+            "(works_type = 'non_essential' AND NOT legal_action_flag)",
+            name="consequence_fits_works",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    works_type: Mapped[WorksType]
+    refused_on: Mapped[date]
+    service_request_ref: Mapped[str] = mapped_column(String(40), default="")
+    works_description: Mapped[str] = mapped_column(String(300))
+    legal_action_flag: Mapped[bool] = mapped_column(default=False)
+    service_request_cancelled: Mapped[bool] = mapped_column(default=False)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    recorded_at: Mapped[datetime]

@@ -1,0 +1,179 @@
+"""Customer verbs: alerts (§8.5), contact log (§6.5), refusals of access (§6.8–6.9)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from portal import db
+from portal.audit import services as audit
+from portal.auth import permissions
+from portal.customers.models import (
+    AccessRefusal,
+    Alert,
+    ContactChannel,
+    ContactLogEntry,
+    Customer,
+    WorksType,
+)
+from portal.errors import NotAllowed, ServiceError
+
+
+def raise_alert(actor, now: datetime, customer: Customer, summary: str, advice: str) -> Alert:
+    """Raise a health and safety risk alert that every colleague will see (§8.5).
+
+    :raises NotAllowed: if the actor may not raise alerts.
+    :raises ServiceError: if the summary is missing or too long.
+    """
+    if not permissions.can_raise_alert(actor):
+        raise NotAllowed
+    summary = summary.strip()
+    if not summary:
+        raise ServiceError({"summary": "Enter the risk colleagues need to know about"})
+    if len(summary) > 200:
+        raise ServiceError({"summary": "The risk must be 200 characters or fewer"})
+    alert = Alert(
+        customer_id=customer.id,
+        summary=summary,
+        advice=advice.strip(),
+        raised_by_id=actor.id,
+        raised_at=now,
+    )
+    db.session.add(alert)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "alert.raised",
+        "customer",
+        customer.id,
+        f"H&S alert on {customer.reference}",
+        after={"alert_id": alert.id, "summary": summary, "advice": alert.advice},
+    )
+    return alert
+
+
+def end_alert(actor, now: datetime, alert: Alert) -> Alert:
+    """End an alert that no longer applies."""
+    if not permissions.can_raise_alert(actor):
+        raise NotAllowed
+    if alert.ended_at is not None:
+        raise ServiceError("This alert has already ended")
+    alert.ended_at = now
+    alert.ended_by_id = actor.id
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "alert.ended",
+        "customer",
+        alert.customer_id,
+        "H&S alert ended",
+        before={"alert_id": alert.id, "active": True},
+        after={"alert_id": alert.id, "active": False},
+    )
+    return alert
+
+
+def log_contact(
+    actor,
+    now: datetime,
+    customer: Customer,
+    channel: ContactChannel,
+    inbound: bool,
+    occurred_at: datetime,
+    duration_minutes: int | None,
+    summary: str,
+) -> ContactLogEntry:
+    """Log one contact so levels of contact are evidenced with counts (§6.5–6.6).
+
+    :raises ServiceError: for a future time, a call without a duration, or a bad duration.
+    """
+    errors = {}
+    if occurred_at > now:
+        errors["occurred_on"] = "The contact must be in the past"
+    if channel == ContactChannel.PHONE and duration_minutes is None:
+        errors["duration_minutes"] = "Enter how long the call lasted, in minutes"
+    if duration_minutes is not None and not 0 <= duration_minutes <= 1440:
+        errors["duration_minutes"] = "The call length must be between 0 and 1440 minutes"
+    if errors:
+        raise ServiceError(errors)
+    entry = ContactLogEntry(
+        customer_id=customer.id,
+        channel=channel,
+        inbound=inbound,
+        occurred_at=occurred_at,
+        duration_minutes=duration_minutes if channel == ContactChannel.PHONE else None,
+        summary=summary.strip()[:500],
+        logged_by_id=actor.id,
+        logged_at=now,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "contact.logged",
+        "customer",
+        customer.id,
+        f"{channel.title} logged for {customer.reference}",
+        after={
+            "channel": channel,
+            "inbound": inbound,
+            "occurred_at": occurred_at,
+            "duration_minutes": entry.duration_minutes,
+        },
+    )
+    return entry
+
+
+def record_access_refusal(
+    actor,
+    now: datetime,
+    customer: Customer,
+    works_type: WorksType,
+    refused_on: date,
+    works_description: str,
+    service_request_ref: str,
+    cancel_request: bool,
+) -> AccessRefusal:
+    """Record a refusal of access: essential works are flagged for legal action (§6.8);
+    a non-essential service request may be cancelled (§6.9).
+    """
+    errors = {}
+    if refused_on > now.date():
+        errors["refused_on"] = "The date of the refusal must be today or in the past"
+    if not works_description.strip():
+        errors["works_description"] = "Describe the works the customer refused access for"
+    if works_type == WorksType.ESSENTIAL and cancel_request:
+        errors["cancel_request"] = (
+            "A request for essential works is not cancelled: it is flagged for legal action"
+        )
+    if errors:
+        raise ServiceError(errors)
+    refusal = AccessRefusal(
+        customer_id=customer.id,
+        works_type=works_type,
+        refused_on=refused_on,
+        works_description=works_description.strip()[:300],
+        service_request_ref=service_request_ref.strip()[:40],
+        legal_action_flag=works_type == WorksType.ESSENTIAL,
+        service_request_cancelled=works_type == WorksType.NON_ESSENTIAL and cancel_request,
+        recorded_by_id=actor.id,
+        recorded_at=now,
+    )
+    db.session.add(refusal)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "access_refusal.recorded",
+        "customer",
+        customer.id,
+        f"Refusal of access ({works_type.title}) for {customer.reference}",
+        after={
+            "works_type": works_type,
+            "legal_action_flag": refusal.legal_action_flag,
+            "service_request_cancelled": refusal.service_request_cancelled,
+        },
+    )
+    return refusal

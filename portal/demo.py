@@ -1,0 +1,279 @@
+"""Fictional demo data: one member of staff per role and customers in different situations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from portal import db
+from portal.auth.models import Role, User
+from portal.auth.services import create_user
+from portal.conduct_warnings.services import issue_warning
+from portal.customers.models import ContactChannel, Customer, CustomerType
+from portal.customers.services import log_contact, raise_alert
+from portal.incidents.catalogue import Category, Channel, ManagerDecision
+from portal.incidents.services import IncidentInput, record_manager_decision, report_incident
+from portal.organisation.services import get_organisation
+from portal.panel.models import CONTEXT_CONSIDERATIONS, Outcome
+from portal.panel.services import ReviewInput, record_review
+
+DEMO_PASSWORD = "demo-portal-2026"
+
+STAFF = [
+    ("colleague@demo.example", "Priya Shah", "Neighbourhood Officer", [Role.COLLEAGUE]),
+    ("manager@demo.example", "Tom Whitfield", "Neighbourhood Manager", [Role.LINE_MANAGER]),
+    ("panel@demo.example", "Grace Okafor", "Customer Conduct Panel chair", [Role.PANEL]),
+    ("panel2@demo.example", "Daniel Hughes", "Customer Conduct Panel member", [Role.PANEL]),
+    ("csm@demo.example", "Aisha Rahman", "Community Safety Manager", [Role.CSM]),
+    ("glt@demo.example", "Martin Doyle", "Director of Customer Services", [Role.GLT]),
+    ("cem@demo.example", "Helen Byrne", "Customer Experience Manager", [Role.CEM]),
+    ("admin@demo.example", "Sam Patel", "Systems Administrator", [Role.ADMIN]),
+]
+
+
+def _customer(ref, forename, surname, ctype, created, **extra) -> Customer:
+    customer = Customer(
+        reference=ref,
+        forename=forename,
+        surname=surname,
+        customer_type=ctype,
+        created_at=created,
+        **extra,
+    )
+    db.session.add(customer)
+    db.session.flush()
+    return customer
+
+
+def _context() -> dict:
+    return {
+        "context_considered": list(CONTEXT_CONSIDERATIONS),
+        "context_notes": "Context weighed; the behaviour went beyond anger about the issue.",
+    }
+
+
+def _incident(
+    colleague,
+    manager,
+    panel,
+    customer,
+    when: datetime,
+    text: str,
+    *,
+    warn: bool,
+    categories=(Category.AGGRESSIVE,),
+    examples=("verbal_abuse",),
+):
+    incident = report_incident(
+        colleague,
+        when,
+        IncidentInput(
+            customer_id=customer.id,
+            occurred_at=when - timedelta(hours=2),
+            channel=Channel.PHONE,
+            categories=list(categories),
+            example_types=list(examples),
+            description=text,
+            immediate_action="Ended the call politely after a warning.",
+            service_area="Repairs",
+        ),
+    )
+    record_manager_decision(
+        manager, when + timedelta(hours=3), incident, [ManagerDecision.NONE], ""
+    )
+    if warn:
+        review_at = when + timedelta(days=2)
+        record_review(
+            panel,
+            review_at,
+            incident,
+            ReviewInput(
+                **_context(),
+                outcome=Outcome.WARNING,
+                reasons="Abuse of a colleague after earlier advice.",
+                vulnerability_considered=customer.has_vulnerability,
+                vulnerability_notes="Considered; support offered."
+                if customer.has_vulnerability
+                else "",
+            ),
+        )
+        issue_warning(panel, review_at + timedelta(minutes=30), incident)
+    return incident
+
+
+def load_demo(reset: bool = False) -> bool:
+    """Load the demo set once; return False if it is already there."""
+    if reset:
+        for table in reversed(db.Base.metadata.sorted_tables):
+            db.session.execute(table.delete())
+    if db.session.scalar(select(User.id).limit(1)):
+        return False
+    now = datetime.now(UTC)
+    org = get_organisation()
+    org.name = "Wythenshawe Community Housing Group"
+    org.address = "Wythenshawe House, 1 Demo Street, Manchester M22 0AA"
+    org.phone = "0161 000 0000"
+    org.email = "customer.services@demo.example"
+    org.policy_url = "https://demo.example/policies/customer-conduct-policy.pdf"
+    org.complaints_contact = "Make a complaint on 0161 000 0001 or complaints@demo.example"
+    org.emergency_contact = "Report an emergency repair or safety issue on 0161 000 0999, any time"
+    users: dict[str, User] = {}
+    for email, name, title, roles in STAFF:
+        users[email] = create_user(email, name, DEMO_PASSWORD, roles, now, job_title=title)
+    manager = users["manager@demo.example"]
+    colleague = users["colleague@demo.example"]
+    colleague.line_manager_id = manager.id
+    for email in ("panel@demo.example", "panel2@demo.example", "csm@demo.example"):
+        users[email].line_manager_id = manager.id
+    panel = users["panel@demo.example"]
+    created = now - timedelta(days=900)
+
+    quiet = _customer(
+        "C-100001", "Aled", "Jones", CustomerType.TENANT, created, email="aled.jones@demo.example"
+    )
+    first = _customer("C-100002", "Bethany", "Clarke", CustomerType.TENANT, created)
+    second = _customer("C-100003", "Connor", "Walsh", CustomerType.TENANT, created)
+    final = _customer("C-100004", "Deborah", "Nolan", CustomerType.LEASEHOLDER, created)
+    lapsed = _customer("C-100005", "Emeka", "Obi", CustomerType.TENANT, created)
+    vulnerable = _customer(
+        "C-100006",
+        "Frances",
+        "Kaur",
+        CustomerType.TENANT,
+        created,
+        vulnerability_notes="Mental health condition; support worker from Demo Mind.",
+        support_needs="Prefers letters read aloud; support worker present at meetings.",
+        preferred_language="ur",
+    )
+    relative = _customer(
+        "C-100007", "Gary", "Jones", CustomerType.FRIEND_OR_RELATIVE, created, tenant_id=quiet.id
+    )
+    applicant = _customer("C-100008", "Hannah", "Morris", CustomerType.APPLICANT, created)
+    _customer("C-100009", "Imran", "Hussain", CustomerType.FORMER_TENANT, created)
+    _customer("C-100010", "Julia", "Nowak", CustomerType.TENANT, created, preferred_language="pl")
+    _customer(
+        "C-100011",
+        "Karim",
+        "Haddad",
+        CustomerType.VISITOR,
+        created,
+        tenant_id=first.id,
+        preferred_language="ar",
+    )
+    _customer("C-100012", "Laura", "Price", CustomerType.THIRD_PARTY, created)
+
+    _incident(
+        colleague,
+        manager,
+        panel,
+        first,
+        now - timedelta(days=40),
+        "Shouted and swore at the repairs officer about a delayed boiler repair.",
+        warn=True,
+    )
+    for days in (300, 120):
+        _incident(
+            colleague,
+            manager,
+            panel,
+            second,
+            now - timedelta(days=days),
+            "Repeated personal abuse on the phone to the income team.",
+            warn=True,
+        )
+    for days in (330, 200, 60):
+        _incident(
+            colleague,
+            manager,
+            panel,
+            final,
+            now - timedelta(days=days),
+            "Sent abusive emails naming a colleague.",
+            warn=True,
+            categories=(Category.AGGRESSIVE, Category.CONTACT),
+            examples=("written_abuse", "excessive_written"),
+        )
+    _incident(
+        colleague,
+        manager,
+        panel,
+        lapsed,
+        now - timedelta(days=500),
+        "Threatened to 'sort out' a contractor at the door.",
+        warn=True,
+        examples=("threats",),
+    )
+    _incident(
+        colleague,
+        manager,
+        panel,
+        vulnerable,
+        now - timedelta(days=20),
+        "Became very distressed and abusive at the office counter.",
+        warn=True,
+    )
+    # Reports waiting for the Panel: one overdue, one due soon, one not yet decided by the manager.
+    _incident(
+        colleague,
+        manager,
+        panel,
+        relative,
+        now - timedelta(days=8),
+        "Verbal abuse towards a caretaker while visiting his father.",
+        warn=False,
+    )
+    report_incident(
+        colleague,
+        now - timedelta(hours=5),
+        IncidentInput(
+            customer_id=applicant.id,
+            occurred_at=now - timedelta(hours=6),
+            channel=Channel.OFFICE,
+            categories=[Category.AGGRESSIVE],
+            example_types=["threats"],
+            description="Threatened a housing options adviser when told about waiting times.",
+            immediate_action="Asked the customer to leave; security attended.",
+            witnesses="Reception colleague",
+            police_informed=True,
+            police_informed_at=now - timedelta(hours=5, minutes=30),
+            crime_reference="GMP-26-000123",
+        ),
+    )
+    raise_alert(
+        panel,
+        now - timedelta(days=60),
+        final,
+        "Has made threats against colleagues visiting alone",
+        "Visit in pairs only. Phone the Neighbourhood Manager before any visit.",
+    )
+    for days, minutes in ((1, 45), (2, 38), (3, 52), (5, 40), (9, 61), (15, 30)):
+        log_contact(
+            colleague,
+            now,
+            final,
+            ContactChannel.PHONE,
+            True,
+            now - timedelta(days=days),
+            minutes,
+            "Repeated call about the same repair.",
+        )
+    for days in (1, 1, 2, 4, 6, 8, 12, 25):
+        log_contact(
+            colleague,
+            now,
+            final,
+            ContactChannel.EMAIL,
+            True,
+            now - timedelta(days=days),
+            None,
+            "Email about the same repair.",
+        )
+    return True
+
+
+def print_sign_ins(echo) -> None:
+    echo("")
+    echo("Demo sign-ins (staff sign in at /staff/sign-in), password for all: " + DEMO_PASSWORD)
+    for email, name, _title, roles in STAFF:
+        echo(f"  {', '.join(str(r.title) for r in roles):<40} {email:<24} {name}")

@@ -1,0 +1,44 @@
+"""Locale selection and locale-aware formatting helpers for templates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import format_date, format_datetime
+
+
+def select_locale() -> str:
+    """A chosen language (kept in the session) wins; then the browser's preference."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return "en"
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if request.path.startswith("/staff"):
+        return "en"
+    return request.accept_languages.best_match(list(languages)) or "en"
+
+
+def text_direction(locale: str) -> str:
+    return "rtl" if locale in current_app.config["RTL_LANGUAGES"] else "ltr"
+
+
+def long_date(value: date | datetime | None) -> str:
+    """e.g. 'Tuesday 12 January 2027' in English, localised elsewhere."""
+    if value is None:
+        return ""
+    return format_date(value, "EEEE d MMMM y")
+
+
+def short_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_date(value, "d MMM y")
+
+
+def date_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, "d MMM y, HH:mm")

@@ -1,0 +1,324 @@
+"""Incident verbs: report (§8.1–8.2), attach evidence, the line manager's §8.3 decision."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from portal import db
+from portal.audit import services as audit
+from portal.auth.models import User
+from portal.customers.models import Customer, CustomerType
+from portal.errors import NotAllowed, ServiceError
+from portal.incidents.catalogue import (
+    EXAMPLE_CATEGORY,
+    SERIOUS_EXAMPLES,
+    Category,
+    Channel,
+    ManagerDecision,
+    ProtectedCharacteristic,
+)
+from portal.incidents.models import Attachment, Incident, IncidentCategory, IncidentStatus, Route
+from portal.notifications.services import notify
+from portal.organisation.services import get_organisation
+from portal.timeutil import london_date
+from portal.workdays.calendar import WorkingCalendar
+from portal.workdays.services import load_calendar
+
+ALLOWED_ATTACHMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".txt": "text/plain",
+    ".eml": "message/rfc822",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+# The first bytes each type must start with, so a renamed executable is refused.
+_MAGIC = {
+    ".pdf": (b"%PDF",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".docx": (b"PK\x03\x04",),
+}
+
+
+@dataclass
+class IncidentInput:
+    customer_id: int
+    occurred_at: datetime
+    channel: Channel
+    categories: list[Category]
+    description: str
+    example_types: list[str] = field(default_factory=list)
+    location: str = ""
+    service_area: str = ""
+    immediate_action: str = ""
+    witnesses: str = ""
+    injury: bool = False
+    injury_details: str = ""
+    protected_characteristics: list[ProtectedCharacteristic] = field(default_factory=list)
+    police_informed: bool = False
+    police_informed_at: datetime | None = None
+    crime_reference: str = ""
+    line_manager_id: int | None = None
+
+
+def route_for(customer: Customer) -> Route:
+    """Tenants and their relatives or visitors go to the Panel/CSM (§8.4); others §8.6."""
+    if customer.customer_type == CustomerType.TENANT:
+        return Route.ASB
+    linked_tenant = customer.tenant
+    if (
+        customer.customer_type in (CustomerType.VISITOR, CustomerType.FRIEND_OR_RELATIVE)
+        and linked_tenant is not None
+        and linked_tenant.customer_type == CustomerType.TENANT
+    ):
+        return Route.ASB
+    return Route.POLICE_PANEL
+
+
+def review_due_on(reported_at: datetime, calendar: WorkingCalendar):
+    """The Panel reviews within N days of the report (§8.7); the unit is a setting."""
+    org = get_organisation()
+    deadline = calendar.deadline_for(
+        reported_at, org.panel_review_days, org.panel_review_unit, org.cutoff_time
+    )
+    return deadline
+
+
+def _next_reference(now: datetime) -> str:
+    year = london_date(now).year
+    prefix = f"INC-{year}-"
+    count = db.session.scalar(
+        select(func.count(Incident.id)).where(Incident.reference.like(prefix + "%"))
+    )
+    return f"{prefix}{count + 1:05d}"
+
+
+def _validate(data: IncidentInput, now: datetime) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if data.occurred_at > now:
+        errors["occurred_on"] = "The date and time of the incident must be in the past"
+    if not data.categories:
+        errors["categories"] = "Select at least one type of behaviour"
+    if not data.description.strip():
+        errors["description"] = "Describe what happened"
+    unknown = [key for key in data.example_types if key not in EXAMPLE_CATEGORY]
+    if unknown:
+        errors["example_types"] = "Select examples from the list"
+    elif any(EXAMPLE_CATEGORY[key] not in data.categories for key in data.example_types):
+        errors["example_types"] = "Each example must belong to a type of behaviour you selected"
+    if "discriminatory_comments" in data.example_types and not data.protected_characteristics:
+        errors["protected_characteristics"] = (
+            "Select the protected characteristic the comments were about"
+        )
+    if data.police_informed:
+        if data.police_informed_at is None:
+            errors["police_informed_on"] = "Enter when the police were told"
+        elif data.police_informed_at < data.occurred_at:
+            errors["police_informed_on"] = "The police cannot have been told before the incident"
+        elif data.police_informed_at > now:
+            errors["police_informed_on"] = "The date the police were told must be in the past"
+    if data.injury and not data.injury_details.strip():
+        errors["injury_details"] = "Describe the injury"
+    return errors
+
+
+def report_incident(actor: User, now: datetime, data: IncidentInput) -> Incident:
+    """File an incident report, route it and tell the line manager at once (§8.2).
+
+    :raises ServiceError: with a message for each field that is wrong.
+    """
+    customer = db.session.get(Customer, data.customer_id)
+    if customer is None:
+        raise ServiceError({"customer_id": "Choose the customer"})
+    errors = _validate(data, now)
+    manager_id = data.line_manager_id or actor.line_manager_id
+    manager = db.session.get(User, manager_id) if manager_id else None
+    if manager is None or not manager.active or manager.id == actor.id:
+        errors["line_manager_id"] = "Choose the manager to tell (your line manager or another)"
+    if errors:
+        raise ServiceError(errors)
+    examples = sorted(set(data.example_types))
+    serious = bool(SERIOUS_EXAMPLES.intersection(examples)) or data.injury
+    incident = Incident(
+        reference=_next_reference(now),
+        customer_id=customer.id,
+        reported_by_id=actor.id,
+        line_manager_id=manager.id,
+        occurred_at=data.occurred_at,
+        reported_at=now,
+        channel=data.channel,
+        location=data.location.strip()[:200],
+        service_area=data.service_area.strip()[:80],
+        example_types=examples,
+        description=data.description.strip(),
+        immediate_action=data.immediate_action.strip(),
+        witnesses=data.witnesses.strip(),
+        injury=data.injury,
+        injury_details=data.injury_details.strip() if data.injury else "",
+        protected_characteristics=sorted({p.value for p in data.protected_characteristics}),
+        police_informed=data.police_informed,
+        police_informed_at=data.police_informed_at if data.police_informed else None,
+        crime_reference=data.crime_reference.strip()[:40] if data.police_informed else "",
+        serious=serious,
+        route=route_for(customer),
+        status=IncidentStatus.AWAITING_REVIEW,
+        review_due_on=review_due_on(now, load_calendar()).due,
+    )
+    incident.category_links = [IncidentCategory(category=c) for c in dict.fromkeys(data.categories)]
+    db.session.add(incident)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "incident.reported",
+        "incident",
+        incident.id,
+        f"{incident.reference} reported about {customer.reference}",
+        after={
+            "reference": incident.reference,
+            "customer": customer.reference,
+            "categories": incident.categories,
+            "route": incident.route,
+            "review_due_on": incident.review_due_on,
+            "serious": serious,
+        },
+    )
+    notify(
+        manager.id,
+        f"{actor.name} reported incident {incident.reference} about {customer.name}. "
+        "Record your decision on police and legal action.",
+        f"/staff/incidents/{incident.id}/decision",
+        now,
+    )
+    return incident
+
+
+def attach_evidence(
+    actor: User,
+    now: datetime,
+    incident: Incident,
+    filename: str,
+    content: bytes,
+    upload_dir: Path,
+    max_bytes: int,
+) -> Attachment:
+    """Store an evidence file outside static/, checking its size and type.
+
+    :raises ServiceError: if the file is empty, too big or of a type we do not accept.
+    """
+    name = Path(filename or "").name.strip()[:255]
+    suffix = Path(name).suffix.lower()
+    if not name:
+        raise ServiceError({"evidence": "Choose a file to upload"})
+    if suffix not in ALLOWED_ATTACHMENT_TYPES:
+        allowed = ", ".join(sorted(s.lstrip(".").upper() for s in ALLOWED_ATTACHMENT_TYPES))
+        raise ServiceError({"evidence": f"The file must be one of: {allowed}"})
+    if not content:
+        raise ServiceError({"evidence": "The selected file is empty"})
+    if len(content) > max_bytes:
+        raise ServiceError({"evidence": f"The file must be smaller than {max_bytes // 2**20} MB"})
+    magic = _MAGIC.get(suffix)
+    if magic and not content.startswith(magic):
+        raise ServiceError({"evidence": "The file's contents do not match its type"})
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(16) + suffix
+    (upload_dir / stored).write_bytes(content)
+    attachment = Attachment(
+        incident_id=incident.id,
+        original_name=name,
+        stored_name=stored,
+        content_type=ALLOWED_ATTACHMENT_TYPES[suffix],
+        size_bytes=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by_id=actor.id,
+        uploaded_at=now,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "incident.evidence_added",
+        "incident",
+        incident.id,
+        f"Evidence {name} added to {incident.reference}",
+        after={"file": name, "sha256": attachment.sha256, "bytes": len(content)},
+    )
+    return attachment
+
+
+def record_manager_decision(
+    actor: User, now: datetime, incident: Incident, decisions: list[ManagerDecision], notes: str
+) -> Incident:
+    """Record what the colleague and line manager decided under §8.3.
+
+    :raises NotAllowed: if the actor is not the manager the report went to.
+    :raises ServiceError: if the decision is empty, contradictory, or already recorded.
+    """
+    if incident.line_manager_id != actor.id:
+        raise NotAllowed
+    if incident.manager_decided:
+        raise ServiceError("The decision on this incident has already been recorded")
+    chosen = list(dict.fromkeys(decisions))
+    if not chosen:
+        raise ServiceError(
+            {"decisions": "Select what you decided, or 'No further immediate action'"}
+        )
+    if ManagerDecision.NONE in chosen and len(chosen) > 1:
+        raise ServiceError(
+            {"decisions": "'No further immediate action' cannot be chosen with another action"}
+        )
+    if ManagerDecision.NONE not in chosen and not notes.strip():
+        raise ServiceError({"notes": "Explain the decision and what happens next"})
+    incident.manager_decisions = [d.value for d in chosen]
+    incident.manager_notes = notes.strip()
+    incident.manager_decided_at = now
+    incident.manager_decided_by_id = actor.id
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "incident.manager_decision",
+        "incident",
+        incident.id,
+        f"Line manager decision on {incident.reference}",
+        before={"manager_decisions": []},
+        after={"manager_decisions": incident.manager_decisions, "notes": incident.manager_notes},
+    )
+    return incident
+
+
+def recompute_review_due(actor, now: datetime, calendar: WorkingCalendar) -> int:
+    """Recompute open Panel review deadlines after a calendar change; audit each change."""
+    changed = 0
+    open_incidents = db.session.scalars(
+        select(Incident).where(Incident.status == IncidentStatus.AWAITING_REVIEW)
+    )
+    for incident in open_incidents:
+        due = review_due_on(incident.reported_at, calendar).due
+        if due != incident.review_due_on:
+            audit.record(
+                actor,
+                now,
+                "incident.review_due_recomputed",
+                "incident",
+                incident.id,
+                f"Review due date of {incident.reference} moved after a calendar change",
+                before={"review_due_on": incident.review_due_on},
+                after={"review_due_on": due},
+            )
+            incident.review_due_on = due
+            changed += 1
+    db.session.flush()
+    return changed

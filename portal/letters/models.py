@@ -1,0 +1,40 @@
+"""Letters: drafted from a template, previewed, then frozen with a hash when issued."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base
+from portal.enums import TitledEnum
+
+
+class LetterKind(TitledEnum):
+    WARNING = "warning"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {cls.WARNING: _l("Warning letter")}
+
+
+class Letter(Base):
+    __tablename__ = "letter"
+    __table_args__ = (
+        CheckConstraint(
+            "length(content_sha256) = 64 AND length(body_html) > 0", name="frozen_content"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    kind: Mapped[LetterKind]
+    subject: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    body_html: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime]
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))

@@ -1,0 +1,111 @@
+"""The Panel's review of an incident report (§7.2, §8.7–8.14, §4.5, §4.7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from portal import db
+from portal.audit import services as audit
+from portal.auth import permissions
+from portal.conduct_warnings.services import stage_for
+from portal.errors import NotAllowed, ServiceError
+from portal.incidents.models import Incident, IncidentStatus, Route
+from portal.panel.models import CONTEXT_CONSIDERATIONS, Outcome, PanelReview
+
+
+@dataclass
+class ReviewInput:
+    context_considered: list[str]
+    context_notes: str
+    outcome: Outcome
+    reasons: str
+    vulnerability_considered: bool = False
+    vulnerability_notes: str = ""
+    support_referral: bool = False
+    support_referral_to: str = ""
+    eia_needed: bool = False
+    eia_notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def record_review(actor, now: datetime, incident: Incident, data: ReviewInput) -> PanelReview:
+    """Record the Panel's review and its outcome; a warning is then issued from its letter.
+
+    :raises NotAllowed: if the actor is not on the Panel (or the CSM for a §8.4 referral).
+    :raises ServiceError: with a message for each field that is wrong.
+    """
+    if not permissions.can_review_as_panel(actor, incident):
+        raise NotAllowed
+    if incident.status == IncidentStatus.REVIEWED:
+        raise ServiceError("This incident has already been reviewed")
+    errors: dict[str, str] = {}
+    unknown = [key for key in data.context_considered if key not in CONTEXT_CONSIDERATIONS]
+    if unknown:
+        errors["context_considered"] = "Select considerations from the list"
+    elif set(data.context_considered) != set(CONTEXT_CONSIDERATIONS):
+        errors["context_considered"] = "Confirm you have weighed each point of context (§7.2)"
+    if not data.context_notes.strip():
+        errors["context_notes"] = "Say how the context affected your view of the behaviour"
+    customer = incident.customer
+    if customer.has_vulnerability and not data.vulnerability_considered:
+        errors["vulnerability_considered"] = (
+            "This customer has recorded vulnerabilities or support needs: confirm you have "
+            "considered them (§8.14)"
+        )
+    if data.vulnerability_considered and not data.vulnerability_notes.strip():
+        errors["vulnerability_notes"] = "Say how the vulnerabilities were taken into account"
+    if data.support_referral and not data.support_referral_to.strip():
+        errors["support_referral_to"] = "Name the support service the customer is referred to"
+    if data.eia_needed and not data.eia_notes.strip():
+        errors["eia_notes"] = "Say who will complete the Equality Impact Assessment, and by when"
+    if not data.reasons.strip():
+        errors["reasons"] = "Give the reasons for the outcome"
+    if data.outcome == Outcome.WARNING and stage_for(incident) is None:
+        errors["outcome"] = (
+            "A final warning is still live: the next step is a request to restrict contact, "
+            "not another warning"
+        )
+    if data.outcome == Outcome.ASB_REFERRAL and incident.route != Route.ASB:
+        errors["outcome"] = (
+            "Anti-social behaviour remedies apply only to tenants and their relatives or "
+            "visitors (§8.4)"
+        )
+    if errors:
+        raise ServiceError(errors)
+    review = PanelReview(
+        incident_id=incident.id,
+        reviewer_id=actor.id,
+        reviewed_at=now,
+        context_considered=sorted(data.context_considered),
+        context_notes=data.context_notes.strip(),
+        vulnerability_considered=data.vulnerability_considered,
+        vulnerability_notes=data.vulnerability_notes.strip(),
+        support_referral=data.support_referral,
+        support_referral_to=data.support_referral_to.strip() if data.support_referral else "",
+        eia_needed=data.eia_needed,
+        eia_notes=data.eia_notes.strip() if data.eia_needed else "",
+        outcome=data.outcome,
+        reasons=data.reasons.strip(),
+    )
+    db.session.add(review)
+    before = {"status": incident.status}
+    incident.status = IncidentStatus.REVIEWED
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "incident.reviewed",
+        "incident",
+        incident.id,
+        f"Panel review of {incident.reference}: {data.outcome.title}",
+        before=before,
+        after={
+            "status": incident.status,
+            "outcome": data.outcome,
+            "late": now.date() > incident.review_due_on,
+            "eia_needed": data.eia_needed,
+            "support_referral": data.support_referral,
+        },
+    )
+    return review

@@ -1,0 +1,19 @@
+"""The staff side of the portal: one view module per resource."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+from portal.staff import (  # noqa: E402,F401
+    admin,
+    audit_views,
+    auth,
+    customers,
+    home,
+    incidents,
+    letters,
+    panel,
+    register,
+)

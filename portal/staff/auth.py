@@ -1,0 +1,79 @@
+"""Staff sign-in and sign-out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from wtforms import EmailField, PasswordField
+from wtforms.validators import InputRequired, Length
+
+from portal import db
+from portal.auth.services import LockedOut, authenticate
+from portal.forms import BaseForm
+from portal.i18n import date_time
+from portal.staff import bp
+from portal.timeutil import utcnow
+
+
+class SignInForm(BaseForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[InputRequired(_l("Enter your email address")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(_l("Enter your password")), Length(max=200)]
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/staff"):
+            return target
+    return url_for("staff.home")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated and getattr(current_user, "is_staff", False):
+        return redirect(url_for("staff.home"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        cfg = current_app.config
+        try:
+            user = authenticate(
+                form.email.data,
+                form.password.data,
+                utcnow(),
+                cfg["LOGIN_MAX_FAILURES"],
+                cfg["LOGIN_WINDOW_MINUTES"],
+            )
+        except LockedOut as locked:
+            db.session.commit()
+            form.form_errors.append(
+                str(
+                    _l(
+                        "Too many attempts to sign in. Try again after %(time)s.",
+                        time=date_time(locked.until),
+                    )
+                )
+            )
+            return render_template("staff/sign_in.html", form=form), 429
+        db.session.commit()
+        if user is None:
+            form.email.errors = [str(_l("The email address or password is not right"))]
+            return render_template("staff/sign_in.html", form=form), 422
+        login_user(user)
+        return redirect(_safe_next(request.args.get("next")), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("staff/sign_in.html", form=form), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    logout_user()
+    flash(_l("You have signed out."), "success")
+    return redirect(url_for("staff.sign_in"), 303)

@@ -1,0 +1,249 @@
+"""Customers: find, open the record, raise alerts, log contacts, record refusals of access."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from portal import db
+from portal.audit import services as audit
+from portal.auth import permissions
+from portal.customers import queries
+from portal.customers.models import Alert, ContactChannel, Customer, WorksType
+from portal.customers.services import end_alert, log_contact, raise_alert, record_access_refusal
+from portal.errors import NotAllowed, ServiceError
+from portal.forms import BaseForm, PlainDateField, PlainTimeField, combine
+from portal.htmx import render_page_or_fragment
+from portal.staff import bp
+from portal.staff.guard import actor, get_or_404, staff_required
+from portal.timeutil import london_date, utcnow
+
+
+class AlertForm(BaseForm):
+    summary = StringField(
+        _l("What is the risk?"),
+        validators=[
+            InputRequired(_l("Enter the risk colleagues need to know about")),
+            Length(max=200, message=_l("The risk must be 200 characters or fewer")),
+        ],
+    )
+    advice = TextAreaField(
+        _l("What should colleagues do?"),
+        validators=[
+            Optional(),
+            Length(max=2000, message=_l("Advice must be 2000 characters or fewer")),
+        ],
+    )
+
+
+class ContactForm(BaseForm):
+    channel = RadioField(
+        _l("How did the contact happen?"),
+        choices=ContactChannel.choices(),
+        validators=[InputRequired(_l("Select how the contact happened"))],
+    )
+    direction = RadioField(
+        _l("Who made the contact?"),
+        choices=[("in", _l("The customer contacted us")), ("out", _l("We contacted the customer"))],
+        default="in",
+        validators=[InputRequired(_l("Select who made the contact"))],
+    )
+    occurred_on = PlainDateField(
+        _l("Date"),
+        validators=[InputRequired(_l("Enter the date of the contact"))],
+        message=_l("Enter a real date for the contact"),
+    )
+    occurred_time = PlainTimeField(_l("Time"), validators=[Optional()])
+    duration_minutes = IntegerField(
+        _l("Call length in minutes"),
+        validators=[
+            Optional(),
+            NumberRange(0, 1440, _l("The call length must be between 0 and 1440 minutes")),
+        ],
+    )
+    summary = StringField(
+        _l("What was it about?"),
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("Keep the summary to 500 characters or fewer")),
+        ],
+    )
+
+
+class RefusalForm(BaseForm):
+    works_type = RadioField(
+        _l("What kind of works?"),
+        choices=WorksType.choices(),
+        validators=[InputRequired(_l("Select whether the works were essential"))],
+    )
+    refused_on = PlainDateField(
+        _l("Date access was refused"),
+        validators=[InputRequired(_l("Enter the date access was refused"))],
+        message=_l("Enter a real date for the refusal"),
+    )
+    works_description = StringField(
+        _l("Works"),
+        validators=[
+            InputRequired(_l("Describe the works the customer refused access for")),
+            Length(max=300),
+        ],
+    )
+    service_request_ref = StringField(
+        _l("Service request reference"), validators=[Optional(), Length(max=40)]
+    )
+    cancel_request = BooleanField(_l("Cancel the service request (non-essential works only, §6.9)"))
+
+
+def _customer_for_view(customer_id: int) -> Customer:
+    customer = get_or_404(Customer, customer_id)
+    return customer
+
+
+@bp.route("/customers")
+@staff_required(permissions.can_view_customer)
+def customers():
+    q = request.args.get("q", "")[:100]
+    found, alerts = queries.find_customers(q)
+    return render_page_or_fragment(
+        "staff/customers/index.html",
+        "staff/customers/_results.html",
+        q=q,
+        customers=found,
+        alerts=alerts,
+    )
+
+
+def _record_context(customer: Customer, **forms):
+    now = utcnow()
+    with_history = permissions.can_view_conduct_history(current_user)
+    record = queries.customer_record(customer, now, with_history)
+    return {
+        "customer": customer,
+        "record": record,
+        "timeline": queries.timeline(record),
+        "with_history": with_history,
+        "today": london_date(now),
+        "alert_form": forms.get("alert_form") or AlertForm(prefix="alert"),
+        "contact_form": forms.get("contact_form") or ContactForm(prefix="contact"),
+        "refusal_form": forms.get("refusal_form") or RefusalForm(prefix="refusal"),
+        "can_raise_alert": permissions.can_raise_alert(current_user),
+    }
+
+
+@bp.route("/customers/<int:customer_id>")
+@staff_required(permissions.can_view_customer)
+def customer(customer_id: int):
+    customer = _customer_for_view(customer_id)
+    if permissions.can_view_conduct_history(current_user) and customer.has_vulnerability:
+        audit.record(
+            actor(),
+            utcnow(),
+            "vulnerability.viewed",
+            "customer",
+            customer.id,
+            f"Vulnerability details of {customer.reference} viewed",
+        )
+        db.session.commit()
+    return render_template("staff/customers/record.html", **_record_context(customer))
+
+
+@bp.route("/customers/<int:customer_id>/alerts", methods=["POST"])
+@staff_required(permissions.can_raise_alert)
+def raise_customer_alert(customer_id: int):
+    customer = _customer_for_view(customer_id)
+    form = AlertForm(prefix="alert")
+    if form.validate_on_submit():
+        try:
+            raise_alert(actor(), utcnow(), customer, form.summary.data, form.advice.data or "")
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(
+                _l("Alert raised. Every colleague who opens this customer will see it."), "success"
+            )
+            return redirect(url_for("staff.customer", customer_id=customer.id), 303)
+    return render_template(
+        "staff/customers/record.html", form=form, **_record_context(customer, alert_form=form)
+    ), 422
+
+
+@bp.route("/customers/<int:customer_id>/alerts/<int:alert_id>/end", methods=["POST"])
+@staff_required(permissions.can_raise_alert)
+def end_customer_alert(customer_id: int, alert_id: int):
+    alert = get_or_404(Alert, alert_id)
+    if alert.customer_id != customer_id:
+        abort(404)
+    try:
+        end_alert(actor(), utcnow(), alert)
+    except (ServiceError, NotAllowed):
+        db.session.rollback()
+        flash(_l("That alert has already ended."), "error")
+    else:
+        db.session.commit()
+        flash(_l("Alert ended."), "success")
+    return redirect(url_for("staff.customer", customer_id=customer_id), 303)
+
+
+@bp.route("/customers/<int:customer_id>/contacts", methods=["POST"])
+@staff_required(permissions.can_log_contact)
+def log_customer_contact(customer_id: int):
+    customer = _customer_for_view(customer_id)
+    form = ContactForm(prefix="contact")
+    if form.validate_on_submit():
+        try:
+            log_contact(
+                actor(),
+                utcnow(),
+                customer,
+                ContactChannel(form.channel.data),
+                form.direction.data == "in",
+                combine(form.occurred_on.data, form.occurred_time.data),
+                form.duration_minutes.data,
+                form.summary.data or "",
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(_l("Contact logged."), "success")
+            return redirect(
+                url_for("staff.customer", customer_id=customer.id, _anchor="contact-log"), 303
+            )
+    return render_template(
+        "staff/customers/record.html", form=form, **_record_context(customer, contact_form=form)
+    ), 422
+
+
+@bp.route("/customers/<int:customer_id>/access-refusals", methods=["POST"])
+@staff_required(permissions.can_log_contact)
+def record_refusal(customer_id: int):
+    customer = _customer_for_view(customer_id)
+    form = RefusalForm(prefix="refusal")
+    if form.validate_on_submit():
+        try:
+            record_access_refusal(
+                actor(),
+                utcnow(),
+                customer,
+                WorksType(form.works_type.data),
+                form.refused_on.data,
+                form.works_description.data,
+                form.service_request_ref.data or "",
+                bool(form.cancel_request.data),
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(_l("Refusal of access recorded."), "success")
+            return redirect(url_for("staff.customer", customer_id=customer.id), 303)
+    return render_template(
+        "staff/customers/record.html", form=form, **_record_context(customer, refusal_form=form)
+    ), 422

@@ -1,0 +1,252 @@
+"""Incident reports: report, view, add evidence, and the line manager's decision."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal import db
+from portal.auth import permissions
+from portal.auth.models import Role, User, UserRole
+from portal.conduct_warnings.models import ConductWarning
+from portal.conduct_warnings.services import stage_for
+from portal.customers.models import Customer
+from portal.errors import NotAllowed, ServiceError
+from portal.forms import combine
+from portal.incidents.catalogue import (
+    EXAMPLES,
+    Category,
+    Channel,
+    ManagerDecision,
+    ProtectedCharacteristic,
+    example_title,
+)
+from portal.incidents.forms import EvidenceForm, IncidentForm, ManagerDecisionForm
+from portal.incidents.models import Attachment, Incident
+from portal.incidents.services import (
+    IncidentInput,
+    attach_evidence,
+    record_manager_decision,
+    review_due_on,
+)
+from portal.incidents.services import (
+    report_incident as report_incident_service,
+)
+from portal.panel.models import PanelReview
+from portal.staff import bp
+from portal.staff.guard import actor, get_or_404, staff_required
+from portal.timeutil import london_date, utcnow
+from portal.workdays.services import load_calendar
+
+
+def _manager_choices() -> list[tuple[int, str]]:
+    managers = db.session.scalars(
+        select(User)
+        .join(UserRole)
+        .where(
+            UserRole.role == Role.LINE_MANAGER, User.active.is_(True), User.id != current_user.id
+        )
+        .order_by(User.name)
+    ).unique()
+    return [(m.id, f"{m.name}, {m.job_title}" if m.job_title else m.name) for m in managers]
+
+
+def _incident_input(form: IncidentForm, customer: Customer) -> IncidentInput:
+    police = form.police_informed.data == "yes"
+    police_at = None
+    if police and form.police_informed_on.data:
+        police_at = combine(form.police_informed_on.data, form.police_informed_time.data)
+    return IncidentInput(
+        customer_id=customer.id,
+        occurred_at=combine(form.occurred_on.data, form.occurred_time.data),
+        channel=Channel(form.channel.data),
+        categories=[Category(c) for c in form.categories.data],
+        example_types=list(form.example_types.data or []),
+        description=form.description.data or "",
+        location=form.location.data or "",
+        service_area=form.service_area.data or "",
+        immediate_action=form.immediate_action.data or "",
+        witnesses=form.witnesses.data or "",
+        injury=bool(form.injury.data),
+        injury_details=form.injury_details.data or "",
+        protected_characteristics=[
+            ProtectedCharacteristic(p) for p in form.protected_characteristics.data or []
+        ],
+        police_informed=police,
+        police_informed_at=police_at,
+        crime_reference=form.crime_reference.data or "",
+        line_manager_id=form.line_manager_id.data,
+    )
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+@staff_required(permissions.can_report_incident)
+def report_incident():
+    form = IncidentForm()
+    form.line_manager_id.choices = _manager_choices()
+    customer = None
+    if request.method == "GET":
+        customer_id = request.args.get("customer", type=int)
+        customer = db.session.get(Customer, customer_id) if customer_id else None
+        if customer:
+            form.customer_reference.data = customer.reference
+        if current_user.line_manager_id:
+            form.line_manager_id.data = current_user.line_manager_id
+    if form.validate_on_submit():
+        reference = form.customer_reference.data.strip().upper()
+        customer = db.session.scalar(select(Customer).where(Customer.reference == reference))
+        upload = request.files.get(form.evidence.name)
+        try:
+            if customer is None:
+                raise ServiceError({"customer_reference": "No customer has that reference"})
+            incident = report_incident_service(actor(), utcnow(), _incident_input(form, customer))
+            if upload and upload.filename:
+                attach_evidence(
+                    actor(),
+                    utcnow(),
+                    incident,
+                    upload.filename,
+                    upload.read(),
+                    current_app.config["UPLOAD_DIR"],
+                    current_app.config["MAX_ATTACHMENT_BYTES"],
+                )
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(
+                exc, {"occurred_on": "occurred_on", "customer_id": "customer_reference"}
+            )
+        else:
+            db.session.commit()
+            flash(
+                _l(
+                    "Incident %(ref)s reported. %(manager)s has been told.",
+                    ref=incident.reference,
+                    manager=incident.line_manager.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("staff.incident", incident_id=incident.id), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "staff/incidents/new.html",
+        form=form,
+        customer=customer,
+        examples=EXAMPLES,
+    ), status
+
+
+def _incident_for_view(incident_id: int) -> Incident:
+    incident = get_or_404(Incident, incident_id)
+    if not permissions.can_view_incident(current_user, incident):
+        abort(403)
+    return incident
+
+
+@bp.route("/incidents/<int:incident_id>")
+@staff_required()
+def incident(incident_id: int):
+    incident = _incident_for_view(incident_id)
+    review = db.session.scalar(select(PanelReview).where(PanelReview.incident_id == incident.id))
+    warning = db.session.scalar(
+        select(ConductWarning).where(ConductWarning.incident_id == incident.id)
+    )
+    deadline = review_due_on(incident.reported_at, load_calendar())
+    can_review = permissions.can_review_as_panel(current_user, incident)
+    return render_template(
+        "staff/incidents/show.html",
+        incident=incident,
+        review=review,
+        warning=warning,
+        deadline=deadline,
+        can_review=can_review,
+        next_stage=stage_for(incident) if can_review else None,
+        example_title=example_title,
+        evidence_form=EvidenceForm(),
+        ManagerDecision=ManagerDecision,
+        characteristic=ProtectedCharacteristic,
+        today=london_date(utcnow()),
+    )
+
+
+@bp.route("/incidents/<int:incident_id>/evidence", methods=["POST"])
+@staff_required()
+def add_evidence(incident_id: int):
+    incident = _incident_for_view(incident_id)
+    if incident.reported_by_id != current_user.id and not permissions.can_review_as_panel(
+        current_user, incident
+    ):
+        abort(403)
+    form = EvidenceForm()
+    upload = request.files.get("evidence")
+    if form.validate_on_submit():
+        try:
+            attach_evidence(
+                actor(),
+                utcnow(),
+                incident,
+                upload.filename if upload else "",
+                upload.read() if upload else b"",
+                current_app.config["UPLOAD_DIR"],
+                current_app.config["MAX_ATTACHMENT_BYTES"],
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(next(iter(exc.errors.values())), "error")
+        else:
+            db.session.commit()
+            flash(_l("Evidence added."), "success")
+    return redirect(url_for("staff.incident", incident_id=incident.id, _anchor="evidence"), 303)
+
+
+@bp.route("/incidents/<int:incident_id>/evidence/<int:attachment_id>")
+@staff_required()
+def evidence_file(incident_id: int, attachment_id: int):
+    incident = _incident_for_view(incident_id)
+    attachment = get_or_404(Attachment, attachment_id)
+    if attachment.incident_id != incident.id:
+        abort(404)
+    path = current_app.config["UPLOAD_DIR"] / attachment.stored_name
+    if not path.is_file():
+        abort(404)
+    return send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.original_name,
+    )
+
+
+@bp.route("/incidents/<int:incident_id>/decision", methods=["GET", "POST"])
+@staff_required()
+def manager_decision(incident_id: int):
+    incident = _incident_for_view(incident_id)
+    if not permissions.can_decide_as_line_manager(current_user, incident):
+        abort(403)
+    if incident.manager_decided:
+        flash(_l("The decision on this incident has already been recorded."), "success")
+        return redirect(url_for("staff.incident", incident_id=incident.id), 303)
+    form = ManagerDecisionForm()
+    if form.validate_on_submit():
+        try:
+            record_manager_decision(
+                actor(),
+                utcnow(),
+                incident,
+                [ManagerDecision(d) for d in form.decisions.data],
+                form.notes.data or "",
+            )
+        except (ServiceError, NotAllowed) as exc:
+            db.session.rollback()
+            if isinstance(exc, NotAllowed):
+                abort(403)
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(_l("Decision recorded."), "success")
+            return redirect(url_for("staff.incident", incident_id=incident.id), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "staff/incidents/decision.html", form=form, incident=incident, example_title=example_title
+    ), status
