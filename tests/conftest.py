@@ -1,0 +1,143 @@
+"""Shared fixtures: the app on a throwaway database, a frozen clock, sign-in, page checks."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from portal import create_app, db
+
+pytest_plugins = ["tests.factories"]
+
+FROZEN_NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
+
+
+class Clock:
+    """A settable clock for the app (views) and for passing to services."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
+    engine = app.extensions["engine"]
+    db.Base.metadata.drop_all(engine)
+    db.Base.metadata.create_all(engine)
+    yield engine
+    db.Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(FROZEN_NOW)
+
+
+@pytest.fixture
+def app(_schema, database_url, clock, tmp_path):
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "CLOCK": clock,
+            "UPLOAD_DIR": Path(tmp_path) / "uploads",
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        with app.extensions["engine"].begin() as connection:
+            for table in reversed(db.Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+    app.extensions["engine"].dispose()
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign ``user`` in on the test client without going through the form."""
+
+    def _sign_in(user, on=None):
+        target = on or client
+        with target.session_transaction() as flask_session:
+            flask_session["_user_id"] = user.get_id()
+            flask_session["_fresh"] = True
+        return target
+
+    return _sign_in
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _count(self, _conn, _cursor, statement, *_args):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as q: ...; q.count`` counts SQL statements sent."""
+    return lambda: QueryCounter(app.extensions["engine"])
+
+
+def csrf_token(client, url: str) -> str:
+    """Fetch ``url`` and return the CSRF token from its first form."""
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get(url).data, "html.parser")
+    field = page.find("input", attrs={"name": "csrf_token"}) or page.find(
+        "input", attrs={"name": lambda n: n and n.endswith("csrf_token")}
+    )
+    assert field is not None, f"no CSRF token on {url}"
+    return field["value"]
+
+
+@pytest.fixture
+def token(client):
+    return lambda url: csrf_token(client, url)
