@@ -80,7 +80,19 @@ def register_cli(app: Flask) -> None:
     def extract() -> None:
         """Write translations/messages.pot from the code and templates."""
         TRANSLATIONS.mkdir(exist_ok=True)
-        _pybabel("extract", "-F", str(BABEL_CFG), "-k", "_l", "-o", str(POT), str(BASE_DIR))
+        _pybabel(
+            "extract",
+            "-F",
+            str(BABEL_CFG),
+            "-k",
+            "_l",
+            "--no-location",
+            "--sort-output",
+            "-o",
+            str(POT),
+            str(BASE_DIR / "portal"),
+            str(BASE_DIR / "templates"),
+        )
 
     @translate.command("init")
     @click.argument("language")

@@ -16,3 +16,65 @@ def get_organisation() -> Organisation:
         db.session.add(org)
         db.session.flush()
     return org
+
+
+ORGANISATION_FIELDS = (
+    "name",
+    "address",
+    "phone",
+    "email",
+    "policy_title",
+    "policy_url",
+    "complaints_contact",
+    "emergency_contact",
+    "cutoff_time",
+    "panel_review_days",
+    "panel_review_unit",
+)
+
+
+def update_organisation(actor, now, changes: dict) -> Organisation:
+    """Change the organisation's details; deadline settings recompute open deadlines.
+
+    :raises ServiceError: for a missing name, a bad review period or a policy link that is
+        not a web address.
+    """
+    from portal.audit import services as audit
+    from portal.errors import ServiceError
+    from portal.workdays.services import recompute_open_deadlines
+
+    errors = {}
+    if not str(changes.get("name", "")).strip():
+        errors["name"] = "Enter the organisation's name"
+    days = changes.get("panel_review_days")
+    if not isinstance(days, int) or not 1 <= days <= 60:
+        errors["panel_review_days"] = "The review period must be between 1 and 60 days"
+    if changes.get("panel_review_unit") not in ("calendar", "working"):
+        errors["panel_review_unit"] = "Select calendar days or working days"
+    url = str(changes.get("policy_url", "")).strip()
+    if url and not url.startswith(("https://", "http://", "/")):
+        errors["policy_url"] = "Enter a web address starting with https://"
+    if errors:
+        raise ServiceError(errors)
+    org = get_organisation()
+    before = {name: getattr(org, name) for name in ORGANISATION_FIELDS}
+    for name in ORGANISATION_FIELDS:
+        value = changes.get(name, getattr(org, name))
+        setattr(org, name, value.strip() if isinstance(value, str) else value)
+    after = {name: getattr(org, name) for name in ORGANISATION_FIELDS}
+    changed = {k: v for k, v in after.items() if before[k] != v}
+    db.session.flush()
+    if changed:
+        audit.record(
+            actor,
+            now,
+            "organisation.updated",
+            "organisation",
+            org.id,
+            "Organisation details changed",
+            before={k: before[k] for k in changed},
+            after=changed,
+        )
+    if {"panel_review_days", "panel_review_unit", "cutoff_time"} & set(changed):
+        recompute_open_deadlines(actor, now)
+    return org

@@ -1,0 +1,100 @@
+"""Administering staff accounts: add a user, change roles, deactivate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from portal import db
+from portal.audit import services as audit
+from portal.auth import permissions
+from portal.auth.models import Role, User, UserRole
+from portal.auth.services import create_user
+from portal.errors import NotAllowed, ServiceError
+
+MIN_PASSWORD = 12
+
+
+def add_user(
+    actor,
+    now: datetime,
+    email: str,
+    name: str,
+    password: str,
+    roles: list[Role],
+    job_title: str = "",
+    line_manager_id: int | None = None,
+) -> User:
+    """Create a staff account with its roles.
+
+    :raises ServiceError: for a duplicate e-mail, a short password or no role.
+    """
+    if not permissions.can_manage_users(actor):
+        raise NotAllowed
+    email = email.strip().lower()
+    errors = {}
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        errors["email"] = "There is already an account with this email address"
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = f"The password must be at least {MIN_PASSWORD} characters"
+    if not roles:
+        errors["roles"] = "Select at least one role"
+    if line_manager_id is not None and db.session.get(User, line_manager_id) is None:
+        errors["line_manager_id"] = "Choose a line manager from the list"
+    if errors:
+        raise ServiceError(errors)
+    user = create_user(
+        email,
+        name.strip(),
+        password,
+        roles,
+        now,
+        job_title=job_title.strip(),
+        line_manager_id=line_manager_id,
+    )
+    audit.record(
+        actor,
+        now,
+        "user.created",
+        "staff_user",
+        user.id,
+        f"Account created for {user.email}",
+        after={"email": user.email, "roles": sorted(r.value for r in roles)},
+    )
+    return user
+
+
+def set_roles(actor, now: datetime, user: User, roles: list[Role], active: bool) -> User:
+    """Replace a user's roles and set whether the account is active.
+
+    :raises ServiceError: if no role is given, or an administrator removes their own access.
+    """
+    if not permissions.can_manage_users(actor):
+        raise NotAllowed
+    if not roles:
+        raise ServiceError({"roles": "Select at least one role"})
+    if user.id == actor.id and (Role.ADMIN not in roles or not active):
+        raise ServiceError({"roles": "You cannot remove your own administrator access"})
+    before = {"roles": sorted(r.value for r in user.roles), "active": user.active}
+    wanted = set(roles)
+    for link in list(user.role_links):
+        if link.role not in wanted:
+            user.role_links.remove(link)
+    for role in wanted - {link.role for link in user.role_links}:
+        user.role_links.append(UserRole(role=role))
+    user.active = active
+    db.session.flush()
+    after = {"roles": sorted(r.value for r in user.roles), "active": user.active}
+    if before != after:
+        audit.record(
+            actor,
+            now,
+            "user.roles_changed",
+            "staff_user",
+            user.id,
+            f"Access changed for {user.email}",
+            before=before,
+            after=after,
+        )
+    return user
