@@ -59,6 +59,7 @@ def app(_schema, database_url, clock, tmp_path):
             "CLOCK": clock,
             "UPLOAD_DIR": Path(tmp_path) / "uploads",
             "WTF_CSRF_ENABLED": True,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
     with app.app_context():

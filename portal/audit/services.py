@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from enum import Enum
 
 from sqlalchemy import event, select, text
@@ -42,7 +42,8 @@ def _digest(prev_hash: str, fields: dict) -> str:
 
 def _hashed_fields(event_: AuditEvent) -> dict:
     return {
-        "at": event_.at.isoformat(),
+        # Hashed as UTC, as it is stored, so a time given in another zone still verifies.
+        "at": event_.at.astimezone(UTC).isoformat(),
         "actor_id": event_.actor_id,
         "actor_label": event_.actor_label,
         "action": event_.action,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,7 +21,13 @@ class LockedOut(Exception):
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)
+    """Hash with the configured method (tests use a cheap one; production keeps the default)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+    return (
+        generate_password_hash(password, method=method)
+        if method
+        else generate_password_hash(password)
+    )
 
 
 def create_user(

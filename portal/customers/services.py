@@ -16,6 +16,7 @@ from portal.customers.models import (
     WorksType,
 )
 from portal.errors import NotAllowed, ServiceError
+from portal.timeutil import london_date
 
 
 def raise_alert(actor, now: datetime, customer: Customer, summary: str, advice: str) -> Alert:
@@ -140,7 +141,7 @@ def record_access_refusal(
     a non-essential service request may be cancelled (§6.9).
     """
     errors = {}
-    if refused_on > now.date():
+    if refused_on > london_date(now):
         errors["refused_on"] = "The date of the refusal must be today or in the past"
     if not works_description.strip():
         errors["works_description"] = "Describe the works the customer refused access for"

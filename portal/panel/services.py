@@ -12,6 +12,7 @@ from portal.conduct_warnings.services import stage_for
 from portal.errors import NotAllowed, ServiceError
 from portal.incidents.models import Incident, IncidentStatus, Route
 from portal.panel.models import CONTEXT_CONSIDERATIONS, Outcome, PanelReview
+from portal.timeutil import london_date
 
 
 @dataclass
@@ -103,7 +104,7 @@ def record_review(actor, now: datetime, incident: Incident, data: ReviewInput) -
         after={
             "status": incident.status,
             "outcome": data.outcome,
-            "late": now.date() > incident.review_due_on,
+            "late": london_date(now) > incident.review_due_on,
             "eia_needed": data.eia_needed,
             "support_referral": data.support_referral,
         },
