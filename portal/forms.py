@@ -6,7 +6,8 @@ from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectMultipleField
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, RadioField, SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
@@ -71,14 +72,63 @@ class PlainTimeField(Field):
             raise ValueError(str(_l("Enter a real time, like 14:30"))) from exc
 
 
-def combine(day: date, at: time | None) -> datetime:
-    """A London wall-clock date and time as aware UTC."""
-    at = at or time(12, 0)
-    return from_london(day, at.hour, at.minute)
+def combine(day: date, at: time | None, latest: datetime | None = None) -> datetime:
+    """A London wall-clock date and time as aware UTC.
+
+    An unknown time is taken as midday, but never later than ``latest`` (the time of the
+    report), so something reported in the morning "earlier today" is not in the future.
+    """
+    if at is not None:
+        return from_london(day, at.hour, at.minute)
+    moment = from_london(day, 12, 0)
+    return min(moment, latest) if latest is not None else moment
+
+
+# WTForms' own messages, in the plain English the rest of the portal uses.
+_PLAIN_MESSAGES = {
+    "Not a valid choice.": _l("Select an option from the list"),
+    "Invalid Choice: could not coerce.": _l("Select an option from the list"),
+    "Not a valid integer value.": _l("Enter a whole number, like 15"),
+    "Field cannot be longer than %(max)d characters.": _l(
+        "Keep this to %(max)d characters or fewer"
+    ),
+}
+
+
+class _PlainTranslations:
+    """Wrap WTForms' translations so its built-in messages read like the portal's own."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def gettext(self, string: str) -> str:
+        if string in _PLAIN_MESSAGES:
+            return str(_PLAIN_MESSAGES[string])
+        return self.inner.gettext(string) if self.inner else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        chosen = singular if n == 1 else plural
+        if chosen in _PLAIN_MESSAGES:
+            return str(_PLAIN_MESSAGES[chosen])
+        return self.inner.ngettext(singular, plural, n) if self.inner else chosen
 
 
 class BaseForm(FlaskForm):
     """Every portal form: service errors attach to their fields, the rest to the form."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return _PlainTranslations(super().get_translations(form))
+
+        def wrap_formdata(self, form, formdata):
+            """Drop NUL characters: nobody types them, and PostgreSQL refuses them in text."""
+            data = super().wrap_formdata(form, formdata)
+            if data is None:
+                return None
+            return MultiDict(
+                (key, value.replace("\x00", "") if isinstance(value, str) else value)
+                for key, value in data.items(multi=True)
+            )
 
     def apply_errors(self, exc: ServiceError, aliases: dict[str, str] | None = None) -> None:
         aliases = aliases or {}
@@ -91,10 +141,19 @@ class BaseForm(FlaskForm):
                 self.form_errors.append(message)
 
     def error_list(self) -> list[tuple[str, str]]:
-        """(field id, message) pairs for the error summary, in field order."""
+        """(element id, message) pairs for the error summary, in field order."""
         out = [("", m) for m in self.form_errors]
         for field in self:
             for message in field.errors or []:
                 if isinstance(message, str | type(_l(""))):
-                    out.append((field.id, str(message)))
+                    out.append((_summary_target(field), str(message)))
         return out
+
+
+def _summary_target(field: Field) -> str:
+    """The id the error summary links to: radios and checkboxes link to their first option."""
+    if isinstance(field, RadioField | MultiCheckboxField):
+        first = next(iter(field), None)
+        if first is not None:
+            return first.id
+    return field.id

@@ -188,6 +188,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.create_index('ix_incident_customer_occurred', ['customer_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_incident_reported', ['reported_at', 'id'], unique=False)
         batch_op.create_index('ix_incident_status_due', ['status', 'review_due_on'], unique=False)
 
     op.create_table('letter',
@@ -357,6 +358,7 @@ def downgrade() -> None:
     op.drop_table('letter')
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.drop_index('ix_incident_status_due')
+        batch_op.drop_index('ix_incident_reported')
         batch_op.drop_index('ix_incident_customer_occurred')
 
     op.drop_table('incident')

@@ -56,6 +56,13 @@ def can_view_incident(user, incident: Incident) -> bool:
     return user.has_role(Role.CSM) and incident.route_is_asb
 
 
+def can_add_evidence(user, incident: Incident) -> bool:
+    """The colleague who reported it, and the Panel (or CSM) reviewing it, add evidence."""
+    return can_view_incident(user, incident) and (
+        incident.reported_by_id == user.id or can_review_as_panel(user, incident)
+    )
+
+
 def can_decide_as_line_manager(user, incident: Incident) -> bool:
     return _staff(user) and incident.line_manager_id == user.id
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -114,4 +114,9 @@ class ManagerDecisionForm(BaseForm):
 
 
 class EvidenceForm(BaseForm):
-    evidence = FileField(_l("Add evidence"))
+    # Its own id: "evidence" is the heading the page links to after an upload.
+    evidence = FileField(
+        _l("Add evidence"),
+        id="evidence-file",
+        validators=[FileRequired(_l("Choose a file to upload"))],
+    )

@@ -52,6 +52,7 @@ class Incident(Base):
         CheckConstraint("occurred_at <= reported_at", name="not_in_future"),
         Index("ix_incident_status_due", "status", "review_due_on"),
         Index("ix_incident_customer_occurred", "customer_id", "occurred_at"),
+        Index("ix_incident_reported", "reported_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

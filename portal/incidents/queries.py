@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from portal import db
+from portal.auth.models import User
 from portal.conduct_warnings.models import ConductWarning
 from portal.customers.models import Customer
 from portal.incidents.catalogue import Category
@@ -18,11 +19,30 @@ from portal.timeutil import from_london
 
 
 def panel_queue(limit_to_asb: bool) -> list[Incident]:
-    """Reports awaiting review, earliest due (so overdue) first."""
+    """Reports awaiting review, earliest due (so overdue) first.
+
+    Only the columns the queue shows are loaded: a backlog of hundreds of reports would
+    otherwise pull every description and JSON column just to draw one line each.
+    """
     stmt = (
         select(Incident)
         .join(Incident.customer)
-        .options(contains_eager(Incident.customer), joinedload(Incident.reported_by))
+        .options(
+            load_only(
+                Incident.reference,
+                Incident.customer_id,
+                Incident.reported_by_id,
+                Incident.reported_at,
+                Incident.review_due_on,
+                Incident.route,
+                Incident.status,
+                Incident.serious,
+            ),
+            contains_eager(Incident.customer).load_only(
+                Customer.forename, Customer.surname, Customer.customer_type
+            ),
+            joinedload(Incident.reported_by).load_only(User.name).lazyload(User.line_manager),
+        )
         .where(Incident.status == IncidentStatus.AWAITING_REVIEW)
         .order_by(Incident.review_due_on, Incident.reported_at)
     )
@@ -63,21 +83,29 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
+def _contains(column, like: str):
+    """Case-insensitive substring match for a lower-cased ``like`` pattern.
+
+    SQLite's LIKE already ignores (ASCII) case, just as its lower() only folds ASCII, so
+    leaving lower() out there gives the same matches and makes the scan about a third cheaper.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        return column.like(like, escape="\\")
+    return func.lower(column).like(like, escape="\\")
+
+
 def _register_stmt(filters: RegisterFilters, limit_to_asb: bool) -> Select:
-    stmt = (
-        select(Incident.id)
-        .join(Customer, Incident.customer_id == Customer.id)
-        .outerjoin(PanelReview, PanelReview.incident_id == Incident.id)
-    )
+    """The matching incidents' ids, joining customers and reviews only when a filter needs them."""
+    stmt = select(Incident.id)
     q = filters.q.strip()[:100]
     if q:
         like = _like(q.lower())
-        stmt = stmt.where(
+        stmt = stmt.join(Customer, Incident.customer_id == Customer.id).where(
             or_(
-                func.lower(Customer.forename + " " + Customer.surname).like(like, escape="\\"),
-                func.lower(Customer.reference).like(like, escape="\\"),
-                func.lower(Incident.reference).like(like, escape="\\"),
-                func.lower(Incident.description).like(like, escape="\\"),
+                _contains(Customer.forename + " " + Customer.surname, like),
+                _contains(Customer.reference, like),
+                _contains(Incident.reference, like),
+                _contains(Incident.description, like),
             )
         )
     if filters.category:
@@ -95,7 +123,9 @@ def _register_stmt(filters: RegisterFilters, limit_to_asb: bool) -> Select:
     if filters.status:
         stmt = stmt.where(Incident.status == filters.status)
     if filters.outcome:
-        stmt = stmt.where(PanelReview.outcome == filters.outcome)
+        stmt = stmt.join(PanelReview, PanelReview.incident_id == Incident.id).where(
+            PanelReview.outcome == filters.outcome
+        )
     if filters.date_from:
         stmt = stmt.where(Incident.reported_at >= from_london(filters.date_from))
     if filters.date_to:
@@ -104,24 +134,45 @@ def _register_stmt(filters: RegisterFilters, limit_to_asb: bool) -> Select:
 
 
 def register_page(filters: RegisterFilters, limit_to_asb: bool, page_size: int) -> RegisterPage:
-    """One page of the register: a count query, a page query and one for categories."""
+    """One page of the register, newest first.
+
+    The page's ids are found on the narrow id query (walking ix_incident_reported when there
+    is no filter), then only those rows are loaded in full. A text search scans every
+    description, so it finds the page and the total in one pass (a window count) instead
+    of scanning twice.
+    """
     base = _register_stmt(filters, limit_to_asb)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    newest_first = (Incident.reported_at.desc(), Incident.id.desc())
+    page = max(1, filters.page)
+
+    def page_ids(number: int, with_total: bool) -> list:
+        stmt = base.order_by(*newest_first).limit(page_size).offset((number - 1) * page_size)
+        if with_total:
+            stmt = stmt.add_columns(func.count().over())
+        return db.session.execute(stmt).all()
+
+    found = page_ids(page, with_total=True) if filters.q.strip() else []
+    if found:
+        total = found[0][1]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+        page = min(page, max(1, -(-total // page_size)))
+        found = page_ids(page, with_total=False) if total else []
     pages = max(1, -(-total // page_size))
-    page = min(max(1, filters.page), pages)
-    stmt = (
-        select(Incident, PanelReview.outcome, ConductWarning.stage)
-        .join(Incident.customer)
-        .outerjoin(PanelReview, PanelReview.incident_id == Incident.id)
-        .outerjoin(ConductWarning, ConductWarning.incident_id == Incident.id)
-        .options(contains_eager(Incident.customer))
-        .where(Incident.id.in_(base))
-        .order_by(Incident.reported_at.desc(), Incident.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    )
-    rows = [
-        RegisterRow(incident, outcome, stage.value if stage else None)
-        for incident, outcome, stage in db.session.execute(stmt).unique()
-    ]
+    ids = [row[0] for row in found]
+    rows: list[RegisterRow] = []
+    if ids:
+        stmt = (
+            select(Incident, PanelReview.outcome, ConductWarning.stage)
+            .join(Incident.customer)
+            .outerjoin(PanelReview, PanelReview.incident_id == Incident.id)
+            .outerjoin(ConductWarning, ConductWarning.incident_id == Incident.id)
+            .options(contains_eager(Incident.customer))
+            .where(Incident.id.in_(ids))
+            .order_by(*newest_first)
+        )
+        rows = [
+            RegisterRow(incident, outcome, stage.value if stage else None)
+            for incident, outcome, stage in db.session.execute(stmt).unique()
+        ]
     return RegisterPage(rows=rows, total=total, page=page, pages=pages)

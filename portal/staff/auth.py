@@ -29,9 +29,15 @@ class SignInForm(BaseForm):
 
 
 def _safe_next(target: str | None) -> str:
-    if target:
+    """Follow ``next`` only to a staff page on this site; anything else goes home.
+
+    Control characters (a newline would break the Location header) and backslashes (which
+    browsers read as slashes) are refused outright.
+    """
+    if target and target.isprintable() and "\\" not in target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/staff"):
+        under_staff = parts.path == "/staff" or parts.path.startswith("/staff/")
+        if not parts.scheme and not parts.netloc and under_staff:
             return target
     return url_for("staff.home")
 

@@ -105,7 +105,7 @@ def _customer_for_view(customer_id: int) -> Customer:
 @bp.route("/customers")
 @staff_required(permissions.can_view_customer)
 def customers():
-    q = request.args.get("q", "")[:100]
+    q = request.args.get("q", "").replace("\x00", "")[:100]
     found, alerts = queries.find_customers(q)
     return render_page_or_fragment(
         "staff/customers/index.html",
@@ -202,7 +202,7 @@ def log_customer_contact(customer_id: int):
                 customer,
                 ContactChannel(form.channel.data),
                 form.direction.data == "in",
-                combine(form.occurred_on.data, form.occurred_time.data),
+                combine(form.occurred_on.data, form.occurred_time.data, utcnow()),
                 form.duration_minutes.data,
                 form.summary.data or "",
             )

@@ -29,8 +29,19 @@ def staff_required(permission: Callable = permissions.is_staff):
     return decorator
 
 
+# The largest id an integer primary key holds; a bigger number in a URL overflows the driver.
+MAX_ID = 2**31 - 1
+
+
+def get_or_none(model, ident: int | None):
+    """Load a row by id, or None for a missing, impossible or out-of-range id."""
+    if ident is None or not 0 < ident <= MAX_ID:
+        return None
+    return db.session.get(model, ident)
+
+
 def get_or_404(model, ident: int):
-    obj = db.session.get(model, ident)
+    obj = get_or_none(model, ident)
     if obj is None:
         abort(404)
     return obj

@@ -36,7 +36,7 @@ from portal.incidents.services import (
 )
 from portal.panel.models import PanelReview
 from portal.staff import bp
-from portal.staff.guard import actor, get_or_404, staff_required
+from portal.staff.guard import actor, get_or_404, get_or_none, staff_required
 from portal.timeutil import london_date, utcnow
 from portal.workdays.services import load_calendar
 
@@ -54,13 +54,14 @@ def _manager_choices() -> list[tuple[int, str]]:
 
 
 def _incident_input(form: IncidentForm, customer: Customer) -> IncidentInput:
+    now = utcnow()
     police = form.police_informed.data == "yes"
     police_at = None
     if police and form.police_informed_on.data:
-        police_at = combine(form.police_informed_on.data, form.police_informed_time.data)
+        police_at = combine(form.police_informed_on.data, form.police_informed_time.data, now)
     return IncidentInput(
         customer_id=customer.id,
-        occurred_at=combine(form.occurred_on.data, form.occurred_time.data),
+        occurred_at=combine(form.occurred_on.data, form.occurred_time.data, now),
         channel=Channel(form.channel.data),
         categories=[Category(c) for c in form.categories.data],
         example_types=list(form.example_types.data or []),
@@ -88,8 +89,7 @@ def report_incident():
     form.line_manager_id.choices = _manager_choices()
     customer = None
     if request.method == "GET":
-        customer_id = request.args.get("customer", type=int)
-        customer = db.session.get(Customer, customer_id) if customer_id else None
+        customer = get_or_none(Customer, request.args.get("customer", type=int))
         if customer:
             form.customer_reference.data = customer.reference
         if current_user.line_manager_id:
@@ -147,7 +147,10 @@ def _incident_for_view(incident_id: int) -> Incident:
 @bp.route("/incidents/<int:incident_id>")
 @staff_required()
 def incident(incident_id: int):
-    incident = _incident_for_view(incident_id)
+    return _incident_page(_incident_for_view(incident_id))
+
+
+def _incident_page(incident: Incident, evidence_form: EvidenceForm | None = None, status=200):
     review = db.session.scalar(select(PanelReview).where(PanelReview.incident_id == incident.id))
     warning = db.session.scalar(
         select(ConductWarning).where(ConductWarning.incident_id == incident.id)
@@ -163,41 +166,44 @@ def incident(incident_id: int):
         can_review=can_review,
         next_stage=stage_for(incident) if can_review else None,
         example_title=example_title,
-        evidence_form=EvidenceForm(),
+        can_add_evidence=permissions.can_add_evidence(current_user, incident),
+        evidence_form=evidence_form or EvidenceForm(),
+        form=evidence_form,
         ManagerDecision=ManagerDecision,
         characteristic=ProtectedCharacteristic,
         today=london_date(utcnow()),
-    )
+    ), status
 
 
 @bp.route("/incidents/<int:incident_id>/evidence", methods=["POST"])
 @staff_required()
 def add_evidence(incident_id: int):
     incident = _incident_for_view(incident_id)
-    if incident.reported_by_id != current_user.id and not permissions.can_review_as_panel(
-        current_user, incident
-    ):
+    if not permissions.can_add_evidence(current_user, incident):
         abort(403)
     form = EvidenceForm()
-    upload = request.files.get("evidence")
     if form.validate_on_submit():
+        upload = form.evidence.data
         try:
             attach_evidence(
                 actor(),
                 utcnow(),
                 incident,
-                upload.filename if upload else "",
-                upload.read() if upload else b"",
+                upload.filename,
+                upload.read(),
                 current_app.config["UPLOAD_DIR"],
                 current_app.config["MAX_ATTACHMENT_BYTES"],
             )
         except ServiceError as exc:
             db.session.rollback()
-            flash(next(iter(exc.errors.values())), "error")
+            form.apply_errors(exc)
         else:
             db.session.commit()
             flash(_l("Evidence added."), "success")
-    return redirect(url_for("staff.incident", incident_id=incident.id, _anchor="evidence"), 303)
+            return redirect(
+                url_for("staff.incident", incident_id=incident.id, _anchor="evidence"), 303
+            )
+    return _incident_page(incident, form, 422)
 
 
 @bp.route("/incidents/<int:incident_id>/evidence/<int:attachment_id>")

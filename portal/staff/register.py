@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import db
@@ -33,9 +34,13 @@ def _date_arg(name: str) -> tuple[date | None, str | None]:
     if not value:
         return None, None
     try:
-        return date.fromisoformat(value[:10]), None
+        day = date.fromisoformat(value[:10])
     except ValueError:
-        return None, "Enter a real date"
+        day = None
+    # Years outside 1900–9998 are typing slips, and 9999-12-31 + 1 day overflows.
+    if day is None or not 1900 <= day.year <= 9998:
+        return None, _("Enter a real date")
+    return day, None
 
 
 @bp.route("/register")
@@ -45,9 +50,9 @@ def register():
     date_to, to_error = _date_arg("to")
     errors = {k: v for k, v in (("from", from_error), ("to", to_error)) if v}
     if date_from and date_to and date_to < date_from and not errors:
-        errors["to"] = "The end date must be the same as or after the start date"
+        errors["to"] = _("The end date must be the same as or after the start date")
     filters = RegisterFilters(
-        q=request.args.get("q", "")[:100],
+        q=request.args.get("q", "").replace("\x00", "")[:100],
         category=_enum_arg("category", Category),
         route=_enum_arg("route", Route),
         status=_enum_arg("status", IncidentStatus),
@@ -90,5 +95,6 @@ def register():
         Route=Route,
         IncidentStatus=IncidentStatus,
         Outcome=Outcome,
-        status=200,
+        page_errors=list(errors.items()),
+        status=422 if errors else 200,
     )

@@ -30,11 +30,14 @@ def test_verify_audit_reports_intact_then_broken(runner):
     ok = runner.invoke(args=["verify-audit"])
     assert ok.exit_code == 0 and "intact" in ok.output
 
-    db.session.execute(text("UPDATE audit_event SET summary = 'rewritten' WHERE id = 3"))
+    third = db.session.scalar(text("SELECT id FROM audit_event ORDER BY id LIMIT 1 OFFSET 2"))
+    db.session.execute(
+        text("UPDATE audit_event SET summary = 'rewritten' WHERE id = :id"), {"id": third}
+    )
     db.session.commit()
     broken = runner.invoke(args=["verify-audit"])
     assert broken.exit_code == 1
-    assert "broken at event 3" in broken.output
+    assert f"broken at event {third}" in broken.output
 
 
 def test_translate_group_lists_its_commands(runner):

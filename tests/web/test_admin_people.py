@@ -80,7 +80,8 @@ def test_adding_staff_with_bad_input_says_what_is_wrong_and_saves_nothing(
     )
     soup = check_page(response, 422)
     errors = errors_on(soup)
-    assert "roles" in errors
+    # Checkboxes are linked from the error summary through their first option.
+    assert "roles-0" in errors and soup.find(id="roles-0")
     assert db.session.scalar(select(func.count(User.id))) == before
 
 
@@ -91,7 +92,7 @@ def test_an_administrator_cannot_remove_their_own_access(client, sign_in, admin,
         url, data={"csrf_token": token(url), "roles": ["colleague"], "active": "y"}
     )
     soup = check_page(response, 422)
-    assert "cannot remove your own administrator access" in errors_on(soup)["roles"]
+    assert "cannot remove your own administrator access" in errors_on(soup)["roles-0"]
 
 
 def test_changing_roles_and_deactivating(client, sign_in, admin, make_staff, token):
@@ -156,4 +157,5 @@ def test_organisation_form_refuses_bad_values(client, sign_in, admin, token):
         },
     )
     errors = errors_on(check_page(response, 422))
-    assert {"name", "cutoff_time", "panel_review_days", "panel_review_unit"} <= set(errors)
+    # Radios are linked from the error summary through their first option.
+    assert {"name", "cutoff_time", "panel_review_days", "panel_review_unit-0"} <= set(errors)

@@ -1,0 +1,183 @@
+"""Web-test fixtures: one member of staff per role, acting as them, posting forms, row counts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+from flask import g
+from sqlalchemy import event, func, select
+from werkzeug.security import generate_password_hash
+
+from portal import db
+from portal.auth import services as auth_services
+from portal.auth.models import Role
+from portal.customers.models import CustomerType
+from portal.customers.services import raise_alert
+from portal.incidents.services import attach_evidence
+from portal.workdays.services import add_closure
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashes(monkeypatch):
+    """Hash test users' passwords with one round: scrypt would be most of each test's time.
+
+    Sign-in still checks passwords with the real ``check_password_hash``.
+    """
+    monkeypatch.setattr(
+        auth_services,
+        "hash_password",
+        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_fsync_on_sqlite(app):
+    """Skip fsync on the throwaway SQLite file: each commit otherwise waits on the disk."""
+    engine = app.extensions["engine"]
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _unsynced(dbapi_connection, _record):
+            dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_g_per_request(app):
+    """Start every request with an empty ``g``, as in production.
+
+    The ``app`` fixture keeps one app context open, so ``g`` would outlive each request:
+    Flask-Login would keep serving the first user signed in, and Flask-WTF a CSRF token
+    cached for a session that has since been cleared.
+    """
+
+    def _forget():
+        for name in list(vars(g)):
+            delattr(g, name)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget)
+
+
+@pytest.fixture
+def people(make_staff, colleague, panel_member):
+    """One member of staff per role, plus a colleague and a manager from another team.
+
+    ``colleague`` reports to ``line_manager``; ``other_manager`` is a line manager too, but
+    not theirs.
+    """
+    return SimpleNamespace(
+        colleague=colleague,
+        line_manager=colleague.line_manager,
+        other_colleague=make_staff(Role.COLLEAGUE, name="Olu Otherteam"),
+        other_manager=make_staff(Role.LINE_MANAGER, name="Mo Othermanager"),
+        panel=panel_member,
+        csm=make_staff(Role.CSM, name="Cara Safety"),
+        glt=make_staff(Role.GLT, name="Glen Leader"),
+        cem=make_staff(Role.CEM, name="Cem Experience"),
+        admin=make_staff(Role.ADMIN, name="Ada Admin"),
+    )
+
+
+@pytest.fixture
+def act_as(people, sign_in):
+    """Sign the test client in as the named member of ``people`` and return them."""
+
+    def _act_as(name: str):
+        user = getattr(people, name)
+        sign_in(user)
+        return user
+
+    return _act_as
+
+
+@pytest.fixture
+def post(client, token):
+    """POST ``data`` to ``url`` with a valid CSRF token taken from the page ``token_from``."""
+
+    def _post(url: str, data: dict | None = None, token_from: str = "/staff/", prefix="", **kw):
+        payload = dict(data or {})
+        payload[f"{prefix}csrf_token"] = token(token_from)
+        return client.post(url, data=payload, **kw)
+
+    return _post
+
+
+@pytest.fixture
+def table_counts(app):
+    """Rows in every table, read on a separate connection so only committed rows count."""
+    engine = app.extensions["engine"]
+
+    def _counts() -> dict[str, int]:
+        with engine.connect() as connection:
+            return {
+                table.name: connection.scalar(select(func.count()).select_from(table))
+                for table in db.Base.metadata.sorted_tables
+            }
+
+    return _counts
+
+
+@pytest.fixture
+def tenant(make_customer):
+    """A tenant: their incidents go to the Panel / CSM with ASB remedies (§8.4)."""
+    return make_customer(forename="Terry", surname="Tenant", customer_type=CustomerType.TENANT)
+
+
+@pytest.fixture
+def applicant(make_customer):
+    """An applicant: not a tenant, so incidents go to the police and the Panel (§8.6)."""
+    return make_customer(forename="Abi", surname="Applicant", customer_type=CustomerType.APPLICANT)
+
+
+@pytest.fixture
+def asb_incident(make_incident, tenant, clock):
+    """An incident about a tenant, reported by ``colleague`` an hour ago."""
+    return make_incident(tenant, now=clock.now - timedelta(hours=1))
+
+
+@pytest.fixture
+def other_route_incident(make_incident, applicant, clock):
+    """An incident about an applicant (§8.6 route), reported by ``colleague``."""
+    return make_incident(applicant, now=clock.now - timedelta(hours=1))
+
+
+@pytest.fixture
+def world(app, people, tenant, applicant, make_incident, review_incident, give_warning, clock):
+    """Incidents on both routes in each state, a letter on each, an alert, a closure, a file."""
+    now = clock.now
+    tenant_warning = give_warning(tenant, now - timedelta(days=40))
+    applicant_warning = give_warning(applicant, now - timedelta(days=40))
+    awaiting = make_incident(tenant, now=now - timedelta(hours=2))
+    awaiting_other = make_incident(applicant, now=now - timedelta(hours=2))
+    reviewed = make_incident(tenant, now=now - timedelta(hours=3))
+    review_incident(reviewed, now - timedelta(hours=1))
+    reviewed_other = make_incident(applicant, now=now - timedelta(hours=3))
+    review_incident(reviewed_other, now - timedelta(hours=1))
+    alert = raise_alert(people.panel, now, tenant, "Aggressive dog at the property", "Go in pairs")
+    closure = add_closure(people.admin, now, date(2026, 12, 29), "Christmas closure")
+    attachment = attach_evidence(
+        people.colleague,
+        now,
+        awaiting,
+        "call-notes.txt",
+        b"Notes of the call.",
+        app.config["UPLOAD_DIR"],
+        app.config["MAX_ATTACHMENT_BYTES"],
+    )
+    db.session.commit()
+    return SimpleNamespace(
+        me=None,  # who the test acts as, for forms whose data depends on it
+        people=people,
+        tenant=tenant,
+        applicant=applicant,
+        awaiting=awaiting,
+        awaiting_other=awaiting_other,
+        reviewed=reviewed,
+        reviewed_other=reviewed_other,
+        letter=tenant_warning.letter_id,
+        letter_other=applicant_warning.letter_id,
+        alert=alert,
+        closure=closure,
+        attachment=attachment,
+    )

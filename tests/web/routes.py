@@ -1,0 +1,263 @@
+"""Every staff page and form as data: its URL, who may use it, valid data and what it saves.
+
+URLs are formatted with the ids of the ``world`` fixture (tests/web/conftest.py).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from tests.web.forms import incident_form, review_form
+
+STAFF = (
+    "colleague",  # reported every incident in the world
+    "other_colleague",
+    "line_manager",  # the colleague's line manager, named on every report
+    "other_manager",
+    "panel",
+    "csm",
+    "glt",
+    "cem",
+    "admin",
+)
+EVERYONE = frozenset(STAFF)
+# The people an incident's details are shared with (besides the CSM, for §8.4 referrals only).
+INCIDENT_READERS = frozenset({"colleague", "line_manager", "panel", "glt", "cem"})
+
+
+@dataclass
+class Page:
+    name: str
+    url: str  # formatted with the world's ids
+    allowed: frozenset[str]
+
+    def href(self, w) -> str:
+        return self.url.format(
+            tenant=w.tenant.id,
+            alert=w.alert.id,
+            closure=w.closure.id,
+            awaiting=w.awaiting.id,
+            awaiting_other=w.awaiting_other.id,
+            reviewed=w.reviewed.id,
+            reviewed_other=w.reviewed_other.id,
+            letter=w.letter,
+            letter_other=w.letter_other,
+            attachment=w.attachment.id,
+            other_colleague=w.people.other_colleague.id,
+        )
+
+
+PAGES = [
+    Page("home", "/staff/", EVERYONE),
+    Page("find customer", "/staff/customers", EVERYONE),
+    Page("search customers", "/staff/customers?q=tenant", EVERYONE),
+    Page("customer record", "/staff/customers/{tenant}", EVERYONE),
+    Page("report incident", "/staff/incidents/new", EVERYONE),
+    Page("report about customer", "/staff/incidents/new?customer={tenant}", EVERYONE),
+    Page("asb incident", "/staff/incidents/{awaiting}", INCIDENT_READERS | {"csm"}),
+    Page("non-asb incident", "/staff/incidents/{awaiting_other}", INCIDENT_READERS),
+    Page("reviewed incident", "/staff/incidents/{reviewed}", INCIDENT_READERS | {"csm"}),
+    Page("manager decision", "/staff/incidents/{awaiting}/decision", frozenset({"line_manager"})),
+    Page("panel queue", "/staff/panel", frozenset({"panel", "csm"})),
+    Page("asb review", "/staff/incidents/{awaiting}/review", frozenset({"panel", "csm"})),
+    Page("non-asb review", "/staff/incidents/{awaiting_other}/review", frozenset({"panel"})),
+    Page("asb warning preview", "/staff/incidents/{reviewed}/warning", frozenset({"panel", "csm"})),
+    Page(
+        "non-asb warning preview", "/staff/incidents/{reviewed_other}/warning", frozenset({"panel"})
+    ),
+    Page("asb letter", "/staff/letters/{letter}", INCIDENT_READERS | {"csm"}),
+    Page("non-asb letter", "/staff/letters/{letter_other}", INCIDENT_READERS),
+    Page("register", "/staff/register", frozenset({"panel", "csm"})),
+    Page(
+        "register search",
+        "/staff/register?q=tenant&category=aggressive_or_abusive",
+        frozenset({"panel", "csm"}),
+    ),
+    Page("closures", "/staff/admin/closures", frozenset({"admin"})),
+    Page("staff accounts", "/staff/admin/users", frozenset({"admin"})),
+    Page("one account", "/staff/admin/users/{other_colleague}", frozenset({"admin"})),
+    Page("organisation", "/staff/admin/organisation", frozenset({"admin"})),
+    Page("audit trail", "/staff/audit", frozenset({"admin", "cem"})),
+]
+
+
+@dataclass
+class Form:
+    """A POST route, valid data for it, the roles that may send it and the table it adds to."""
+
+    name: str
+    url: str
+    data: object  # callable(world) -> dict
+    allowed: frozenset[str]
+    changes: str  # a table whose row count changes when it succeeds
+    prefix: str = ""
+
+    def href(self, w) -> str:
+        return Page(self.name, self.url, self.allowed).href(w)
+
+    @property
+    def actor(self) -> str:
+        """Someone who may send the form: the person whose job it is, where there is one."""
+        for role in ("colleague", "line_manager", "panel", "admin"):
+            if role in self.allowed:
+                return role
+        raise AssertionError(f"nobody may send {self.name}")
+
+
+def form_named(name: str) -> Form:
+    return next(form for form in FORMS if form.name == name)
+
+
+def _a_manager_other_than(me, people):
+    return people.other_manager if me is people.line_manager else people.line_manager
+
+
+def _evidence(_w):
+    return {"evidence": (io.BytesIO(b"%PDF-1.4 test"), "statement.pdf")}
+
+
+FORMS = [
+    Form(
+        "raise alert",
+        "/staff/customers/{tenant}/alerts",
+        lambda w: {"alert-summary": "Threatened staff with a knife", "alert-advice": "Go in pairs"},
+        frozenset({"line_manager", "other_manager", "panel", "csm"}),
+        "alert",
+        prefix="alert-",
+    ),
+    Form(
+        "log contact",
+        "/staff/customers/{tenant}/contacts",
+        lambda w: {
+            "contact-channel": "phone",
+            "contact-direction": "in",
+            "contact-occurred_on": "2026-11-20",
+            "contact-occurred_time": "14:05",
+            "contact-duration_minutes": "25",
+            "contact-summary": "Same complaint about the fence",
+        },
+        EVERYONE,
+        "contact_log_entry",
+        prefix="contact-",
+    ),
+    Form(
+        "record refusal",
+        "/staff/customers/{tenant}/access-refusals",
+        lambda w: {
+            "refusal-works_type": "essential",
+            "refusal-refused_on": "2026-11-20",
+            "refusal-works_description": "Annual gas safety check",
+        },
+        EVERYONE,
+        "access_refusal",
+        prefix="refusal-",
+    ),
+    Form(
+        "report incident",
+        "/staff/incidents/new",
+        lambda w: incident_form(w.tenant, _a_manager_other_than(w.me, w.people)),
+        EVERYONE,
+        "incident",
+    ),
+    Form(
+        "add evidence",
+        "/staff/incidents/{awaiting}/evidence",
+        _evidence,
+        frozenset({"colleague", "panel", "csm"}),
+        "attachment",
+    ),
+    Form(
+        "manager decision",
+        "/staff/incidents/{awaiting}/decision",
+        lambda w: {"decisions": ["report_to_police"], "notes": "Threats: reported to police."},
+        frozenset({"line_manager"}),
+        "audit_event",
+    ),
+    Form(
+        "panel review",
+        "/staff/incidents/{awaiting}/review",
+        lambda w: review_form(),
+        frozenset({"panel", "csm"}),
+        "panel_review",
+    ),
+    Form(
+        "non-asb panel review",
+        "/staff/incidents/{awaiting_other}/review",
+        lambda w: review_form(),
+        frozenset({"panel"}),
+        "panel_review",
+    ),
+    Form(
+        "issue warning",
+        "/staff/incidents/{reviewed}/warning",
+        lambda w: {},
+        frozenset({"panel", "csm"}),
+        "conduct_warning",
+    ),
+    Form(
+        "non-asb issue warning",
+        "/staff/incidents/{reviewed_other}/warning",
+        lambda w: {},
+        frozenset({"panel"}),
+        "conduct_warning",
+    ),
+    Form(
+        "add closure",
+        "/staff/admin/closures",
+        lambda w: {"day": "2026-12-30", "reason": "Christmas closure"},
+        frozenset({"admin"}),
+        "closure_day",
+    ),
+    Form(
+        "add account",
+        "/staff/admin/users",
+        lambda w: {
+            "name": "Nia New",
+            "email": "nia.new@test.example",
+            "job_title": "Income Officer",
+            "line_manager_id": "0",
+            "roles": ["colleague"],
+            "password": "a long temporary password",
+        },
+        frozenset({"admin"}),
+        "staff_user",
+    ),
+    Form(
+        "change access",
+        "/staff/admin/users/{other_colleague}",
+        lambda w: {"roles": ["colleague", "panel"], "active": "y"},
+        frozenset({"admin"}),
+        "staff_user_role",
+    ),
+    Form(
+        "organisation details",
+        "/staff/admin/organisation",
+        lambda w: {
+            "name": "Wythenshawe Community Housing Group",
+            "address": "Wythenshawe House, Manchester",
+            "phone": "0161 000 0000",
+            "email": "help@housing.example",
+            "policy_title": "Customer Conduct Policy",
+            "policy_url": "https://housing.example/policy.pdf",
+            "complaints_contact": "Call us to make a complaint.",
+            "emergency_contact": "Call 0800 000 0000 for emergency repairs.",
+            "cutoff_time": "17:00",
+            "panel_review_days": "5",
+            "panel_review_unit": "calendar",
+        },
+        frozenset({"admin"}),
+        "audit_event",
+    ),
+]
+
+
+# POST routes that take no fields, only the CSRF token.
+BARE_POSTS = [
+    (
+        "end alert",
+        "/staff/customers/{tenant}/alerts/{alert}/end",
+        frozenset({"line_manager", "other_manager", "panel", "csm"}),
+    ),
+    ("remove closure", "/staff/admin/closures/{closure}/delete", frozenset({"admin"})),
+]
