@@ -1,0 +1,212 @@
+"""Browser fixtures: the app served on a real port with demo data, Debian's Chromium, axe.
+
+The live server builds its own app on its own SQLite file, so it does not depend on the
+function-scoped ``app`` fixture the other test packages use.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from portal import create_app, db
+from tests.browser.support import sign_in_with_form
+
+# PORTAL_CHROMIUM points at another Chromium build; Playwright cannot download browsers here.
+CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Small pages make the register's paging reachable with the demo's dozen incidents.
+REGISTER_PAGE_SIZE = 4
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+    engine: object
+
+
+def _bind_to(engine):
+    """Point the shared scoped session at the live server's database before each request.
+
+    ``portal.db.session`` is process-wide and every ``create_app`` rebinds it, so a
+    function-scoped app built by another test package must not divert the server's requests.
+    """
+
+    def _before_request():
+        if db.session.registry.has():
+            db.session.remove()
+        db.session.configure(bind=engine)
+
+    return _before_request
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    from portal.demo import load_demo
+
+    root = tmp_path_factory.mktemp("browser")
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{root / 'browser.db'}",
+            "UPLOAD_DIR": root / "uploads",
+            "REGISTER_PAGE_SIZE": REGISTER_PAGE_SIZE,
+            "TESTING": False,
+        }
+    )
+    engine = app.extensions["engine"]
+    db.Base.metadata.create_all(engine)
+    with app.app_context():
+        db.session.configure(bind=engine)
+        load_demo()
+        db.session.commit()
+        db.session.remove()
+    app.before_request(_bind_to(engine))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app, engine)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        engine.dispose()
+
+
+@dataclass
+class Demo:
+    """Ids of the demo records the pages are opened on."""
+
+    customers: dict[str, int]
+    staff: dict[str, int]
+    awaiting_decision: int
+    awaiting_review: int
+    warned: int
+    letter: int
+
+
+@pytest.fixture(scope="session")
+def demo(live_server) -> Demo:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from portal.auth.models import User
+    from portal.conduct_warnings.models import ConductWarning
+    from portal.customers.models import Customer
+    from portal.incidents.models import Incident
+
+    with Session(live_server.engine) as session:
+        customers = dict(session.execute(select(Customer.reference, Customer.id)).all())
+        staff = {
+            email.split("@")[0]: ident
+            for email, ident in session.execute(select(User.email, User.id)).all()
+        }
+        by_customer = {
+            ref: session.scalars(
+                select(Incident).where(Incident.customer_id == ident).order_by(Incident.id)
+            ).all()
+            for ref, ident in customers.items()
+        }
+        warning = session.scalars(
+            select(ConductWarning).where(
+                ConductWarning.customer_id == customers["C-100006"]  # vulnerable, first stage
+            )
+        ).one()
+        return Demo(
+            customers=customers,
+            staff=staff,
+            awaiting_decision=by_customer["C-100008"][0].id,
+            awaiting_review=by_customer["C-100007"][0].id,
+            warned=warning.incident_id,
+            letter=warning.letter_id,
+        )
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server) -> str:
+    """pytest-playwright resolves relative ``page.goto("/staff")`` against this."""
+    return live_server.url
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = (
+        f"Chromium is not installed at {CHROMIUM}. Install it with "
+        "`apt-get install -y --no-install-recommends chromium` (Playwright cannot download "
+        "browsers here)."
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args) -> dict:
+    _require_chromium()
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def signed_in_state(browser, base_url):
+    """Sign in once per role through the real form; later contexts reuse the cookie."""
+    states: dict[str, dict] = {}
+
+    def _state(role: str) -> dict:
+        if role not in states:
+            context = browser.new_context(base_url=base_url)
+            try:
+                sign_in_with_form(context.new_page(), role)
+                states[role] = context.storage_state()
+            finally:
+                context.close()
+        return states[role]
+
+    return _state
+
+
+@pytest.fixture
+def open_as(browser, base_url, signed_in_state):
+    """Open a page in a fresh context, signed in as ``role`` (None: signed out)."""
+    contexts = []
+
+    def _open(
+        role: str | None,
+        path: str | None = None,
+        *,
+        js: bool = True,
+        width: int = 1280,
+        height: int = 900,
+    ):
+        context = browser.new_context(
+            base_url=base_url,
+            java_script_enabled=js,
+            locale="en-GB",
+            timezone_id="Europe/London",
+            viewport={"width": width, "height": height},
+            storage_state=signed_in_state(role) if role else None,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        if path is not None:
+            page.goto(path)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
