@@ -1,8 +1,8 @@
-"""Issued letters, exactly as they were frozen."""
+"""Issued letters, exactly as they were frozen: as a page, a PDF and a large-print PDF."""
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,22 +11,44 @@ from portal.auth import permissions
 from portal.conduct_warnings.models import ConductWarning
 from portal.incidents.models import Incident
 from portal.letters.models import Letter
+from portal.letters.pdf import render_pdf
 from portal.letters.services import verify
 from portal.staff import bp
 from portal.staff.guard import get_or_404, staff_required
 
 
-@bp.route("/letters/<int:letter_id>")
-@staff_required()
-def letter(letter_id: int):
+def _letter_for_view(letter_id: int) -> tuple[Letter, Incident | None]:
     letter = get_or_404(Letter, letter_id)
     warning = db.session.scalar(select(ConductWarning).where(ConductWarning.letter_id == letter.id))
     incident = db.session.get(Incident, warning.incident_id) if warning else None
-    allowed = permissions.can_view_conduct_history(current_user) or (
-        incident is not None and permissions.can_view_incident(current_user, incident)
-    )
+    # A letter about an incident is shared exactly as the incident is (so the CSM sees only
+    # §8.4 referrals); any other letter follows the conduct-history rule.
+    if incident is not None:
+        allowed = permissions.can_view_incident(current_user, incident)
+    else:
+        allowed = permissions.can_view_conduct_history(current_user)
     if not allowed:
         abort(403)
+    return letter, incident
+
+
+@bp.route("/letters/<int:letter_id>")
+@staff_required()
+def letter(letter_id: int):
+    letter, incident = _letter_for_view(letter_id)
     return render_template(
         "staff/letters/show.html", letter=letter, intact=verify(letter), incident=incident
+    )
+
+
+@bp.route("/letters/<int:letter_id>/pdf")
+@staff_required()
+def letter_pdf(letter_id: int):
+    letter, _incident = _letter_for_view(letter_id)
+    large = request.args.get("print") == "large"
+    name = f"{letter.reference}{'-large-print' if large else ''}.pdf"
+    return Response(
+        render_pdf(letter, large_print=large),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
