@@ -1,0 +1,211 @@
+"""The Alembic migrations build exactly the schema the models describe, and undo it cleanly.
+
+Runs on a fresh SQLite file, and on a throwaway PostgreSQL database when TEST_DATABASE_URL
+points at a PostgreSQL server (the database named there is left alone: this test creates
+and drops its own ``portal_mig_<random>`` beside it).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal import create_app, db
+from portal.auth.models import User
+from portal.customers.models import Customer, CustomerType
+from portal.incidents.catalogue import Category, Channel
+from portal.incidents.models import Incident, IncidentCategory, Route
+
+
+def _postgres_server_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def throwaway_postgres():
+    server = _postgres_server_url()
+    if server is None:
+        pytest.skip(
+            "PostgreSQL variant needs TEST_DATABASE_URL=postgresql+psycopg://user@host/db "
+            "(a throwaway database is created beside it)"
+        )
+    name = f"portal_mig_{secrets.token_hex(4)}"
+    admin_url = make_url(server).set(database="postgres")
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        _skip_or_fail(f"no PostgreSQL reachable at {admin_url.render_as_string()}: {exc.orig}")
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def migration_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'migrations.db'}"
+    return request.getfixturevalue("throwaway_postgres")
+
+
+def _differences(engine: sa.Engine) -> list:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.Base.metadata)
+
+
+def _tables(engine: sa.Engine) -> set[str]:
+    return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def _check_constraints(engine: sa.Engine) -> set[str]:
+    inspector = sa.inspect(engine)
+    return {
+        ck["name"]
+        for table in inspector.get_table_names()
+        for ck in inspector.get_check_constraints(table)
+    }
+
+
+def _expected_check_constraints() -> set[str]:
+    engine = sa.create_engine("sqlite://")
+    db.Base.metadata.create_all(engine)
+    names = _check_constraints(engine)
+    engine.dispose()
+    return names
+
+
+def _cli(app, *args: str) -> None:
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, result.output + repr(result.exception)
+
+
+def _round_trip(engine: sa.Engine) -> None:
+    """Write and read back the awkward types; the check constraints refuse bad rows."""
+    longest_type = max(CustomerType, key=lambda m: len(m.value))
+    longest_category = max(Category, key=lambda m: len(m.value))
+    bst = timezone(timedelta(hours=1))
+    occurred = datetime(2026, 7, 1, 9, 30, tzinfo=bst)
+    with Session(engine) as session:
+        staff = User(
+            email="mig@test.example",
+            name="Migration Check",
+            password_hash="x",
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        customer = Customer(
+            reference="C-MIG-1",
+            forename="Mig",
+            surname="Ration",
+            customer_type=longest_type,
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        session.add_all([staff, customer])
+        session.flush()
+        incident = Incident(
+            reference="INC-MIG-1",
+            customer_id=customer.id,
+            reported_by_id=staff.id,
+            line_manager_id=staff.id,
+            occurred_at=occurred,
+            reported_at=occurred + timedelta(hours=1),
+            channel=Channel.SOCIAL_MEDIA,
+            description="Checking the schema.",
+            example_types=["verbal_abuse", "threats"],
+            protected_characteristics=[],
+            manager_decisions=[],
+            route=Route.POLICE_PANEL,
+            review_due_on=date(2026, 7, 8),
+        )
+        session.add(incident)
+        session.flush()
+        session.add(IncidentCategory(incident_id=incident.id, category=longest_category))
+        session.commit()
+        incident_id = incident.id
+
+    with Session(engine) as session:
+        incident = session.get(Incident, incident_id)
+        assert incident.occurred_at == occurred
+        assert incident.occurred_at.tzinfo is not None
+        assert incident.occurred_at.utcoffset() == timedelta(0)
+        assert incident.example_types == ["verbal_abuse", "threats"]
+        assert incident.customer.customer_type is longest_type
+        assert incident.categories == [longest_category]
+
+        incident.manager_decided_at = occurred + timedelta(days=1)  # but nobody decided
+        with pytest.raises(IntegrityError, match="ck_incident_decided_has_who"):
+            session.flush()
+        session.rollback()
+
+        incident = session.get(Incident, incident_id)
+        incident.reported_at = occurred - timedelta(hours=1)
+        with pytest.raises(IntegrityError, match="ck_incident_not_in_future"):
+            session.flush()
+        session.rollback()
+
+        session.execute(sa.delete(IncidentCategory))
+        session.execute(sa.delete(Incident))
+        session.execute(sa.delete(Customer))
+        session.execute(sa.delete(User))
+        session.commit()
+
+
+def test_enum_columns_are_wide_enough_for_every_value():
+    for table in db.Base.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, sa.Enum):
+                longest = max(len(value) for value in column.type.enums)
+                assert longest <= column.type.length, f"{table.name}.{column.name}"
+
+
+def test_migrations_match_the_models_and_undo_cleanly(migration_url):
+    app = create_app({"DATABASE_URL": migration_url, "TESTING": True})
+    engine = app.extensions["engine"]
+    try:
+        _cli(app, "db-upgrade")
+        assert _tables(engine) == set(db.Base.metadata.tables)
+        assert _differences(engine) == []
+        assert _check_constraints(engine) == _expected_check_constraints()
+
+        inspector = sa.inspect(engine)
+        for table in db.Base.metadata.sorted_tables:
+            reflected = {c["name"]: c["type"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if isinstance(column.type, sa.Enum):
+                    assert reflected[column.name].length == column.type.length
+                if isinstance(column.type, db.UTCDateTime) and engine.dialect.name != "sqlite":
+                    assert reflected[column.name].timezone, f"{table.name}.{column.name}"
+
+        _round_trip(engine)
+
+        _cli(app, "db-downgrade", "--revision", "base")
+        assert _tables(engine) == set()
+        if engine.dialect.name == "postgresql":
+            assert sa.inspect(engine).get_sequence_names() == []
+
+        _cli(app, "db-upgrade")
+        assert _tables(engine) == set(db.Base.metadata.tables)
+        assert _differences(engine) == []
+    finally:
+        engine.dispose()
