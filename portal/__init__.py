@@ -15,6 +15,7 @@ from portal.htmx import htmx
 
 
 def _import_models() -> None:
+    from portal.arrangements import models as _arrangements  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.conduct_warnings import models as _warnings  # noqa: F401
@@ -24,6 +25,7 @@ def _import_models() -> None:
     from portal.notifications import models as _notifications  # noqa: F401
     from portal.organisation import models as _organisation  # noqa: F401
     from portal.panel import models as _panel  # noqa: F401
+    from portal.restrictions import models as _restrictions  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from portal import db
+from portal import db, demo_restrictions
 from portal.auth.models import Role, User
 from portal.auth.services import create_user
 from portal.conduct_warnings.services import issue_warning
@@ -118,6 +118,14 @@ def load_demo(reset: bool = False) -> bool:
     org.policy_url = "https://demo.example/policies/customer-conduct-policy.pdf"
     org.complaints_contact = "Make a complaint on 0161 000 0001 or complaints@demo.example"
     org.emergency_contact = "Report an emergency repair or safety issue on 0161 000 0999, any time"
+    org.review_request_contact = (
+        "To ask us to review this decision, write to the Customer Conduct Panel at the address "
+        "above or email conduct.panel@demo.example."
+    )
+    org.appeals_contact = (
+        "Write to the Customer Experience Manager at the address above, email "
+        "appeals@demo.example, or ask any colleague to help you appeal."
+    )
     users: dict[str, User] = {}
     for email, name, title, roles in STAFF:
         users[email] = create_user(email, name, DEMO_PASSWORD, roles, now, job_title=title)
@@ -150,7 +158,7 @@ def load_demo(reset: bool = False) -> bool:
         "C-100007", "Gary", "Jones", CustomerType.FRIEND_OR_RELATIVE, created, tenant_id=quiet.id
     )
     applicant = _customer("C-100008", "Hannah", "Morris", CustomerType.APPLICANT, created)
-    _customer("C-100009", "Imran", "Hussain", CustomerType.FORMER_TENANT, created)
+    former = _customer("C-100009", "Imran", "Hussain", CustomerType.FORMER_TENANT, created)
     _customer("C-100010", "Julia", "Nowak", CustomerType.TENANT, created, preferred_language="pl")
     _customer(
         "C-100011",
@@ -223,7 +231,7 @@ def load_demo(reset: bool = False) -> bool:
         "Verbal abuse towards a caretaker while visiting his father.",
         warn=False,
     )
-    report_incident(
+    applicant_incident = report_incident(
         colleague,
         now - timedelta(hours=5),
         IncidentInput(
@@ -239,6 +247,16 @@ def load_demo(reset: bool = False) -> bool:
             police_informed_at=now - timedelta(hours=5, minutes=30),
             crime_reference="GMP-26-000123",
         ),
+    )
+    former_incident = _incident(
+        colleague,
+        manager,
+        panel,
+        former,
+        now - timedelta(days=13),
+        "Threatened to assault a contractor clearing his former home.",
+        warn=False,
+        examples=("threats",),
     )
     raise_alert(
         panel,
@@ -269,6 +287,12 @@ def load_demo(reset: bool = False) -> bool:
             None,
             "Email about the same repair.",
         )
+    demo_restrictions.load(
+        users,
+        {"final": final, "second": second, "applicant": applicant, "former": former},
+        {"applicant": applicant_incident, "former": former_incident},
+        now,
+    )
     return True
 
 

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from flask import g
 from sqlalchemy import event
 
 from portal import create_app, db
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.restriction_factories"]
 
 FROZEN_NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
 
@@ -62,6 +63,15 @@ def app(_schema, database_url, clock, tmp_path):
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
+
+    def _forget_g():
+        # The fixture keeps one app context open, so ``g`` would outlive each request: start
+        # every request with an empty ``g``, as in production (else Flask-Login keeps the
+        # first user signed in, and Flask-WTF a CSRF token of a cleared session).
+        for name in list(vars(g)):
+            delattr(g, name)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_g)
     with app.app_context():
         yield app
         db.session.rollback()

@@ -93,3 +93,25 @@ def can_view_audit(user) -> bool:
 
 def is_staff(user: User) -> bool:
     return _staff(user)
+
+
+def can_request_restriction(user) -> bool:
+    """The Panel requests restrictions, approves arrangements and runs reviews (§8.15–8.18)."""
+    return _staff(user) and user.has_role(Role.PANEL)
+
+
+def can_decide_restriction(user) -> bool:
+    """Only the Group Leadership Team decides restriction requests (§8.16, §8.19)."""
+    return _staff(user) and user.has_role(Role.GLT)
+
+
+def can_view_restrictions(user) -> bool:
+    """How a restriction came about (requests, reviews, history). What contact is allowed
+    now is shown to every colleague on the customer record (§8.21)."""
+    return _staff(user) and user.has_role(Role.PANEL, Role.GLT, Role.CEM)
+
+
+def can_handle_correspondence(user) -> bool:
+    """The Panel and the Customer Experience Manager log, read and check correspondence
+    received while all contact is ended (§9.5)."""
+    return _staff(user) and user.has_role(Role.PANEL, Role.CEM)

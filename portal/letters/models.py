@@ -14,10 +14,20 @@ from portal.enums import TitledEnum
 
 class LetterKind(TitledEnum):
     WARNING = "warning"
+    ARRANGEMENT = "arrangement"
+    RESTRICTION_DECISION = "restriction_decision"
+    REVIEW_OUTCOME = "review_outcome"
+    CORRESPONDENCE_ACK = "correspondence_ack"
 
     @classmethod
     def titles(cls) -> dict:
-        return {cls.WARNING: _l("Warning letter")}
+        return {
+            cls.WARNING: _l("Warning letter"),
+            cls.ARRANGEMENT: _l("Contact arrangement letter"),
+            cls.RESTRICTION_DECISION: _l("Restriction decision letter"),
+            cls.REVIEW_OUTCOME: _l("Restriction review outcome letter"),
+            cls.CORRESPONDENCE_ACK: _l("Correspondence acknowledgement"),
+        }
 
 
 class Letter(Base):

@@ -27,6 +27,9 @@ ORGANISATION_FIELDS = (
     "policy_url",
     "complaints_contact",
     "emergency_contact",
+    "appeals_contact",
+    "review_request_contact",
+    "postal_delivery_days",
     "cutoff_time",
     "panel_review_days",
     "panel_review_unit",
@@ -49,6 +52,11 @@ def update_organisation(actor, now, changes: dict) -> Organisation:
     days = changes.get("panel_review_days")
     if not isinstance(days, int) or not 1 <= days <= 60:
         errors["panel_review_days"] = "The review period must be between 1 and 60 days"
+    postal = changes.get("postal_delivery_days", 2)
+    if not isinstance(postal, int) or not 0 <= postal <= 10:
+        errors["postal_delivery_days"] = (
+            "Letters sent by post must count as received within 0 to 10 working days"
+        )
     if changes.get("panel_review_unit") not in ("calendar", "working"):
         errors["panel_review_unit"] = "Select calendar days or working days"
     url = str(changes.get("policy_url", "")).strip()

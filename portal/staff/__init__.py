@@ -9,12 +9,16 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 from portal.staff import (  # noqa: E402,F401
     admin,
     admin_people,
+    arrangements,
     audit_views,
     auth,
+    correspondence,
     customers,
     home,
     incidents,
     letters,
     panel,
     register,
+    restrictions,
+    reviews,
 )

@@ -81,6 +81,21 @@ class OrganisationForm(BaseForm):
         _l("How to report an emergency repair or safety issue"),
         validators=[Optional(), Length(max=1000)],
     )
+    appeals_contact = TextAreaField(
+        _l("How to appeal a restriction (printed in decision letters)"),
+        validators=[Optional(), Length(max=1000)],
+    )
+    review_request_contact = TextAreaField(
+        _l("How to ask for a restriction to be reviewed (printed in decision letters)"),
+        validators=[Optional(), Length(max=1000)],
+    )
+    postal_delivery_days = IntegerField(
+        _l("Working days after posting that a letter counts as received"),
+        validators=[
+            InputRequired(_l("Enter the number of working days")),
+            NumberRange(0, 10, _l("Enter a number of working days from 0 to 10")),
+        ],
+    )
     cutoff_time = PlainTimeField(
         _l("Cut-off time for receiving things the same day"),
         validators=[InputRequired(_l("Enter the cut-off time, like 17:00"))],

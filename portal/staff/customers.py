@@ -17,6 +17,8 @@ from portal.customers.services import end_alert, log_contact, raise_alert, recor
 from portal.errors import NotAllowed, ServiceError
 from portal.forms import BaseForm, PlainDateField, PlainTimeField, combine
 from portal.htmx import render_page_or_fragment
+from portal.restrictions import queries as restriction_queries
+from portal.restrictions.rules import ALWAYS_OPEN
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.timeutil import london_date, utcnow
@@ -120,7 +122,13 @@ def _record_context(customer: Customer, **forms):
     now = utcnow()
     with_history = permissions.can_view_conduct_history(current_user)
     record = queries.customer_record(customer, now, with_history)
+    restrictions_visible = permissions.can_view_restrictions(current_user)
     return {
+        "contact": restriction_queries.contact_picture(customer.id, restrictions_visible),
+        "always_open": ALWAYS_OPEN,
+        "restrictions_visible": restrictions_visible,
+        "can_restrict": permissions.can_request_restriction(current_user),
+        "can_handle_correspondence": permissions.can_handle_correspondence(current_user),
         "customer": customer,
         "record": record,
         "timeline": queries.timeline(record),

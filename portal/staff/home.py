@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload
 
 from portal import db
 from portal.auth import permissions
 from portal.incidents.models import Incident, IncidentStatus, Route
 from portal.notifications.models import Notification
+from portal.restrictions.models import (
+    RequestStatus,
+    Restriction,
+    RestrictionRequest,
+    RestrictionStatus,
+)
 from portal.staff import bp
-from portal.staff.guard import staff_required
+from portal.staff.guard import get_or_404, staff_required
 from portal.timeutil import london_date, utcnow
 
 
@@ -48,6 +57,40 @@ def home():
             stmt = stmt.where(Incident.route == Route.ASB)
         waiting, overdue = db.session.execute(stmt).one()
         panel = {"waiting": waiting or 0, "overdue": int(overdue or 0)}
+    restriction_tasks = None
+    if permissions.can_decide_restriction(me) or permissions.can_request_restriction(me):
+        to_decide = 0
+        if permissions.can_decide_restriction(me):
+            to_decide = db.session.scalar(
+                select(func.count(RestrictionRequest.id)).where(
+                    RestrictionRequest.status == RequestStatus.SUBMITTED,
+                    RestrictionRequest.requested_by_id != me.id,
+                )
+            )
+        reviews = letters_to_send = more_info = 0
+        if permissions.can_request_restriction(me):
+            reviews = db.session.scalar(
+                select(func.count(Restriction.id)).where(
+                    Restriction.status == RestrictionStatus.ACTIVE,
+                    Restriction.review_on <= today + timedelta(days=14),
+                )
+            )
+            letters_to_send = db.session.scalar(
+                select(func.count(Restriction.id)).where(
+                    Restriction.status == RestrictionStatus.AWAITING_NOTICE
+                )
+            )
+            more_info = db.session.scalar(
+                select(func.count(RestrictionRequest.id)).where(
+                    RestrictionRequest.status == RequestStatus.MORE_INFO
+                )
+            )
+        restriction_tasks = {
+            "to_decide": to_decide,
+            "reviews": reviews,
+            "letters_to_send": letters_to_send,
+            "more_info": more_info,
+        }
     notes = list(
         db.session.scalars(
             select(Notification)
@@ -61,6 +104,34 @@ def home():
         awaiting_decision=awaiting_decision,
         my_reports=my_reports,
         panel=panel,
+        restriction_tasks=restriction_tasks,
         notes=notes,
         today=today,
     )
+
+
+@bp.route("/notifications/<int:notification_id>")
+@staff_required()
+def open_notification(notification_id: int):
+    """Mark one of my notifications read and go to what it is about."""
+    note = get_or_404(Notification, notification_id)
+    if note.user_id != current_user.id:
+        abort(404)
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.commit()
+    target = note.link if note.link.startswith("/") and not note.link.startswith("//") else None
+    return redirect(target or url_for("staff.home"), 303)
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@staff_required()
+def read_all_notifications():
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    flash(_l("Notifications cleared."), "success")
+    return redirect(url_for("staff.home"), 303)

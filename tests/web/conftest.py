@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from flask import g
 from sqlalchemy import event, func, select
 from werkzeug.security import generate_password_hash
 
@@ -41,22 +40,6 @@ def _no_fsync_on_sqlite(app):
         @event.listens_for(engine, "connect")
         def _unsynced(dbapi_connection, _record):
             dbapi_connection.execute("PRAGMA synchronous=OFF")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_g_per_request(app):
-    """Start every request with an empty ``g``, as in production.
-
-    The ``app`` fixture keeps one app context open, so ``g`` would outlive each request:
-    Flask-Login would keep serving the first user signed in, and Flask-WTF a CSRF token
-    cached for a session that has since been cleared.
-    """
-
-    def _forget():
-        for name in list(vars(g)):
-            delattr(g, name)
-
-    app.before_request_funcs.setdefault(None, []).insert(0, _forget)
 
 
 @pytest.fixture

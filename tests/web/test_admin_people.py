@@ -130,12 +130,14 @@ def test_policy_enclosure_and_deadline_settings_are_configured_not_coded(
             "cutoff_time": "16:30",
             "panel_review_days": "5",
             "panel_review_unit": "working",
+            "postal_delivery_days": "3",
         },
     )
     assert response.status_code == 303
     org = get_organisation()
     assert org.policy_url == "https://homes.example/conduct.pdf"
     assert org.cutoff_time == time(16, 30)
+    assert org.postal_delivery_days == 3
     # Reported Mon 23 Nov 2026 10:00: five working days later is Mon 30 Nov 2026.
     db.session.expire_all()
     assert db.session.get(Incident, incident.id).review_due_on.isoformat() == "2026-11-30"

@@ -1,0 +1,171 @@
+"""Informal arrangements (§8.15): terms the Panel approves and the customer agrees to."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User
+from portal.customers.models import Customer
+from portal.db import Base
+from portal.enums import TitledEnum
+
+WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday")]
+
+
+class TermKind(TitledEnum):
+    MEDIATOR = "mediator"
+    THIRD_PARTY = "third_party"
+    WEEKLY_CORRESPONDENCE = "weekly_correspondence"
+    CALL_TIME = "call_time"
+    CALL_LENGTH = "call_length"
+    ISSUE_LIMIT = "issue_limit"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.MEDIATOR: _l("An independent mediator liaises between us"),
+            cls.THIRD_PARTY: _l("We work through an agreed third party"),
+            cls.WEEKLY_CORRESPONDENCE: _l("We correspond once a week"),
+            cls.CALL_TIME: _l("Calls at an agreed time"),
+            cls.CALL_LENGTH: _l("A limit on the length of phone calls"),
+            cls.ISSUE_LIMIT: _l("A limit on the number of issues raised"),
+        }
+
+
+class ArrangementStatus(TitledEnum):
+    AWAITING_CUSTOMER = "awaiting_customer"
+    AGREED = "agreed"
+    DECLINED = "declined"
+    CHANGE_PROPOSED = "change_proposed"
+    ENDED = "ended"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.AWAITING_CUSTOMER: _l("Waiting for the customer's answer"),
+            cls.AGREED: _l("Agreed"),
+            cls.DECLINED: _l("Declined"),
+            cls.CHANGE_PROPOSED: _l("Customer proposed a change"),
+            cls.ENDED: _l("Ended"),
+        }
+
+
+class ResponseChannel(TitledEnum):
+    PORTAL = "portal"
+    PHONE = "phone"
+    LETTER = "letter"
+    EMAIL = "email"
+    IN_PERSON = "in_person"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.PORTAL: _l("Online, in the portal"),
+            cls.PHONE: _l("By phone"),
+            cls.LETTER: _l("By letter"),
+            cls.EMAIL: _l("By email"),
+            cls.IN_PERSON: _l("In person"),
+        }
+
+
+class Arrangement(Base):
+    __tablename__ = "arrangement"
+    __table_args__ = (
+        CheckConstraint(
+            "(responded_at IS NULL) = (response_channel IS NULL)", name="response_has_channel"
+        ),
+        CheckConstraint(
+            "status NOT IN ('agreed', 'declined', 'change_proposed') OR responded_at IS NOT NULL",
+            name="answered_has_time",
+        ),
+        Index("ix_arrangement_customer_status", "customer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    summary: Mapped[str] = mapped_column(Text)
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    approved_at: Mapped[datetime]
+    review_on: Mapped[date]
+    status: Mapped[ArrangementStatus] = mapped_column(default=ArrangementStatus.AWAITING_CUSTOMER)
+    response_channel: Mapped[ResponseChannel | None]
+    responded_at: Mapped[datetime | None]
+    response_note: Mapped[str] = mapped_column(Text, default="")
+    response_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    ended_at: Mapped[datetime | None]
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
+
+    customer: Mapped[Customer] = relationship()
+    approved_by: Mapped[User] = relationship(foreign_keys=[approved_by_id])
+    terms: Mapped[list[ArrangementTerm]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ArrangementTerm.id"
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.status == ArrangementStatus.AGREED
+
+
+class ArrangementTerm(Base):
+    """One element of an arrangement, with the detail its kind needs."""
+
+    __tablename__ = "arrangement_term"
+    __table_args__ = (
+        CheckConstraint(
+            "(kind NOT IN ('mediator', 'third_party')) OR name <> ''", name="named_party"
+        ),
+        CheckConstraint(
+            "(kind <> 'weekly_correspondence') OR weekday BETWEEN 0 AND 4", name="weekday_set"
+        ),
+        CheckConstraint(
+            "(kind <> 'call_time') OR (weekday BETWEEN 0 AND 4 AND starts_at IS NOT NULL "
+            "AND ends_at IS NOT NULL AND ends_at > starts_at)",
+            name="call_window",
+        ),
+        CheckConstraint(
+            "(kind NOT IN ('call_length', 'issue_limit')) OR (amount BETWEEN 1 AND 600)",
+            name="limit_set",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrangement_id: Mapped[int] = mapped_column(
+        ForeignKey("arrangement.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[TermKind]
+    name: Mapped[str] = mapped_column(String(200), default="")
+    weekday: Mapped[int | None]
+    starts_at: Mapped[time | None]
+    ends_at: Mapped[time | None]
+    amount: Mapped[int | None]
+    details: Mapped[str] = mapped_column(Text, default="")
+
+    def describe(self) -> str:
+        """Plain-English statement of this term, as the customer reads it."""
+        day = str(WEEKDAYS[self.weekday]) if self.weekday is not None else ""
+        if self.kind == TermKind.MEDIATOR:
+            text = _(
+                "An independent mediator, %(name)s, passes messages between us.", name=self.name
+            )
+        elif self.kind == TermKind.THIRD_PARTY:
+            text = _("We deal with you through %(name)s.", name=self.name)
+        elif self.kind == TermKind.WEEKLY_CORRESPONDENCE:
+            text = _("We write to each other once a week, on %(day)s.", day=day)
+        elif self.kind == TermKind.CALL_TIME:
+            text = _(
+                "You call us on %(day)s between %(start)s and %(end)s.",
+                day=day,
+                start=f"{self.starts_at:%H:%M}" if self.starts_at else "",
+                end=f"{self.ends_at:%H:%M}" if self.ends_at else "",
+            )
+        elif self.kind == TermKind.CALL_LENGTH:
+            text = _("Phone calls last no more than %(minutes)s minutes.", minutes=self.amount)
+        else:
+            text = _("You raise no more than %(count)s issues at a time.", count=self.amount)
+        return f"{text} {self.details}".strip()

@@ -1,0 +1,236 @@
+"""Informal arrangements (§8.15): the Panel approves terms; the customer agrees, declines or
+proposes a change (online later, or staff record the answer given another way)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+
+from portal import db
+from portal.arrangements.models import (
+    Arrangement,
+    ArrangementStatus,
+    ArrangementTerm,
+    ResponseChannel,
+    TermKind,
+)
+from portal.audit import services as audit
+from portal.auth import permissions
+from portal.errors import NotAllowed, ServiceError
+from portal.letters import render as letter_render
+from portal.letters import services as letters
+from portal.letters.models import LetterKind
+from portal.timeutil import add_months, london_date
+
+# The customer's possible answers and the state each leads to.
+ANSWERS = {
+    "agree": ArrangementStatus.AGREED,
+    "decline": ArrangementStatus.DECLINED,
+    "propose_change": ArrangementStatus.CHANGE_PROPOSED,
+}
+ANSWERABLE = (ArrangementStatus.AWAITING_CUSTOMER, ArrangementStatus.CHANGE_PROPOSED)
+
+
+@dataclass
+class TermInput:
+    kind: TermKind
+    name: str = ""
+    weekday: int | None = None
+    starts_at: time | None = None
+    ends_at: time | None = None
+    amount: int | None = None
+    details: str = ""
+
+
+def _validate_terms(terms: list[TermInput]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not terms:
+        errors["kinds"] = "Choose at least one part of the arrangement"
+    kinds = [t.kind for t in terms]
+    if len(kinds) != len(set(kinds)):
+        errors["kinds"] = "Each part of the arrangement can be chosen once"
+    for term in terms:
+        key = term.kind.value
+        if term.kind in (TermKind.MEDIATOR, TermKind.THIRD_PARTY) and not term.name.strip():
+            errors[f"{key}_name"] = (
+                "Name the mediation service"
+                if term.kind == TermKind.MEDIATOR
+                else "Name the agreed third party"
+            )
+        if term.kind in (TermKind.WEEKLY_CORRESPONDENCE, TermKind.CALL_TIME) and (
+            term.weekday is None or not 0 <= term.weekday <= 4
+        ):
+            errors[f"{key}_weekday"] = "Choose a weekday"
+        if term.kind == TermKind.CALL_TIME:
+            if term.starts_at is None or term.ends_at is None:
+                errors[f"{key}_starts_at"] = "Enter the start and end of the call time"
+            elif term.ends_at <= term.starts_at:
+                errors[f"{key}_ends_at"] = "The end time must be after the start time"
+        if term.kind in (TermKind.CALL_LENGTH, TermKind.ISSUE_LIMIT) and (
+            term.amount is None or not 1 <= term.amount <= 600
+        ):
+            errors[f"{key}_amount"] = (
+                "Enter the call length in minutes, from 1 to 600"
+                if term.kind == TermKind.CALL_LENGTH
+                else "Enter the number of issues, from 1 to 600"
+            )
+    return errors
+
+
+def build(
+    customer,
+    summary: str,
+    terms: list[TermInput],
+    review_on: date,
+    today: date,
+    incident_id: int | None = None,
+) -> Arrangement:
+    """Validate and build (not save) an arrangement, for preview or for approval.
+
+    :raises ServiceError: for missing terms, a bad term or a review date out of range.
+    """
+    errors = _validate_terms(terms)
+    if not summary.strip():
+        errors["summary"] = "Explain to the customer why we suggest this"
+    if review_on <= today:
+        errors["review_on"] = "The review date must be in the future"
+    elif review_on > add_months(today, 6):
+        errors["review_on"] = "Review the arrangement within 6 months"
+    if errors:
+        raise ServiceError(errors)
+    arrangement = Arrangement(
+        customer_id=customer.id,
+        incident_id=incident_id,
+        summary=summary.strip(),
+        review_on=review_on,
+    )
+    arrangement.customer = customer
+    arrangement.terms = [
+        ArrangementTerm(
+            kind=t.kind,
+            name=t.name.strip()[:200],
+            weekday=t.weekday,
+            starts_at=t.starts_at if t.kind == TermKind.CALL_TIME else None,
+            ends_at=t.ends_at if t.kind == TermKind.CALL_TIME else None,
+            amount=t.amount if t.kind in (TermKind.CALL_LENGTH, TermKind.ISSUE_LIMIT) else None,
+            details=t.details.strip(),
+        )
+        for t in terms
+    ]
+    return arrangement
+
+
+def approve(
+    actor,
+    now: datetime,
+    customer,
+    summary: str,
+    terms: list[TermInput],
+    review_on: date,
+    incident_id: int | None = None,
+) -> Arrangement:
+    """The Panel approves an arrangement and writes to the customer about it.
+
+    :raises NotAllowed: if the actor is not on the Panel.
+    """
+    if not permissions.can_request_restriction(actor):
+        raise NotAllowed
+    arrangement = build(customer, summary, terms, review_on, london_date(now), incident_id)
+    arrangement.approved_by_id = actor.id
+    arrangement.approved_at = now
+    arrangement.status = ArrangementStatus.AWAITING_CUSTOMER
+    db.session.add(arrangement)
+    db.session.flush()
+    subject, html = letter_render.arrangement(arrangement=arrangement, issued_on=london_date(now))
+    letter = letters.freeze(actor, now, customer, LetterKind.ARRANGEMENT, subject, html)
+    arrangement.letter_id = letter.id
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "arrangement.approved",
+        "arrangement",
+        arrangement.id,
+        f"Informal arrangement proposed to {customer.reference}",
+        after={
+            "terms": [t.describe() for t in arrangement.terms],
+            "review_on": review_on,
+            "letter": letter.reference,
+        },
+    )
+    return arrangement
+
+
+def record_answer(
+    actor, now: datetime, arrangement: Arrangement, answer: str, channel: ResponseChannel, note: str
+) -> Arrangement:
+    """Record the customer's answer: agree, decline or propose a change.
+
+    ``actor`` is the member of staff who took the answer, or the customer themselves.
+    :raises ServiceError: for an unknown answer, a change without details, or no answer due.
+    """
+    if arrangement.status not in ANSWERABLE:
+        raise ServiceError("This arrangement is not waiting for an answer")
+    if answer not in ANSWERS:
+        raise ServiceError({"answer": "Choose agree, decline or propose a change"})
+    if answer == "propose_change" and not note.strip():
+        raise ServiceError({"note": "Describe the change the customer proposes"})
+    if getattr(actor, "is_staff", False) and channel == ResponseChannel.PORTAL:
+        raise ServiceError({"channel": "Say how the customer gave their answer"})
+    before = {"status": arrangement.status}
+    arrangement.status = ANSWERS[answer]
+    arrangement.response_channel = channel
+    arrangement.responded_at = now
+    arrangement.response_note = note.strip()
+    arrangement.response_recorded_by_id = actor.id if getattr(actor, "is_staff", False) else None
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "arrangement.answered",
+        "arrangement",
+        arrangement.id,
+        f"Customer {arrangement.status.title.lower()} ({channel.title.lower()})",
+        before=before,
+        after={"status": arrangement.status, "channel": channel, "note": arrangement.response_note},
+    )
+    return arrangement
+
+
+def end(actor, now: datetime, arrangement: Arrangement, reason: str) -> None:
+    if not permissions.can_request_restriction(actor):
+        raise NotAllowed
+    if arrangement.status == ArrangementStatus.ENDED:
+        raise ServiceError("This arrangement has already ended")
+    if not reason.strip():
+        raise ServiceError({"reason": "Say why the arrangement is ending"})
+    before = {"status": arrangement.status}
+    arrangement.status = ArrangementStatus.ENDED
+    arrangement.ended_at = now
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "arrangement.ended",
+        "arrangement",
+        arrangement.id,
+        "Informal arrangement ended",
+        before=before,
+        after={"status": arrangement.status, "reason": reason.strip()},
+    )
+
+
+def active_for(customer_id: int) -> list[Arrangement]:
+    """Arrangements the customer has agreed to, shown to every colleague."""
+    return list(
+        db.session.scalars(
+            select(Arrangement)
+            .where(
+                Arrangement.customer_id == customer_id,
+                Arrangement.status == ArrangementStatus.AGREED,
+            )
+            .order_by(Arrangement.approved_at.desc())
+        )
+    )

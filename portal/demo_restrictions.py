@@ -1,0 +1,141 @@
+"""Demo restrictions, arrangements and correspondence, added to the base demo set."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from portal.arrangements import services as arrangements
+from portal.arrangements.models import TermKind
+from portal.restrictions import services as restrictions
+from portal.restrictions.models import (
+    CHECKLIST,
+    ContactRoute,
+    Delivery,
+    RequestStatus,
+    RestrictionKind,
+)
+from portal.timeutil import add_months, london_date
+
+EVIDENCE = {
+    "complaint_responded": "Stage 2 complaint response sent; the repair was completed.",
+    "policies_followed": "Repairs and complaints procedures followed; checked by the Panel chair.",
+    "decisions_right": "Independent surveyor confirmed the repair decision.",
+    "communications_adequate": "Weekly updates by letter and phone; all logged in the contact log.",
+    "no_new_information": "Recent contacts repeat the same points about the closed repair.",
+    "robust_records": "Contact log shows 14 calls and emails in three weeks; incident reports.",
+    "external_referrals": "Referred to the tenancy sustainment team; support offered and declined.",
+}
+assert set(EVIDENCE) == set(CHECKLIST)
+
+
+def load(users: dict, customers: dict, incidents: dict, now: datetime) -> None:
+    """Add the restriction-stage situations to the demo customers."""
+    panel, panel2 = users["panel@demo.example"], users["panel2@demo.example"]
+    glt, manager = users["glt@demo.example"], users["manager@demo.example"]
+    today = london_date(now)
+
+    # A restriction in force after a final warning: email only, through one manager.
+    asked = now - timedelta(days=20)
+    request = restrictions.submit_request(
+        panel,
+        asked,
+        customers["final"],
+        restrictions.RequestInput(
+            checklist=dict(EVIDENCE),
+            proposed_kinds=[RestrictionKind.CHANNEL_ONLY, RestrictionKind.NAMED_MANAGER],
+            proposal="Contact by email only, handled by the Neighbourhood Manager, for six months.",
+        ),
+    )
+    decided = asked + timedelta(days=2)
+    starts = london_date(decided)
+    specs = [
+        restrictions.RestrictionSpec(
+            kind=RestrictionKind.CHANNEL_ONLY,
+            channel=ContactRoute.EMAIL,
+            starts_on=starts,
+            review_on=today + timedelta(days=7),
+            reasons="Abusive emails and calls continued after a final warning.",
+        ),
+        restrictions.RestrictionSpec(
+            kind=RestrictionKind.NAMED_MANAGER,
+            named_manager_id=manager.id,
+            starts_on=starts,
+            review_on=today + timedelta(days=7),
+            reasons="One point of contact stops the same issue going to many colleagues.",
+        ),
+    ]
+    in_force = restrictions.decide(
+        glt, decided, request, RequestStatus.APPROVED, "Evidence is clear and proportionate.", specs
+    )
+    restrictions.issue_decision_letter(panel, decided + timedelta(hours=2), in_force, Delivery.POST)
+
+    # A serious incident and a request waiting for GLT, without a final warning (§8.1 waiver).
+    restrictions.submit_request(
+        panel2,
+        now - timedelta(days=1),
+        customers["applicant"],
+        restrictions.RequestInput(
+            checklist=dict(EVIDENCE),
+            proposed_kinds=[RestrictionKind.THIRD_PARTY],
+            proposal="Deal with the customer only through their housing options adviser.",
+            waiver_incident_id=incidents["applicant"].id,
+            waiver_reason="Threats of violence to a colleague; police informed.",
+        ),
+    )
+
+    # All contact ended for three months after threats; one letter came in since.
+    request = restrictions.submit_request(
+        panel,
+        now - timedelta(days=12),
+        customers["former"],
+        restrictions.RequestInput(
+            checklist=dict(EVIDENCE),
+            proposed_kinds=[RestrictionKind.TERMINATION],
+            proposal="End all contact for three months, except complaints and emergencies.",
+            waiver_incident_id=incidents["former"].id,
+            waiver_reason="Threatened to assault a contractor; police attended.",
+        ),
+    )
+    decided = now - timedelta(days=11)
+    starts = london_date(decided)
+    ended = restrictions.decide(
+        glt,
+        decided,
+        request,
+        RequestStatus.APPROVED,
+        "Serious threats; colleagues must be protected at once.",
+        [
+            restrictions.RestrictionSpec(
+                kind=RestrictionKind.TERMINATION,
+                starts_on=starts,
+                review_on=add_months(starts, 3),
+                ends_on=add_months(starts, 3),
+                immediate_notice=True,
+                reasons="Threats of violence to a contractor at the customer's former home.",
+            )
+        ],
+    )
+    restrictions.issue_decision_letter(panel, decided + timedelta(hours=1), ended, Delivery.HAND)
+    restrictions.log_correspondence(
+        panel,
+        now - timedelta(hours=3),
+        customers["former"],
+        now - timedelta(hours=4),
+        "letter",
+        "Letter asking again about the deposit; no new points raised.",
+    )
+
+    # An informal arrangement waiting for the customer's answer (§8.15).
+    arrangements.approve(
+        panel,
+        now - timedelta(days=3),
+        customers["second"],
+        "Calls at a set time with one officer should keep things calm while the repair is done.",
+        [
+            arrangements.TermInput(
+                kind=TermKind.CALL_TIME, weekday=1, starts_at=time(10), ends_at=time(11)
+            ),
+            arrangements.TermInput(kind=TermKind.CALL_LENGTH, amount=20),
+        ],
+        add_months(today, 3),
+    )

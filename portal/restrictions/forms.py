@@ -1,0 +1,161 @@
+"""Forms for the Request to Restrict Contact (Appendix B), the GLT decision, the decision
+letter, the six-monthly review (Appendix C) and correspondence under termination."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from portal.forms import BaseForm, MultiCheckboxField, PlainDateField, PlainTimeField
+from portal.restrictions.models import (
+    CHECKLIST,
+    ContactRoute,
+    Delivery,
+    RestrictionKind,
+    ReviewOutcome,
+)
+
+_TEXT = Length(max=10_000, message=_l("Keep this to 10,000 characters or fewer"))
+
+
+class RequestForm(BaseForm):
+    proposed_kinds = MultiCheckboxField(
+        _l("What restriction do you propose? (§8.19)"),
+        choices=RestrictionKind.choices(),
+        validators=[InputRequired(_l("Select the restriction you propose"))],
+    )
+    proposal = TextAreaField(
+        _l("The proposal, and why it is proportionate"),
+        validators=[InputRequired(_l("Describe the restriction you propose")), _TEXT],
+    )
+    waiver_incident_id = SelectField(
+        _l("Serious incident (§8.1)"), coerce=int, validators=[Optional()]
+    )
+    waiver_reason = TextAreaField(
+        _l("Why this cannot wait for a final warning"), validators=[Optional(), _TEXT]
+    )
+
+
+for _key, _label in CHECKLIST.items():
+    setattr(
+        RequestForm,
+        f"checklist_{_key}",
+        TextAreaField(_label, validators=[Optional(), _TEXT]),
+    )
+
+
+class SpecMixin:
+    kind = RadioField(_l("Restriction"), choices=RestrictionKind.choices(), validators=[Optional()])
+    channel = RadioField(
+        _l("Channel the customer may use"), choices=ContactRoute.choices(), validators=[Optional()]
+    )
+    named_manager_id = SelectField(_l("Named manager"), coerce=int, validators=[Optional()])
+    schedule = TextAreaField(
+        _l("Days and times, or the contact agreement"), validators=[Optional(), _TEXT]
+    )
+    third_party = StringField(
+        _l("Third-party representative"), validators=[Optional(), Length(max=200)]
+    )
+    ends_on = PlainDateField(
+        _l("End date"), validators=[Optional()], message=_l("Enter a real end date")
+    )
+    restriction_reasons = TextAreaField(
+        _l("Why this restriction is needed (told to the customer)"), validators=[Optional(), _TEXT]
+    )
+
+
+class DecisionForm(SpecMixin, BaseForm):
+    outcome = RadioField(
+        _l("Decision"),
+        choices=[
+            ("approved", _l("Approve")),
+            ("approved_with_changes", _l("Approve with changes")),
+            ("rejected", _l("Reject")),
+        ],
+        validators=[InputRequired(_l("Choose approve, approve with changes or reject"))],
+    )
+    reasons = TextAreaField(
+        _l("Reasons for the decision"),
+        validators=[InputRequired(_l("Give the reasons for the decision")), _TEXT],
+    )
+    starts_on = PlainDateField(
+        _l("Start date"), validators=[Optional()], message=_l("Enter a real start date")
+    )
+    review_on = PlainDateField(
+        _l("Review date"), validators=[Optional()], message=_l("Enter a real review date")
+    )
+    immediate_notice = BooleanField(
+        _l("Start at once, before the letter arrives, to keep colleagues safe (§4.6)")
+    )
+
+
+class MoreInfoForm(BaseForm):
+    question = TextAreaField(
+        _l("What more do you need to know?"),
+        validators=[InputRequired(_l("Say what more information you need")), _TEXT],
+    )
+
+
+class LetterForm(BaseForm):
+    delivery = RadioField(
+        _l("How will the customer get this letter?"),
+        choices=Delivery.choices(),
+        default=Delivery.POST.value,
+        validators=[InputRequired(_l("Choose how the letter is sent"))],
+    )
+
+
+class ReviewForm(SpecMixin, BaseForm):
+    outcome = RadioField(
+        _l("Decision"),
+        choices=ReviewOutcome.choices(),
+        validators=[InputRequired(_l("Choose continue, vary or lift"))],
+    )
+    behaviour_since = TextAreaField(
+        _l("Behaviour since the restriction started"), validators=[Optional(), _TEXT]
+    )
+    reasons = TextAreaField(
+        _l("Reasons (told to the customer)"),
+        validators=[InputRequired(_l("Give the reasons for the decision")), _TEXT],
+    )
+    next_review_on = PlainDateField(
+        _l("Next review"),
+        validators=[Optional()],
+        message=_l("Enter a real date for the next review"),
+    )
+
+
+class ReintroduceForm(BaseForm):
+    reason = TextAreaField(
+        _l("What behaviour started again?"),
+        validators=[InputRequired(_l("Say what behaviour started again")), _TEXT],
+    )
+    review_on = PlainDateField(
+        _l("Review date"),
+        validators=[InputRequired(_l("Enter the review date"))],
+        message=_l("Enter a real review date"),
+    )
+
+
+class CorrespondenceForm(BaseForm):
+    received_on = PlainDateField(
+        _l("Date received"),
+        validators=[InputRequired(_l("Enter the date it was received"))],
+        message=_l("Enter a real date"),
+    )
+    received_time = PlainTimeField(_l("Time received"), validators=[Optional()])
+    channel = RadioField(
+        _l("How did it arrive?"),
+        choices=[("letter", _l("Letter")), ("email", _l("Email")), ("other", _l("Another way"))],
+        validators=[InputRequired(_l("Choose how it arrived"))],
+    )
+    summary = TextAreaField(
+        _l("What does it say?"), validators=[InputRequired(_l("Summarise what it says")), _TEXT]
+    )
+
+
+class CheckForm(BaseForm):
+    new_information = BooleanField(_l("It contains new information or evidence"))
+    safeguarding_concern = BooleanField(_l("It raises a safeguarding concern"))
+    check_notes = TextAreaField(_l("Notes"), validators=[Optional(), _TEXT])

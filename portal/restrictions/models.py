@@ -1,0 +1,295 @@
+"""Requests to restrict contact (Appendix B), restrictions (§8.19), reviews (Appendix C) and
+correspondence handled under termination of contact (§9.5)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User
+from portal.customers.models import Customer
+from portal.db import Base
+from portal.enums import TitledEnum
+
+
+class RestrictionKind(TitledEnum):
+    CHANNEL_ONLY = "channel_only"
+    NAMED_MANAGER = "named_manager"
+    SET_TIMES = "set_times"
+    THIRD_PARTY = "third_party"
+    TERMINATION = "termination"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.CHANNEL_ONLY: _l("Contact only by one named channel"),
+            cls.NAMED_MANAGER: _l("Contact only through one named manager"),
+            cls.SET_TIMES: _l("Calls only on set days and times, or under a contact agreement"),
+            cls.THIRD_PARTY: _l("Contact only through an agreed third-party representative"),
+            cls.TERMINATION: _l("All contact ended for a period"),
+        }
+
+
+class ContactRoute(TitledEnum):
+    LETTER = "letter"
+    EMAIL = "email"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {cls.LETTER: _l("Letter"), cls.EMAIL: _l("Email")}
+
+
+class RequestStatus(TitledEnum):
+    SUBMITTED = "submitted"
+    MORE_INFO = "more_information_requested"
+    APPROVED = "approved"
+    APPROVED_WITH_CHANGES = "approved_with_changes"
+    REJECTED = "rejected"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.SUBMITTED: _l("Waiting for the Group Leadership Team"),
+            cls.MORE_INFO: _l("More information requested"),
+            cls.APPROVED: _l("Approved"),
+            cls.APPROVED_WITH_CHANGES: _l("Approved with changes"),
+            cls.REJECTED: _l("Rejected"),
+        }
+
+    @property
+    def decided(self) -> bool:
+        return self in (self.APPROVED, self.APPROVED_WITH_CHANGES, self.REJECTED)
+
+
+# The points of §8.17 that the Panel answers with evidence. The eighth, "a final warning has
+# been issued", is read from the data (RestrictionRequest.final_warning_id), not ticked.
+CHECKLIST: dict[str, object] = {
+    "complaint_responded": _l("The complaint or service request has been responded to properly"),
+    "policies_followed": _l("We have followed all our policies and procedures"),
+    "decisions_right": _l("The decisions we have reached are the right ones"),
+    "communications_adequate": _l("Our communications with the customer were adequate"),
+    "no_new_information": _l("The customer is not giving significant new information"),
+    "robust_records": _l("We have clear records of excessive contact or unreasonable behaviour"),
+    "external_referrals": _l("We have made referrals to external agencies where appropriate"),
+}
+
+
+class RestrictionRequest(Base):
+    __tablename__ = "restriction_request"
+    __table_args__ = (
+        CheckConstraint(
+            "final_warning_id IS NOT NULL OR "
+            "(waiver_incident_id IS NOT NULL AND waiver_reason <> '')",
+            name="final_warning_or_waiver",
+        ),
+        CheckConstraint(
+            "status NOT IN ('approved', 'approved_with_changes', 'rejected') OR "
+            "(decided_by_id IS NOT NULL AND decided_at IS NOT NULL AND decision_reasons <> '')",
+            name="decision_complete",
+        ),
+        CheckConstraint(
+            "decided_by_id IS NULL OR decided_by_id <> requested_by_id", name="not_own_request"
+        ),
+        Index("ix_restriction_request_status", "status", "requested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    requested_at: Mapped[datetime]
+    checklist: Mapped[dict] = mapped_column(JSON, default=dict)  # key → evidence text
+    final_warning_id: Mapped[int | None] = mapped_column(ForeignKey("conduct_warning.id"))
+    waiver_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    waiver_reason: Mapped[str] = mapped_column(Text, default="")
+    proposed_kinds: Mapped[list] = mapped_column(JSON, default=list)
+    proposal: Mapped[str] = mapped_column(Text)
+    status: Mapped[RequestStatus] = mapped_column(default=RequestStatus.SUBMITTED)
+    more_info_question: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    decided_at: Mapped[datetime | None]
+    decision_reasons: Mapped[str] = mapped_column(Text, default="")
+
+    customer: Mapped[Customer] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class RestrictionStatus(TitledEnum):
+    AWAITING_NOTICE = "awaiting_notice"
+    ACTIVE = "active"
+    LIFTED = "lifted"
+    ENDED = "ended"
+    REPLACED = "replaced"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.AWAITING_NOTICE: _l("Approved; decision letter not yet sent"),
+            cls.ACTIVE: _l("In force"),
+            cls.LIFTED: _l("Lifted at review"),
+            cls.ENDED: _l("Ended"),
+            cls.REPLACED: _l("Replaced by a varied restriction"),
+        }
+
+
+class Delivery(TitledEnum):
+    PORTAL = "portal"
+    EMAIL = "email"
+    POST = "post"
+    HAND = "hand"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.PORTAL: _l("In the customer portal"),
+            cls.EMAIL: _l("By email"),
+            cls.POST: _l("By post"),
+            cls.HAND: _l("By hand"),
+        }
+
+
+class Restriction(Base):
+    __tablename__ = "restriction"
+    __table_args__ = (
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+        CheckConstraint("review_on > starts_on", name="review_after_start"),
+        CheckConstraint("kind <> 'channel_only' OR channel IS NOT NULL", name="channel_named"),
+        CheckConstraint(
+            "kind <> 'named_manager' OR named_manager_id IS NOT NULL", name="manager_named"
+        ),
+        CheckConstraint("kind <> 'set_times' OR schedule <> ''", name="schedule_set"),
+        CheckConstraint("kind <> 'third_party' OR third_party <> ''", name="third_party_named"),
+        CheckConstraint("kind <> 'termination' OR ends_on IS NOT NULL", name="termination_ends"),
+        CheckConstraint(
+            "status = 'awaiting_notice' OR immediate_notice OR (letter_id IS NOT NULL "
+            "AND notified_on IS NOT NULL AND appeal_deadline IS NOT NULL)",
+            name="notified_has_letter",
+        ),
+        Index("ix_restriction_customer_status", "customer_id", "status"),
+        Index("ix_restriction_status_review", "status", "review_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("restriction_request.id"))
+    kind: Mapped[RestrictionKind]
+    channel: Mapped[ContactRoute | None]
+    named_manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    schedule: Mapped[str] = mapped_column(Text, default="")
+    third_party: Mapped[str] = mapped_column(String(200), default="")
+    reasons: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date]
+    review_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    immediate_notice: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[RestrictionStatus] = mapped_column(default=RestrictionStatus.AWAITING_NOTICE)
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    approved_at: Mapped[datetime]
+    delivery: Mapped[Delivery | None]
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
+    notified_on: Mapped[date | None]
+    appeal_deadline: Mapped[date | None]
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("restriction.id"))
+    reintroduces_id: Mapped[int | None] = mapped_column(ForeignKey("restriction.id"))
+    reintroduce_reason: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None]
+
+    customer: Mapped[Customer] = relationship()
+    named_manager: Mapped[User | None] = relationship(foreign_keys=[named_manager_id])
+    approved_by: Mapped[User] = relationship(foreign_keys=[approved_by_id])
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == RestrictionStatus.ACTIVE
+
+
+class ReviewOutcome(TitledEnum):
+    CONTINUE = "continue"
+    VARY = "vary"
+    LIFT = "lift"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.CONTINUE: _l("Continue the restriction"),
+            cls.VARY: _l("Vary the restriction"),
+            cls.LIFT: _l("Lift the restriction"),
+        }
+
+
+class RestrictionReview(Base):
+    """Restricted Contact Review Form (Appendix C), every 6 months (§10.1)."""
+
+    __tablename__ = "restriction_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    restriction_id: Mapped[int] = mapped_column(ForeignKey("restriction.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    reviewed_at: Mapped[datetime]
+    outcome: Mapped[ReviewOutcome]
+    reasons: Mapped[str] = mapped_column(Text)
+    behaviour_since: Mapped[str] = mapped_column(Text, default="")
+    next_review_on: Mapped[date | None]
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"))
+
+    reviewer: Mapped[User] = relationship()
+
+
+class CorrespondenceStatus(TitledEnum):
+    LOGGED = "logged"
+    READ = "read"
+    CHECKED = "checked"
+    ACKNOWLEDGED = "acknowledged_and_filed"
+    ROUTED = "routed_for_review"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.LOGGED: _l("Logged, not yet read"),
+            cls.READ: _l("Read, not yet checked"),
+            cls.CHECKED: _l("Checked"),
+            cls.ACKNOWLEDGED: _l("Acknowledged and filed"),
+            cls.ROUTED: _l("Routed for review"),
+        }
+
+
+class Correspondence(Base):
+    """An item received while all contact is terminated: read, checked, then filed or routed."""
+
+    __tablename__ = "correspondence"
+    __table_args__ = (
+        CheckConstraint("(read_at IS NULL) = (read_by_id IS NULL)", name="read_has_who"),
+        CheckConstraint(
+            "status = 'logged' OR read_at IS NOT NULL", name="read_before_anything_else"
+        ),
+        CheckConstraint(
+            "status IN ('logged', 'read') OR checked_at IS NOT NULL", name="checked_before_outcome"
+        ),
+        CheckConstraint(
+            "status <> 'acknowledged_and_filed' OR "
+            "(NOT new_information AND NOT safeguarding_concern AND letter_id IS NOT NULL)",
+            name="filed_only_without_concerns",
+        ),
+        Index("ix_correspondence_customer_status", "customer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    restriction_id: Mapped[int] = mapped_column(ForeignKey("restriction.id"))
+    received_at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text)
+    logged_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    status: Mapped[CorrespondenceStatus] = mapped_column(default=CorrespondenceStatus.LOGGED)
+    read_at: Mapped[datetime | None]
+    read_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    checked_at: Mapped[datetime | None]
+    new_information: Mapped[bool] = mapped_column(default=False)
+    safeguarding_concern: Mapped[bool] = mapped_column(default=False)
+    check_notes: Mapped[str] = mapped_column(Text, default="")
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
+    closed_at: Mapped[datetime | None]

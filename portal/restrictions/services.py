@@ -1,0 +1,848 @@
+"""Restriction verbs: request (§8.16–8.18), GLT decision (§8.19), decision letter (§8.20),
+six-monthly review (§10.1), reintroduction, and correspondence under termination (§9.5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from portal import db
+from portal.audit import services as audit
+from portal.auth import permissions
+from portal.auth.models import Role, User, UserRole
+from portal.conduct_warnings.models import ConductWarning, Stage
+from portal.customers.models import Customer
+from portal.errors import NotAllowed, ServiceError
+from portal.incidents.models import Incident
+from portal.letters import render as letter_render
+from portal.letters import services as letters
+from portal.letters.models import LetterKind
+from portal.notifications.services import notify
+from portal.organisation.services import get_organisation
+from portal.restrictions import rules
+from portal.restrictions.models import (
+    CHECKLIST,
+    ContactRoute,
+    Correspondence,
+    CorrespondenceStatus,
+    Delivery,
+    RequestStatus,
+    Restriction,
+    RestrictionKind,
+    RestrictionRequest,
+    RestrictionReview,
+    RestrictionStatus,
+    ReviewOutcome,
+)
+from portal.timeutil import london_date
+from portal.workdays.services import load_calendar
+
+# --- reading the data ---------------------------------------------------------------------
+
+
+def live_final_warning(customer_id: int, on: date) -> ConductWarning | None:
+    """The customer's most recent final warning that still counts on ``on`` (§8.17, point 8)."""
+    return db.session.scalar(
+        select(ConductWarning)
+        .where(
+            ConductWarning.customer_id == customer_id,
+            ConductWarning.stage == Stage.FINAL,
+            ConductWarning.issued_on <= on,
+            ConductWarning.lapses_on >= on,
+        )
+        .order_by(ConductWarning.issued_on.desc())
+        .limit(1)
+    )
+
+
+def serious_incidents(customer_id: int) -> list[Incident]:
+    """Serious incidents in the sense of §8.1 on the customer's record."""
+    return list(
+        db.session.scalars(
+            select(Incident)
+            .where(Incident.customer_id == customer_id, Incident.serious.is_(True))
+            .order_by(Incident.occurred_at.desc())
+        )
+    )
+
+
+def active_restrictions(customer_id: int) -> list[Restriction]:
+    return list(
+        db.session.scalars(
+            select(Restriction)
+            .where(
+                Restriction.customer_id == customer_id,
+                Restriction.status == RestrictionStatus.ACTIVE,
+            )
+            .order_by(Restriction.review_on)
+        )
+    )
+
+
+def _next_reference(now: datetime) -> str:
+    prefix = f"RR-{london_date(now).year}-"
+    count = db.session.scalar(
+        select(func.count(RestrictionRequest.id)).where(
+            RestrictionRequest.reference.like(prefix + "%")
+        )
+    )
+    return f"{prefix}{count + 1:04d}"
+
+
+# --- the request (Appendix B) ---------------------------------------------------------------
+
+
+@dataclass
+class RequestInput:
+    checklist: dict[str, str]
+    proposed_kinds: list[RestrictionKind]
+    proposal: str
+    waiver_incident_id: int | None = None
+    waiver_reason: str = ""
+
+
+def _validate_request(
+    customer_id: int, data: RequestInput, today: date
+) -> tuple[dict, ConductWarning | None]:
+    errors: dict[str, str] = {}
+    missing = [key for key in CHECKLIST if not data.checklist.get(key, "").strip()]
+    if missing:
+        errors[f"checklist_{missing[0]}"] = "Give the evidence for each point before asking GLT"
+    unknown = set(data.checklist) - set(CHECKLIST)
+    if unknown:
+        errors[""] = "The request has points that are not in the policy"
+    if not data.proposed_kinds:
+        errors["proposed_kinds"] = "Select the restriction you propose"
+    if not data.proposal.strip():
+        errors["proposal"] = "Describe the restriction you propose and why it is proportionate"
+    final = live_final_warning(customer_id, today)
+    serious = {i.id for i in serious_incidents(customer_id)}
+    if final is None:
+        if data.waiver_incident_id is None and not data.waiver_reason.strip():
+            errors["waiver_incident_id"] = (
+                "No final warning has been issued in the last 12 months. A request can only go "
+                "ahead without one after a serious incident (§8.1): choose it and give the reason"
+            )
+        elif data.waiver_incident_id not in serious:
+            errors["waiver_incident_id"] = (
+                "Choose a serious incident (§8.1) on this customer's record"
+            )
+        elif not data.waiver_reason.strip():
+            errors["waiver_reason"] = "Explain why the request cannot wait for a final warning"
+    if RestrictionKind.TERMINATION in data.proposed_kinds and not serious:
+        errors["proposed_kinds"] = (
+            "Ending all contact is only possible after a serious incident (§8.1, §8.19)"
+        )
+    return errors, final
+
+
+def submit_request(actor, now: datetime, customer, data: RequestInput) -> RestrictionRequest:
+    """The Panel asks GLT to restrict contact (§8.18).
+
+    :raises NotAllowed: if the actor is not on the Panel.
+    :raises ServiceError: if a point lacks evidence or there is no final warning or waiver.
+    """
+    if not permissions.can_request_restriction(actor):
+        raise NotAllowed
+    errors, final = _validate_request(customer.id, data, london_date(now))
+    if errors:
+        raise ServiceError(errors)
+    request = RestrictionRequest(
+        reference=_next_reference(now),
+        customer_id=customer.id,
+        requested_by_id=actor.id,
+        requested_at=now,
+        checklist={key: data.checklist[key].strip() for key in CHECKLIST},
+        final_warning_id=final.id if final else None,
+        waiver_incident_id=None if final else data.waiver_incident_id,
+        waiver_reason="" if final else data.waiver_reason.strip(),
+        proposed_kinds=[k.value for k in dict.fromkeys(data.proposed_kinds)],
+        proposal=data.proposal.strip(),
+        status=RequestStatus.SUBMITTED,
+    )
+    db.session.add(request)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "restriction_request.submitted",
+        "restriction_request",
+        request.id,
+        f"{request.reference}: request to restrict contact with {customer.reference}",
+        after={
+            "proposed_kinds": request.proposed_kinds,
+            "final_warning_id": request.final_warning_id,
+            "waiver_incident_id": request.waiver_incident_id,
+        },
+    )
+    _notify_glt(request, now, "asks you to decide on restricting contact")
+    return request
+
+
+def _notify_glt(request: RestrictionRequest, now: datetime, what: str) -> None:
+    glt = db.session.scalars(
+        select(User.id).join(UserRole).where(UserRole.role == Role.GLT, User.active.is_(True))
+    )
+    for user_id in glt:
+        if user_id != request.requested_by_id:
+            notify(
+                user_id,
+                f"{request.reference} {what}.",
+                f"/staff/restriction-requests/{request.id}",
+                now,
+            )
+
+
+def ask_for_more(actor, now: datetime, request: RestrictionRequest, question: str) -> None:
+    """GLT asks the Panel for more information before deciding."""
+    _check_glt(actor, request)
+    if not question.strip():
+        raise ServiceError({"question": "Say what more information you need"})
+    request.status = RequestStatus.MORE_INFO
+    request.more_info_question = question.strip()
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "restriction_request.more_info",
+        "restriction_request",
+        request.id,
+        f"{request.reference}: more information requested",
+        before={"status": RequestStatus.SUBMITTED},
+        after={"status": request.status, "question": question.strip()},
+    )
+    notify(
+        request.requested_by_id,
+        f"GLT asked for more information on {request.reference}.",
+        f"/staff/restriction-requests/{request.id}",
+        now,
+    )
+
+
+def resubmit(actor, now: datetime, request: RestrictionRequest, data: RequestInput) -> None:
+    """The Panel answers GLT's question and sends the request back."""
+    if not permissions.can_request_restriction(actor):
+        raise NotAllowed
+    if request.status != RequestStatus.MORE_INFO:
+        raise ServiceError("This request is not waiting for more information")
+    errors, final = _validate_request(request.customer_id, data, london_date(now))
+    if errors:
+        raise ServiceError(errors)
+    before = {"checklist": request.checklist, "proposal": request.proposal}
+    request.checklist = {key: data.checklist[key].strip() for key in CHECKLIST}
+    request.proposal = data.proposal.strip()
+    request.proposed_kinds = [k.value for k in dict.fromkeys(data.proposed_kinds)]
+    request.final_warning_id = final.id if final else None
+    request.waiver_incident_id = None if final else data.waiver_incident_id
+    request.waiver_reason = "" if final else data.waiver_reason.strip()
+    request.status = RequestStatus.SUBMITTED
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "restriction_request.resubmitted",
+        "restriction_request",
+        request.id,
+        f"{request.reference}: more information given",
+        before=before,
+        after={"checklist": request.checklist, "proposal": request.proposal},
+    )
+    _notify_glt(request, now, "has the more information you asked for")
+
+
+# --- the GLT decision (§8.19) ----------------------------------------------------------------
+
+
+@dataclass
+class RestrictionSpec:
+    kind: RestrictionKind
+    starts_on: date
+    review_on: date
+    reasons: str
+    ends_on: date | None = None
+    channel: ContactRoute | None = None
+    named_manager_id: int | None = None
+    schedule: str = ""
+    third_party: str = ""
+    immediate_notice: bool = False
+
+
+def _check_glt(actor, request: RestrictionRequest) -> None:
+    if not permissions.can_decide_restriction(actor):
+        raise NotAllowed
+    if actor.id == request.requested_by_id:
+        raise NotAllowed
+    if request.status.decided:
+        raise ServiceError("This request has already been decided")
+
+
+def validate_spec(spec: RestrictionSpec, customer_id: int, prefix: str = "") -> dict[str, str]:
+    """Check one restriction's terms; keys are field names with ``prefix``."""
+    errors: dict[str, str] = {}
+    if spec.kind == RestrictionKind.CHANNEL_ONLY and spec.channel is None:
+        errors[prefix + "channel"] = "Choose the channel the customer may use"
+    if spec.kind == RestrictionKind.NAMED_MANAGER:
+        manager = db.session.get(User, spec.named_manager_id) if spec.named_manager_id else None
+        if manager is None or not manager.active:
+            errors[prefix + "named_manager_id"] = "Choose the manager the customer deals with"
+    if spec.kind == RestrictionKind.SET_TIMES and not spec.schedule.strip():
+        errors[prefix + "schedule"] = "Give the days and times, or the contact agreement"
+    if spec.kind == RestrictionKind.THIRD_PARTY and not spec.third_party.strip():
+        errors[prefix + "third_party"] = "Name the third-party representative"
+    if spec.kind == RestrictionKind.TERMINATION:
+        if not serious_incidents(customer_id):
+            errors[prefix + "kind"] = (
+                "Ending all contact is only possible after a serious incident (§8.1, §8.19)"
+            )
+        if spec.ends_on is None:
+            errors[prefix + "ends_on"] = "Ending all contact must have an end date"
+    if spec.review_on <= spec.starts_on:
+        errors[prefix + "review_on"] = "The review date must be after the start date"
+    elif spec.review_on > rules.latest_review_date(spec.starts_on):
+        errors[prefix + "review_on"] = (
+            "Restrictions are reviewed at least every 6 months (§10.1): choose an earlier date"
+        )
+    if spec.ends_on is not None and spec.ends_on < spec.starts_on:
+        errors[prefix + "ends_on"] = "The end date must be on or after the start date"
+    if not spec.reasons.strip():
+        errors[prefix + "restriction_reasons"] = "Explain why this restriction is needed"
+    return errors
+
+
+def decide(
+    actor,
+    now: datetime,
+    request: RestrictionRequest,
+    outcome: RequestStatus,
+    reasons: str,
+    specs: list[RestrictionSpec],
+) -> list[Restriction]:
+    """GLT approves, approves with changes, or rejects a request, with reasons (§8.19).
+
+    :raises NotAllowed: if the actor is not GLT, or is the person who made the request.
+    :raises ServiceError: for missing reasons or an invalid restriction.
+    """
+    _check_glt(actor, request)
+    errors: dict[str, str] = {}
+    if outcome not in (
+        RequestStatus.APPROVED,
+        RequestStatus.APPROVED_WITH_CHANGES,
+        RequestStatus.REJECTED,
+    ):
+        errors["outcome"] = "Choose approve, approve with changes or reject"
+    if not reasons.strip():
+        errors["reasons"] = "Give the reasons for the decision"
+    if outcome == RequestStatus.REJECTED and specs:
+        errors["outcome"] = "A rejected request creates no restriction"
+    if outcome in (RequestStatus.APPROVED, RequestStatus.APPROVED_WITH_CHANGES):
+        if not specs:
+            errors["kind"] = "Set out the restriction you approve"
+        for spec in specs:
+            errors.update(validate_spec(spec, request.customer_id))
+        proposed = set(request.proposed_kinds)
+        chosen = {s.kind.value for s in specs}
+        if outcome == RequestStatus.APPROVED and chosen != proposed:
+            errors["outcome"] = (
+                "The restriction differs from the request: choose 'approve with changes'"
+            )
+    if errors:
+        raise ServiceError(errors)
+    before = {"status": request.status}
+    request.status = outcome
+    request.decided_by_id = actor.id
+    request.decided_at = now
+    request.decision_reasons = reasons.strip()
+    created = []
+    for spec in specs:
+        restriction = Restriction(
+            customer_id=request.customer_id,
+            request_id=request.id,
+            kind=spec.kind,
+            channel=spec.channel if spec.kind == RestrictionKind.CHANNEL_ONLY else None,
+            named_manager_id=spec.named_manager_id
+            if spec.kind == RestrictionKind.NAMED_MANAGER
+            else None,
+            schedule=spec.schedule.strip() if spec.kind == RestrictionKind.SET_TIMES else "",
+            third_party=spec.third_party.strip()
+            if spec.kind == RestrictionKind.THIRD_PARTY
+            else "",
+            reasons=spec.reasons.strip(),
+            starts_on=spec.starts_on,
+            review_on=spec.review_on,
+            ends_on=spec.ends_on,
+            immediate_notice=spec.immediate_notice,
+            status=RestrictionStatus.ACTIVE
+            if spec.immediate_notice
+            else RestrictionStatus.AWAITING_NOTICE,
+            approved_by_id=actor.id,
+            approved_at=now,
+        )
+        db.session.add(restriction)
+        created.append(restriction)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "restriction_request.decided",
+        "restriction_request",
+        request.id,
+        f"{request.reference}: {outcome.title}",
+        before=before,
+        after={
+            "status": outcome,
+            "reasons": request.decision_reasons,
+            "restrictions": [
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "review_on": r.review_on,
+                    "ends_on": r.ends_on,
+                    "immediate": r.immediate_notice,
+                }
+                for r in created
+            ],
+        },
+    )
+    notify(
+        request.requested_by_id,
+        f"GLT decided {request.reference}: {outcome.title}.",
+        f"/staff/restriction-requests/{request.id}",
+        now,
+    )
+    return created
+
+
+# --- the decision letter (§8.20) -------------------------------------------------------------
+
+
+@dataclass
+class LetterDates:
+    sent_on: date
+    notified_on: date
+    appeal_deadline: date
+    explanation: list[str]
+
+
+def letter_dates(delivery: Delivery, now: datetime) -> LetterDates:
+    """When the customer is told, and the appeal deadline that follows (§9.1)."""
+    org = get_organisation()
+    calendar = load_calendar()
+    sent_on = london_date(now)
+    notified = rules.notified_on(delivery, sent_on, org.postal_delivery_days, calendar)
+    deadline = rules.appeal_deadline(notified, calendar)
+    lines = []
+    if notified != sent_on:
+        lines.append(
+            f"Sent by post on {sent_on:%A %-d %B %Y}; taken as received {org.postal_delivery_days} "
+            f"working days later, on {notified:%A %-d %B %Y}."
+        )
+    return LetterDates(sent_on, notified, deadline.due, lines + deadline.explain())
+
+
+def missing_from_decision_letter(restrictions: list[Restriction]) -> list[str]:
+    """What §8.20 needs that is missing: why, what, how long, review, how to ask, how to appeal."""
+    org = get_organisation()
+    missing = []
+    if not restrictions:
+        missing.append("what restriction applies")
+    if any(not r.reasons.strip() for r in restrictions):
+        missing.append("why the restriction is needed")
+    if any(r.review_on is None for r in restrictions):
+        missing.append("when it will be reviewed")
+    if not org.review_request_contact.strip():
+        missing.append(
+            "how to ask for the decision to be reviewed (set it in Organisation details)"
+        )
+    if not org.appeals_contact.strip():
+        missing.append("how to appeal (set the appeals contact in Organisation details)")
+    if not org.complaints_contact.strip() or not org.emergency_contact.strip():
+        missing.append("how to make a complaint and report an emergency (Organisation details)")
+    return missing
+
+
+def draft_decision_letter(restrictions: list[Restriction], delivery: Delivery, now: datetime):
+    """(subject, html, dates) for the decision letter as it would be issued now."""
+    dates = letter_dates(delivery, now)
+    subject, html = letter_render.restriction_decision(
+        restrictions=restrictions,
+        issued_on=dates.sent_on,
+        notified_on=dates.notified_on,
+        appeal_deadline=dates.appeal_deadline,
+        delivery=delivery,
+    )
+    return subject, html, dates
+
+
+def issue_decision_letter(
+    actor, now: datetime, restrictions: list[Restriction], delivery: Delivery
+):
+    """Freeze the decision letter and put the restrictions in force (§8.20).
+
+    :raises ServiceError: if anything §8.20 requires is missing, or the letter was already sent.
+    """
+    if not permissions.can_decide_restriction(actor) and not permissions.can_request_restriction(
+        actor
+    ):
+        raise NotAllowed
+    if not restrictions or any(r.letter_id is not None for r in restrictions):
+        raise ServiceError("The decision letter has already been sent")
+    missing = missing_from_decision_letter(restrictions)
+    if missing:
+        raise ServiceError("The letter cannot be issued without: " + "; ".join(missing))
+    subject, html, dates = draft_decision_letter(restrictions, delivery, now)
+    customer = restrictions[0].customer
+    letter = letters.freeze(actor, now, customer, LetterKind.RESTRICTION_DECISION, subject, html)
+    for restriction in restrictions:
+        before = {"status": restriction.status}
+        restriction.letter_id = letter.id
+        restriction.delivery = delivery
+        restriction.notified_on = dates.notified_on
+        restriction.appeal_deadline = dates.appeal_deadline
+        restriction.status = RestrictionStatus.ACTIVE
+        audit.record(
+            actor,
+            now,
+            "restriction.notified",
+            "restriction",
+            restriction.id,
+            f"Restriction on {customer.reference} notified; appeal by {dates.appeal_deadline}",
+            before=before,
+            after={
+                "status": restriction.status,
+                "letter": letter.reference,
+                "notified_on": dates.notified_on,
+                "appeal_deadline": dates.appeal_deadline,
+            },
+        )
+    db.session.flush()
+    return letter
+
+
+# --- six-monthly review (§10.1) --------------------------------------------------------------
+
+
+def reviews_due(today: date, within_days: int = 14, limit: int = 200) -> list[Restriction]:
+    """Restrictions in force whose review is due within ``within_days``, most urgent first."""
+    return list(
+        db.session.scalars(
+            select(Restriction)
+            .options(joinedload(Restriction.customer))
+            .where(
+                Restriction.status == RestrictionStatus.ACTIVE,
+                Restriction.review_on <= today + timedelta(days=within_days),
+            )
+            .order_by(Restriction.review_on, Restriction.id)
+            .limit(limit)
+        )
+    )
+
+
+def review_restriction(
+    actor,
+    now: datetime,
+    restriction: Restriction,
+    outcome: ReviewOutcome,
+    reasons: str,
+    behaviour_since: str,
+    next_review_on: date | None,
+    variation: RestrictionSpec | None = None,
+) -> RestrictionReview:
+    """Record the Restricted Contact Review (Appendix C) and write to the customer (§10.1).
+
+    :raises ServiceError: for missing reasons, a missing or late next review, or a bad variation.
+    """
+    if not permissions.can_request_restriction(actor):
+        raise NotAllowed
+    if restriction.status != RestrictionStatus.ACTIVE:
+        raise ServiceError("Only a restriction in force can be reviewed")
+    today = london_date(now)
+    errors: dict[str, str] = {}
+    if not reasons.strip():
+        errors["reasons"] = "Give the reasons for the decision"
+    if outcome in (ReviewOutcome.CONTINUE, ReviewOutcome.VARY):
+        if next_review_on is None:
+            errors["next_review_on"] = "Enter the date of the next review"
+        elif next_review_on <= today:
+            errors["next_review_on"] = "The next review must be in the future"
+        elif next_review_on > rules.latest_review_date(today):
+            errors["next_review_on"] = "Restrictions are reviewed at least every 6 months (§10.1)"
+    if outcome == ReviewOutcome.VARY:
+        if variation is None:
+            errors["kind"] = "Set out the varied restriction"
+        else:
+            errors.update(validate_spec(variation, restriction.customer_id))
+    if errors:
+        raise ServiceError(errors)
+    before = {"status": restriction.status, "review_on": restriction.review_on}
+    replacement = None
+    if outcome == ReviewOutcome.CONTINUE:
+        restriction.review_on = next_review_on
+    elif outcome == ReviewOutcome.LIFT:
+        restriction.status = RestrictionStatus.LIFTED
+        restriction.closed_at = now
+    else:
+        restriction.status = RestrictionStatus.REPLACED
+        restriction.closed_at = now
+        replacement = Restriction(
+            customer_id=restriction.customer_id,
+            request_id=restriction.request_id,
+            kind=variation.kind,
+            channel=variation.channel,
+            named_manager_id=variation.named_manager_id,
+            schedule=variation.schedule.strip(),
+            third_party=variation.third_party.strip(),
+            reasons=variation.reasons.strip(),
+            starts_on=today,
+            review_on=next_review_on,
+            ends_on=variation.ends_on,
+            immediate_notice=True,
+            status=RestrictionStatus.ACTIVE,
+            approved_by_id=actor.id,
+            approved_at=now,
+            replaces_id=restriction.id,
+        )
+        db.session.add(replacement)
+    db.session.flush()
+    subject, html = letter_render.review_outcome(
+        restriction=restriction,
+        replacement=replacement,
+        outcome=outcome,
+        reasons=reasons.strip(),
+        issued_on=today,
+        next_review_on=next_review_on,
+    )
+    letter = letters.freeze(
+        actor, now, restriction.customer, LetterKind.REVIEW_OUTCOME, subject, html
+    )
+    if replacement is not None:
+        replacement.letter_id = letter.id
+        replacement.delivery = restriction.delivery
+        replacement.notified_on = today
+        replacement.appeal_deadline = rules.appeal_deadline(today, load_calendar()).due
+    review = RestrictionReview(
+        restriction_id=restriction.id,
+        reviewer_id=actor.id,
+        reviewed_at=now,
+        outcome=outcome,
+        reasons=reasons.strip(),
+        behaviour_since=behaviour_since.strip(),
+        next_review_on=next_review_on if outcome != ReviewOutcome.LIFT else None,
+        letter_id=letter.id,
+    )
+    db.session.add(review)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "restriction.reviewed",
+        "restriction",
+        restriction.id,
+        f"Six-monthly review: {outcome.title}",
+        before=before,
+        after={
+            "status": restriction.status,
+            "review_on": restriction.review_on,
+            "replacement_id": replacement.id if replacement else None,
+            "letter": letter.reference,
+        },
+    )
+    return review
+
+
+def reintroduce(
+    actor, now: datetime, lifted: Restriction, reason: str, review_on: date
+) -> Restriction:
+    """Bring back a lifted restriction at once because the behaviour started again (§10.1)."""
+    if not permissions.can_request_restriction(actor):
+        raise NotAllowed
+    if lifted.status != RestrictionStatus.LIFTED:
+        raise ServiceError("Only a lifted restriction can be reintroduced")
+    today = london_date(now)
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = "Say what behaviour started again"
+    if review_on <= today or review_on > rules.latest_review_date(today):
+        errors["review_on"] = "Choose a review date within the next 6 months (§10.1)"
+    if lifted.ends_on is not None and lifted.ends_on < today:
+        errors["reason"] = "This restriction's period has ended; ask GLT for a new decision"
+    if errors:
+        raise ServiceError(errors)
+    again = Restriction(
+        customer_id=lifted.customer_id,
+        request_id=lifted.request_id,
+        kind=lifted.kind,
+        channel=lifted.channel,
+        named_manager_id=lifted.named_manager_id,
+        schedule=lifted.schedule,
+        third_party=lifted.third_party,
+        reasons=lifted.reasons,
+        starts_on=today,
+        review_on=review_on,
+        ends_on=lifted.ends_on,
+        immediate_notice=True,
+        status=RestrictionStatus.ACTIVE,
+        approved_by_id=actor.id,
+        approved_at=now,
+        reintroduces_id=lifted.id,
+        reintroduce_reason=reason.strip(),
+    )
+    db.session.add(again)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "restriction.reintroduced",
+        "restriction",
+        again.id,
+        f"Restriction reintroduced for {lifted.customer.reference}",
+        after={
+            "reintroduces_id": lifted.id,
+            "reason": again.reintroduce_reason,
+            "review_on": review_on,
+        },
+    )
+    return again
+
+
+# --- correspondence under termination (§9.5) -------------------------------------------------
+
+
+def _termination_in_force(customer_id: int) -> Restriction | None:
+    return next(
+        (r for r in active_restrictions(customer_id) if r.kind == RestrictionKind.TERMINATION), None
+    )
+
+
+def log_correspondence(
+    actor, now: datetime, customer, received_at: datetime, channel: str, summary: str
+) -> Correspondence:
+    """Log an item received while all contact is ended; it must still be read (§9.5)."""
+    termination = _termination_in_force(customer.id)
+    if termination is None:
+        raise ServiceError("All contact has not been ended for this customer: log it as a contact")
+    errors = {}
+    if received_at > now:
+        errors["received_on"] = "The date received must be today or in the past"
+    if not summary.strip():
+        errors["summary"] = "Summarise what the correspondence says"
+    if channel not in ("letter", "email", "other"):
+        errors["channel"] = "Choose how it arrived"
+    if errors:
+        raise ServiceError(errors)
+    item = Correspondence(
+        customer_id=customer.id,
+        restriction_id=termination.id,
+        received_at=received_at,
+        channel=channel,
+        summary=summary.strip(),
+        logged_by_id=actor.id,
+    )
+    db.session.add(item)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "correspondence.logged",
+        "correspondence",
+        item.id,
+        f"Correspondence from {customer.reference} logged",
+        after={"received_at": received_at, "channel": channel},
+    )
+    return item
+
+
+def mark_read(actor, now: datetime, item: Correspondence) -> None:
+    if item.status != CorrespondenceStatus.LOGGED:
+        raise ServiceError("This item has already been read")
+    item.status = CorrespondenceStatus.READ
+    item.read_at = now
+    item.read_by_id = actor.id
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "correspondence.read",
+        "correspondence",
+        item.id,
+        "Correspondence read",
+        before={"status": CorrespondenceStatus.LOGGED},
+        after={"status": item.status},
+    )
+
+
+def check(
+    actor,
+    now: datetime,
+    item: Correspondence,
+    new_information: bool,
+    safeguarding_concern: bool,
+    notes: str,
+) -> None:
+    """Record whether the item brings new information or a safeguarding concern."""
+    if item.status != CorrespondenceStatus.READ:
+        raise ServiceError("Read the item before checking it")
+    if (new_information or safeguarding_concern) and not notes.strip():
+        raise ServiceError({"check_notes": "Describe the new information or the concern"})
+    item.new_information = new_information
+    item.safeguarding_concern = safeguarding_concern
+    item.check_notes = notes.strip()
+    item.checked_at = now
+    item.status = CorrespondenceStatus.CHECKED
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "correspondence.checked",
+        "correspondence",
+        item.id,
+        "Correspondence checked",
+        before={"status": CorrespondenceStatus.READ},
+        after={
+            "status": item.status,
+            "new_information": new_information,
+            "safeguarding_concern": safeguarding_concern,
+        },
+    )
+
+
+def close_correspondence(actor, now: datetime, item: Correspondence):
+    """Acknowledge and file an item with nothing new, or route it for review (§9.5)."""
+    if item.status != CorrespondenceStatus.CHECKED:
+        raise ServiceError("Check the item before closing it")
+    customer = db.session.get(Customer, item.customer_id)
+    if item.new_information or item.safeguarding_concern:
+        item.status = CorrespondenceStatus.ROUTED
+        for user_id in db.session.scalars(
+            select(User.id).join(UserRole).where(UserRole.role == Role.PANEL, User.active.is_(True))
+        ):
+            notify(
+                user_id,
+                f"Correspondence from {customer.name} needs review: "
+                f"{'safeguarding concern' if item.safeguarding_concern else 'new information'}.",
+                f"/staff/customers/{customer.id}#correspondence",
+                now,
+            )
+        letter = None
+    else:
+        subject, html = letter_render.correspondence_acknowledgement(
+            customer=customer, item=item, issued_on=london_date(now)
+        )
+        letter = letters.freeze(actor, now, customer, LetterKind.CORRESPONDENCE_ACK, subject, html)
+        item.letter_id = letter.id
+        item.status = CorrespondenceStatus.ACKNOWLEDGED
+    item.closed_at = now
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "correspondence.closed",
+        "correspondence",
+        item.id,
+        f"Correspondence {item.status.title.lower()}",
+        before={"status": CorrespondenceStatus.CHECKED},
+        after={"status": item.status},
+    )
+    return letter

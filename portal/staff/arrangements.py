@@ -1,0 +1,146 @@
+"""Informal arrangements (§8.15): the Panel drafts with a live letter preview, then approves;
+staff record the customer's answer given by phone, letter or in person."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from portal import db
+from portal.arrangements import services
+from portal.arrangements.forms import AnswerForm, ArrangementForm, EndForm
+from portal.arrangements.models import Arrangement, ResponseChannel, TermKind
+from portal.auth import permissions
+from portal.customers.models import Customer
+from portal.errors import NotAllowed, ServiceError
+from portal.htmx import is_htmx
+from portal.letters import render as letter_render
+from portal.staff import bp
+from portal.staff.guard import actor, get_or_404, staff_required
+from portal.timeutil import london_date, utcnow
+
+
+def _terms(form: ArrangementForm) -> list[services.TermInput]:
+    terms = []
+    for value in form.kinds.data or []:
+        kind = TermKind(value)
+        weekday_field = getattr(form, f"{value}_weekday", None)
+        weekday = weekday_field.data if weekday_field is not None else None
+        terms.append(
+            services.TermInput(
+                kind=kind,
+                name=(getattr(form, f"{value}_name").data or "")
+                if hasattr(form, f"{value}_name")
+                else "",
+                weekday=int(weekday) if weekday not in (None, "", "None") else None,
+                starts_at=form.call_time_starts_at.data if kind == TermKind.CALL_TIME else None,
+                ends_at=form.call_time_ends_at.data if kind == TermKind.CALL_TIME else None,
+                amount=(
+                    getattr(form, f"{value}_amount").data
+                    if hasattr(form, f"{value}_amount")
+                    else None
+                ),
+            )
+        )
+    return terms
+
+
+@bp.route("/customers/<int:customer_id>/arrangements/new", methods=["GET", "POST"])
+@staff_required(permissions.can_request_restriction)
+def new_arrangement(customer_id: int):
+    customer = get_or_404(Customer, customer_id)
+    form = ArrangementForm()
+    preview_html, preview_errors = None, None
+    previewing = request.form.get("action") == "preview" or is_htmx()
+    if form.is_submitted() and form.validate():
+        today = london_date(utcnow())
+        try:
+            if previewing:
+                draft = services.build(
+                    customer, form.summary.data, _terms(form), form.review_on.data, today
+                )
+                _subject, preview_html = letter_render.arrangement(
+                    arrangement=draft, issued_on=today
+                )
+            else:
+                services.approve(
+                    actor(),
+                    utcnow(),
+                    customer,
+                    form.summary.data,
+                    _terms(form),
+                    form.review_on.data,
+                )
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+            preview_errors = exc.errors
+        else:
+            if not previewing:
+                db.session.commit()
+                flash(_l("Arrangement approved and the letter issued to the customer."), "success")
+                return redirect(url_for("staff.customer", customer_id=customer.id), 303)
+    elif previewing and form.is_submitted():
+        preview_errors = {"": "Complete the form to see the letter"}
+    template = "staff/arrangements/_preview.html" if is_htmx() else "staff/arrangements/new.html"
+    status = 200 if (not form.is_submitted() or previewing) and not form.errors else 422
+    if is_htmx():
+        status = 200
+    return render_template(
+        template,
+        form=form if not is_htmx() else None,
+        arrangement_form=form,
+        customer=customer,
+        preview_html=preview_html,
+        preview_errors=preview_errors,
+    ), status
+
+
+@bp.route("/arrangements/<int:arrangement_id>/answer", methods=["GET", "POST"])
+@staff_required(permissions.can_view_customer)
+def record_arrangement_answer(arrangement_id: int):
+    arrangement = get_or_404(Arrangement, arrangement_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            services.record_answer(
+                actor(),
+                utcnow(),
+                arrangement,
+                form.answer.data,
+                ResponseChannel(form.channel.data),
+                form.note.data or "",
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(_l("The customer's answer is recorded."), "success")
+            return redirect(url_for("staff.customer", customer_id=arrangement.customer_id), 303)
+    return render_template("staff/arrangements/answer.html", form=form, arrangement=arrangement), (
+        422 if form.is_submitted() else 200
+    )
+
+
+@bp.route("/arrangements/<int:arrangement_id>/end", methods=["GET", "POST"])
+@staff_required(permissions.can_request_restriction)
+def end_arrangement(arrangement_id: int):
+    arrangement = get_or_404(Arrangement, arrangement_id)
+    form = EndForm()
+    if form.validate_on_submit():
+        try:
+            services.end(actor(), utcnow(), arrangement, form.reason.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(_l("Arrangement ended."), "success")
+            return redirect(url_for("staff.customer", customer_id=arrangement.customer_id), 303)
+    return render_template("staff/arrangements/end.html", form=form, arrangement=arrangement), (
+        422 if form.is_submitted() else 200
+    )

@@ -1,0 +1,340 @@
+"""Restriction requests (Appendix B), the GLT decision and the decision letter (§8.16–8.20)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import case, select
+from sqlalchemy.orm import joinedload
+
+from portal import db
+from portal.auth import permissions
+from portal.auth.models import Role, User, UserRole
+from portal.customers.models import Customer
+from portal.errors import NotAllowed, ServiceError
+from portal.htmx import render_page_or_fragment
+from portal.restrictions import services
+from portal.restrictions.forms import DecisionForm, LetterForm, MoreInfoForm, RequestForm
+from portal.restrictions.models import (
+    CHECKLIST,
+    ContactRoute,
+    Delivery,
+    RequestStatus,
+    Restriction,
+    RestrictionKind,
+    RestrictionRequest,
+)
+from portal.staff import bp
+from portal.staff.guard import actor, get_or_404, staff_required
+from portal.timeutil import london_date, utcnow
+
+
+def _manager_choices() -> list[tuple[int, str]]:
+    managers = db.session.scalars(
+        select(User)
+        .join(UserRole)
+        .where(UserRole.role.in_([Role.LINE_MANAGER, Role.PANEL, Role.CEM]), User.active.is_(True))
+        .order_by(User.name)
+    ).unique()
+    return [(0, str(_l("Choose a manager")))] + [
+        (m.id, f"{m.name}, {m.job_title}") for m in managers
+    ]
+
+
+def _request_input(form: RequestForm) -> services.RequestInput:
+    return services.RequestInput(
+        checklist={key: getattr(form, f"checklist_{key}").data or "" for key in CHECKLIST},
+        proposed_kinds=[RestrictionKind(k) for k in form.proposed_kinds.data or []],
+        proposal=form.proposal.data or "",
+        waiver_incident_id=form.waiver_incident_id.data or None,
+        waiver_reason=form.waiver_reason.data or "",
+    )
+
+
+def _request_page(form, customer, restriction_request=None, status=200):
+    today = london_date(utcnow())
+    serious = services.serious_incidents(customer.id)
+    form.waiver_incident_id.choices = [(0, str(_l("No serious incident")))] + [
+        (i.id, f"{i.reference}, {i.occurred_at:%d %b %Y}") for i in serious
+    ]
+    return render_template(
+        "staff/restrictions/request_form.html",
+        form=form,
+        customer=customer,
+        final_warning=services.live_final_warning(customer.id, today),
+        serious=serious,
+        checklist=CHECKLIST,
+        restriction_request=restriction_request,
+    ), status
+
+
+@bp.route("/customers/<int:customer_id>/restriction-requests/new", methods=["GET", "POST"])
+@staff_required(permissions.can_request_restriction)
+def new_restriction_request(customer_id: int):
+    customer = get_or_404(Customer, customer_id)
+    form = RequestForm()
+    form.waiver_incident_id.choices = [(0, "")] + [
+        (i.id, i.reference) for i in services.serious_incidents(customer.id)
+    ]
+    if form.validate_on_submit():
+        try:
+            created = services.submit_request(actor(), utcnow(), customer, _request_input(form))
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(
+                _l("Request %(ref)s sent to the Group Leadership Team.", ref=created.reference),
+                "success",
+            )
+            return redirect(url_for("staff.restriction_request", request_id=created.id), 303)
+    return _request_page(form, customer, status=422 if form.is_submitted() else 200)
+
+
+@bp.route("/restriction-requests/<int:request_id>/edit", methods=["GET", "POST"])
+@staff_required(permissions.can_request_restriction)
+def edit_restriction_request(request_id: int):
+    restriction_request = get_or_404(RestrictionRequest, request_id)
+    if restriction_request.status != RequestStatus.MORE_INFO:
+        return redirect(url_for("staff.restriction_request", request_id=request_id), 303)
+    data = {f"checklist_{k}": v for k, v in restriction_request.checklist.items()}
+    data.update(
+        proposal=restriction_request.proposal,
+        proposed_kinds=restriction_request.proposed_kinds,
+        waiver_incident_id=restriction_request.waiver_incident_id or 0,
+        waiver_reason=restriction_request.waiver_reason,
+    )
+    form = RequestForm(data=data)
+    form.waiver_incident_id.choices = [(0, "")] + [
+        (i.id, i.reference) for i in services.serious_incidents(restriction_request.customer_id)
+    ]
+    if form.validate_on_submit():
+        try:
+            services.resubmit(actor(), utcnow(), restriction_request, _request_input(form))
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(_l("Request sent back to the Group Leadership Team."), "success")
+            return redirect(url_for("staff.restriction_request", request_id=request_id), 303)
+    return _request_page(
+        form,
+        restriction_request.customer,
+        restriction_request,
+        status=422 if form.is_submitted() else 200,
+    )
+
+
+@bp.route("/restriction-requests")
+@staff_required(permissions.can_view_restrictions)
+def restriction_requests():
+    rows = list(
+        db.session.scalars(
+            select(RestrictionRequest)
+            .options(
+                joinedload(RestrictionRequest.customer), joinedload(RestrictionRequest.requested_by)
+            )
+            .order_by(
+                case(
+                    (
+                        RestrictionRequest.status.in_(
+                            (RequestStatus.SUBMITTED, RequestStatus.MORE_INFO)
+                        ),
+                        0,
+                    ),
+                    else_=1,
+                ),
+                RestrictionRequest.requested_at.desc(),
+            )
+            .limit(200)
+        )
+    )
+    return render_template("staff/restrictions/requests.html", rows=rows)
+
+
+def _decision_form() -> DecisionForm:
+    form = DecisionForm()
+    form.named_manager_id.choices = _manager_choices()
+    return form
+
+
+def _spec_from(form, starts_on, review_on) -> services.RestrictionSpec:
+    return services.RestrictionSpec(
+        kind=RestrictionKind(form.kind.data),
+        starts_on=starts_on,
+        review_on=review_on,
+        reasons=form.restriction_reasons.data or "",
+        ends_on=form.ends_on.data,
+        channel=ContactRoute(form.channel.data) if form.channel.data else None,
+        named_manager_id=form.named_manager_id.data or None,
+        schedule=form.schedule.data or "",
+        third_party=form.third_party.data or "",
+        immediate_notice=bool(
+            getattr(form, "immediate_notice", None) and form.immediate_notice.data
+        ),
+    )
+
+
+def _show_request(restriction_request, decision_form=None, more_form=None, status=200):
+    created = list(
+        db.session.scalars(
+            select(Restriction).where(Restriction.request_id == restriction_request.id)
+        )
+    )
+    if decision_form is None:
+        decision_form = _decision_form()
+        decision_form.kind.data = (
+            decision_form.kind.data or (restriction_request.proposed_kinds or [None])[0]
+        )
+    can_decide = (
+        permissions.can_decide_restriction(current_user)
+        and current_user.id != restriction_request.requested_by_id
+        and restriction_request.status == RequestStatus.SUBMITTED
+    )
+    return render_template(
+        "staff/restrictions/request.html",
+        r=restriction_request,
+        checklist=CHECKLIST,
+        form=decision_form if decision_form.errors else None,
+        decision_form=decision_form,
+        more_form=more_form or MoreInfoForm(prefix="more"),
+        can_decide=can_decide,
+        is_requester=current_user.id == restriction_request.requested_by_id,
+        created=created,
+        RestrictionKind=RestrictionKind,
+        final_warning=services.live_final_warning(
+            restriction_request.customer_id, london_date(restriction_request.requested_at)
+        ),
+    ), status
+
+
+@bp.route("/restriction-requests/<int:request_id>")
+@staff_required(permissions.can_view_restrictions)
+def restriction_request(request_id: int):
+    return _show_request(get_or_404(RestrictionRequest, request_id))
+
+
+@bp.route("/restriction-requests/<int:request_id>/decision", methods=["POST"])
+@staff_required(permissions.can_decide_restriction)
+def decide_restriction_request(request_id: int):
+    restriction_request = get_or_404(RestrictionRequest, request_id)
+    if current_user.id == restriction_request.requested_by_id:
+        abort(403)
+    form = _decision_form()
+    if form.validate_on_submit():
+        outcome = RequestStatus(form.outcome.data)
+        specs = []
+        try:
+            if outcome != RequestStatus.REJECTED:
+                missing = {}
+                if not form.kind.data:
+                    missing["kind"] = "Choose the restriction you approve"
+                if not form.starts_on.data:
+                    missing["starts_on"] = "Enter the start date"
+                if not form.review_on.data:
+                    missing["review_on"] = "Enter the review date"
+                if missing:
+                    raise ServiceError(missing)
+                specs = [_spec_from(form, form.starts_on.data, form.review_on.data)]
+            services.decide(
+                actor(), utcnow(), restriction_request, outcome, form.reasons.data or "", specs
+            )
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(_l("Decision recorded: %(outcome)s.", outcome=outcome.title), "success")
+            if outcome == RequestStatus.REJECTED:
+                return redirect(url_for("staff.restriction_request", request_id=request_id), 303)
+            return redirect(url_for("staff.decision_letter", request_id=request_id), 303)
+    return _show_request(restriction_request, decision_form=form, status=422)
+
+
+@bp.route("/restriction-requests/<int:request_id>/more-information", methods=["POST"])
+@staff_required(permissions.can_decide_restriction)
+def ask_more_information(request_id: int):
+    restriction_request = get_or_404(RestrictionRequest, request_id)
+    form = MoreInfoForm(prefix="more")
+    if form.validate_on_submit():
+        try:
+            services.ask_for_more(actor(), utcnow(), restriction_request, form.question.data)
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(_l("Question sent to the Panel."), "success")
+            return redirect(url_for("staff.restriction_request", request_id=request_id), 303)
+    return _show_request(restriction_request, more_form=form, status=422)
+
+
+@bp.route("/restriction-requests/<int:request_id>/letter", methods=["GET", "POST"])
+@staff_required(permissions.can_view_restrictions)
+def decision_letter(request_id: int):
+    restriction_request = get_or_404(RestrictionRequest, request_id)
+    if not (
+        permissions.can_decide_restriction(current_user)
+        or permissions.can_request_restriction(current_user)
+    ):
+        abort(403)
+    restrictions = list(
+        db.session.scalars(
+            select(Restriction).where(
+                Restriction.request_id == request_id, Restriction.letter_id.is_(None)
+            )
+        )
+    )
+    if not restrictions:
+        flash(_l("There is no decision letter waiting to be sent for this request."), "success")
+        return redirect(url_for("staff.restriction_request", request_id=request_id), 303)
+    form = LetterForm(
+        request.form if request.method == "POST" else request.args,
+        meta={"csrf": request.method == "POST"},
+    )
+    try:
+        delivery = Delivery(form.delivery.data or Delivery.POST.value)
+    except ValueError:
+        delivery = Delivery.POST
+        form.delivery.errors = [str(_l("Choose how the letter is sent"))]
+    if request.method == "POST" and form.validate():
+        try:
+            letter = services.issue_decision_letter(actor(), utcnow(), restrictions, delivery)
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(
+                _l(
+                    "Decision letter issued. The restriction is in force and shown on the "
+                    "customer's record."
+                ),
+                "success",
+            )
+            return redirect(url_for("staff.letter", letter_id=letter.id), 303)
+    subject, html, dates = services.draft_decision_letter(restrictions, delivery, utcnow())
+    missing = services.missing_from_decision_letter(restrictions)
+    return render_page_or_fragment(
+        "staff/restrictions/letter.html",
+        "staff/restrictions/_letter_preview.html",
+        status=422 if request.method == "POST" else 200,
+        form=form,
+        r=restriction_request,
+        letter_html=html,
+        dates=dates,
+        missing=missing,
+        delivery=delivery,
+    )

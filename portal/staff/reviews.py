@@ -1,0 +1,115 @@
+"""Six-monthly reviews of restrictions (§10.1, Appendix C) and reintroduction."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
+
+from portal import db
+from portal.auth import permissions
+from portal.errors import NotAllowed, ServiceError
+from portal.restrictions import rules, services
+from portal.restrictions.forms import ReintroduceForm, ReviewForm
+from portal.restrictions.models import ContactRoute, Restriction, RestrictionKind, ReviewOutcome
+from portal.staff import bp
+from portal.staff.guard import actor, get_or_404, staff_required
+from portal.staff.restrictions import _manager_choices
+from portal.timeutil import london_date, utcnow
+
+
+@bp.route("/reviews")
+@staff_required(permissions.can_request_restriction)
+def reviews_due():
+    today = london_date(utcnow())
+    rows = services.reviews_due(today)
+    return render_template("staff/reviews/queue.html", rows=rows, today=today)
+
+
+def _review_form() -> ReviewForm:
+    form = ReviewForm()
+    form.named_manager_id.choices = _manager_choices()
+    return form
+
+
+@bp.route("/restrictions/<int:restriction_id>/review", methods=["GET", "POST"])
+@staff_required(permissions.can_request_restriction)
+def review_restriction(restriction_id: int):
+    restriction = get_or_404(Restriction, restriction_id)
+    form = _review_form()
+    if not form.is_submitted():
+        form.kind.data = restriction.kind.value
+        form.channel.data = restriction.channel.value if restriction.channel else None
+        form.named_manager_id.data = restriction.named_manager_id or 0
+        form.schedule.data = restriction.schedule
+        form.third_party.data = restriction.third_party
+        form.restriction_reasons.data = restriction.reasons
+    if form.validate_on_submit():
+        outcome = ReviewOutcome(form.outcome.data)
+        variation = None
+        if outcome == ReviewOutcome.VARY and form.kind.data:
+            variation = services.RestrictionSpec(
+                kind=RestrictionKind(form.kind.data),
+                starts_on=london_date(utcnow()),
+                review_on=form.next_review_on.data or london_date(utcnow()),
+                reasons=form.restriction_reasons.data or "",
+                ends_on=form.ends_on.data,
+                channel=ContactRoute(form.channel.data) if form.channel.data else None,
+                named_manager_id=form.named_manager_id.data or None,
+                schedule=form.schedule.data or "",
+                third_party=form.third_party.data or "",
+            )
+        try:
+            review = services.review_restriction(
+                actor(),
+                utcnow(),
+                restriction,
+                outcome,
+                form.reasons.data or "",
+                form.behaviour_since.data or "",
+                form.next_review_on.data,
+                variation,
+            )
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc, {"review_on": "next_review_on"})
+        else:
+            db.session.commit()
+            flash(_l("Review recorded and the customer's letter issued."), "success")
+            return redirect(url_for("staff.letter", letter_id=review.letter_id), 303)
+    return render_template(
+        "staff/reviews/review.html",
+        form=form,
+        restriction=restriction,
+        allowed=rules.allowed_contact(restriction),
+    ), 422 if form.is_submitted() else 200
+
+
+@bp.route("/restrictions/<int:restriction_id>/reintroduce", methods=["GET", "POST"])
+@staff_required(permissions.can_request_restriction)
+def reintroduce_restriction(restriction_id: int):
+    restriction = get_or_404(Restriction, restriction_id)
+    form = ReintroduceForm()
+    if form.validate_on_submit():
+        try:
+            again = services.reintroduce(
+                actor(), utcnow(), restriction, form.reason.data, form.review_on.data
+            )
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(
+                _l("Restriction reintroduced with immediate effect. Send the decision letter."),
+                "success",
+            )
+            return redirect(url_for("staff.customer", customer_id=again.customer_id), 303)
+    return render_template("staff/reviews/reintroduce.html", form=form, restriction=restriction), (
+        422 if form.is_submitted() else 200
+    )
