@@ -24,6 +24,7 @@ def _import_models() -> None:
     from portal.letters import models as _letters  # noqa: F401
     from portal.notifications import models as _notifications  # noqa: F401
     from portal.organisation import models as _organisation  # noqa: F401
+    from portal.outbox import models as _outbox  # noqa: F401
     from portal.panel import models as _panel  # noqa: F401
     from portal.restrictions import models as _restrictions  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401

@@ -60,6 +60,44 @@ def register_cli(app: Flask) -> None:
         click.echo("Demo data loaded." if created else "Demo data was already there.")
         print_sign_ins(click.echo)
 
+    @app.cli.command("send-email")
+    @click.option(
+        "--every",
+        type=click.IntRange(min=5),
+        default=None,
+        metavar="SECONDS",
+        help="Keep running, sending what is due every SECONDS seconds (default: send once).",
+    )
+    @click.option("--limit", type=click.IntRange(1, 10000), default=100, show_default=True)
+    def send_email(every: int | None, limit: int) -> None:
+        """Send the email waiting in the outbox over SMTP (SMTP_HOST, SMTP_PORT, MAIL_FROM).
+
+        Email the server does not take is kept and tried again later, waiting longer after
+        each failure. Exits 1 if anything is still waiting because of a failure.
+        """
+        import time
+
+        from portal.outbox.services import SmtpSettings, send_due
+        from portal.timeutil import utcnow
+
+        settings = SmtpSettings(
+            host=app.config["SMTP_HOST"],
+            port=app.config["SMTP_PORT"],
+            sender=app.config["MAIL_FROM"],
+            username=app.config["SMTP_USERNAME"],
+            password=app.config["SMTP_PASSWORD"],
+            starttls=app.config["SMTP_STARTTLS"],
+        )
+        while True:
+            report = send_due(settings, utcnow(), limit=limit)
+            click.echo(
+                f"Sent {report.sent}; {report.retrying} to try again later; "
+                f"{report.failed} given up."
+            )
+            if every is None:
+                raise SystemExit(1 if report.retrying or report.failed else 0)
+            time.sleep(every)
+
     @app.cli.command("verify-audit")
     def verify_audit() -> None:
         """Check the audit trail's hash chain; exit 1 if any event was altered."""

@@ -38,4 +38,10 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_WINDOW_MINUTES = 15
     REGISTER_PAGE_SIZE = 25
+    SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
+    MAIL_FROM = os.environ.get("MAIL_FROM", "conduct-portal@localhost")
     TESTING = False

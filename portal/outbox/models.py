@@ -1,0 +1,49 @@
+"""Email waiting to be sent: written in the same transaction as the change it reports, sent
+later by `flask send-email`, retried while the mail server is unavailable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base
+from portal.enums import TitledEnum
+
+
+class EmailStatus(TitledEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.PENDING: _l("Waiting to be sent"),
+            cls.SENT: _l("Sent"),
+            cls.FAILED: _l("Gave up after repeated failures"),
+        }
+
+
+class OutboxEmail(Base):
+    __tablename__ = "outbox_email"
+    __table_args__ = (
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        CheckConstraint("status <> 'sent' OR sent_at IS NOT NULL", name="sent_has_time"),
+        Index("ix_outbox_email_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body_text: Mapped[str] = mapped_column(Text)
+    # What the email is about, so the same reminder is not queued twice (e.g. "appeal:12:ack").
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime]
+    status: Mapped[EmailStatus] = mapped_column(default=EmailStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None]
