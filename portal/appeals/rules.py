@@ -1,0 +1,121 @@
+"""The appeal clock (§9.1–9.4): each step's due date in working days, and whether it is on
+track, due soon or overdue. Pure functions over a WorkingCalendar; no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from flask_babel import lazy_gettext as _l
+
+from portal.timeutil import london
+from portal.workdays.calendar import Deadline, WorkingCalendar
+
+APPEAL_WINDOW = 20  # working days from notification to lodge an appeal (§9.1)
+ACKNOWLEDGE = 2  # from receipt, with the expected outcome date (§9.1)
+TO_GLT = 5  # from receipt (§9.3)
+GLT_REVIEW = 10  # from referral to GLT (§9.3)
+NOTIFY_CEM = 2  # from the GLT review (§9.3)
+TELL_CUSTOMER = 5  # from the GLT review (§9.4)
+
+STEP_TITLES = {
+    "acknowledge": _l("Acknowledge the appeal, with the expected outcome date"),
+    "to_glt": _l("Pass the appeal to GLT"),
+    "glt_review": _l("GLT reviews the appeal"),
+    "notify_cem": _l("GLT tells the Customer Experience Manager the outcome"),
+    "tell_customer": _l("Tell the customer the outcome in writing"),
+}
+
+STATUS_TITLES = {
+    "done": _l("Done"),
+    "done_late": _l("Done late"),
+    "on_track": _l("On track"),
+    "due_soon": _l("Due soon"),
+    "overdue": _l("Overdue"),
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    deadline: Deadline
+    done_on: date | None
+
+    @property
+    def due(self) -> date:
+        return self.deadline.due
+
+    @property
+    def title(self):
+        return STEP_TITLES[self.key]
+
+
+@dataclass(frozen=True)
+class AppealClock:
+    received_on: date
+    received_note: str
+    steps: tuple[Step, ...]
+
+    @property
+    def expected_outcome(self) -> date:
+        """The date the customer should hear the outcome, told to them on acknowledgement."""
+        return self.steps[-1].due
+
+    def step(self, key: str) -> Step:
+        return next(s for s in self.steps if s.key == key)
+
+
+def appeal_clock(
+    received_at: datetime,
+    cutoff: time,
+    calendar: WorkingCalendar,
+    *,
+    acknowledged_on: date | None = None,
+    referred_on: date | None = None,
+    reviewed_on: date | None = None,
+    cem_notified_on: date | None = None,
+    customer_told_on: date | None = None,
+) -> AppealClock:
+    """Every step's due date. Later steps count from when the earlier step actually happened,
+    or, until it has, from the date it is due."""
+    received_on, note = calendar.received_on(received_at, cutoff)
+    acknowledge = calendar.add_working_days(received_on, ACKNOWLEDGE)
+    to_glt = calendar.add_working_days(received_on, TO_GLT)
+    review = calendar.add_working_days(referred_on or to_glt.due, GLT_REVIEW)
+    reviewed = reviewed_on or review.due
+    notify = calendar.add_working_days(reviewed, NOTIFY_CEM)
+    tell = calendar.add_working_days(reviewed, TELL_CUSTOMER)
+    return AppealClock(
+        received_on,
+        note,
+        (
+            Step("acknowledge", acknowledge, acknowledged_on),
+            Step("to_glt", to_glt, referred_on),
+            Step("glt_review", review, reviewed_on),
+            Step("notify_cem", notify, cem_notified_on),
+            Step("tell_customer", tell, customer_told_on),
+        ),
+    )
+
+
+def step_status(step: Step, today: date, calendar: WorkingCalendar) -> str:
+    """done / done_late / overdue / due_soon (due today or next working day) / on_track."""
+    if step.done_on is not None:
+        return "done_late" if step.done_on > step.due else "done"
+    if today > step.due:
+        return "overdue"
+    if step.due == today or step.due <= calendar.next_working_day(today):
+        return "due_soon"
+    return "on_track"
+
+
+def appeal_deadline(notified_on: date, calendar: WorkingCalendar) -> Deadline:
+    """The last day to lodge an appeal: 20 working days after notification (§9.1)."""
+    return calendar.add_working_days(notified_on, APPEAL_WINDOW)
+
+
+def is_late(received_at: datetime, deadline: date) -> bool:
+    """Late if received after the last day, London time (§9.2). The customer is told "you have
+    until <date>", so the whole of that day counts, whatever the cut-off; the cut-off only
+    decides when the Customer Experience Manager's clock starts."""
+    return london(received_at).date() > deadline
