@@ -19,6 +19,7 @@ def _import_models() -> None:
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.conduct_warnings import models as _warnings  # noqa: F401
+    from portal.customer import models as _customer_accounts  # noqa: F401
     from portal.customers import models as _customers  # noqa: F401
     from portal.incidents import models as _incidents  # noqa: F401
     from portal.letters import models as _letters  # noqa: F401
@@ -77,6 +78,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         if kind == "staff" and ident.isdigit():
             user = db.session.get(User, int(ident))
             return user if user and user.active else None
+        if kind == "customer" and ident.isdigit():
+            from portal.customer.models import CustomerAccount
+
+            account = db.session.get(CustomerAccount, int(ident))
+            return account if account and account.active else None
         return None
 
     @app.teardown_appcontext

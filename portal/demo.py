@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from portal import db, demo_restrictions
 from portal.auth.models import Role, User
-from portal.auth.services import create_user
+from portal.auth.services import create_user, hash_password
 from portal.conduct_warnings.services import issue_warning
+from portal.customer.models import CustomerAccount
 from portal.customers.models import ContactChannel, Customer, CustomerType
 from portal.customers.services import log_contact, raise_alert
 from portal.incidents.catalogue import Category, Channel, ManagerDecision
@@ -287,6 +288,19 @@ def load_demo(reset: bool = False) -> bool:
             None,
             "Email about the same repair.",
         )
+    for customer, email in (
+        (final, "deborah.nolan@demo.example"),
+        (second, "connor.walsh@demo.example"),
+    ):
+        db.session.add(
+            CustomerAccount(
+                customer=customer,
+                email=email,
+                password_hash=hash_password(DEMO_PASSWORD),
+                activated_at=now - timedelta(days=10),
+                password_changed_at=now - timedelta(days=10),
+            )
+        )
     demo_restrictions.load(
         users,
         {"final": final, "second": second, "applicant": applicant, "former": former},
@@ -300,4 +314,11 @@ def print_sign_ins(echo) -> None:
     echo("")
     echo("Demo sign-ins (staff sign in at /staff/sign-in), password for all: " + DEMO_PASSWORD)
     for email, name, _title, roles in STAFF:
-        echo(f"  {', '.join(str(r.title) for r in roles):<40} {email:<24} {name}")
+        echo(f"  {', '.join(str(r.title) for r in roles):<40} {email:<28} {name}")
+    echo("Customers sign in at /sign-in with the same password:")
+    echo(
+        f"  {'Customer (contact restricted)':<40} {'deborah.nolan@demo.example':<28} Deborah Nolan"
+    )
+    echo(
+        f"  {'Customer (arrangement to answer)':<40} {'connor.walsh@demo.example':<28} Connor Walsh"
+    )

@@ -115,3 +115,8 @@ def can_handle_correspondence(user) -> bool:
     """The Panel and the Customer Experience Manager log, read and check correspondence
     received while all contact is ended (§9.5)."""
     return _staff(user) and user.has_role(Role.PANEL, Role.CEM)
+
+
+def can_issue_access_code(user) -> bool:
+    """The Panel and the Customer Experience Manager give customers portal access codes."""
+    return _staff(user) and user.has_role(Role.PANEL, Role.CEM)

@@ -18,6 +18,7 @@ from portal.staff import (  # noqa: E402,F401
     incidents,
     letters,
     panel,
+    portal_access,
     register,
     restrictions,
     reviews,

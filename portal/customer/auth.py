@@ -1,0 +1,255 @@
+"""Customer activation, sign-in, sign-out, password reset and the language choice."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import login_user, logout_user
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length
+
+from portal import db
+from portal.auth.services import LockedOut
+from portal.customer import bp, services, signed_in_customer
+from portal.errors import ServiceError
+from portal.forms import BaseForm
+from portal.i18n import date_time
+from portal.outbox.services import enqueue
+from portal.timeutil import utcnow
+
+
+class SignInForm(BaseForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[InputRequired(_l("Enter your email address")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(_l("Enter your password")), Length(max=200)]
+    )
+
+
+class ActivateForm(BaseForm):
+    reference = StringField(
+        _l("Your reference"),
+        validators=[InputRequired(_l("Enter your reference from the letter")), Length(max=40)],
+    )
+    code = StringField(
+        _l("Access code"),
+        validators=[InputRequired(_l("Enter the access code from the letter")), Length(max=40)],
+    )
+    email = EmailField(
+        _l("Email address"),
+        validators=[InputRequired(_l("Enter your email address")), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Choose a password"),
+        validators=[InputRequired(_l("Choose a password")), Length(max=200)],
+    )
+    confirm = PasswordField(
+        _l("Type the password again"),
+        validators=[
+            InputRequired(_l("Type the password again")),
+            EqualTo("password", _l("The two passwords are not the same")),
+        ],
+    )
+
+
+class ResetRequestForm(BaseForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[InputRequired(_l("Enter your email address")), Length(max=254)],
+    )
+
+
+class ResetForm(BaseForm):
+    password = PasswordField(
+        _l("New password"), validators=[InputRequired(_l("Choose a password")), Length(max=200)]
+    )
+    confirm = PasswordField(
+        _l("Type the password again"),
+        validators=[
+            InputRequired(_l("Type the password again")),
+            EqualTo("password", _l("The two passwords are not the same")),
+        ],
+    )
+
+
+# Service messages in the customer's words (services speak English to staff).
+CUSTOMER_MESSAGES = {
+    "code": _l(
+        "The reference or access code is not right, or the code has expired. Check your letter, "
+        "or ask us for a new code."
+    ),
+    "email": _l("Enter a different email address, like name@example.com"),
+    "password": _l("Use at least 10 characters for your password"),
+}
+
+
+def _customer_errors(form, exc: ServiceError) -> None:
+    for name, _message in exc.errors.items():
+        target = getattr(form, name, None)
+        if target is not None and name in CUSTOMER_MESSAGES:
+            target.errors = [str(CUSTOMER_MESSAGES[name])]
+
+
+def _safe_next(target: str | None) -> str:
+    """Follow ``next`` only to a customer page on this site."""
+    if target and target.isprintable() and "\\" not in target:
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and parts.path.startswith("/")
+            and not (parts.path.startswith("//") or parts.path.startswith("/staff"))
+        ):
+            return target
+    return url_for("customer.home")
+
+
+def _locked(form, locked: LockedOut, template: str):
+    db.session.commit()
+    form.form_errors.append(
+        str(_l("Too many attempts. Try again after %(time)s.", time=date_time(locked.until)))
+    )
+    return render_template(template, form=form), 429
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if signed_in_customer() is not None:
+        return redirect(url_for("customer.home"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            account = services.authenticate(form.email.data, form.password.data, utcnow())
+        except LockedOut as locked:
+            return _locked(form, locked, "customer/sign_in.html")
+        db.session.commit()
+        if account is None:
+            form.email.errors = [str(_l("The email address or password is not right"))]
+            return render_template("customer/sign_in.html", form=form), 422
+        login_user(account)
+        _remember_language(account)
+        return redirect(_safe_next(request.args.get("next")), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("customer/sign_in.html", form=form), status
+
+
+def _remember_language(account) -> None:
+    language = account.customer.preferred_language
+    if language in current_app.config["LANGUAGES"]:
+        session["lang"] = language
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+def activate():
+    form = ActivateForm()
+    if form.validate_on_submit():
+        try:
+            account = services.activate(
+                form.reference.data,
+                form.code.data,
+                form.email.data,
+                form.password.data,
+                utcnow(),
+            )
+        except LockedOut as locked:
+            return _locked(form, locked, "customer/activate.html")
+        except ServiceError as exc:
+            db.session.commit()  # keeps the count of wrong codes; nothing else was changed
+            _customer_errors(form, exc)
+            return render_template("customer/activate.html", form=form), 422
+        db.session.commit()
+        login_user(account)
+        _remember_language(account)
+        flash(_l("Your account is ready. You are signed in."), "success")
+        return redirect(url_for("customer.home"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("customer/activate.html", form=form), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    logout_user()
+    session.pop("lang", None)
+    flash(_l("You have signed out."), "success")
+    return redirect(url_for("customer.start"), 303)
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+def password_reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        from sqlalchemy import func, select
+
+        from portal.customer.models import CustomerAccount
+
+        email = form.email.data.strip().lower()
+        account = db.session.scalar(
+            select(CustomerAccount).where(
+                func.lower(CustomerAccount.email) == email, CustomerAccount.active.is_(True)
+            )
+        )
+        if account is not None:
+            link = url_for(
+                "customer.password_reset",
+                token=services.reset_token(account, utcnow()),
+                _external=True,
+            )
+            enqueue(
+                account.email,
+                str(_l("Reset your Customer Conduct Portal password")),
+                str(
+                    _l(
+                        "Use this link within an hour to choose a new password:\n\n%(link)s\n\n"
+                        "If you did not ask for this, you can ignore this email.",
+                        link=link,
+                    )
+                ),
+                utcnow(),
+            )
+            db.session.commit()
+        # The same answer whether or not there is an account, so addresses cannot be probed.
+        flash(
+            _l("If there is an account for that address, we have emailed a link to it."),
+            "success",
+        )
+        return redirect(url_for("customer.sign_in"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("customer/password_reset_request.html", form=form), status
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+def password_reset(token: str):
+    account = services.account_for_reset(token[:500], utcnow())
+    if account is None:
+        return render_template("customer/password_reset_expired.html"), 410
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(account, form.password.data, utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            _customer_errors(form, exc)
+            return render_template("customer/password_reset.html", form=form, token=token), 422
+        db.session.commit()
+        flash(_l("Your password has been changed. Sign in with it now."), "success")
+        return redirect(url_for("customer.sign_in"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("customer/password_reset.html", form=form, token=token), status
+
+
+@bp.route("/language", methods=["POST"])
+def choose_language():
+    """Remember the chosen language in the session and, when signed in, on the customer."""
+    language = request.form.get("lang", "")
+    if language in current_app.config["LANGUAGES"]:
+        session["lang"] = language
+        account = signed_in_customer()
+        if account is not None:
+            account.customer.preferred_language = language
+            db.session.commit()
+    back = request.form.get("back", "")
+    return redirect(_safe_next(back) if back else url_for("customer.start"), 303)

@@ -1,0 +1,159 @@
+"""The customer's home: what contact is allowed now, letters, arrangements to answer."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from portal import db
+from portal.arrangements import services as arrangements
+from portal.arrangements.models import Arrangement, ArrangementStatus, ResponseChannel
+from portal.customer import bp, customer_required, signed_in_customer
+from portal.customer.wording import your_contact
+from portal.errors import ServiceError
+from portal.forms import BaseForm
+from portal.letters.models import Letter
+from portal.letters.pdf import render_pdf
+from portal.organisation.services import get_organisation
+from portal.restrictions.models import Restriction, RestrictionStatus
+from portal.timeutil import utcnow
+
+
+@bp.route("/")
+def start():
+    return render_template("customer/start.html", org=get_organisation())
+
+
+class AnswerForm(BaseForm):
+    answer = RadioField(
+        _l("Your answer"),
+        choices=[
+            ("agree", _l("I agree to this arrangement")),
+            ("propose_change", _l("I would like to suggest a change")),
+            ("decline", _l("I do not agree to this arrangement")),
+        ],
+        validators=[InputRequired(_l("Choose your answer"))],
+    )
+    note = TextAreaField(
+        _l("Anything you want to tell us"),
+        validators=[Optional(), Length(max=2000, message=_l("Keep this to 2000 characters"))],
+    )
+
+
+def _customer_id() -> int:
+    return signed_in_customer().customer_id
+
+
+@bp.route("/home")
+@customer_required
+def home():
+    customer_id = _customer_id()
+    restrictions = list(
+        db.session.scalars(
+            select(Restriction)
+            .options(joinedload(Restriction.named_manager))
+            .where(
+                Restriction.customer_id == customer_id,
+                Restriction.status == RestrictionStatus.ACTIVE,
+            )
+            .order_by(Restriction.review_on)
+        )
+    )
+    open_arrangements = list(
+        db.session.scalars(
+            select(Arrangement)
+            .options(selectinload(Arrangement.terms))
+            .where(
+                Arrangement.customer_id == customer_id,
+                Arrangement.status.in_(
+                    (
+                        ArrangementStatus.AWAITING_CUSTOMER,
+                        ArrangementStatus.CHANGE_PROPOSED,
+                        ArrangementStatus.AGREED,
+                    )
+                ),
+            )
+            .order_by(Arrangement.approved_at.desc())
+        )
+    )
+    letters = list(
+        db.session.scalars(
+            select(Letter)
+            .where(Letter.customer_id == customer_id)
+            .order_by(Letter.issued_at.desc())
+            .limit(50)
+        )
+    )
+    return render_template(
+        "customer/home.html",
+        org=get_organisation(),
+        restrictions=[(r, your_contact(r)) for r in restrictions],
+        arrangements=open_arrangements,
+        letters=letters,
+    )
+
+
+def _own(model, object_id: int):
+    """The customer's own record, or 404 (never 403: another customer's ids stay unknown)."""
+    if object_id > 2**31 - 1:
+        abort(404)
+    obj = db.session.get(model, object_id)
+    if obj is None or obj.customer_id != _customer_id():
+        abort(404)
+    return obj
+
+
+@bp.route("/letters/<int:letter_id>")
+@customer_required
+def letter(letter_id: int):
+    return render_template("customer/letter.html", letter=_own(Letter, letter_id))
+
+
+@bp.route("/letters/<int:letter_id>/pdf")
+@customer_required
+def letter_pdf(letter_id: int):
+    from flask import request
+
+    letter = _own(Letter, letter_id)
+    large = request.args.get("print") == "large"
+    name = f"{letter.reference}{'-large-print' if large else ''}.pdf"
+    return Response(
+        render_pdf(letter, large_print=large),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/arrangements/<int:arrangement_id>", methods=["GET", "POST"])
+@customer_required
+def arrangement(arrangement_id: int):
+    item = _own(Arrangement, arrangement_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            arrangements.record_answer(
+                signed_in_customer(),
+                utcnow(),
+                item,
+                form.answer.data,
+                ResponseChannel.PORTAL,
+                form.note.data or "",
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            if "note" in exc.errors:
+                form.note.errors = [str(_l("Tell us the change you would like"))]
+            else:
+                form.form_errors.append(
+                    str(_l("This arrangement is no longer waiting for an answer."))
+                )
+        else:
+            db.session.commit()
+            flash(_l("Thank you. We have your answer."), "success")
+            return redirect(url_for("customer.home"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("customer/arrangement.html", arrangement=item, form=form), status

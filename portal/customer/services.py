@@ -1,0 +1,252 @@
+"""Customer accounts: access codes, activation, sign-in with throttling, password reset."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash
+
+from portal import db
+from portal.audit import services as audit
+from portal.auth.models import LoginThrottle
+from portal.auth.services import LockedOut, hash_password
+from portal.customer.models import AccessCode, CustomerAccount
+from portal.customers.models import Customer
+from portal.errors import ServiceError
+
+ACCESS_CODE_DAYS = 28
+# No 0/O, 1/I/L, 5/S or 2/Z: the code is often read from paper or over the phone.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
+CODE_LENGTH = 10
+MIN_PASSWORD = 10
+RESET_MAX_AGE = timedelta(hours=1)
+_DUMMY_HASH = "pbkdf2:sha256:1000$dummy$" + "0" * 64
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def _code_hash(customer_id: int, code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"{customer_id}:{normalise_code(code)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _format_code(raw: str) -> str:
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def issue_access_code(actor, now: datetime, customer: Customer) -> tuple[AccessCode, str]:
+    """Make a new one-time code for ``customer`` (earlier unused codes stop working).
+
+    Returns the stored record and the code itself, which is shown once and never stored.
+    """
+    db.session.execute(
+        update(AccessCode)
+        .where(
+            AccessCode.customer_id == customer.id,
+            AccessCode.used_at.is_(None),
+            AccessCode.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    record = AccessCode(
+        customer_id=customer.id,
+        code_hash=_code_hash(customer.id, raw),
+        created_at=now,
+        expires_at=now + timedelta(days=ACCESS_CODE_DAYS),
+        issued_by_id=actor.id,
+    )
+    db.session.add(record)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "customer.access_code_issued",
+        "customer",
+        customer.id,
+        f"Portal access code issued for {customer.reference}",
+        after={"expires_at": record.expires_at},
+    )
+    return record, _format_code(raw)
+
+
+def _throttle(key: str, now: datetime) -> LoginThrottle | None:
+    throttle = db.session.scalar(select(LoginThrottle).where(LoginThrottle.email == key[:254]))
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        raise LockedOut(throttle.locked_until)
+    return throttle
+
+
+def _fail(throttle: LoginThrottle | None, key: str, now: datetime) -> None:
+    cfg = current_app.config
+    window = timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+    if throttle is None:
+        throttle = LoginThrottle(email=key[:254], failures=0, window_started_at=now)
+        db.session.add(throttle)
+    if now - throttle.window_started_at > window:
+        throttle.failures = 0
+        throttle.window_started_at = now
+        throttle.locked_until = None
+    throttle.failures += 1
+    if throttle.failures >= cfg["LOGIN_MAX_FAILURES"]:
+        throttle.locked_until = now + window
+    db.session.flush()
+
+
+def _check_password_rules(password: str, errors: dict[str, str], field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD:
+        errors[field] = f"Use at least {MIN_PASSWORD} characters for your password"
+    elif len(password) > 200:
+        errors[field] = "Use 200 characters or fewer for your password"
+
+
+def activate(
+    reference: str, code: str, email: str, password: str, now: datetime
+) -> CustomerAccount:
+    """Open (or re-open) the customer's account with their reference and access code.
+
+    :raises LockedOut: after repeated wrong codes for the reference.
+    :raises ServiceError: for a wrong or expired code, an email in use, or a short password.
+    """
+    reference = reference.strip().upper()[:40]
+    key = f"activate:{reference}"
+    throttle = _throttle(key, now)
+    errors: dict[str, str] = {}
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        errors["email"] = "Enter your email address, like name@example.com"
+    _check_password_rules(password, errors)
+    customer = db.session.scalar(
+        select(Customer).where(func.upper(Customer.reference) == reference)
+    )
+    record = None
+    if customer is not None:
+        record = db.session.scalar(
+            select(AccessCode).where(
+                AccessCode.customer_id == customer.id,
+                AccessCode.code_hash == _code_hash(customer.id, code),
+                AccessCode.used_at.is_(None),
+                AccessCode.revoked_at.is_(None),
+                AccessCode.expires_at > now,
+            )
+        )
+    if record is None:
+        _fail(throttle, key, now)
+        errors["code"] = (
+            "The reference or access code is not right, or the code has expired. Check your "
+            "letter, or ask us for a new code"
+        )
+        raise ServiceError(errors)
+    account = db.session.scalar(
+        select(CustomerAccount).where(CustomerAccount.customer_id == customer.id)
+    )
+    taken = db.session.scalar(
+        select(CustomerAccount.id).where(
+            func.lower(CustomerAccount.email) == email,
+            CustomerAccount.customer_id != customer.id,
+        )
+    )
+    if taken is not None:
+        errors["email"] = "This email address is used by another account: use a different one"
+    if errors:
+        raise ServiceError(errors)
+    if account is None:
+        account = CustomerAccount(customer_id=customer.id, activated_at=now)
+        db.session.add(account)
+    account.email = email
+    account.password_hash = hash_password(password)
+    account.password_changed_at = now
+    account.active = True
+    record.used_at = now
+    if throttle is not None:
+        db.session.delete(throttle)
+    db.session.flush()
+    account.customer = customer
+    audit.record(
+        account,
+        now,
+        "customer.account_activated",
+        "customer",
+        customer.id,
+        f"Portal account opened by {customer.reference}",
+    )
+    return account
+
+
+def authenticate(email: str, password: str, now: datetime) -> CustomerAccount | None:
+    """The account for a correct email and password, or None.
+
+    :raises LockedOut: after too many failures inside the window.
+    """
+    email = email.strip().lower()[:254]
+    key = f"customer:{email}"
+    throttle = _throttle(key, now)
+    account = db.session.scalar(
+        select(CustomerAccount).where(
+            func.lower(CustomerAccount.email) == email, CustomerAccount.active.is_(True)
+        )
+    )
+    ok = check_password_hash(account.password_hash if account else _DUMMY_HASH, password)
+    if account and ok:
+        if throttle is not None:
+            db.session.delete(throttle)
+        return account
+    _fail(throttle, key, now)
+    return None
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="customer-password-reset")
+
+
+def _fingerprint(account: CustomerAccount) -> str:
+    """Changes whenever the password does, so a used link stops working."""
+    return hashlib.sha256(account.password_hash.encode()).hexdigest()[:20]
+
+
+def reset_token(account: CustomerAccount, now: datetime) -> str:
+    """A link token that works until the password changes, for at most an hour."""
+    return _serializer().dumps([account.id, _fingerprint(account), now.timestamp()])
+
+
+def account_for_reset(token: str, now: datetime) -> CustomerAccount | None:
+    try:
+        account_id, fingerprint, issued = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(account_id, int) or not isinstance(issued, int | float):
+        return None
+    age = now.timestamp() - issued
+    if not 0 <= age <= RESET_MAX_AGE.total_seconds():
+        return None
+    account = db.session.get(CustomerAccount, account_id)
+    if account is None or not account.active or _fingerprint(account) != fingerprint:
+        return None
+    return account
+
+
+def set_password(account: CustomerAccount, password: str, now: datetime) -> None:
+    errors: dict[str, str] = {}
+    _check_password_rules(password, errors)
+    if errors:
+        raise ServiceError(errors)
+    account.password_hash = hash_password(password)
+    account.password_changed_at = now
+    db.session.flush()
+    audit.record(
+        account,
+        now,
+        "customer.password_reset",
+        "customer",
+        account.customer_id,
+        "Portal password changed with a reset link",
+    )

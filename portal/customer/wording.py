@@ -1,0 +1,54 @@
+"""What a restriction means, said to the customer in plain words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from portal.i18n import long_date
+from portal.restrictions.models import RestrictionKind
+
+
+@dataclass(frozen=True)
+class YourContact:
+    headline: str
+    detail: str
+    until: str
+
+
+def your_contact(restriction) -> YourContact:
+    kind = restriction.kind
+    if kind == RestrictionKind.CHANNEL_ONLY:
+        channel = str(restriction.channel.title).lower() if restriction.channel else ""
+        headline = _("Contact us by %(channel)s only", channel=channel)
+        detail = _(
+            "Please do not phone or visit our offices about your case. Write to us by "
+            "%(channel)s and we will reply.",
+            channel=channel,
+        )
+    elif kind == RestrictionKind.NAMED_MANAGER:
+        name = restriction.named_manager.name if restriction.named_manager else ""
+        headline = _("Contact us through %(name)s", name=name)
+        detail = _("%(name)s deals with everything you raise with us.", name=name)
+    elif kind == RestrictionKind.SET_TIMES:
+        headline = _("Call us only at the agreed times")
+        detail = _("The agreed times: %(schedule)s.", schedule=restriction.schedule)
+    elif kind == RestrictionKind.THIRD_PARTY:
+        headline = _("Contact us through %(name)s", name=restriction.third_party)
+        detail = _("We will deal with you through %(name)s.", name=restriction.third_party)
+    else:
+        headline = _("We have stopped all contact with you for a while")
+        detail = _(
+            "We will still read anything you send us, and we will reply if it gives us new "
+            "information or raises a concern about someone's safety."
+        )
+    if restriction.ends_on:
+        until = _(
+            "Until %(end)s. We will review it by %(review)s.",
+            end=long_date(restriction.ends_on),
+            review=long_date(restriction.review_on),
+        )
+    else:
+        until = _("We will review it by %(review)s.", review=long_date(restriction.review_on))
+    return YourContact(headline, detail, until)

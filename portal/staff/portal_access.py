@@ -1,0 +1,38 @@
+"""Portal access codes for customers: issued (or reissued) by staff, shown once."""
+
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy import select
+
+from portal import db
+from portal.auth import permissions
+from portal.customer.models import CustomerAccount
+from portal.customer.services import issue_access_code
+from portal.customers.models import Customer
+from portal.staff import bp
+from portal.staff.guard import actor, get_or_404, staff_required
+from portal.timeutil import utcnow
+
+
+@bp.route("/customers/<int:customer_id>/access-code", methods=["POST"])
+@staff_required(permissions.can_issue_access_code)
+def issue_customer_access_code(customer_id: int):
+    customer = get_or_404(Customer, customer_id)
+    record, code = issue_access_code(actor(), utcnow(), customer)
+    db.session.commit()
+    has_account = (
+        db.session.scalar(
+            select(CustomerAccount.id).where(CustomerAccount.customer_id == customer.id)
+        )
+        is not None
+    )
+    response = render_template(
+        "staff/customers/access_code.html",
+        customer=customer,
+        code=code,
+        expires_at=record.expires_at,
+        has_account=has_account,
+    )
+    # The code is shown once: never keep this page in a cache.
+    return response, 200, {"Cache-Control": "no-store"}
