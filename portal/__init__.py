@@ -15,6 +15,7 @@ from portal.htmx import htmx
 
 
 def _import_models() -> None:
+    from portal.appeals import models as _appeals  # noqa: F401
     from portal.arrangements import models as _arrangements  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401

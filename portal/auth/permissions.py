@@ -120,3 +120,22 @@ def can_handle_correspondence(user) -> bool:
 def can_issue_access_code(user) -> bool:
     """The Panel and the Customer Experience Manager give customers portal access codes."""
     return _staff(user) and user.has_role(Role.PANEL, Role.CEM)
+
+
+def can_manage_appeals(user) -> bool:
+    """The Customer Experience Manager runs the appeal clock (§9.1–9.4)."""
+    return _staff(user) and user.has_role(Role.CEM)
+
+
+def can_lodge_appeal_for_customer(user) -> bool:
+    """Assisted digital: the CEM and the Panel lodge an appeal a customer gives them (§9.2)."""
+    return _staff(user) and user.has_role(Role.CEM, Role.PANEL)
+
+
+def can_view_appeals(user) -> bool:
+    return _staff(user) and user.has_role(Role.CEM, Role.GLT, Role.PANEL)
+
+
+def can_decide_appeal(user) -> bool:
+    """GLT decides appeals; never on a restriction they requested or decided (see services)."""
+    return _staff(user) and user.has_role(Role.GLT)

@@ -18,6 +18,9 @@ class LetterKind(TitledEnum):
     RESTRICTION_DECISION = "restriction_decision"
     REVIEW_OUTCOME = "review_outcome"
     CORRESPONDENCE_ACK = "correspondence_ack"
+    APPEAL_ACKNOWLEDGEMENT = "appeal_acknowledgement"
+    LATE_APPEAL = "late_appeal"
+    APPEAL_OUTCOME = "appeal_outcome"
 
     @classmethod
     def titles(cls) -> dict:
@@ -27,6 +30,9 @@ class LetterKind(TitledEnum):
             cls.RESTRICTION_DECISION: _l("Restriction decision letter"),
             cls.REVIEW_OUTCOME: _l("Restriction review outcome letter"),
             cls.CORRESPONDENCE_ACK: _l("Correspondence acknowledgement"),
+            cls.APPEAL_ACKNOWLEDGEMENT: _l("Appeal acknowledgement"),
+            cls.LATE_APPEAL: _l("Late appeal decision"),
+            cls.APPEAL_OUTCOME: _l("Appeal outcome letter"),
         }
 
 

@@ -1,0 +1,510 @@
+"""Appeals (§9.1–9.4): drafts, lodging (online or assisted), the CEM's steps and GLT's
+decision. Services flush only; the view commits once."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from portal import db
+from portal.appeals import letters as appeal_letters
+from portal.appeals import rules
+from portal.appeals.models import (
+    FORMATS,
+    Appeal,
+    AppealChannel,
+    AppealEvidence,
+    AppealOutcome,
+    AppealStatus,
+)
+from portal.audit import services as audit
+from portal.auth import permissions
+from portal.auth.models import Role, User, UserRole
+from portal.errors import NotAllowed, ServiceError
+from portal.incidents.services import _MAGIC, ALLOWED_ATTACHMENT_TYPES
+from portal.letters import services as letters
+from portal.letters.models import LetterKind
+from portal.notifications.services import notify
+from portal.organisation.services import get_organisation
+from portal.restrictions import services as restriction_services
+from portal.restrictions.models import Restriction, RestrictionRequest, RestrictionStatus
+from portal.timeutil import london_date
+from portal.workdays.services import load_calendar
+
+MAX_EVIDENCE_FILES = 10
+
+
+def appealable(customer_id: int) -> list[Restriction]:
+    """Restrictions in force that the customer was told about in a decision letter."""
+    return list(
+        db.session.scalars(
+            select(Restriction)
+            .where(
+                Restriction.customer_id == customer_id,
+                Restriction.status == RestrictionStatus.ACTIVE,
+                Restriction.appeal_deadline.is_not(None),
+            )
+            .order_by(Restriction.starts_on.desc())
+        )
+    )
+
+
+def _open_appeal_for(restriction_id: int) -> Appeal | None:
+    return db.session.scalar(
+        select(Appeal).where(
+            Appeal.restriction_id == restriction_id,
+            Appeal.status.not_in(
+                (AppealStatus.DRAFT, AppealStatus.CLOSED, AppealStatus.NOT_ACCEPTED)
+            ),
+        )
+    )
+
+
+def start_draft(now: datetime, restriction: Restriction) -> Appeal:
+    """The customer's draft appeal against ``restriction`` (an existing draft is reused)."""
+    if restriction.status != RestrictionStatus.ACTIVE or restriction.appeal_deadline is None:
+        raise ServiceError("This decision cannot be appealed here")
+    if _open_appeal_for(restriction.id) is not None:
+        raise ServiceError("You have already appealed this decision")
+    draft = db.session.scalar(
+        select(Appeal).where(
+            Appeal.restriction_id == restriction.id, Appeal.status == AppealStatus.DRAFT
+        )
+    )
+    if draft is None:
+        draft = Appeal(
+            customer_id=restriction.customer_id,
+            restriction_id=restriction.id,
+            status=AppealStatus.DRAFT,
+            created_at=now,
+            updated_at=now,
+            deadline=restriction.appeal_deadline,
+        )
+        db.session.add(draft)
+        db.session.flush()
+    return draft
+
+
+@dataclass
+class Answers:
+    grounds: str | None = None
+    new_information: str | None = None
+    needs_interpreter: bool | None = None
+    interpreter_language: str | None = None
+    preferred_format: str | None = None
+    representative: str | None = None
+    other_support: str | None = None
+    late_reason: str | None = None
+
+
+def save_answers(now: datetime, appeal: Appeal, answers: Answers) -> None:
+    """Keep the answers given so far on a draft (one page at a time)."""
+    if appeal.status != AppealStatus.DRAFT:
+        raise ServiceError("This appeal has already been sent")
+    errors: dict[str, str] = {}
+    if answers.grounds is not None and not answers.grounds.strip():
+        errors["grounds"] = "Tell us why the decision should be changed"
+    if answers.needs_interpreter and not (answers.interpreter_language or "").strip():
+        errors["interpreter_language"] = "Tell us which language the interpreter should speak"
+    if answers.preferred_format is not None and answers.preferred_format not in FORMATS:
+        errors["preferred_format"] = "Choose a format from the list"
+    if answers.late_reason is not None and not answers.late_reason.strip():
+        errors["late_reason"] = "Tell us why the appeal is late"
+    if errors:
+        raise ServiceError(errors)
+    for name, value in vars(answers).items():
+        if value is not None:
+            setattr(appeal, name, value.strip() if isinstance(value, str) else value)
+    if answers.needs_interpreter is False:
+        appeal.interpreter_language = ""
+    appeal.updated_at = now
+    db.session.flush()
+
+
+def add_evidence(
+    now: datetime, appeal: Appeal, filename: str, content: bytes, upload_dir: Path, max_bytes: int
+) -> AppealEvidence:
+    """Store a file sent with the appeal, outside static/, after checking its size and type."""
+    if appeal.status != AppealStatus.DRAFT:
+        raise ServiceError("This appeal has already been sent")
+    name = Path(filename or "").name.strip()[:255]
+    suffix = Path(name).suffix.lower()
+    if not name:
+        raise ServiceError({"evidence": "Choose a file to upload"})
+    if suffix not in ALLOWED_ATTACHMENT_TYPES:
+        allowed = ", ".join(sorted({s.lstrip(".").upper() for s in ALLOWED_ATTACHMENT_TYPES}))
+        raise ServiceError({"evidence": f"The file must be one of: {allowed}"})
+    if not content:
+        raise ServiceError({"evidence": "The selected file is empty"})
+    if len(content) > max_bytes:
+        raise ServiceError({"evidence": f"The file must be smaller than {max_bytes // 2**20} MB"})
+    magic = _MAGIC.get(suffix)
+    if magic and not content.startswith(magic):
+        raise ServiceError({"evidence": "The file's contents do not match its type"})
+    if len(appeal.evidence) >= MAX_EVIDENCE_FILES:
+        raise ServiceError({"evidence": f"You can send up to {MAX_EVIDENCE_FILES} files"})
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(16) + suffix
+    (upload_dir / stored).write_bytes(content)
+    item = AppealEvidence(
+        original_name=name,
+        stored_name=stored,
+        content_type=ALLOWED_ATTACHMENT_TYPES[suffix],
+        size_bytes=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_at=now,
+    )
+    appeal.evidence.append(item)
+    appeal.updated_at = now
+    db.session.flush()
+    return item
+
+
+def _next_reference(now: datetime) -> str:
+    prefix = f"AP-{london_date(now).year}-"
+    count = db.session.scalar(
+        select(func.count(Appeal.id)).where(Appeal.reference.like(prefix + "%"))
+    )
+    return f"{prefix}{count + 1:04d}"
+
+
+def _staff_with(role: Role) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(User.id).join(UserRole).where(UserRole.role == role, User.active.is_(True))
+        )
+    )
+
+
+def lodge(
+    actor,
+    now: datetime,
+    appeal: Appeal,
+    submission_key: str,
+    channel: AppealChannel = AppealChannel.PORTAL,
+    received_at: datetime | None = None,
+    helped_by: str = "",
+) -> Appeal:
+    """Send the appeal. Sending the same form twice (same key) lodges it once.
+
+    ``actor`` is the customer's account, or the member of staff lodging it for them.
+    :raises ServiceError: with no grounds, a late appeal without a reason, or an open appeal.
+    """
+    if appeal.status != AppealStatus.DRAFT:
+        if appeal.submission_key == submission_key:
+            return appeal
+        raise ServiceError("This appeal has already been sent")
+    received_at = received_at or now
+    errors: dict[str, str] = {}
+    if received_at > now:
+        errors["received_on"] = "The date received cannot be in the future"
+    if not appeal.grounds.strip():
+        errors["grounds"] = "Tell us why the decision should be changed"
+    late = rules.is_late(received_at, appeal.deadline)
+    if late and not appeal.late_reason.strip():
+        errors["late_reason"] = "Tell us why the appeal is late"
+    if _open_appeal_for(appeal.restriction_id) is not None:
+        errors[""] = "This decision has already been appealed"
+    if errors:
+        raise ServiceError(errors)
+    calendar = load_calendar()
+    received_on, _note = calendar.received_on(received_at, get_organisation().cutoff_time)
+    staff = getattr(actor, "is_staff", False)
+    reference = _next_reference(now)
+    appeal.status = AppealStatus.LODGED
+    appeal.reference = reference
+    appeal.submission_key = submission_key[:64]
+    appeal.received_at = received_at
+    appeal.received_on = received_on
+    appeal.channel = channel
+    appeal.lodged_by_staff_id = actor.id if staff else None
+    appeal.helped_by = helped_by.strip()[:200]
+    appeal.late = late
+    appeal.updated_at = now
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "appeal.lodged",
+        "appeal",
+        appeal.id,
+        f"{appeal.reference}: appeal lodged ({channel.title.lower()})",
+        after={
+            "received_on": received_on,
+            "late": late,
+            "channel": channel,
+            "lodged_by_staff": staff,
+        },
+    )
+    for user_id in _staff_with(Role.CEM):
+        notify(
+            user_id,
+            f"New appeal {appeal.reference}{' (late)' if late else ''}: acknowledge it.",
+            f"/staff/appeals/{appeal.id}",
+            now,
+        )
+    return appeal
+
+
+def clock(appeal: Appeal, calendar=None) -> rules.AppealClock:
+    calendar = calendar or load_calendar()
+    return rules.appeal_clock(
+        appeal.received_at,
+        get_organisation().cutoff_time,
+        calendar,
+        acknowledged_on=appeal.acknowledged_on,
+        referred_on=appeal.referred_on,
+        reviewed_on=appeal.reviewed_on,
+        cem_notified_on=appeal.cem_notified_on,
+        customer_told_on=appeal.customer_told_on,
+    )
+
+
+def _cem(actor) -> None:
+    if not permissions.can_manage_appeals(actor):
+        raise NotAllowed
+
+
+def decide_late(actor, now: datetime, appeal: Appeal, accept: bool, reason: str) -> None:
+    """The CEM's discretion over a late appeal (§9.2); a refusal is explained in writing."""
+    _cem(actor)
+    if not appeal.late or appeal.late_accepted is not None or appeal.status != AppealStatus.LODGED:
+        raise ServiceError("There is no late-appeal decision to make")
+    if not reason.strip():
+        raise ServiceError({"late_decision_reason": "Give the reason for the decision"})
+    appeal.late_accepted = accept
+    appeal.late_decided_by_id = actor.id
+    appeal.late_decision_reason = reason.strip()
+    if not accept:
+        subject, html = appeal_letters.late_decision(appeal=appeal, issued_on=london_date(now))
+        letter = letters.freeze(actor, now, appeal.customer, LetterKind.LATE_APPEAL, subject, html)
+        appeal.late_letter_id = letter.id
+        appeal.status = AppealStatus.NOT_ACCEPTED
+    appeal.updated_at = now
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "appeal.late_decided",
+        "appeal",
+        appeal.id,
+        f"{appeal.reference}: late appeal {'accepted' if accept else 'not accepted'}",
+        after={"accepted": accept, "reason": appeal.late_decision_reason},
+    )
+
+
+def acknowledge(actor, now: datetime, appeal: Appeal):
+    """Acknowledge in writing with the expected outcome date (§9.1)."""
+    _cem(actor)
+    if appeal.status != AppealStatus.LODGED:
+        raise ServiceError("This appeal has already been acknowledged")
+    if appeal.late and appeal.late_accepted is not True:
+        raise ServiceError("Decide whether to accept the late appeal first")
+    today = london_date(now)
+    appeal.acknowledged_on = today
+    appeal.expected_outcome_on = clock(appeal).expected_outcome
+    subject, html = appeal_letters.acknowledgement(appeal=appeal, issued_on=today)
+    letter = letters.freeze(
+        actor, now, appeal.customer, LetterKind.APPEAL_ACKNOWLEDGEMENT, subject, html
+    )
+    appeal.acknowledgement_letter_id = letter.id
+    appeal.status = AppealStatus.ACKNOWLEDGED
+    appeal.updated_at = now
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "appeal.acknowledged",
+        "appeal",
+        appeal.id,
+        f"{appeal.reference}: acknowledged; outcome expected by {appeal.expected_outcome_on}",
+        after={"expected_outcome_on": appeal.expected_outcome_on, "letter": letter.reference},
+    )
+    return letter
+
+
+def refer_to_glt(actor, now: datetime, appeal: Appeal) -> None:
+    """Pass the appeal to GLT, asking for the review within 10 working days (§9.3)."""
+    _cem(actor)
+    if appeal.status != AppealStatus.ACKNOWLEDGED:
+        raise ServiceError("Acknowledge the appeal before passing it to GLT")
+    appeal.referred_on = london_date(now)
+    appeal.status = AppealStatus.WITH_GLT
+    appeal.updated_at = now
+    db.session.flush()
+    due = clock(appeal).step("glt_review").due
+    for user_id in _staff_with(Role.GLT):
+        if user_id not in _conflicted(appeal):
+            notify(
+                user_id,
+                f"Appeal {appeal.reference} needs a GLT review by {due:%-d %B %Y}.",
+                f"/staff/appeals/{appeal.id}",
+                now,
+            )
+    audit.record(
+        actor,
+        now,
+        "appeal.referred",
+        "appeal",
+        appeal.id,
+        f"{appeal.reference}: passed to GLT; review due {due}",
+        after={"referred_on": appeal.referred_on, "review_due": due},
+    )
+
+
+def _conflicted(appeal: Appeal) -> set[int]:
+    """Who may not decide this appeal: whoever requested the restriction, and whoever made
+    the original decision (§1 separation of duties)."""
+    people = {appeal.restriction.approved_by_id}
+    if appeal.restriction.request_id:
+        request = db.session.get(RestrictionRequest, appeal.restriction.request_id)
+        if request is not None:
+            people.add(request.requested_by_id)
+            if request.decided_by_id:
+                people.add(request.decided_by_id)
+    return people
+
+
+def may_decide(actor, appeal: Appeal) -> bool:
+    return permissions.can_decide_appeal(actor) and actor.id not in _conflicted(appeal)
+
+
+def glt_decide(
+    actor,
+    now: datetime,
+    appeal: Appeal,
+    outcome: AppealOutcome,
+    reasons: str,
+    variation: restriction_services.RestrictionSpec | None = None,
+) -> None:
+    """GLT decides the appeal; the CEM is notified at once (§9.3). An overturned restriction
+    ends now; a varied one is replaced by the varied terms."""
+    if not may_decide(actor, appeal):
+        raise NotAllowed
+    if appeal.status != AppealStatus.WITH_GLT:
+        raise ServiceError("This appeal is not waiting for a GLT decision")
+    errors: dict[str, str] = {}
+    if not reasons.strip():
+        errors["reasons"] = "Give the reasons for the decision"
+    if outcome == AppealOutcome.VARIED:
+        if variation is None:
+            errors["kind"] = "Set out the changed restriction"
+        else:
+            errors.update(restriction_services.validate_spec(variation, appeal.customer_id))
+    if errors:
+        raise ServiceError(errors)
+    today = london_date(now)
+    restriction = appeal.restriction
+    before = {"restriction_status": restriction.status}
+    if outcome == AppealOutcome.OVERTURNED:
+        restriction.status = RestrictionStatus.ENDED
+        restriction.closed_at = now
+    elif outcome == AppealOutcome.VARIED:
+        restriction.status = RestrictionStatus.REPLACED
+        restriction.closed_at = now
+        db.session.add(
+            Restriction(
+                customer_id=restriction.customer_id,
+                request_id=restriction.request_id,
+                kind=variation.kind,
+                channel=variation.channel,
+                named_manager_id=variation.named_manager_id,
+                schedule=variation.schedule.strip(),
+                third_party=variation.third_party.strip(),
+                reasons=variation.reasons.strip(),
+                starts_on=today,
+                review_on=variation.review_on,
+                ends_on=variation.ends_on,
+                immediate_notice=True,
+                status=RestrictionStatus.ACTIVE,
+                approved_by_id=actor.id,
+                approved_at=now,
+                replaces_id=restriction.id,
+                delivery=restriction.delivery,
+                letter_id=restriction.letter_id,
+                notified_on=restriction.notified_on,
+                appeal_deadline=restriction.appeal_deadline,
+            )
+        )
+    appeal.outcome = outcome
+    appeal.outcome_reasons = reasons.strip()
+    appeal.decided_by_id = actor.id
+    appeal.reviewed_on = today
+    appeal.cem_notified_on = today
+    appeal.status = AppealStatus.DECIDED
+    appeal.updated_at = now
+    db.session.flush()
+    for user_id in _staff_with(Role.CEM):
+        notify(
+            user_id,
+            f"GLT decided appeal {appeal.reference}: {outcome.title}. Tell the customer.",
+            f"/staff/appeals/{appeal.id}",
+            now,
+        )
+    audit.record(
+        actor,
+        now,
+        "appeal.decided",
+        "appeal",
+        appeal.id,
+        f"{appeal.reference}: {outcome.title}",
+        before=before,
+        after={
+            "outcome": outcome,
+            "reasons": appeal.outcome_reasons,
+            "restriction_status": restriction.status,
+        },
+    )
+
+
+def send_outcome(actor, now: datetime, appeal: Appeal):
+    """Tell the customer the outcome in writing; there is no further appeal (§9.4)."""
+    _cem(actor)
+    if appeal.status != AppealStatus.DECIDED:
+        raise ServiceError("GLT has not decided this appeal yet")
+    today = london_date(now)
+    subject, html = appeal_letters.outcome(appeal=appeal, issued_on=today)
+    letter = letters.freeze(actor, now, appeal.customer, LetterKind.APPEAL_OUTCOME, subject, html)
+    appeal.outcome_letter_id = letter.id
+    appeal.customer_told_on = today
+    appeal.status = AppealStatus.CLOSED
+    appeal.updated_at = now
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "appeal.outcome_sent",
+        "appeal",
+        appeal.id,
+        f"{appeal.reference}: outcome letter sent",
+        after={"letter": letter.reference},
+    )
+    return letter
+
+
+def open_appeals(limit: int = 500) -> list[Appeal]:
+    """Every appeal the CEM is still working on, oldest first, with what the tracker needs."""
+    return list(
+        db.session.scalars(
+            select(Appeal)
+            .options(joinedload(Appeal.customer))
+            .where(
+                Appeal.status.in_(
+                    (
+                        AppealStatus.LODGED,
+                        AppealStatus.ACKNOWLEDGED,
+                        AppealStatus.WITH_GLT,
+                        AppealStatus.DECIDED,
+                    )
+                )
+            )
+            .order_by(Appeal.received_on, Appeal.id)
+            .limit(limit)
+        )
+    )
