@@ -252,11 +252,11 @@ def lodge(
     return appeal
 
 
-def clock(appeal: Appeal, calendar=None) -> rules.AppealClock:
+def clock(appeal: Appeal, calendar=None, cutoff=None) -> rules.AppealClock:
     calendar = calendar or load_calendar()
     return rules.appeal_clock(
         appeal.received_at,
-        get_organisation().cutoff_time,
+        cutoff or get_organisation().cutoff_time,
         calendar,
         acknowledged_on=appeal.acknowledged_on,
         referred_on=appeal.referred_on,

@@ -9,6 +9,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 from portal.staff import (  # noqa: E402,F401
     admin,
     admin_people,
+    appeals,
     arrangements,
     audit_views,
     auth,

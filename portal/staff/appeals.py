@@ -1,0 +1,269 @@
+"""The Customer Experience Manager's appeal tracker, each appeal's steps, GLT's decision and
+lodging an appeal on a customer's behalf (§9.1–9.4)."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from portal import db
+from portal.appeals import rules
+from portal.appeals import services as appeals
+from portal.appeals.models import Appeal, AppealChannel, AppealOutcome
+from portal.auth import permissions
+from portal.customers.models import Customer
+from portal.errors import NotAllowed, ServiceError
+from portal.forms import BaseForm, PlainDateField, PlainTimeField, combine
+from portal.organisation.services import get_organisation
+from portal.restrictions.models import Restriction
+from portal.staff import bp
+from portal.staff.guard import actor, get_or_404, staff_required
+from portal.timeutil import london_date, utcnow
+from portal.workdays.services import load_calendar
+
+
+class LateDecisionForm(BaseForm):
+    accept = RadioField(
+        _l("Accept the late appeal?"),
+        choices=[("yes", _l("Yes, accept it")), ("no", _l("No, do not accept it"))],
+        validators=[InputRequired(_l("Choose whether to accept the late appeal"))],
+    )
+    late_decision_reason = TextAreaField(
+        _l("Reason"),
+        validators=[InputRequired(_l("Give the reason for the decision")), Length(max=3000)],
+    )
+
+
+class DecisionForm(BaseForm):
+    outcome = RadioField(
+        _l("Decision"),
+        choices=[(o.value, o.title) for o in (AppealOutcome.UPHELD, AppealOutcome.OVERTURNED)],
+        validators=[InputRequired(_l("Choose the decision"))],
+    )
+    reasons = TextAreaField(
+        _l("Reasons, as the customer will read them"),
+        validators=[InputRequired(_l("Give the reasons for the decision")), Length(max=5000)],
+    )
+
+
+class AssistedForm(BaseForm):
+    channel = RadioField(
+        _l("How did the customer appeal?"),
+        choices=[(c.value, c.title) for c in AppealChannel if c != AppealChannel.PORTAL],
+        validators=[InputRequired(_l("Choose how the customer appealed"))],
+    )
+    received_on = PlainDateField(
+        _l("Date received"),
+        validators=[InputRequired(_l("Enter the date the appeal was received"))],
+        message=_l("Enter a real date, like 2027-03-19"),
+    )
+    received_time = PlainTimeField(_l("Time received"), validators=[Optional()])
+    helped_by = StringField(
+        _l("Who helped (for example an interpreter, a representative or a colleague)"),
+        validators=[Optional(), Length(max=200)],
+    )
+    grounds = TextAreaField(
+        _l("The customer's reasons, in their words"),
+        validators=[InputRequired(_l("Record the customer's reasons")), Length(max=5000)],
+    )
+    new_information = TextAreaField(
+        _l("New information the customer gave"), validators=[Optional(), Length(max=5000)]
+    )
+    interpreter_language = StringField(
+        _l("Interpreter needed: which language?"),
+        validators=[Optional(), Length(max=80)],
+    )
+    representative = StringField(_l("Representative"), validators=[Optional(), Length(max=200)])
+    late_reason = TextAreaField(
+        _l("If the appeal is late: the customer's reason"),
+        validators=[Optional(), Length(max=5000)],
+    )
+
+
+@bp.route("/appeals")
+@staff_required(permissions.can_view_appeals)
+def appeals_tracker():
+    today = london_date(utcnow())
+    calendar = load_calendar()
+    cutoff = get_organisation().cutoff_time
+    rows = []
+    for appeal in appeals.open_appeals():
+        steps = appeals.clock(appeal, calendar, cutoff)
+        statuses = [(s, rules.step_status(s, today, calendar)) for s in steps.steps]
+        current = next(((s, st) for s, st in statuses if s.done_on is None), None)
+        rows.append({"appeal": appeal, "steps": statuses, "current": current})
+    order = {"overdue": 0, "due_soon": 1, "on_track": 2}
+    rows.sort(key=lambda r: order.get(r["current"][1], 3) if r["current"] else 3)
+    return render_template(
+        "staff/appeals/tracker.html", rows=rows, today=today, titles=rules.STATUS_TITLES
+    )
+
+
+def _appeal(appeal_id: int) -> Appeal:
+    appeal = get_or_404(Appeal, appeal_id)
+    if appeal.reference is None:  # a customer's unsent draft is theirs alone
+        abort(404)
+    return appeal
+
+
+def _show(appeal: Appeal, late_form=None, decision_form=None, status=200):
+    today = london_date(utcnow())
+    calendar = load_calendar()
+    steps = appeals.clock(appeal, calendar)
+    return render_template(
+        "staff/appeals/show.html",
+        appeal=appeal,
+        steps=[(s, rules.step_status(s, today, calendar)) for s in steps.steps],
+        titles=rules.STATUS_TITLES,
+        late_form=late_form or LateDecisionForm(prefix="late"),
+        decision_form=decision_form or DecisionForm(prefix="decision"),
+        can_manage=permissions.can_manage_appeals(current_user),
+        may_decide=appeals.may_decide(current_user, appeal),
+    ), status
+
+
+@bp.route("/appeals/<int:appeal_id>")
+@staff_required(permissions.can_view_appeals)
+def appeal_case(appeal_id: int):
+    return _show(_appeal(appeal_id))
+
+
+def _step(appeal_id: int, action, done: str):
+    appeal = _appeal(appeal_id)
+    try:
+        action(actor(), utcnow(), appeal)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(next(iter(exc.errors.values())), "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(url_for("staff.appeal_case", appeal_id=appeal.id), 303)
+
+
+@bp.route("/appeals/<int:appeal_id>/acknowledge", methods=["POST"])
+@staff_required(permissions.can_manage_appeals)
+def acknowledge_appeal(appeal_id: int):
+    return _step(
+        appeal_id,
+        appeals.acknowledge,
+        _l("Acknowledged: the letter with the outcome date is issued."),
+    )
+
+
+@bp.route("/appeals/<int:appeal_id>/refer", methods=["POST"])
+@staff_required(permissions.can_manage_appeals)
+def refer_appeal(appeal_id: int):
+    return _step(appeal_id, appeals.refer_to_glt, _l("Passed to GLT."))
+
+
+@bp.route("/appeals/<int:appeal_id>/outcome", methods=["POST"])
+@staff_required(permissions.can_manage_appeals)
+def send_appeal_outcome(appeal_id: int):
+    return _step(appeal_id, appeals.send_outcome, _l("The outcome letter is issued."))
+
+
+@bp.route("/appeals/<int:appeal_id>/late", methods=["POST"])
+@staff_required(permissions.can_manage_appeals)
+def decide_late_appeal(appeal_id: int):
+    appeal = _appeal(appeal_id)
+    form = LateDecisionForm(prefix="late")
+    if form.validate_on_submit():
+        try:
+            appeals.decide_late(
+                actor(), utcnow(), appeal, form.accept.data == "yes", form.late_decision_reason.data
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(_l("Late-appeal decision recorded."), "success")
+            return redirect(url_for("staff.appeal_case", appeal_id=appeal.id), 303)
+    return _show(appeal, late_form=form, status=422)
+
+
+@bp.route("/appeals/<int:appeal_id>/decision", methods=["POST"])
+@staff_required(permissions.can_decide_appeal)
+def decide_appeal(appeal_id: int):
+    appeal = _appeal(appeal_id)
+    if not appeals.may_decide(current_user, appeal):
+        abort(403)
+    form = DecisionForm(prefix="decision")
+    if form.validate_on_submit():
+        try:
+            appeals.glt_decide(
+                actor(), utcnow(), appeal, AppealOutcome(form.outcome.data), form.reasons.data
+            )
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc)
+        else:
+            db.session.commit()
+            flash(
+                _l("Decision recorded. The Customer Experience Manager has been told."), "success"
+            )
+            return redirect(url_for("staff.appeal_case", appeal_id=appeal.id), 303)
+    return _show(appeal, decision_form=form, status=422)
+
+
+@bp.route("/customers/<int:customer_id>/appeals/new", methods=["GET", "POST"])
+@staff_required(permissions.can_lodge_appeal_for_customer)
+def lodge_appeal_for_customer(customer_id: int):
+    customer = get_or_404(Customer, customer_id)
+    restrictions = appeals.appealable(customer.id)
+    if not restrictions:
+        flash(_l("This customer has no restriction decision to appeal."), "error")
+        return redirect(url_for("staff.customer", customer_id=customer.id), 303)
+    restriction: Restriction = restrictions[0]
+    form = AssistedForm()
+    if request.method == "GET":
+        form.received_on.data = london_date(utcnow())
+    if form.validate_on_submit():
+        now = utcnow()
+        received_at = combine(form.received_on.data, form.received_time.data, latest=now)
+        try:
+            appeal = appeals.start_draft(now, restriction)
+            appeals.save_answers(
+                now,
+                appeal,
+                appeals.Answers(
+                    grounds=form.grounds.data,
+                    new_information=form.new_information.data or "",
+                    needs_interpreter=bool((form.interpreter_language.data or "").strip()),
+                    interpreter_language=form.interpreter_language.data or "",
+                    representative=form.representative.data or "",
+                    late_reason=(form.late_reason.data or "").strip() or None,
+                ),
+            )
+            appeals.lodge(
+                actor(),
+                now,
+                appeal,
+                secrets.token_hex(16),
+                channel=AppealChannel(form.channel.data),
+                received_at=received_at,
+                helped_by=form.helped_by.data or "",
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            form.apply_errors(exc, aliases={"": "grounds"})
+        else:
+            db.session.commit()
+            flash(_l("Appeal %(ref)s lodged for the customer.", ref=appeal.reference), "success")
+            return redirect(url_for("staff.appeal_case", appeal_id=appeal.id), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "staff/appeals/lodge.html",
+        form=form,
+        customer=customer,
+        restriction=restriction,
+    ), status

@@ -1,0 +1,179 @@
+"""The CEM's tracker and steps, GLT's decision and assisted lodging, through the pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import db
+from portal.appeals import services as appeals
+from portal.appeals.models import Appeal, AppealChannel, AppealStatus
+from portal.auth.models import Role
+from portal.restrictions.models import RestrictionStatus
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def cem(make_staff):
+    return make_staff(Role.CEM, name="Cara Experience")
+
+
+@pytest.fixture
+def other_glt(make_staff):
+    return make_staff(Role.GLT, name="Otto Leader")
+
+
+@pytest.fixture
+def restricted(restriction_in_force, clock):
+    clock.now = datetime(2027, 3, 19, 10, tzinfo=UTC)
+    return restriction_in_force(now=clock.now)
+
+
+@pytest.fixture
+def lodged(restricted, clock):
+    def _lodge(restriction=None, at=None):
+        restriction = restriction or restricted
+        appeal = appeals.start_draft(clock.now, restriction)
+        appeals.save_answers(clock.now, appeal, appeals.Answers(grounds="It was unfair."))
+        appeals.lodge(restriction.customer, at or clock.now, appeal, f"k{appeal.id}")
+        db.session.commit()
+        return appeal
+
+    return _lodge
+
+
+def _post(client, url, data=None, page=None):
+    return client.post(url, data={"csrf_token": csrf_token(client, page or url), **(data or {})})
+
+
+@pytest.mark.policy("9.1")
+@pytest.mark.policy("9.3")
+@pytest.mark.policy("9.4")
+def test_cem_walks_an_appeal_to_its_outcome(client, sign_in, cem, other_glt, lodged, clock):
+    appeal = lodged()
+    sign_in(cem)
+    tracker = client.get("/staff/appeals")
+    assert appeal.reference in tracker.text
+    assert "Acknowledge the appeal" in tracker.text and "Due soon" not in tracker.text
+    page = f"/staff/appeals/{appeal.id}"
+    assert _post(client, f"{page}/acknowledge", page=page).status_code == 303
+    assert appeal.expected_outcome_on is not None
+    assert _post(client, f"{page}/refer", page=page).status_code == 303
+    sign_in(other_glt)
+    decided = _post(
+        client,
+        f"{page}/decision",
+        {"decision-outcome": "overturned", "decision-reasons": "The report was mistaken."},
+        page=page,
+    )
+    assert decided.status_code == 303
+    db.session.expire_all()
+    assert appeal.restriction.status == RestrictionStatus.ENDED
+    sign_in(cem)
+    assert _post(client, f"{page}/outcome", page=page).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Appeal, appeal.id).status == AppealStatus.CLOSED
+    assert appeal.reference not in client.get("/staff/appeals").text
+
+
+@pytest.mark.policy("9.3")
+def test_glt_member_who_decided_the_restriction_cannot_decide_the_appeal(
+    client, sign_in, cem, glt_member, lodged, clock
+):
+    appeal = lodged()
+    appeals.acknowledge(cem, clock.now, appeal)
+    appeals.refer_to_glt(cem, clock.now, appeal)
+    db.session.commit()
+    sign_in(glt_member)
+    page = f"/staff/appeals/{appeal.id}"
+    assert "GLT decision" not in client.get(page).text
+    response = _post(
+        client, f"{page}/decision", {"decision-outcome": "upheld", "decision-reasons": "x"}, page
+    )
+    assert response.status_code == 403
+    assert db.session.get(Appeal, appeal.id).outcome is None
+
+
+def test_overdue_steps_say_so_in_words(client, sign_in, cem, lodged, clock):
+    appeal = lodged()
+    clock.now = datetime(2027, 3, 24, 10, tzinfo=UTC)  # acknowledgement was due Tue 23 Mar
+    sign_in(cem)
+    tracker = client.get("/staff/appeals")
+    assert "Overdue" in tracker.text
+    assert appeal.reference in tracker.text
+
+
+@pytest.mark.policy("9.2")
+def test_staff_lodge_an_appeal_for_a_customer(client, sign_in, cem, restricted):
+    sign_in(cem)
+    url = f"/staff/customers/{restricted.customer_id}/appeals/new"
+    assert client.get(url).status_code == 200
+    response = _post(
+        client,
+        url,
+        {
+            "channel": "phone",
+            "received_on": "2027-03-19",
+            "received_time": "09:30",
+            "helped_by": "Language Line interpreter (Urdu)",
+            "grounds": "Said on the phone: the decision is unfair.",
+            "interpreter_language": "Urdu",
+        },
+    )
+    assert response.status_code == 303
+    appeal = db.session.scalar(select(Appeal))
+    assert appeal.channel == AppealChannel.PHONE and appeal.lodged_by_staff_id == cem.id
+    assert appeal.needs_interpreter and appeal.interpreter_language == "Urdu"
+
+
+def test_assisted_lodging_refuses_bad_input_without_saving(client, sign_in, cem, restricted):
+    sign_in(cem)
+    url = f"/staff/customers/{restricted.customer_id}/appeals/new"
+    response = _post(client, url, {"channel": "pigeon", "received_on": "2027-02-31", "grounds": ""})
+    assert response.status_code == 422
+    assert 'href="#received_on"' in response.text
+    assert db.session.scalar(select(func.count(Appeal.id))) == 0
+
+
+@pytest.mark.parametrize("role", [Role.COLLEAGUE, Role.LINE_MANAGER, Role.CSM, Role.ADMIN])
+def test_roles_without_appeal_rights_are_refused(client, sign_in, make_staff, lodged, role):
+    appeal = lodged()
+    sign_in(make_staff(role))
+    assert client.get("/staff/appeals").status_code == 403
+    assert client.get(f"/staff/appeals/{appeal.id}").status_code == 403
+    page = "/staff/"
+    assert _post(client, f"/staff/appeals/{appeal.id}/acknowledge", page=page).status_code == 403
+
+
+def test_only_the_cem_runs_the_steps(client, sign_in, make_staff, lodged):
+    appeal = lodged()
+    sign_in(make_staff(Role.PANEL))
+    page = f"/staff/appeals/{appeal.id}"
+    assert client.get(page).status_code == 200
+    assert _post(client, f"{page}/acknowledge", page=page).status_code == 403
+    assert db.session.get(Appeal, appeal.id).status == AppealStatus.LODGED
+
+
+def test_a_customers_draft_is_not_visible_to_staff(client, sign_in, cem, restricted, clock):
+    draft = appeals.start_draft(clock.now, restricted)
+    db.session.commit()
+    sign_in(cem)
+    assert client.get(f"/staff/appeals/{draft.id}").status_code == 404
+    assert client.get("/staff/appeals/99999999999").status_code == 404
+
+
+def test_the_tracker_runs_a_fixed_number_of_queries(
+    client, sign_in, cem, lodged, restriction_in_force, clock, count_queries
+):
+    lodged()
+    sign_in(cem)
+    client.get("/staff/appeals")
+    with count_queries() as one:
+        client.get("/staff/appeals")
+    for _ in range(4):
+        lodged(restriction_in_force(now=clock.now))
+    with count_queries() as five:
+        client.get("/staff/appeals")
+    assert five.count == one.count
