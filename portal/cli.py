@@ -98,6 +98,26 @@ def register_cli(app: Flask) -> None:
                 raise SystemExit(1 if report.retrying or report.failed else 0)
             time.sleep(every)
 
+    @app.cli.command("appeal-reminders")
+    @click.option(
+        "--base-url",
+        default="",
+        metavar="URL",
+        help="The portal's address, for links in the emails (e.g. https://conduct.example.org).",
+    )
+    def appeal_reminders(base_url: str) -> None:
+        """Queue email reminders for appeal steps due soon or overdue (run once a day).
+
+        Due-soon steps are reminded once; overdue steps once each working day until done.
+        `send-email` sends them.
+        """
+        from portal.appeals.reminders import queue_reminders
+        from portal.timeutil import utcnow
+
+        queued = queue_reminders(utcnow(), base_url.rstrip("/"))
+        db.session.commit()
+        click.echo(f"Queued {queued} reminder email{'s' if queued != 1 else ''}.")
+
     @app.cli.command("verify-audit")
     def verify_audit() -> None:
         """Check the audit trail's hash chain; exit 1 if any event was altered."""
