@@ -130,6 +130,7 @@ def sign_in():
         if account is None:
             form.email.errors = [str(_l("The email address or password is not right"))]
             return render_template("customer/sign_in.html", form=form), 422
+        session.permanent = True
         login_user(account)
         _remember_language(account)
         return redirect(_safe_next(request.args.get("next")), 303)
@@ -162,6 +163,7 @@ def activate():
             _customer_errors(form, exc)
             return render_template("customer/activate.html", form=form), 422
         db.session.commit()
+        session.permanent = True
         login_user(account)
         _remember_language(account)
         flash(_l("Your account is ready. You are signed in."), "success")
@@ -253,3 +255,12 @@ def choose_language():
             db.session.commit()
     back = request.form.get("back", "")
     return redirect(_safe_next(back) if back else url_for("customer.start"), 303)
+
+
+@bp.route("/session/keep-alive", methods=["POST"])
+def keep_alive():
+    """Refresh a signed-in customer's session (the timeout warning's "stay signed in")."""
+    if signed_in_customer() is None:
+        return "", 401
+    session.modified = True
+    return "", 204

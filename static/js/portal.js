@@ -73,3 +73,40 @@
     }
   });
 })();
+// Customers: warn two minutes before the session times out, and let them stay signed in.
+(function () {
+  "use strict";
+  function start() {
+    var box = document.getElementById("session-warning");
+    if (!box) { return; }
+    var timeout = parseInt(box.getAttribute("data-timeout-seconds"), 10) * 1000;
+    if (!(timeout > 0)) { return; }
+    var warnAfter = Math.max(timeout - 120000, 0);
+    var timer;
+    function schedule() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        box.hidden = false;
+        var button = box.querySelector("[data-keep-alive]");
+        if (button) { button.focus(); }
+      }, warnAfter);
+    }
+    box.querySelector("[data-keep-alive]").addEventListener("click", function () {
+      var body = new URLSearchParams();
+      body.set("csrf_token", box.getAttribute("data-csrf-token"));
+      fetch(box.getAttribute("data-keep-alive-url"), {
+        method: "POST", body: body, credentials: "same-origin"
+      }).then(function (response) {
+        if (response.status === 204) {
+          box.hidden = true;
+          schedule();
+        } else {
+          window.location.reload();
+        }
+      });
+    });
+    document.addEventListener("htmx:afterRequest", schedule);
+    schedule();
+  }
+  document.addEventListener("DOMContentLoaded", start);
+})();

@@ -286,3 +286,21 @@ def test_the_language_choice_is_remembered_on_the_customer(client, account):
     assert account.customer.preferred_language == "pl"
     page = client.get("/home")
     assert 'lang="pl"' in page.text
+
+
+def test_customer_sessions_time_out_and_can_be_kept_alive(client, app, account):
+    response = _sign_in(client)
+    cookie = response.headers["Set-Cookie"]
+    assert "Expires=" in cookie  # a timed session, not one that lasts until the browser closes
+    page = client.get("/home")
+    assert 'id="session-warning"' in page.text
+    assert 'data-timeout-seconds="1800"' in page.text
+    alive = client.post("/session/keep-alive", data={"csrf_token": csrf_token(client, "/home")})
+    assert alive.status_code == 204
+
+
+def test_keep_alive_is_refused_when_signed_out(client):
+    response = client.post(
+        "/session/keep-alive", data={"csrf_token": csrf_token(client, "/sign-in")}
+    )
+    assert response.status_code == 401
