@@ -91,6 +91,9 @@ def home():
             "letters_to_send": letters_to_send,
             "more_info": more_info,
         }
+    appeal_tasks = None
+    if permissions.can_manage_appeals(me) or permissions.can_decide_appeal(me):
+        appeal_tasks = _appeal_tasks(me, today)
     notes = list(
         db.session.scalars(
             select(Notification)
@@ -105,9 +108,35 @@ def home():
         my_reports=my_reports,
         panel=panel,
         restriction_tasks=restriction_tasks,
+        appeal_tasks=appeal_tasks,
         notes=notes,
         today=today,
     )
+
+
+def _appeal_tasks(me, today) -> dict:
+    """Open appeals and how many have a step overdue or due soon (CEM), or wait for GLT."""
+    from portal.appeals import rules
+    from portal.appeals import services as appeals
+    from portal.appeals.models import AppealStatus
+    from portal.organisation.services import get_organisation
+    from portal.workdays.services import load_calendar
+
+    calendar = load_calendar()
+    cutoff = get_organisation().cutoff_time
+    counts = {"open": 0, "overdue": 0, "due_soon": 0, "for_glt": 0}
+    for appeal in appeals.open_appeals():
+        counts["open"] += 1
+        if appeal.status == AppealStatus.WITH_GLT and appeals.may_decide(me, appeal):
+            counts["for_glt"] += 1
+        step = next(
+            (s for s in appeals.clock(appeal, calendar, cutoff).steps if not s.done_on), None
+        )
+        if step is not None:
+            status = rules.step_status(step, today, calendar)
+            if status in ("overdue", "due_soon"):
+                counts[status] += 1
+    return counts
 
 
 @bp.route("/notifications/<int:notification_id>")

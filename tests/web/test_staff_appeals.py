@@ -177,3 +177,20 @@ def test_the_tracker_runs_a_fixed_number_of_queries(
     with count_queries() as five:
         client.get("/staff/appeals")
     assert five.count == one.count
+
+
+def test_home_page_tells_the_cem_and_glt_what_waits(
+    client, sign_in, cem, other_glt, glt_member, lodged, clock
+):
+    appeal = lodged()
+    clock.now = datetime(2027, 3, 24, 10, tzinfo=UTC)  # acknowledgement overdue
+    sign_in(cem)
+    home = client.get("/staff/")
+    assert "1 open appeal" in home.text and "1 overdue" in home.text
+    appeals.acknowledge(cem, clock.now, appeal)
+    appeals.refer_to_glt(cem, clock.now, appeal)
+    db.session.commit()
+    sign_in(other_glt)
+    assert "1 appeal waits for a GLT decision you can make" in client.get("/staff/").text
+    sign_in(glt_member)  # decided the restriction, so cannot decide the appeal
+    assert "0 appeals wait for a GLT decision" in client.get("/staff/").text
