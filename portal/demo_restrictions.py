@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from portal.appeals import services as appeals
+from portal.appeals.models import AppealChannel
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import TermKind
 from portal.restrictions import services as restrictions
@@ -123,6 +125,27 @@ def load(users: dict, customers: dict, incidents: dict, now: datetime) -> None:
         now - timedelta(hours=4),
         "letter",
         "Letter asking again about the deposit; no new points raised.",
+    )
+
+    # An appeal against ending contact, given by phone with an interpreter, not yet
+    # acknowledged: it shows on the Customer Experience Manager's tracker.
+    appeal = appeals.start_draft(now - timedelta(days=4), ended[0])
+    appeals.save_answers(
+        now - timedelta(days=4),
+        appeal,
+        appeals.Answers(
+            grounds="I was upset about my deposit and did not mean the threat. I have apologised.",
+            needs_interpreter=True,
+            interpreter_language="Urdu",
+        ),
+    )
+    appeals.lodge(
+        users["cem@demo.example"],
+        now - timedelta(days=4),
+        appeal,
+        "demo-appeal-1",
+        channel=AppealChannel.PHONE,
+        helped_by="Telephone interpreter (Urdu)",
     )
 
     # An informal arrangement waiting for the customer's answer (§8.15).
