@@ -41,28 +41,51 @@ MAX_EVIDENCE_FILES = 10
 
 
 def appealable(customer_id: int) -> list[Restriction]:
-    """Restrictions in force that the customer was told about in a decision letter."""
+    """One restriction per decision letter the customer can appeal (a decision may set
+    several restrictions; the appeal is against the decision as a whole)."""
+    restrictions = db.session.scalars(
+        select(Restriction)
+        .where(
+            Restriction.customer_id == customer_id,
+            Restriction.status == RestrictionStatus.ACTIVE,
+            Restriction.appeal_deadline.is_not(None),
+        )
+        .order_by(Restriction.starts_on.desc(), Restriction.id)
+    )
+    by_decision: dict = {}
+    for restriction in restrictions:
+        by_decision.setdefault(restriction.letter_id or -restriction.id, restriction)
+    return list(by_decision.values())
+
+
+def decision_restrictions(restriction: Restriction) -> list[Restriction]:
+    """The restrictions in force that the same decision letter set."""
+    if restriction.letter_id is None:
+        return [restriction]
     return list(
         db.session.scalars(
             select(Restriction)
             .where(
-                Restriction.customer_id == customer_id,
+                Restriction.letter_id == restriction.letter_id,
                 Restriction.status == RestrictionStatus.ACTIVE,
-                Restriction.appeal_deadline.is_not(None),
             )
-            .order_by(Restriction.starts_on.desc())
+            .order_by(Restriction.id)
         )
     )
 
 
-def _open_appeal_for(restriction_id: int) -> Appeal | None:
+def _open_appeal_for(restriction: Restriction) -> Appeal | None:
+    """An appeal already lodged against the decision that set ``restriction``."""
+    ids = [r.id for r in decision_restrictions(restriction)] or [restriction.id]
     return db.session.scalar(
-        select(Appeal).where(
-            Appeal.restriction_id == restriction_id,
+        select(Appeal)
+        .where(
+            Appeal.restriction_id.in_(ids),
             Appeal.status.not_in(
                 (AppealStatus.DRAFT, AppealStatus.CLOSED, AppealStatus.NOT_ACCEPTED)
             ),
         )
+        .limit(1)
     )
 
 
@@ -70,7 +93,7 @@ def start_draft(now: datetime, restriction: Restriction) -> Appeal:
     """The customer's draft appeal against ``restriction`` (an existing draft is reused)."""
     if restriction.status != RestrictionStatus.ACTIVE or restriction.appeal_deadline is None:
         raise ServiceError("This decision cannot be appealed here")
-    if _open_appeal_for(restriction.id) is not None:
+    if _open_appeal_for(restriction) is not None:
         raise ServiceError("You have already appealed this decision")
     draft = db.session.scalar(
         select(Appeal).where(
@@ -209,7 +232,7 @@ def lodge(
     late = rules.is_late(received_at, appeal.deadline)
     if late and not appeal.late_reason.strip():
         errors["late_reason"] = "Tell us why the appeal is late"
-    if _open_appeal_for(appeal.restriction_id) is not None:
+    if _open_appeal_for(appeal.restriction) is not None:
         errors[""] = "This decision has already been appealed"
     if errors:
         raise ServiceError(errors)
@@ -401,13 +424,17 @@ def glt_decide(
         raise ServiceError(errors)
     today = london_date(now)
     restriction = appeal.restriction
+    decided = decision_restrictions(restriction)
     before = {"restriction_status": restriction.status}
-    if outcome == AppealOutcome.OVERTURNED:
-        restriction.status = RestrictionStatus.ENDED
-        restriction.closed_at = now
-    elif outcome == AppealOutcome.VARIED:
-        restriction.status = RestrictionStatus.REPLACED
-        restriction.closed_at = now
+    if outcome in (AppealOutcome.OVERTURNED, AppealOutcome.VARIED):
+        for each in decided:
+            each.status = (
+                RestrictionStatus.ENDED
+                if outcome == AppealOutcome.OVERTURNED
+                else RestrictionStatus.REPLACED
+            )
+            each.closed_at = now
+    if outcome == AppealOutcome.VARIED:
         db.session.add(
             Restriction(
                 customer_id=restriction.customer_id,
@@ -427,9 +454,8 @@ def glt_decide(
                 approved_at=now,
                 replaces_id=restriction.id,
                 delivery=restriction.delivery,
-                letter_id=restriction.letter_id,
-                notified_on=restriction.notified_on,
-                appeal_deadline=restriction.appeal_deadline,
+                # Decided on appeal: there is no further appeal (§9.4).
+                notified_on=today,
             )
         )
     appeal.outcome = outcome

@@ -139,9 +139,16 @@ def sign_in():
 
 
 def _remember_language(account) -> None:
-    language = account.customer.preferred_language
-    if language in current_app.config["LANGUAGES"]:
-        session["lang"] = language
+    """A language chosen just before signing in is kept for next time; otherwise the
+    customer's saved choice applies."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        if account.customer.preferred_language != chosen:
+            account.customer.preferred_language = chosen
+            db.session.commit()
+    elif account.customer.preferred_language in languages:
+        session["lang"] = account.customer.preferred_language
 
 
 @bp.route("/activate", methods=["GET", "POST"])

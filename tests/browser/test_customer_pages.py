@@ -1,0 +1,236 @@
+"""Customer pages in Chromium: every language, JavaScript on and off, axe, 320 px, keyboard."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal.demo import DEMO_PASSWORD
+from tests.browser.support import assert_accessible, assert_no_horizontal_scroll, screenshot
+
+pytestmark = pytest.mark.browser
+
+LANGUAGES = {"en": "ltr", "ur": "rtl", "pl": "ltr", "ar": "rtl"}
+PUBLIC = ["/", "/sign-in", "/activate", "/password-reset"]
+SIGNED_IN = ["/home", "/appeals"]
+CONNOR = "connor.walsh@demo.example"  # an arrangement waits for his answer
+DEBORAH = "deborah.nolan@demo.example"  # contact restricted; may appeal
+
+
+@pytest.fixture
+def customer_page(browser, base_url):
+    contexts = []
+
+    def _open(lang: str = "en", js: bool = True, width: int = 1280):
+        context = browser.new_context(
+            base_url=base_url,
+            java_script_enabled=js,
+            locale="en-GB",
+            timezone_id="Europe/London",
+            viewport={"width": width, "height": 900},
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.goto("/")
+        if lang != "en":
+            page.locator(f'button[name="lang"][value="{lang}"]').click()
+            expect(page.locator("html")).to_have_attribute("lang", lang)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def _sign_in(page: Page, email: str) -> None:
+    page.goto("/sign-in")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/home")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_public_pages_in_every_language(customer_page, lang):
+    page = customer_page(lang)
+    for path in PUBLIC:
+        page.goto(path)
+        html = page.locator("html")
+        expect(html).to_have_attribute("lang", lang)
+        expect(html).to_have_attribute("dir", LANGUAGES[lang])
+        screenshot(page, f"customer-{lang}{path.replace('/', '-') or '-start'}")
+        assert_accessible(page, f"{path} in {lang}")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_signed_in_pages_in_every_language(customer_page, lang):
+    page = customer_page(lang)
+    page.goto("/sign-in")
+    page.locator("#email").fill(CONNOR)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url("**/home")
+    for path in SIGNED_IN:
+        page.goto(path)
+        expect(page.locator("html")).to_have_attribute("dir", LANGUAGES[lang])
+        screenshot(page, f"customer-{lang}-signed-in{path.replace('/', '-')}")
+        assert_accessible(page, f"{path} in {lang}")
+    page.goto("/home")
+    page.locator("a.button[href*='/arrangements/']").click()
+    assert_accessible(page, f"arrangement answer in {lang}")
+    page.locator("main button[type=submit]").click()  # no answer chosen
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert_accessible(page, f"arrangement answer with errors in {lang}")
+
+
+@pytest.mark.parametrize("path", PUBLIC)
+def test_public_pages_reflow_at_320px(customer_page, path):
+    page = customer_page("ur", width=320)
+    page.goto(path)
+    assert_no_horizontal_scroll(page, 320)
+
+
+def test_home_and_letter_reflow_at_320px_and_show_what_contact_is_allowed(customer_page):
+    page = customer_page("en", width=320)
+    _sign_in(page, DEBORAH)
+    expect(page.get_by_text("Contact us by email only")).to_be_visible()
+    expect(page.get_by_text("You can always make a complaint")).to_be_visible()
+    assert_no_horizontal_scroll(page, 320)
+    screenshot(page, "customer-home-320")
+    page.locator("section[aria-labelledby=letters] li a").first.click()
+    assert_no_horizontal_scroll(page, 320)
+    assert_accessible(page, "a letter at 320px")
+
+
+@pytest.fixture(scope="module")
+def bethany(live_server) -> str:
+    """Give demo customer Bethany Clarke an account and a restriction she can appeal, so the
+    no-JavaScript journey does not depend on Deborah's (used by the keyboard journey)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from portal import db
+    from portal.auth.models import User
+    from portal.auth.services import hash_password
+    from portal.customer.models import CustomerAccount
+    from portal.customers.models import Customer
+    from portal.restrictions.models import ContactRoute, Restriction, RestrictionKind
+
+    now = datetime.now(UTC)
+    with live_server.app.app_context():
+        db.session.remove()
+        db.session.configure(bind=live_server.engine)
+        customer = db.session.scalar(select(Customer).where(Customer.reference == "C-100002"))
+        glt = db.session.scalar(select(User).where(User.email == "glt@demo.example"))
+        db.session.add(
+            CustomerAccount(
+                customer=customer,
+                email="bethany.clarke@demo.example",
+                password_hash=hash_password(DEMO_PASSWORD),
+                activated_at=now,
+                password_changed_at=now,
+            )
+        )
+        db.session.add(
+            Restriction(
+                customer=customer,
+                kind=RestrictionKind.CHANNEL_ONLY,
+                channel=ContactRoute.LETTER,
+                reasons="Repeated abusive calls.",
+                starts_on=now.date(),
+                review_on=now.date() + timedelta(days=90),
+                immediate_notice=True,
+                status="active",
+                approved_by_id=glt.id,
+                approved_at=now,
+                notified_on=now.date(),
+                appeal_deadline=now.date() + timedelta(days=28),
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+    return "bethany.clarke@demo.example"
+
+
+def test_appeal_journey_without_javascript(customer_page, bethany):
+    """The whole appeal with JavaScript off, in Polish, with a file. (axe needs JavaScript,
+    so these pages are checked with it in the other tests.)"""
+    page = customer_page("pl", js=False)
+    _sign_in(page, bethany)
+    page.goto("/appeals")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/reasons")
+    page.locator("#grounds").fill("To nieporozumienie.")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/new-information")
+    page.locator("#file-evidence").set_input_files(
+        files=[{"name": "note.txt", "mimeType": "text/plain", "buffer": b"My note."}]
+    )
+    page.locator("main form[enctype] button[type=submit]").click()
+    expect(page.get_by_text("note.txt")).to_be_visible()
+    page.locator("main form:not([enctype]) button[type=submit]").click()
+    page.wait_for_url("**/support")
+    page.locator("#needs_interpreter-0").check()
+    page.locator("main form button[type=submit]").click()  # language missing
+    expect(page.locator("#error-summary")).to_be_visible()
+    page.locator("#interpreter_language").fill("polski")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/check")
+    expect(page.get_by_text("note.txt")).to_be_visible()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/appeals/*?sent=1")
+    expect(page.locator("html")).to_have_attribute("lang", "pl")
+    screenshot(page, "customer-appeal-sent-no-js-pl")
+
+
+def _tab_to(page: Page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element matching ``selector`` has focus."""
+    target = page.locator(selector).first
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"could not reach {selector} with the Tab key")
+
+
+def test_appeal_journey_by_keyboard_alone(customer_page):
+    """Deborah appeals with the keyboard only: Tab, type, Space and Enter."""
+    js = True
+    page = customer_page("en", js=js)
+    _sign_in(page, DEBORAH)
+    page.goto("/appeals")
+    expect(page.get_by_text("You have until").first).to_be_visible()
+    assert_accessible(page, "appeals")
+    _tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/reasons")
+    assert_accessible(page, "appeal reasons")
+    _tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")  # nothing typed yet
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert_accessible(page, "appeal reasons with an error")
+    _tab_to(page, "#grounds")
+    page.keyboard.type("The report about me was wrong; I was not at the office that day.")
+    _tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/new-information")
+    assert_accessible(page, "appeal new information")
+    _tab_to(page, "main form:not([enctype]) button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/support")
+    assert_accessible(page, "appeal support")
+    _tab_to(page, "#needs_interpreter-1")  # "No"
+    page.keyboard.press("Space")
+    _tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/check")
+    assert_accessible(page, "appeal check your answers")
+    screenshot(page, f"customer-appeal-check-{'js' if js else 'no-js'}")
+    _tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/appeals/*?sent=1")
+    expect(page.get_by_text("Your appeal has been sent")).to_be_visible()
+    assert_accessible(page, "appeal sent")
+    screenshot(page, f"customer-appeal-sent-{'js' if js else 'no-js'}")
