@@ -96,11 +96,11 @@ def new_arrangement(customer_id: int):
         customer=customer,
         preview_html=preview_html,
         preview_errors=preview_errors,
-    ), status
+    ), status, {"Vary": "HX-Request"}
 
 
 @bp.route("/arrangements/<int:arrangement_id>/answer", methods=["GET", "POST"])
-@staff_required(permissions.can_view_customer)
+@staff_required(permissions.can_request_restriction)
 def record_arrangement_answer(arrangement_id: int):
     arrangement = get_or_404(Arrangement, arrangement_id)
     form = AnswerForm()
