@@ -8,7 +8,8 @@ from bs4 import BeautifulSoup
 
 
 def check_page(response, status: int = 200) -> BeautifulSoup:
-    """Assert status, a title, a language, one h1, unique ids and forms with action and method."""
+    """Assert status, a title, a language, one h1, unique ids, forms with action and method,
+    and a CSRF token in every form that posts."""
     assert response.status_code == status, (
         f"expected {status}, got {response.status_code}: {response.data[:500]!r}"
     )
@@ -24,6 +25,11 @@ def check_page(response, status: int = 200) -> BeautifulSoup:
     for form in soup.find_all("form"):
         assert form.get("action"), f"form without action: {str(form)[:200]}"
         assert form.get("method", "get").lower() in ("get", "post")
+        if form.get("method", "get").lower() == "post":
+            token = form.find("input", attrs={"name": lambda n: n and n.endswith("csrf_token")})
+            assert token is not None and token.get("value"), (
+                f"a form that posts has no CSRF token: {str(form)[:200]}"
+            )
     for field in soup.find_all(["input", "select", "textarea"]):
         if field.get("type") in ("hidden", "submit"):
             continue

@@ -1,5 +1,6 @@
 """Factory fixtures for the restriction stage: glt_member, organisation_ready, final_warning_for,
-serious_incident_for, make_request, approve_request, restriction_in_force, make_arrangement."""
+serious_incident_for, make_request, approve_request, restriction_in_force, make_arrangement,
+terminated."""
 
 from __future__ import annotations
 
@@ -167,3 +168,37 @@ def make_arrangement(app, clock, panel_member):
         return arrangement
 
     return _make
+
+
+@pytest.fixture
+def terminated(
+    app,
+    clock,
+    make_customer,
+    serious_incident_for,
+    make_request,
+    approve_request,
+    panel_member,
+    organisation_ready,
+):
+    """A customer with whom all contact is ended for three months after threats."""
+    customer = make_customer()
+    incident = serious_incident_for(customer)
+    request = make_request(
+        customer,
+        proposed_kinds=[RestrictionKind.TERMINATION],
+        waiver_incident_id=incident.id,
+        waiver_reason="Threats of violence.",
+    )
+    today = london_date(clock.now)
+    made = approve_request(
+        request,
+        kind=RestrictionKind.TERMINATION,
+        channel=None,
+        ends_on=add_months(today, 3),
+        review_on=add_months(today, 3),
+        immediate_notice=True,
+    )
+    restrictions.issue_decision_letter(panel_member, clock.now, made, Delivery.HAND)
+    db.session.commit()
+    return customer

@@ -435,29 +435,11 @@ def glt_decide(
             )
             each.closed_at = now
     if outcome == AppealOutcome.VARIED:
-        db.session.add(
-            Restriction(
-                customer_id=restriction.customer_id,
-                request_id=restriction.request_id,
-                kind=variation.kind,
-                channel=variation.channel,
-                named_manager_id=variation.named_manager_id,
-                schedule=variation.schedule.strip(),
-                third_party=variation.third_party.strip(),
-                reasons=variation.reasons.strip(),
-                starts_on=today,
-                review_on=variation.review_on,
-                ends_on=variation.ends_on,
-                immediate_notice=True,
-                status=RestrictionStatus.ACTIVE,
-                approved_by_id=actor.id,
-                approved_at=now,
-                replaces_id=restriction.id,
-                delivery=restriction.delivery,
-                # Decided on appeal: there is no further appeal (§9.4).
-                notified_on=today,
-            )
+        replacement = restriction_services.build_replacement(
+            actor, now, restriction, variation, variation.review_on
         )
+        replacement.notified_on = today  # decided on appeal: no further appeal (§9.4)
+        db.session.add(replacement)
     appeal.outcome = outcome
     appeal.outcome_reasons = reasons.strip()
     appeal.decided_by_id = actor.id

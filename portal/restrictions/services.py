@@ -540,6 +540,32 @@ def reviews_due(today: date, within_days: int = 14, limit: int = 200) -> list[Re
     )
 
 
+def build_replacement(
+    actor, now: datetime, old: Restriction, variation: RestrictionSpec, review_on: date
+) -> Restriction:
+    """A restriction in force from today that replaces ``old`` with varied terms (at a review
+    or on appeal); not yet added to the session."""
+    return Restriction(
+        customer_id=old.customer_id,
+        request_id=old.request_id,
+        kind=variation.kind,
+        channel=variation.channel,
+        named_manager_id=variation.named_manager_id,
+        schedule=variation.schedule.strip(),
+        third_party=variation.third_party.strip(),
+        reasons=variation.reasons.strip(),
+        starts_on=london_date(now),
+        review_on=review_on,
+        ends_on=variation.ends_on,
+        immediate_notice=True,
+        status=RestrictionStatus.ACTIVE,
+        approved_by_id=actor.id,
+        approved_at=now,
+        replaces_id=old.id,
+        delivery=old.delivery,
+    )
+
+
 def review_restriction(
     actor,
     now: datetime,
@@ -586,24 +612,7 @@ def review_restriction(
     else:
         restriction.status = RestrictionStatus.REPLACED
         restriction.closed_at = now
-        replacement = Restriction(
-            customer_id=restriction.customer_id,
-            request_id=restriction.request_id,
-            kind=variation.kind,
-            channel=variation.channel,
-            named_manager_id=variation.named_manager_id,
-            schedule=variation.schedule.strip(),
-            third_party=variation.third_party.strip(),
-            reasons=variation.reasons.strip(),
-            starts_on=today,
-            review_on=next_review_on,
-            ends_on=variation.ends_on,
-            immediate_notice=True,
-            status=RestrictionStatus.ACTIVE,
-            approved_by_id=actor.id,
-            approved_at=now,
-            replaces_id=restriction.id,
-        )
+        replacement = build_replacement(actor, now, restriction, variation, next_review_on)
         db.session.add(replacement)
     db.session.flush()
     subject, html = letter_render.review_outcome(

@@ -306,7 +306,8 @@ def decision_letter(request_id: int):
     except ValueError:
         delivery = Delivery.POST
         form.delivery.errors = [str(_l("Choose how the letter is sent"))]
-    if request.method == "POST" and form.validate():
+    previewing = request.form.get("action") == "preview"
+    if request.method == "POST" and form.validate() and not previewing:
         try:
             letter = services.issue_decision_letter(actor(), utcnow(), restrictions, delivery)
         except NotAllowed:
@@ -330,7 +331,7 @@ def decision_letter(request_id: int):
     return render_page_or_fragment(
         "staff/restrictions/letter.html",
         "staff/restrictions/_letter_preview.html",
-        status=422 if request.method == "POST" else 200,
+        status=422 if request.method == "POST" and not previewing else 200,
         form=form,
         r=restriction_request,
         letter_html=html,

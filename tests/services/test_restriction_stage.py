@@ -573,39 +573,6 @@ def test_a_lifted_restriction_can_be_reintroduced_at_once_with_a_reason(
 # --- correspondence under termination (§9.5) ---------------------------------------------
 
 
-@pytest.fixture
-def terminated(
-    app,
-    clock,
-    make_customer,
-    serious_incident_for,
-    make_request,
-    approve_request,
-    panel_member,
-    organisation_ready,
-):
-    customer = make_customer()
-    incident = serious_incident_for(customer)
-    request = make_request(
-        customer,
-        proposed_kinds=[RestrictionKind.TERMINATION],
-        waiver_incident_id=incident.id,
-        waiver_reason="Threats of violence.",
-    )
-    today = clock.now.date()
-    made = approve_request(
-        request,
-        kind=RestrictionKind.TERMINATION,
-        channel=None,
-        ends_on=add_months(today, 3),
-        review_on=add_months(today, 3),
-        immediate_notice=True,
-    )
-    restrictions.issue_decision_letter(panel_member, clock.now, made, Delivery.HAND)
-    db.session.commit()
-    return customer
-
-
 @pytest.mark.policy("9.5")
 def test_correspondence_is_logged_read_checked_then_acknowledged_and_filed(
     app, clock, terminated, panel_member

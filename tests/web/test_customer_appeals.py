@@ -195,4 +195,3 @@ def test_huge_and_odd_text_never_gives_a_500(customer_client, restricted):
     assert "\x00" not in db.session.get(Appeal, appeal_id).grounds
     assert customer_client.get("/appeals/99999999999/reasons").status_code == 404
     assert customer_client.get(f"{base}/check", query_string={"then": "\r\n"}).status_code == 200
-

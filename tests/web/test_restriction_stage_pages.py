@@ -18,7 +18,6 @@ from portal.restrictions.models import (
     CorrespondenceStatus,
     RequestStatus,
     Restriction,
-    RestrictionKind,
     RestrictionRequest,
     RestrictionStatus,
 )
@@ -401,39 +400,9 @@ def test_arrangement_preview_as_fragment_and_page_then_approve_answer_and_end(
 
 
 @pytest.mark.policy("9.5")
-def test_correspondence_steps_through_the_pages(
-    client,
-    sign_in,
-    staff,
-    make_customer,
-    serious_incident_for,
-    make_request,
-    approve_request,
-    organisation_ready,
-    clock,
-):
-    from portal.restrictions import services as restrictions
-    from portal.restrictions.models import Delivery
-
-    customer = make_customer()
-    incident = serious_incident_for(customer)
-    request = make_request(
-        customer,
-        proposed_kinds=[RestrictionKind.TERMINATION],
-        waiver_incident_id=incident.id,
-        waiver_reason="Threats.",
-    )
+def test_correspondence_steps_through_the_pages(client, sign_in, staff, terminated, clock):
+    customer = terminated
     today = clock.now.date()
-    made = approve_request(
-        request,
-        kind=RestrictionKind.TERMINATION,
-        channel=None,
-        ends_on=add_months(today, 3),
-        review_on=add_months(today, 3),
-        immediate_notice=True,
-    )
-    restrictions.issue_decision_letter(staff[Role.PANEL], clock.now, made, Delivery.HAND)
-    db.session.commit()
     sign_in(staff[Role.CEM])
     url = f"/staff/customers/{customer.id}/correspondence"
     logged = client.post(
@@ -504,3 +473,22 @@ def test_lists_run_a_fixed_number_of_queries(
     db.session.commit()
     after = {url: _queries_for(client, url, count_queries) for url in urls}
     assert after == before
+
+
+@pytest.mark.policy("8.20")
+def test_without_javascript_the_preview_button_updates_the_letter_and_issues_nothing(
+    client, sign_in, staff, world, approve_request, organisation_ready
+):
+    made = approve_request(world["pending"])
+    sign_in(staff[Role.PANEL])
+    url = f"/staff/restriction-requests/{world['pending'].id}/letter"
+    page = check_page(client.get(url))
+    form = page.find("form", attrs={"action": url})
+    token = form.find("input", attrs={"name": "csrf_token"})["value"]
+    preview = client.post(url, data={"csrf_token": token, "delivery": "post", "action": "preview"})
+    soup = check_page(preview, 200)
+    assert "Sent by post" in soup.get_text()
+    assert db.session.get(Restriction, made[0].id).letter_id is None
+    issued = client.post(url, data={"csrf_token": token, "delivery": "post", "action": "issue"})
+    assert issued.status_code == 303
+    assert db.session.get(Restriction, made[0].id).letter_id is not None
