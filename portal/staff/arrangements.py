@@ -89,14 +89,18 @@ def new_arrangement(customer_id: int):
     status = 200 if (not form.is_submitted() or previewing) and not form.errors else 422
     if is_htmx():
         status = 200
-    return render_template(
-        template,
-        form=form if not is_htmx() else None,
-        arrangement_form=form,
-        customer=customer,
-        preview_html=preview_html,
-        preview_errors=preview_errors,
-    ), status, {"Vary": "HX-Request"}
+    return (
+        render_template(
+            template,
+            form=form if not is_htmx() else None,
+            arrangement_form=form,
+            customer=customer,
+            preview_html=preview_html,
+            preview_errors=preview_errors,
+        ),
+        status,
+        {"Vary": "HX-Request"},
+    )
 
 
 @bp.route("/arrangements/<int:arrangement_id>/answer", methods=["GET", "POST"])
