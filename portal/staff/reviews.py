@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal import db
 from portal.auth import permissions
 from portal.errors import NotAllowed, ServiceError
+from portal.htmx import is_htmx
+from portal.letters.models import Letter
 from portal.restrictions import rules, services
 from portal.restrictions.forms import ReintroduceForm, ReviewForm
 from portal.restrictions.models import ContactRoute, Restriction, RestrictionKind, ReviewOutcome
@@ -43,6 +45,7 @@ def review_restriction(restriction_id: int):
         form.schedule.data = restriction.schedule
         form.third_party.data = restriction.third_party
         form.restriction_reasons.data = restriction.reasons
+    preview_html, preview_errors = None, None
     if form.validate_on_submit():
         outcome = ReviewOutcome(form.outcome.data)
         variation = None
@@ -58,6 +61,8 @@ def review_restriction(restriction_id: int):
                 schedule=form.schedule.data or "",
                 third_party=form.third_party.data or "",
             )
+        previewing = request.form.get("action") == "preview" or is_htmx()
+        savepoint = db.session.begin_nested() if previewing else None
         try:
             review = services.review_restriction(
                 actor(),
@@ -73,18 +78,39 @@ def review_restriction(restriction_id: int):
             db.session.rollback()
             abort(403)
         except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc, {"review_on": "next_review_on"})
+            if savepoint is not None:
+                savepoint.rollback()
+                preview_errors = exc.errors
+            else:
+                db.session.rollback()
+                form.apply_errors(exc, {"review_on": "next_review_on"})
         else:
-            db.session.commit()
-            flash(_l("Review recorded and the customer's letter issued."), "success")
-            return redirect(url_for("staff.letter", letter_id=review.letter_id), 303)
-    return render_template(
-        "staff/reviews/review.html",
-        form=form,
-        restriction=restriction,
-        allowed=rules.allowed_contact(restriction),
-    ), 422 if form.is_submitted() else 200
+            if savepoint is not None:
+                # The letter exactly as it would be issued; nothing is kept.
+                preview_html = db.session.get(Letter, review.letter_id).body_html
+                savepoint.rollback()
+                db.session.rollback()
+            else:
+                db.session.commit()
+                flash(_l("Review recorded and the customer's letter issued."), "success")
+                return redirect(url_for("staff.letter", letter_id=review.letter_id), 303)
+    elif form.is_submitted() and is_htmx():
+        preview_errors = {"": "Complete the form to see the letter"}
+    context = {
+        "form": form,
+        "restriction": restriction,
+        "allowed": rules.allowed_contact(restriction),
+        "preview_html": preview_html,
+        "preview_errors": preview_errors,
+    }
+    if is_htmx():
+        return (
+            render_template("staff/reviews/_preview.html", **context),
+            200,
+            {"Vary": "HX-Request"},
+        )
+    status = 422 if form.is_submitted() and form.error_list() else 200
+    return render_template("staff/reviews/review.html", **context), status, {"Vary": "HX-Request"}
 
 
 @bp.route("/restrictions/<int:restriction_id>/reintroduce", methods=["GET", "POST"])

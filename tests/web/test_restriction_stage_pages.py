@@ -492,3 +492,39 @@ def test_without_javascript_the_preview_button_updates_the_letter_and_issues_not
     issued = client.post(url, data={"csrf_token": token, "delivery": "post", "action": "issue"})
     assert issued.status_code == 303
     assert db.session.get(Restriction, made[0].id).letter_id is not None
+
+
+@pytest.mark.policy("10.1")
+def test_review_letter_preview_as_fragment_and_page_keeps_nothing(
+    client, sign_in, staff, world, clock
+):
+    sign_in(staff[Role.PANEL])
+    restriction = world["restriction"]
+    url = f"/staff/restrictions/{restriction.id}/review"
+    letters_before = db.session.scalar(select(func.count(Letter.id)))
+    data = {
+        "csrf_token": csrf_token(client, url),
+        "outcome": "continue",
+        "reasons": "The calls have continued at the same level.",
+        "next_review_on": add_months(clock.now.date(), 6).isoformat(),
+    }
+    fragment = check_fragment(
+        client.post(url, data=data, headers={"HX-Request": "true"}), "review-preview"
+    )
+    assert "The calls have continued at the same level." in fragment.get_text()
+    page = check_page(client.post(url, data={**data, "action": "preview"}))
+    assert (
+        "The calls have continued at the same level."
+        in page.select_one("#review-preview").get_text()
+    )
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Letter.id))) == letters_before
+    assert db.session.get(Restriction, restriction.id).review_on == restriction.review_on
+    incomplete = check_fragment(
+        client.post(url, data={**data, "reasons": ""}, headers={"HX-Request": "true"}),
+        "review-preview",
+    )
+    assert "The preview appears when the form is complete" in incomplete.get_text()
+    recorded = client.post(url, data={**data, "action": "record"})
+    assert recorded.status_code == 303
+    assert db.session.scalar(select(func.count(Letter.id))) == letters_before + 1
