@@ -173,3 +173,16 @@ def test_correspondence_without_javascript(open_as, ids):
         expect(page.locator(".notice--success")).to_be_visible()
     expect(page.get_by_text("Acknowledged and filed").first).to_be_visible()
     screenshot(page, "correspondence-no-js")
+
+
+def test_review_letter_preview_updates_as_the_panel_types(open_as, ids):
+    page = open_as("panel", f"/staff/restrictions/{ids['restriction']}/review")
+    page.locator("input[name=outcome][value=continue]").check()
+    page.locator("#reasons").fill("Calls have continued at the same level.")
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    page.locator("#next_review_on").fill((today + timedelta(days=120)).isoformat())
+    expect(page.locator("#review-preview")).to_contain_text(
+        "Calls have continued at the same level."
+    )
+    assert_accessible(page, "review with live preview")
+    screenshot(page, "review-live-preview")
