@@ -168,9 +168,15 @@ def record_answer(
 ) -> Arrangement:
     """Record the customer's answer: agree, decline or propose a change.
 
-    ``actor`` is the member of staff who took the answer, or the customer themselves.
+    ``actor`` is the Panel member who took the answer, or the customer themselves.
+    :raises NotAllowed: for staff not on the Panel, or a customer answering another's.
     :raises ServiceError: for an unknown answer, a change without details, or no answer due.
     """
+    if getattr(actor, "is_staff", False):
+        if not permissions.can_request_restriction(actor):
+            raise NotAllowed
+    elif getattr(actor, "customer_id", None) != arrangement.customer_id:
+        raise NotAllowed
     if arrangement.status not in ANSWERABLE:
         raise ServiceError("This arrangement is not waiting for an answer")
     if answer not in ANSWERS:

@@ -35,8 +35,17 @@ def restriction_decision(
 
 
 def review_outcome(
-    *, restriction, replacement, outcome, reasons: str, issued_on: date, next_review_on: date | None
+    *,
+    restriction,
+    replacement,
+    outcome,
+    reasons: str,
+    issued_on: date,
+    next_review_on: date | None,
+    notified_on: date | None = None,
+    appeal_deadline: date | None = None,
 ) -> tuple[str, str]:
+    """The §10.1 letter; a varied restriction's letter also says how long there is to appeal."""
     current = replacement or restriction
     return _render(
         "letters/review_outcome.html",
@@ -49,6 +58,8 @@ def review_outcome(
         reasons=reasons,
         issued_on=issued_on,
         next_review_on=next_review_on,
+        notified_on=notified_on,
+        appeal_deadline=appeal_deadline,
         always_open=rules.ALWAYS_OPEN,
     )
 

@@ -3,7 +3,7 @@ six-monthly review (§10.1), reintroduction, and correspondence under terminatio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -39,6 +39,10 @@ from portal.restrictions.models import (
 )
 from portal.timeutil import london_date
 from portal.workdays.services import load_calendar
+
+# Who may be the one named manager a customer deals with (§8.19): the people the decision
+# form offers, so a restriction never names a colleague without a manager's role.
+MANAGER_ROLES = (Role.LINE_MANAGER, Role.PANEL, Role.CEM)
 
 # --- reading the data ---------------------------------------------------------------------
 
@@ -201,6 +205,7 @@ def ask_for_more(actor, now: datetime, request: RestrictionRequest, question: st
     _check_glt(actor, request)
     if not question.strip():
         raise ServiceError({"question": "Say what more information you need"})
+    before = {"status": request.status}
     request.status = RequestStatus.MORE_INFO
     request.more_info_question = question.strip()
     db.session.flush()
@@ -211,7 +216,7 @@ def ask_for_more(actor, now: datetime, request: RestrictionRequest, question: st
         "restriction_request",
         request.id,
         f"{request.reference}: more information requested",
-        before={"status": RequestStatus.SUBMITTED},
+        before=before,
         after={"status": request.status, "question": question.strip()},
     )
     notify(
@@ -279,6 +284,20 @@ def _check_glt(actor, request: RestrictionRequest) -> None:
         raise ServiceError("This request has already been decided")
 
 
+def _terms(spec: RestrictionSpec) -> dict:
+    """The kind and the one detail that kind needs; details of other kinds are dropped."""
+    kind = spec.kind
+    return {
+        "kind": kind,
+        "channel": spec.channel if kind == RestrictionKind.CHANNEL_ONLY else None,
+        "named_manager_id": spec.named_manager_id
+        if kind == RestrictionKind.NAMED_MANAGER
+        else None,
+        "schedule": spec.schedule.strip() if kind == RestrictionKind.SET_TIMES else "",
+        "third_party": spec.third_party.strip() if kind == RestrictionKind.THIRD_PARTY else "",
+    }
+
+
 def validate_spec(spec: RestrictionSpec, customer_id: int, prefix: str = "") -> dict[str, str]:
     """Check one restriction's terms; keys are field names with ``prefix``."""
     errors: dict[str, str] = {}
@@ -286,7 +305,7 @@ def validate_spec(spec: RestrictionSpec, customer_id: int, prefix: str = "") -> 
         errors[prefix + "channel"] = "Choose the channel the customer may use"
     if spec.kind == RestrictionKind.NAMED_MANAGER:
         manager = db.session.get(User, spec.named_manager_id) if spec.named_manager_id else None
-        if manager is None or not manager.active:
+        if manager is None or not manager.active or not manager.has_role(*MANAGER_ROLES):
             errors[prefix + "named_manager_id"] = "Choose the manager the customer deals with"
     if spec.kind == RestrictionKind.SET_TIMES and not spec.schedule.strip():
         errors[prefix + "schedule"] = "Give the days and times, or the contact agreement"
@@ -342,6 +361,9 @@ def decide(
             errors["kind"] = "Set out the restriction you approve"
         for spec in specs:
             errors.update(validate_spec(spec, request.customer_id))
+            # A restriction cannot apply to a time before GLT decided it.
+            if spec.starts_on < london_date(now):
+                errors["starts_on"] = "The start date must be today or later"
         proposed = set(request.proposed_kinds)
         chosen = {s.kind.value for s in specs}
         if outcome == RequestStatus.APPROVED and chosen != proposed:
@@ -360,15 +382,7 @@ def decide(
         restriction = Restriction(
             customer_id=request.customer_id,
             request_id=request.id,
-            kind=spec.kind,
-            channel=spec.channel if spec.kind == RestrictionKind.CHANNEL_ONLY else None,
-            named_manager_id=spec.named_manager_id
-            if spec.kind == RestrictionKind.NAMED_MANAGER
-            else None,
-            schedule=spec.schedule.strip() if spec.kind == RestrictionKind.SET_TIMES else "",
-            third_party=spec.third_party.strip()
-            if spec.kind == RestrictionKind.THIRD_PARTY
-            else "",
+            **_terms(spec),
             reasons=spec.reasons.strip(),
             starts_on=spec.starts_on,
             review_on=spec.review_on,
@@ -487,8 +501,18 @@ def issue_decision_letter(
         actor
     ):
         raise NotAllowed
-    if not restrictions or any(r.letter_id is not None for r in restrictions):
+    if not restrictions or any(
+        r.letter_id is not None or r.notified_on is not None for r in restrictions
+    ):
         raise ServiceError("The decision letter has already been sent")
+    if any(
+        r.status not in (RestrictionStatus.AWAITING_NOTICE, RestrictionStatus.ACTIVE)
+        for r in restrictions
+    ):
+        # A restriction lifted or replaced before its letter went must not come back into force.
+        raise ServiceError("A restriction that is no longer in force needs no decision letter")
+    if len({r.customer_id for r in restrictions}) != 1:
+        raise ServiceError("A decision letter is about one customer's restrictions")
     missing = missing_from_decision_letter(restrictions)
     if missing:
         raise ServiceError("The letter cannot be issued without: " + "; ".join(missing))
@@ -548,11 +572,7 @@ def build_replacement(
     return Restriction(
         customer_id=old.customer_id,
         request_id=old.request_id,
-        kind=variation.kind,
-        channel=variation.channel,
-        named_manager_id=variation.named_manager_id,
-        schedule=variation.schedule.strip(),
-        third_party=variation.third_party.strip(),
+        **_terms(variation),
         reasons=variation.reasons.strip(),
         starts_on=london_date(now),
         review_on=review_on,
@@ -599,7 +619,18 @@ def review_restriction(
         if variation is None:
             errors["kind"] = "Set out the varied restriction"
         else:
-            errors.update(validate_spec(variation, restriction.customer_id))
+            # The replacement starts today and is next reviewed on ``next_review_on``: check
+            # those dates, whatever the variation itself says.
+            variation = replace(
+                variation, starts_on=today, review_on=next_review_on or variation.review_on
+            )
+            errors.update(
+                {
+                    key: message
+                    for key, message in validate_spec(variation, restriction.customer_id).items()
+                    if key != "review_on" or "next_review_on" not in errors
+                }
+            )
     if errors:
         raise ServiceError(errors)
     before = {"status": restriction.status, "review_on": restriction.review_on}
@@ -615,6 +646,9 @@ def review_restriction(
         replacement = build_replacement(actor, now, restriction, variation, next_review_on)
         db.session.add(replacement)
     db.session.flush()
+    # A varied restriction is a new decision: the review letter tells the customer how long
+    # they have to appeal it, counted like a decision letter's (§8.20, §9.1).
+    dates = letter_dates(restriction.delivery or Delivery.PORTAL, now) if replacement else None
     subject, html = letter_render.review_outcome(
         restriction=restriction,
         replacement=replacement,
@@ -622,6 +656,8 @@ def review_restriction(
         reasons=reasons.strip(),
         issued_on=today,
         next_review_on=next_review_on,
+        notified_on=dates.notified_on if dates else None,
+        appeal_deadline=dates.appeal_deadline if dates else None,
     )
     letter = letters.freeze(
         actor, now, restriction.customer, LetterKind.REVIEW_OUTCOME, subject, html
@@ -629,8 +665,8 @@ def review_restriction(
     if replacement is not None:
         replacement.letter_id = letter.id
         replacement.delivery = restriction.delivery
-        replacement.notified_on = today
-        replacement.appeal_deadline = rules.appeal_deadline(today, load_calendar()).due
+        replacement.notified_on = dates.notified_on
+        replacement.appeal_deadline = dates.appeal_deadline
     review = RestrictionReview(
         restriction_id=restriction.id,
         reviewer_id=actor.id,
@@ -669,6 +705,12 @@ def reintroduce(
         raise NotAllowed
     if lifted.status != RestrictionStatus.LIFTED:
         raise ServiceError("Only a lifted restriction can be reintroduced")
+    if db.session.scalar(
+        select(Restriction.id).where(Restriction.reintroduces_id == lifted.id).limit(1)
+    ):
+        raise ServiceError(
+            "This restriction has already been reintroduced: review or lift that one instead"
+        )
     today = london_date(now)
     errors = {}
     if not reason.strip():
@@ -728,7 +770,12 @@ def _termination_in_force(customer_id: int) -> Restriction | None:
 def log_correspondence(
     actor, now: datetime, customer, received_at: datetime, channel: str, summary: str
 ) -> Correspondence:
-    """Log an item received while all contact is ended; it must still be read (§9.5)."""
+    """Log an item received while all contact is ended; it must still be read (§9.5).
+
+    :raises NotAllowed: unless the actor is on the Panel or is the CEM.
+    """
+    if not permissions.can_handle_correspondence(actor):
+        raise NotAllowed
     termination = _termination_in_force(customer.id)
     if termination is None:
         raise ServiceError("All contact has not been ended for this customer: log it as a contact")
@@ -764,6 +811,9 @@ def log_correspondence(
 
 
 def mark_read(actor, now: datetime, item: Correspondence) -> None:
+    """Record that the item has been read (§9.5: the Group reads all correspondence)."""
+    if not permissions.can_handle_correspondence(actor):
+        raise NotAllowed
     if item.status != CorrespondenceStatus.LOGGED:
         raise ServiceError("This item has already been read")
     item.status = CorrespondenceStatus.READ
@@ -791,6 +841,8 @@ def check(
     notes: str,
 ) -> None:
     """Record whether the item brings new information or a safeguarding concern."""
+    if not permissions.can_handle_correspondence(actor):
+        raise NotAllowed
     if item.status != CorrespondenceStatus.READ:
         raise ServiceError("Read the item before checking it")
     if (new_information or safeguarding_concern) and not notes.strip():
@@ -819,6 +871,8 @@ def check(
 
 def close_correspondence(actor, now: datetime, item: Correspondence):
     """Acknowledge and file an item with nothing new, or route it for review (§9.5)."""
+    if not permissions.can_handle_correspondence(actor):
+        raise NotAllowed
     if item.status != CorrespondenceStatus.CHECKED:
         raise ServiceError("Check the item before closing it")
     customer = db.session.get(Customer, item.customer_id)
