@@ -3,6 +3,7 @@ decision. Services flush only; the view commits once."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -419,6 +420,8 @@ def glt_decide(
         if variation is None:
             errors["kind"] = "Set out the changed restriction"
         else:
+            # The changed restriction starts today, whatever start the form carried.
+            variation = dataclasses.replace(variation, starts_on=london_date(now))
             errors.update(restriction_services.validate_spec(variation, appeal.customer_id))
     if errors:
         raise ServiceError(errors)
