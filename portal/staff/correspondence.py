@@ -25,12 +25,14 @@ def correspondence(customer_id: int):
     customer = get_or_404(Customer, customer_id)
     form = CorrespondenceForm()
     if form.validate_on_submit():
+        # One clock reading: a second, later one made "today, time unknown" look like the future.
+        now = utcnow()
         try:
             services.log_correspondence(
                 actor(),
-                utcnow(),
+                now,
                 customer,
-                combine(form.received_on.data, form.received_time.data, latest=utcnow()),
+                combine(form.received_on.data, form.received_time.data, latest=now),
                 form.channel.data,
                 form.summary.data,
             )

@@ -17,6 +17,7 @@ from portal.customers.services import end_alert, log_contact, raise_alert, recor
 from portal.errors import NotAllowed, ServiceError
 from portal.forms import BaseForm, PlainDateField, PlainTimeField, combine
 from portal.htmx import render_page_or_fragment
+from portal.organisation.services import get_organisation
 from portal.restrictions import queries as restriction_queries
 from portal.restrictions.rules import ALWAYS_OPEN
 from portal.staff import bp
@@ -123,9 +124,12 @@ def _record_context(customer: Customer, **forms):
     with_history = permissions.can_view_conduct_history(current_user)
     record = queries.customer_record(customer, now, with_history)
     restrictions_visible = permissions.can_view_restrictions(current_user)
+    contact = restriction_queries.contact_picture(customer.id, restrictions_visible)
     return {
-        "contact": restriction_queries.contact_picture(customer.id, restrictions_visible),
+        "contact": contact,
         "always_open": ALWAYS_OPEN,
+        # The flag gives colleagues the numbers for the routes a restriction never closes.
+        "org": get_organisation() if contact.in_force else None,
         "restrictions_visible": restrictions_visible,
         "can_restrict": permissions.can_request_restriction(current_user),
         "can_handle_correspondence": permissions.can_handle_correspondence(current_user),

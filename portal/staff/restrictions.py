@@ -198,7 +198,10 @@ def _show_request(restriction_request, decision_form=None, more_form=None, statu
         "staff/restrictions/request.html",
         r=restriction_request,
         checklist=CHECKLIST,
-        form=decision_form if decision_form.errors else None,
+        # Either form's errors head the page in the error summary (and "Error:" in the title).
+        form=decision_form
+        if decision_form.errors
+        else (more_form if more_form is not None and more_form.errors else None),
         decision_form=decision_form,
         more_form=more_form or MoreInfoForm(prefix="more"),
         can_decide=can_decide,
