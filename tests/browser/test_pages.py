@@ -145,6 +145,15 @@ REFLOW = [
     ("users", "admin", lambda d: "/staff/admin/users"),
     ("organisation", "admin", lambda d: "/staff/admin/organisation"),
     ("audit", "admin", lambda d: "/staff/audit"),
+    # Restriction stage: long status tags, forms and a customer waiting for GLT or an answer.
+    (
+        "request-new",
+        "panel",
+        lambda d: f"/staff/customers/{d.customers['C-100003']}/restriction-requests/new",
+    ),
+    ("customer-arrangement", "panel", lambda d: f"/staff/customers/{d.customers['C-100003']}"),
+    ("customer-requested", "panel", lambda d: f"/staff/customers/{d.customers['C-100008']}"),
+    ("customer-terminated", "cem", lambda d: f"/staff/customers/{d.customers['C-100009']}"),
 ]
 
 

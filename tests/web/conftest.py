@@ -126,7 +126,96 @@ def other_route_incident(make_incident, applicant, clock):
 
 
 @pytest.fixture
-def world(app, people, tenant, applicant, make_incident, review_incident, give_warning, clock):
+def restriction_stage(
+    people,
+    make_customer,
+    serious_incident_for,
+    make_request,
+    approve_request,
+    make_arrangement,
+    terminated,
+    organisation_ready,
+    clock,
+):
+    """The restriction stage, on customers of its own so the tenant's record stays as it was.
+
+    ``restricted``: email only in force (letter sent) and a set-times restriction lifted at
+    review. ``requested``: a request waiting for GLT (``pending``, made by ``people.panel``),
+    one GLT asked more about (``more_info``), one approved and waiting for its letter
+    (``awaiting_letter``, a request id), and an arrangement waiting for the customer's answer.
+    ``terminated``: all contact ended, with a letter logged, one read and one checked.
+    """
+    from portal.restrictions import services as restrictions
+    from portal.restrictions.models import Delivery, RestrictionKind, ReviewOutcome
+    from tests.restriction_factories import spec
+
+    now = clock.now
+    today = now.date()
+    restricted = make_customer(forename="Rhys", surname="Restricted")
+    threats = serious_incident_for(restricted, now - timedelta(days=3))
+    in_force, lifted = approve_request(
+        make_request(
+            restricted,
+            waiver_incident_id=threats.id,
+            waiver_reason="Threatened to hurt a colleague.",
+        ),
+        specs=[
+            spec(today),
+            spec(today, kind=RestrictionKind.SET_TIMES, channel=None, schedule="Mondays 10-12"),
+        ],
+    )
+    restrictions.issue_decision_letter(people.panel, now, [in_force, lifted], Delivery.PORTAL)
+    restrictions.review_restriction(
+        people.panel, now, lifted, ReviewOutcome.LIFT, "Calls are calm now.", "", None
+    )
+    requested = make_customer(forename="Rosa", surname="Requested")
+    attack = serious_incident_for(requested, now - timedelta(days=3))
+    waiver = {"waiver_incident_id": attack.id, "waiver_reason": "Threatened a colleague."}
+    pending = make_request(requested, **waiver)
+    more_info = make_request(requested, **waiver)
+    restrictions.ask_for_more(people.glt, now, more_info, "Has the tenancy team been told?")
+    awaiting_letter = approve_request(make_request(requested, **waiver))[0]
+    arrangement = make_arrangement(requested)
+    logged, read, checked = (
+        restrictions.log_correspondence(
+            people.panel, now, terminated, now - timedelta(hours=n), "letter", f"Letter {n}"
+        )
+        for n in (1, 2, 3)
+    )
+    restrictions.mark_read(people.panel, now, read)
+    restrictions.mark_read(people.panel, now, checked)
+    restrictions.check(people.panel, now, checked, False, False, "")
+    db.session.commit()
+    return SimpleNamespace(
+        restricted=restricted,
+        threats=threats,
+        restriction=in_force,
+        lifted=lifted,
+        requested=requested,
+        attack=attack,
+        pending=pending,
+        more_info=more_info,
+        awaiting_letter=awaiting_letter.request_id,
+        arrangement=arrangement,
+        terminated=terminated,
+        correspondence=logged,
+        correspondence_read=read,
+        correspondence_checked=checked,
+    )
+
+
+@pytest.fixture
+def world(
+    app,
+    people,
+    tenant,
+    applicant,
+    make_incident,
+    review_incident,
+    give_warning,
+    clock,
+    restriction_stage,
+):
     """Incidents on both routes in each state, a letter on each, an alert, a closure, a file."""
     now = clock.now
     tenant_warning = give_warning(tenant, now - timedelta(days=40))
@@ -163,4 +252,5 @@ def world(app, people, tenant, applicant, make_incident, review_incident, give_w
         alert=alert,
         closure=closure,
         attachment=attachment,
+        **vars(restriction_stage),
     )

@@ -9,6 +9,12 @@ import io
 from dataclasses import dataclass
 
 from tests.web.forms import incident_form, review_form
+from tests.web.restriction_forms import (
+    arrangement_form,
+    decision_form,
+    restriction_request_form,
+    review_restriction_form,
+)
 
 STAFF = (
     "colleague",  # reported every incident in the world
@@ -24,6 +30,11 @@ STAFF = (
 EVERYONE = frozenset(STAFF)
 # The people an incident's details are shared with (besides the CSM, for §8.4 referrals only).
 INCIDENT_READERS = frozenset({"colleague", "line_manager", "panel", "glt", "cem"})
+# The restriction stage: who requests, decides and reads restrictions (portal/auth/permissions).
+PANEL = frozenset({"panel"})
+PANEL_OR_GLT = frozenset({"panel", "glt"})
+PANEL_OR_CEM = frozenset({"panel", "cem"})
+RESTRICTION_READERS = frozenset({"panel", "glt", "cem"})
 
 
 @dataclass
@@ -45,6 +56,18 @@ class Page:
             letter_other=w.letter_other,
             attachment=w.attachment.id,
             other_colleague=w.people.other_colleague.id,
+            restricted=w.restricted.id,
+            requested=w.requested.id,
+            terminated=w.terminated.id,
+            restriction=w.restriction.id,
+            lifted=w.lifted.id,
+            pending=w.pending.id,
+            more_info=w.more_info.id,
+            awaiting_letter=w.awaiting_letter,
+            arrangement=w.arrangement.id,
+            correspondence=w.correspondence.id,
+            correspondence_read=w.correspondence_read.id,
+            correspondence_checked=w.correspondence_checked.id,
         )
 
 
@@ -79,6 +102,27 @@ PAGES = [
     Page("one account", "/staff/admin/users/{other_colleague}", frozenset({"admin"})),
     Page("organisation", "/staff/admin/organisation", frozenset({"admin"})),
     Page("audit trail", "/staff/audit", frozenset({"admin", "cem"})),
+    # The restriction stage (§8.15–8.21, §9.5, §10.1).
+    Page("restricted customer record", "/staff/customers/{restricted}", EVERYONE),
+    Page("terminated customer record", "/staff/customers/{terminated}", EVERYONE),
+    Page("restriction requests", "/staff/restriction-requests", RESTRICTION_READERS),
+    Page("restriction request", "/staff/restriction-requests/{pending}", RESTRICTION_READERS),
+    Page("request with a question", "/staff/restriction-requests/{more_info}", RESTRICTION_READERS),
+    Page("new restriction request", "/staff/customers/{requested}/restriction-requests/new", PANEL),
+    Page("answer glt's question", "/staff/restriction-requests/{more_info}/edit", PANEL),
+    Page("decision letter", "/staff/restriction-requests/{awaiting_letter}/letter", PANEL_OR_GLT),
+    Page(
+        "decision letter by post",
+        "/staff/restriction-requests/{awaiting_letter}/letter?delivery=post",
+        PANEL_OR_GLT,
+    ),
+    Page("reviews due", "/staff/reviews", PANEL),
+    Page("review restriction", "/staff/restrictions/{restriction}/review", PANEL),
+    Page("reintroduce restriction", "/staff/restrictions/{lifted}/reintroduce", PANEL),
+    Page("suggest arrangement", "/staff/customers/{requested}/arrangements/new", PANEL),
+    Page("arrangement answer", "/staff/arrangements/{arrangement}/answer", PANEL),
+    Page("end arrangement", "/staff/arrangements/{arrangement}/end", PANEL),
+    Page("correspondence", "/staff/customers/{terminated}/correspondence", PANEL_OR_CEM),
 ]
 
 
@@ -99,7 +143,7 @@ class Form:
     @property
     def actor(self) -> str:
         """Someone who may send the form: the person whose job it is, where there is one."""
-        for role in ("colleague", "line_manager", "panel", "admin"):
+        for role in ("colleague", "line_manager", "panel", "admin", "glt", "cem"):
             if role in self.allowed:
                 return role
         raise AssertionError(f"nobody may send {self.name}")
@@ -251,6 +295,114 @@ FORMS = [
         },
         frozenset({"admin"}),
         "audit_event",
+    ),
+    # The restriction stage (§8.15–8.21, §9.5, §10.1).
+    Form(
+        "request restriction",
+        "/staff/customers/{requested}/restriction-requests/new",
+        lambda w: restriction_request_form(w.attack),
+        PANEL,
+        "restriction_request",
+    ),
+    Form(
+        "decide restriction",
+        "/staff/restriction-requests/{pending}/decision",
+        lambda w: decision_form(),
+        frozenset({"glt"}),
+        "restriction",
+    ),
+    Form(
+        "ask for more information",
+        "/staff/restriction-requests/{pending}/more-information",
+        lambda w: {"more-question": "Has the tenancy team been told?"},
+        frozenset({"glt"}),
+        "notification",
+        prefix="more-",
+    ),
+    Form(
+        "answer glt's question",
+        "/staff/restriction-requests/{more_info}/edit",
+        lambda w: restriction_request_form(w.attack, proposal="Email only; tenancy team told."),
+        PANEL,
+        "audit_event",
+    ),
+    Form(
+        "issue decision letter",
+        "/staff/restriction-requests/{awaiting_letter}/letter",
+        lambda w: {"delivery": "post", "action": "issue"},
+        PANEL_OR_GLT,
+        "letter",
+    ),
+    Form(
+        "review restriction",
+        "/staff/restrictions/{restriction}/review",
+        lambda w: review_restriction_form(),
+        PANEL,
+        "restriction_review",
+    ),
+    Form(
+        "reintroduce restriction",
+        "/staff/restrictions/{lifted}/reintroduce",
+        lambda w: {"reason": "Abusive calls started again.", "review_on": "2027-02-01"},
+        PANEL,
+        "restriction",
+    ),
+    Form(
+        "suggest arrangement",
+        "/staff/customers/{requested}/arrangements/new",
+        lambda w: arrangement_form(action="approve"),
+        PANEL,
+        "arrangement",
+    ),
+    Form(
+        "record arrangement answer",
+        "/staff/arrangements/{arrangement}/answer",
+        lambda w: {"answer": "agree", "channel": "phone", "note": "Agreed on the phone."},
+        PANEL,
+        "audit_event",
+    ),
+    Form(
+        "end arrangement",
+        "/staff/arrangements/{arrangement}/end",
+        lambda w: {"reason": "Behaviour has improved."},
+        PANEL,
+        "audit_event",
+    ),
+    Form(
+        "log correspondence",
+        "/staff/customers/{terminated}/correspondence",
+        lambda w: {
+            "received_on": "2026-11-23",
+            "received_time": "08:30",
+            "channel": "letter",
+            "summary": "Asks again about the fence.",
+        },
+        PANEL_OR_CEM,
+        "correspondence",
+    ),
+    Form(
+        "read correspondence",
+        "/staff/correspondence/{correspondence}/read",
+        lambda w: {},
+        PANEL_OR_CEM,
+        "audit_event",
+        prefix="check-",
+    ),
+    Form(
+        "check correspondence",
+        "/staff/correspondence/{correspondence_read}/check",
+        lambda w: {"check-check_notes": ""},
+        PANEL_OR_CEM,
+        "audit_event",
+        prefix="check-",
+    ),
+    Form(
+        "file correspondence",
+        "/staff/correspondence/{correspondence_checked}/close",
+        lambda w: {},
+        PANEL_OR_CEM,
+        "letter",
+        prefix="check-",
     ),
 ]
 
