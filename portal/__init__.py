@@ -51,7 +51,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["engine"] = engine
     db.bind(engine)
 
-    from portal.i18n import date_time, long_date, select_locale, short_date, text_direction
+    from portal.i18n import (
+        date_time,
+        long_date,
+        plain_date,
+        select_locale,
+        short_date,
+        text_direction,
+    )
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -104,6 +111,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["short_date"] = short_date
+    app.jinja_env.filters["plain_date"] = plain_date
     app.jinja_env.filters["date_time"] = date_time
     app.jinja_env.add_extension("jinja2.ext.i18n")
 

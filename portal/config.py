@@ -49,4 +49,6 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
     MAIL_FROM = os.environ.get("MAIL_FROM", "conduct-portal@localhost")
+    # The address customers are given in letters; by default, the one the request came in on.
+    PUBLIC_URL = os.environ.get("PORTAL_PUBLIC_URL", "")
     TESTING = False

@@ -32,6 +32,13 @@ def long_date(value: date | datetime | None) -> str:
     return format_date(value, "EEEE d MMMM y")
 
 
+def plain_date(value: date | datetime | None) -> str:
+    """e.g. '12 January 2027' in English, localised elsewhere (letters' dates)."""
+    if value is None:
+        return ""
+    return format_date(value, "d MMMM y")
+
+
 def short_date(value: date | datetime | None) -> str:
     if value is None:
         return ""

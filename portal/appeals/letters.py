@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask import render_template
+from flask_babel import gettext as _
 
+from portal.appeals.models import FORMATS
 from portal.organisation.services import get_organisation
-from portal.restrictions import rules as restriction_rules
 
 
 def _render(template: str, subject: str, **context) -> tuple[str, str]:
@@ -15,7 +16,7 @@ def _render(template: str, subject: str, **context) -> tuple[str, str]:
         template,
         org=get_organisation(),
         subject=subject,
-        always_open=restriction_rules.ALWAYS_OPEN,
+        formats=FORMATS,
         **context,
     )
     return subject, html
@@ -24,7 +25,7 @@ def _render(template: str, subject: str, **context) -> tuple[str, str]:
 def acknowledgement(*, appeal, issued_on: date) -> tuple[str, str]:
     return _render(
         "letters/appeal_acknowledgement.html",
-        f"We have received your appeal ({appeal.reference})",
+        _("We have received your appeal (%(reference)s)", reference=appeal.reference),
         customer=appeal.customer,
         appeal=appeal,
         issued_on=issued_on,
@@ -34,7 +35,7 @@ def acknowledgement(*, appeal, issued_on: date) -> tuple[str, str]:
 def late_decision(*, appeal, issued_on: date) -> tuple[str, str]:
     return _render(
         "letters/appeal_late.html",
-        f"Your late appeal ({appeal.reference})",
+        _("Your late appeal (%(reference)s)", reference=appeal.reference),
         customer=appeal.customer,
         appeal=appeal,
         issued_on=issued_on,
@@ -44,7 +45,7 @@ def late_decision(*, appeal, issued_on: date) -> tuple[str, str]:
 def outcome(*, appeal, issued_on: date) -> tuple[str, str]:
     return _render(
         "letters/appeal_outcome.html",
-        f"The outcome of your appeal ({appeal.reference})",
+        _("The outcome of your appeal (%(reference)s)", reference=appeal.reference),
         customer=appeal.customer,
         appeal=appeal,
         issued_on=issued_on,

@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -306,8 +307,8 @@ def decide_late(actor, now: datetime, appeal: Appeal, accept: bool, reason: str)
     appeal.late_decided_by_id = actor.id
     appeal.late_decision_reason = reason.strip()
     if not accept:
-        subject, html = appeal_letters.late_decision(appeal=appeal, issued_on=london_date(now))
-        letter = letters.freeze(actor, now, appeal.customer, LetterKind.LATE_APPEAL, subject, html)
+        render = partial(appeal_letters.late_decision, appeal=appeal, issued_on=london_date(now))
+        letter = letters.freeze(actor, now, appeal.customer, LetterKind.LATE_APPEAL, render)
         appeal.late_letter_id = letter.id
         appeal.status = AppealStatus.NOT_ACCEPTED
     appeal.updated_at = now
@@ -333,10 +334,8 @@ def acknowledge(actor, now: datetime, appeal: Appeal):
     today = london_date(now)
     appeal.acknowledged_on = today
     appeal.expected_outcome_on = clock(appeal).expected_outcome
-    subject, html = appeal_letters.acknowledgement(appeal=appeal, issued_on=today)
-    letter = letters.freeze(
-        actor, now, appeal.customer, LetterKind.APPEAL_ACKNOWLEDGEMENT, subject, html
-    )
+    render = partial(appeal_letters.acknowledgement, appeal=appeal, issued_on=today)
+    letter = letters.freeze(actor, now, appeal.customer, LetterKind.APPEAL_ACKNOWLEDGEMENT, render)
     appeal.acknowledgement_letter_id = letter.id
     appeal.status = AppealStatus.ACKNOWLEDGED
     appeal.updated_at = now
@@ -480,8 +479,8 @@ def send_outcome(actor, now: datetime, appeal: Appeal):
     if appeal.status != AppealStatus.DECIDED:
         raise ServiceError("GLT has not decided this appeal yet")
     today = london_date(now)
-    subject, html = appeal_letters.outcome(appeal=appeal, issued_on=today)
-    letter = letters.freeze(actor, now, appeal.customer, LetterKind.APPEAL_OUTCOME, subject, html)
+    render = partial(appeal_letters.outcome, appeal=appeal, issued_on=today)
+    letter = letters.freeze(actor, now, appeal.customer, LetterKind.APPEAL_OUTCOME, render)
     appeal.outcome_letter_id = letter.id
     appeal.customer_told_on = today
     appeal.status = AppealStatus.CLOSED

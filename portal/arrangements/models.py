@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -165,7 +166,15 @@ class ArrangementTerm(Base):
                 end=f"{self.ends_at:%H:%M}" if self.ends_at else "",
             )
         elif self.kind == TermKind.CALL_LENGTH:
-            text = _("Phone calls last no more than %(minutes)s minutes.", minutes=self.amount)
+            text = ngettext(
+                "Phone calls last no more than %(num)d minute.",
+                "Phone calls last no more than %(num)d minutes.",
+                self.amount or 0,
+            )
         else:
-            text = _("You raise no more than %(count)s issues at a time.", count=self.amount)
+            text = ngettext(
+                "You raise no more than %(num)d issue at a time.",
+                "You raise no more than %(num)d issues at a time.",
+                self.amount or 0,
+            )
         return f"{text} {self.details}".strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import partial
 
 from sqlalchemy import select
 
@@ -143,8 +144,8 @@ def approve(
     arrangement.status = ArrangementStatus.AWAITING_CUSTOMER
     db.session.add(arrangement)
     db.session.flush()
-    subject, html = letter_render.arrangement(arrangement=arrangement, issued_on=london_date(now))
-    letter = letters.freeze(actor, now, customer, LetterKind.ARRANGEMENT, subject, html)
+    render = partial(letter_render.arrangement, arrangement=arrangement, issued_on=london_date(now))
+    letter = letters.freeze(actor, now, customer, LetterKind.ARRANGEMENT, render)
     arrangement.letter_id = letter.id
     db.session.flush()
     audit.record(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -50,8 +51,8 @@ def earlier_stages(incident: Incident) -> list[tuple[ConductWarning, Incident]]:
     return [(w, incidents[w.incident_id]) for w in live]
 
 
-def draft_warning_letter(incident: Incident, now: datetime) -> tuple[Stage, str, str]:
-    """Render the warning letter as it would be issued now: (stage, subject, html).
+def _warning_letter(incident: Incident, now: datetime) -> tuple[Stage, letters.Render]:
+    """The stage and the letter's renderer, as it would be issued now.
 
     :raises ServiceError: if no warning can be issued for this incident.
     """
@@ -69,7 +70,8 @@ def draft_warning_letter(incident: Incident, now: datetime) -> tuple[Stage, str,
             "(§8.16), not another warning"
         )
     issued_on = london_date(now)
-    subject, html = letters.render_warning(
+    return stage, partial(
+        letters.render_warning,
         incident=incident,
         stage=stage,
         earlier=earlier_stages(incident),
@@ -77,7 +79,15 @@ def draft_warning_letter(incident: Incident, now: datetime) -> tuple[Stage, str,
         lapses_on=rules.lapses_on(issued_on),
         review=review,
     )
-    return stage, subject, html
+
+
+def draft_warning_letter(incident: Incident, now: datetime) -> tuple[Stage, str, str]:
+    """Render the warning letter as it would be issued now: (stage, subject, html).
+
+    :raises ServiceError: if no warning can be issued for this incident.
+    """
+    stage, render = _warning_letter(incident, now)
+    return stage, *render()
 
 
 def issue_warning(actor, now: datetime, incident: Incident) -> ConductWarning:
@@ -90,8 +100,8 @@ def issue_warning(actor, now: datetime, incident: Incident) -> ConductWarning:
         permissions.can_issue_warning(actor) and permissions.can_review_as_panel(actor, incident)
     ):
         raise NotAllowed
-    stage, subject, html = draft_warning_letter(incident, now)
-    letter = letters.freeze(actor, now, incident.customer, LetterKind.WARNING, subject, html)
+    stage, render = _warning_letter(incident, now)
+    letter = letters.freeze(actor, now, incident.customer, LetterKind.WARNING, render)
     issued_on = london_date(now)
     warning = ConductWarning(
         customer_id=incident.customer_id,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash
@@ -19,6 +20,7 @@ from portal.auth.services import LockedOut, hash_password
 from portal.customer.models import AccessCode, CustomerAccount
 from portal.customers.models import Customer
 from portal.errors import ServiceError
+from portal.timeutil import london_date
 
 ACCESS_CODE_DAYS = 28
 # No 0/O, 1/I/L, 5/S or 2/Z: the code is often read from paper or over the phone.
@@ -77,6 +79,46 @@ def issue_access_code(actor, now: datetime, customer: Customer) -> tuple[AccessC
         after={"expires_at": record.expires_at},
     )
     return record, _format_code(raw)
+
+
+@dataclass(frozen=True)
+class PortalAccess:
+    """How a letter tells the customer to reach the portal: the address, and a one-time access
+    code when they have no account yet."""
+
+    url: str
+    code: str | None = None
+    expires_on: date | None = None
+
+
+PREVIEW_CODE = "•••••-•••••"
+
+
+def portal_address(path: str) -> str:
+    """The portal's public address for ``path``, as printed in letters."""
+    base = current_app.config["PUBLIC_URL"]
+    if not base and has_request_context():
+        base = request.host_url
+    return (base or "http://127.0.0.1:5000").rstrip("/") + path
+
+
+def letter_access(actor, now: datetime, customer: Customer, preview: bool = False):
+    """Portal access for a decision letter: sign in with an account, or a new access code.
+
+    A preview shows where the code goes without issuing one.
+    """
+    has_account = db.session.scalar(
+        select(CustomerAccount.id).where(
+            CustomerAccount.customer_id == customer.id, CustomerAccount.active.is_(True)
+        )
+    )
+    if has_account is not None:
+        return PortalAccess(portal_address("/sign-in"))
+    if preview:
+        expires_on = london_date(now + timedelta(days=ACCESS_CODE_DAYS))
+        return PortalAccess(portal_address("/activate"), PREVIEW_CODE, expires_on)
+    record, code = issue_access_code(actor, now, customer)
+    return PortalAccess(portal_address("/activate"), code, london_date(record.expires_at))
 
 
 def _throttle(key: str, now: datetime) -> LoginThrottle | None:

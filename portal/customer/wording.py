@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from portal.i18n import long_date
-from portal.restrictions.models import RestrictionKind
+from portal.restrictions.models import ContactRoute, RestrictionKind
 
 
 @dataclass(frozen=True)
@@ -19,13 +19,17 @@ class YourContact:
 
 def your_contact(restriction) -> YourContact:
     kind = restriction.kind
-    if kind == RestrictionKind.CHANNEL_ONLY:
-        channel = str(restriction.channel.title).lower() if restriction.channel else ""
-        headline = _("Contact us by %(channel)s only", channel=channel)
+    if kind == RestrictionKind.CHANNEL_ONLY and restriction.channel == ContactRoute.LETTER:
+        headline = _("Contact us by letter only")
         detail = _(
-            "Please do not phone or visit our offices about your case. Write to us by "
-            "%(channel)s and we will reply.",
-            channel=channel,
+            "Please do not phone, email or visit our offices about your case. Write to us by "
+            "letter and we will reply."
+        )
+    elif kind == RestrictionKind.CHANNEL_ONLY:
+        headline = _("Contact us by email only")
+        detail = _(
+            "Please do not phone, write or visit our offices about your case. Email us and we "
+            "will reply."
         )
     elif kind == RestrictionKind.NAMED_MANAGER:
         name = restriction.named_manager.name if restriction.named_manager else ""

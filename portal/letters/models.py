@@ -42,6 +42,13 @@ class Letter(Base):
         CheckConstraint(
             "length(content_sha256) = 64 AND length(body_html) > 0", name="frozen_content"
         ),
+        # A letter in English only has no translation; one in another language carries both.
+        CheckConstraint(
+            "(language = 'en' AND translation_html IS NULL AND translation_subject IS NULL)"
+            " OR (language <> 'en' AND length(translation_html) > 0"
+            " AND translation_subject IS NOT NULL)",
+            name="translation_matches_language",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,8 +56,21 @@ class Letter(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     kind: Mapped[LetterKind]
     subject: Mapped[str] = mapped_column(String(200))
+    # The language of the translation sent alongside the English ("en" when there is none).
     language: Mapped[str] = mapped_column(String(10), default="en")
     body_html: Mapped[str] = mapped_column(Text)
+    translation_subject: Mapped[str | None] = mapped_column(String(200))
+    translation_html: Mapped[str | None] = mapped_column(Text)
     content_sha256: Mapped[str] = mapped_column(String(64))
     issued_at: Mapped[datetime]
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+
+    @property
+    def translated(self) -> bool:
+        return self.translation_html is not None
+
+    def subject_in(self, locale: str) -> str:
+        """The subject in the reader's language where the letter was sent in it."""
+        if self.translated and locale == self.language:
+            return self.translation_subject or self.subject
+        return self.subject

@@ -1,13 +1,16 @@
-"""Render the letters of the restriction, review, arrangement and correspondence workflows."""
+"""Render the letters of the restriction, review, arrangement and correspondence workflows.
+
+Each renders in the current locale: freezing a letter renders it once per language."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from flask import render_template
+from flask_babel import gettext as _
 
+from portal.customer.wording import your_contact
 from portal.organisation.services import get_organisation
-from portal.restrictions import rules
 
 
 def _render(template: str, subject: str, **context) -> tuple[str, str]:
@@ -16,21 +19,28 @@ def _render(template: str, subject: str, **context) -> tuple[str, str]:
 
 
 def restriction_decision(
-    *, restrictions, issued_on: date, notified_on: date, appeal_deadline: date, delivery
+    *,
+    restrictions,
+    issued_on: date,
+    notified_on: date,
+    appeal_deadline: date,
+    delivery,
+    access=None,
 ) -> tuple[str, str]:
-    """The §8.20 letter: why, what, how long, review, how to ask for a review, how to appeal."""
+    """The §8.20 letter: why, what, how long, review, how to ask for a review, how to appeal,
+    and (given ``access``) how to read it and appeal online."""
     customer = restrictions[0].customer
-    allowed = [(r, rules.allowed_contact(r)) for r in restrictions]
+    allowed = [(r, your_contact(r)) for r in restrictions]
     return _render(
         "letters/restriction_decision.html",
-        "Decision to restrict how you contact us",
+        _("Decision to restrict how you contact us"),
         customer=customer,
         restrictions=allowed,
         issued_on=issued_on,
         notified_on=notified_on,
         appeal_deadline=appeal_deadline,
         delivery=delivery,
-        always_open=rules.ALWAYS_OPEN,
+        access=access,
     )
 
 
@@ -49,38 +59,36 @@ def review_outcome(
     current = replacement or restriction
     return _render(
         "letters/review_outcome.html",
-        "The review of your contact restriction",
+        _("The review of your contact restriction"),
         customer=restriction.customer,
         restriction=restriction,
         replacement=replacement,
-        allowed=rules.allowed_contact(current),
+        current=current,
+        yours=your_contact(current),
         outcome=outcome,
         reasons=reasons,
         issued_on=issued_on,
         next_review_on=next_review_on,
         notified_on=notified_on,
         appeal_deadline=appeal_deadline,
-        always_open=rules.ALWAYS_OPEN,
     )
 
 
 def correspondence_acknowledgement(*, customer, item, issued_on: date) -> tuple[str, str]:
     return _render(
         "letters/correspondence_ack.html",
-        "We have received your correspondence",
+        _("We have received your correspondence"),
         customer=customer,
         item=item,
         issued_on=issued_on,
-        always_open=rules.ALWAYS_OPEN,
     )
 
 
 def arrangement(*, arrangement, issued_on: date) -> tuple[str, str]:
     return _render(
         "letters/arrangement.html",
-        "An arrangement for how we keep in touch",
+        _("An arrangement for how we keep in touch"),
         customer=arrangement.customer,
         arrangement=arrangement,
         issued_on=issued_on,
-        always_open=rules.ALWAYS_OPEN,
     )

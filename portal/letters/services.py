@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime
 
-from flask import render_template
+from flask import current_app, render_template
+from flask_babel import force_locale, get_babel
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal import db
@@ -19,7 +22,7 @@ from portal.timeutil import london_date
 def render_warning(*, incident, stage: Stage, earlier, issued_on: date, lapses_on: date, review):
     """Render a warning letter (§8.9, §8.11, §8.13) and return (subject, html)."""
     org = get_organisation()
-    subject = f"{stage.title}: your conduct towards our colleagues"
+    subject = _("%(stage)s: your conduct towards our colleagues", stage=stage.title)
     html = render_template(
         "letters/warning.html",
         org=org,
@@ -43,16 +46,47 @@ def _next_reference(now: datetime) -> str:
     return f"{prefix}{count + 1:05d}"
 
 
-def freeze(actor, now: datetime, customer, kind: LetterKind, subject: str, html: str) -> Letter:
-    """Store the issued letter's exact content and its SHA-256."""
+Render = Callable[[], tuple[str, str]]
+
+
+def letter_language(customer) -> str:
+    """The language a letter to the customer is also sent in: their preferred language where
+    the portal has a catalogue for it, otherwise only English ("en")."""
+    language = customer.preferred_language or "en"
+    if language == "en" or language not in current_app.config["LANGUAGES"]:
+        return "en"
+    available = {str(locale) for locale in get_babel().instance.list_translations()}
+    return language if language in available else "en"
+
+
+def content_hash(body_html: str, language: str = "en", translation_html: str | None = None):
+    """SHA-256 over everything the customer reads: the English and any translation."""
+    digest = hashlib.sha256(body_html.encode())
+    if translation_html is not None:
+        digest.update(b"\0" + language.encode() + b"\0" + translation_html.encode())
+    return digest.hexdigest()
+
+
+def freeze(actor, now: datetime, customer, kind: LetterKind, render: Render) -> Letter:
+    """Render the letter in English, and in the customer's language where there is one, and
+    store exactly what was rendered with its SHA-256."""
+    with force_locale("en"):
+        subject, html = render()
+    language = letter_language(customer)
+    translation_subject = translation_html = None
+    if language != "en":
+        with force_locale(language):
+            translation_subject, translation_html = render()
     letter = Letter(
         reference=_next_reference(now),
         customer_id=customer.id,
         kind=kind,
         subject=subject[:200],
-        language="en",
+        language=language,
         body_html=html,
-        content_sha256=hashlib.sha256(html.encode()).hexdigest(),
+        translation_subject=translation_subject[:200] if translation_subject else None,
+        translation_html=translation_html,
+        content_sha256=content_hash(html, language, translation_html),
         issued_at=now,
         issued_by_id=actor.id,
     )
@@ -65,11 +99,17 @@ def freeze(actor, now: datetime, customer, kind: LetterKind, subject: str, html:
         "letter",
         letter.id,
         f"{letter.reference}: {letter.subject}",
-        after={"kind": kind, "sha256": letter.content_sha256, "customer": customer.reference},
+        after={
+            "kind": kind,
+            "sha256": letter.content_sha256,
+            "customer": customer.reference,
+            "language": language,
+        },
     )
     return letter
 
 
 def verify(letter: Letter) -> bool:
     """Say whether the stored content still matches the hash taken when it was issued."""
-    return hashlib.sha256(letter.body_html.encode()).hexdigest() == letter.content_sha256
+    expected = content_hash(letter.body_html, letter.language, letter.translation_html)
+    return expected == letter.content_sha256

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -14,6 +15,7 @@ from portal.audit import services as audit
 from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
 from portal.conduct_warnings.models import ConductWarning, Stage
+from portal.customer.services import PortalAccess, letter_access
 from portal.customers.models import Customer
 from portal.errors import NotAllowed, ServiceError
 from portal.incidents.models import Incident
@@ -477,17 +479,28 @@ def missing_from_decision_letter(restrictions: list[Restriction]) -> list[str]:
     return missing
 
 
-def draft_decision_letter(restrictions: list[Restriction], delivery: Delivery, now: datetime):
-    """(subject, html, dates) for the decision letter as it would be issued now."""
+def _decision_letter(
+    restrictions: list[Restriction], delivery: Delivery, now: datetime, access: PortalAccess
+):
+    """The decision letter's renderer and dates, as it would be issued now."""
     dates = letter_dates(delivery, now)
-    subject, html = letter_render.restriction_decision(
+    render = partial(
+        letter_render.restriction_decision,
         restrictions=restrictions,
         issued_on=dates.sent_on,
         notified_on=dates.notified_on,
         appeal_deadline=dates.appeal_deadline,
         delivery=delivery,
+        access=access,
     )
-    return subject, html, dates
+    return render, dates
+
+
+def draft_decision_letter(restrictions: list[Restriction], delivery: Delivery, now: datetime):
+    """(subject, html, dates) for the decision letter as it would be issued now."""
+    access = letter_access(None, now, restrictions[0].customer, preview=True)
+    render, dates = _decision_letter(restrictions, delivery, now, access)
+    return *render(), dates
 
 
 def issue_decision_letter(
@@ -516,9 +529,12 @@ def issue_decision_letter(
     missing = missing_from_decision_letter(restrictions)
     if missing:
         raise ServiceError("The letter cannot be issued without: " + "; ".join(missing))
-    subject, html, dates = draft_decision_letter(restrictions, delivery, now)
     customer = restrictions[0].customer
-    letter = letters.freeze(actor, now, customer, LetterKind.RESTRICTION_DECISION, subject, html)
+    # The letter carries the customer's way into the portal: a new access code if they have
+    # no account yet (issued, and audited, only now that the letter goes).
+    access = letter_access(actor, now, customer)
+    render, dates = _decision_letter(restrictions, delivery, now, access)
+    letter = letters.freeze(actor, now, customer, LetterKind.RESTRICTION_DECISION, render)
     for restriction in restrictions:
         before = {"status": restriction.status}
         restriction.letter_id = letter.id
@@ -649,7 +665,8 @@ def review_restriction(
     # A varied restriction is a new decision: the review letter tells the customer how long
     # they have to appeal it, counted like a decision letter's (§8.20, §9.1).
     dates = letter_dates(restriction.delivery or Delivery.PORTAL, now) if replacement else None
-    subject, html = letter_render.review_outcome(
+    render = partial(
+        letter_render.review_outcome,
         restriction=restriction,
         replacement=replacement,
         outcome=outcome,
@@ -659,9 +676,7 @@ def review_restriction(
         notified_on=dates.notified_on if dates else None,
         appeal_deadline=dates.appeal_deadline if dates else None,
     )
-    letter = letters.freeze(
-        actor, now, restriction.customer, LetterKind.REVIEW_OUTCOME, subject, html
-    )
+    letter = letters.freeze(actor, now, restriction.customer, LetterKind.REVIEW_OUTCOME, render)
     if replacement is not None:
         replacement.letter_id = letter.id
         replacement.delivery = restriction.delivery
@@ -890,10 +905,13 @@ def close_correspondence(actor, now: datetime, item: Correspondence):
             )
         letter = None
     else:
-        subject, html = letter_render.correspondence_acknowledgement(
-            customer=customer, item=item, issued_on=london_date(now)
+        render = partial(
+            letter_render.correspondence_acknowledgement,
+            customer=customer,
+            item=item,
+            issued_on=london_date(now),
         )
-        letter = letters.freeze(actor, now, customer, LetterKind.CORRESPONDENCE_ACK, subject, html)
+        letter = letters.freeze(actor, now, customer, LetterKind.CORRESPONDENCE_ACK, render)
         item.letter_id = letter.id
         item.status = CorrespondenceStatus.ACKNOWLEDGED
     item.closed_at = now

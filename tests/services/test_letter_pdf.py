@@ -74,7 +74,7 @@ def test_the_decision_letter_pdf(app, clock, restriction_in_force):
             pdf,
             f"Dear {restriction.customer.name},",
             restriction.customer.reference,
-            "Contact by email only",
+            "Contact us by email only",
             "It starts on 19 March 2027",
             "We will review it by 19 September 2027",
             "You have until Tuesday 20 April 2027 to appeal",
@@ -174,7 +174,7 @@ def test_the_review_outcome_letter_pdf(app, clock, restriction_in_force, panel_m
         _assert_says(
             pdf,
             f"Dear {restriction.customer.name},",
-            "Contact only through Citizens Advice Manchester",
+            "Contact us through Citizens Advice Manchester",
             "We will review it again by 23 February 2027",
             "Fewer calls since the summer.",
             "You have until Monday 21 December 2026 to appeal",

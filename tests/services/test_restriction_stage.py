@@ -332,7 +332,7 @@ def test_the_issued_letter_says_why_what_how_long_review_and_appeal(
     letter = db.session.get(Letter, restriction.letter_id)
     html = letter.body_html
     assert restriction.reasons in html
-    assert "Contact by email only" in html
+    assert "Contact us by email only" in html
     assert "It starts on 19 March 2027" in html
     assert f"review it by {restriction.review_on:%-d %B %Y}" in html
     assert "Write to the Customer Conduct Panel to ask for a review." in html

@@ -768,7 +768,7 @@ def test_ending_all_contact_never_closes_complaints_or_emergency_reports(app, te
     [restriction] = restrictions.active_restrictions(terminated.id)
     assert restriction.kind == RestrictionKind.TERMINATION
     html = db.session.get(Letter, restriction.letter_id).body_html
-    assert html.count("All contact ended for a period") == 1  # said once, not twice
+    assert html.count("We have stopped all contact with you for a while") == 1  # once, not twice
     assert "It lasts until 23 February 2027." in html
     assert "No restriction stops you making a complaint or reporting an emergency repair" in html
     assert "Complaints: 0161 000 0001" in html
@@ -867,7 +867,7 @@ def test_the_letter_says_why_what_how_long_review_and_how_to_appeal_by_when(
     assert letter_services.verify(letter)
     assert f"Dear {customer.name}," in html
     assert "Forty abusive calls in March after a final warning." in html  # why
-    assert "Contact by email only" in html  # what
+    assert "Contact us by email only" in html  # what
     assert "It starts on 19 March 2027" in html  # from
     assert "It lasts until 17 September 2027." in html  # how long
     assert "We will review it by 18 June 2027" in html  # review
@@ -979,8 +979,8 @@ def test_one_letter_for_every_restriction_of_a_decision(
     )
     letter = restrictions.issue_decision_letter(panel_member, clock.now, made, Delivery.EMAIL)
     assert {r.letter_id for r in made} == {letter.id}
-    assert "Contact by email only" in letter.body_html
-    assert "Contact only through Tom Whitfield" in letter.body_html
+    assert "Contact us by email only" in letter.body_html
+    assert "Contact us through Tom Whitfield" in letter.body_html
     assert "One point of contact" in letter.body_html
     assert len(audit_events("restriction.notified")) == 2
     [issued] = audit_events("letter.issued", entity_id=letter.id)
