@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import db
 from portal.appeals import rules
 from portal.appeals import services as appeals
+from portal.appeals.models import Appeal
 from portal.auth.models import Role, User, UserRole
+from portal.i18n import long_date
 from portal.organisation.services import get_organisation
 from portal.outbox.services import enqueue
 from portal.timeutil import london_date
@@ -25,10 +28,10 @@ STEP_OWNER = {
 }
 
 
-def _addresses(role: Role) -> list[str]:
+def _staff(role: Role) -> list[User]:
     return list(
         db.session.scalars(
-            select(User.email)
+            select(User)
             .join(UserRole)
             .where(UserRole.role == role, User.active.is_(True))
             .order_by(User.email)
@@ -36,15 +39,61 @@ def _addresses(role: Role) -> list[str]:
     )
 
 
+def _recipients(appeal: Appeal, role: Role, people: dict[Role, list[User]]) -> tuple[list, bool]:
+    """Who is reminded of a step, and whether the CEM stands in because no GLT member may
+    decide this appeal (each requested the restriction or made the decision appealed)."""
+    if role != Role.GLT:
+        return [user.email for user in people[role]], False
+    free = [user.email for user in people[Role.GLT] if appeals.may_decide(user, appeal)]
+    if free:
+        return free, False
+    return [user.email for user in people[Role.CEM]], True
+
+
+def _email(appeal: Appeal, step: rules.Step, status: str, base_url: str, stand_in: bool):
+    """The subject and body of one reminder."""
+    names = {
+        "reference": appeal.reference,
+        "step": step.title,
+        "customer": appeal.customer.name,
+        "date": long_date(step.due),
+    }
+    if stand_in:
+        subject = _("Appeal %(reference)s: no GLT member may decide it", **names)
+    elif status == "overdue":
+        subject = _("Appeal %(reference)s: %(step)s is overdue", **names)
+    else:
+        subject = _("Appeal %(reference)s: %(step)s is due soon", **names)
+    if status == "overdue":
+        due = _("%(step)s for appeal %(reference)s (%(customer)s) was due on %(date)s.", **names)
+    else:
+        due = _("%(step)s for appeal %(reference)s (%(customer)s) is due on %(date)s.", **names)
+    paragraphs = [due]
+    if stand_in:
+        paragraphs.append(
+            _(
+                "No active member of the Group Leadership Team may decide this appeal: each of "
+                "them requested the restriction or made the decision being appealed. Arrange "
+                "for someone who may to review it."
+            )
+        )
+    link = f"{base_url}/staff/appeals/{appeal.id}"
+    paragraphs.append(_("Open the appeal: %(link)s", link=link))
+    return subject, "\n\n".join(paragraphs) + "\n"
+
+
 def queue_reminders(now: datetime, base_url: str = "") -> int:
     """Queue one email per person for each appeal step due soon (once) or overdue (once a
-    working day). Returns how many emails were queued."""
+    working day). Returns how many emails were queued.
+
+    GLT steps go only to GLT members who may decide that appeal; when none may, to the CEM.
+    """
     today = london_date(now)
     calendar = load_calendar()
     if not calendar.is_working_day(today):
         return 0
     cutoff = get_organisation().cutoff_time
-    people = {role: _addresses(role) for role in set(STEP_OWNER.values())}
+    people = {role: _staff(role) for role in (Role.CEM, Role.GLT)}
     queued = 0
     for appeal in appeals.open_appeals():
         steps = appeals.clock(appeal, calendar, cutoff)
@@ -54,18 +103,11 @@ def queue_reminders(now: datetime, base_url: str = "") -> int:
         status = rules.step_status(step, today, calendar)
         if status not in ("due_soon", "overdue"):
             continue
-        when = "overdue" if status == "overdue" else "due soon"
-        subject = f"Appeal {appeal.reference}: {step.title} is {when}"
-        body = (
-            f"{step.title} for appeal {appeal.reference} ({appeal.customer.name}) was due on "
-            f"{step.due:%A %-d %B %Y}.\n\n"
-            if status == "overdue"
-            else f"{step.title} for appeal {appeal.reference} ({appeal.customer.name}) is due on "
-            f"{step.due:%A %-d %B %Y}.\n\n"
-        ) + f"Open the appeal: {base_url}/staff/appeals/{appeal.id}\n"
+        addresses, stand_in = _recipients(appeal, STEP_OWNER[step.key], people)
+        subject, body = _email(appeal, step, status, base_url, stand_in)
         # Due soon: remind once. Overdue: remind each working day until it is done.
         stamp = today.isoformat() if status == "overdue" else step.due.isoformat()
-        for address in people[STEP_OWNER[step.key]]:
+        for address in addresses:
             key = f"appeal:{appeal.id}:{step.key}:{status}:{stamp}:{address}"[:120]
             if enqueue(address, subject, body, now, dedupe_key=key) is not None:
                 queued += 1

@@ -43,7 +43,10 @@ class OutboxEmail(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime]
     status: Mapped[EmailStatus] = mapped_column(default=EmailStatus.PENDING)
-    attempts: Mapped[int] = mapped_column(default=0)
+    # How many times the mail server has refused this email for good (an SMTP 5xx for its
+    # recipient or content); a server that is down or answers "try later" never counts. The
+    # column keeps its first name, "attempts", so no migration is needed.
+    rejections: Mapped[int] = mapped_column("attempts", default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None]

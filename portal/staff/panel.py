@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+import hashlib
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -16,6 +19,7 @@ from portal.conduct_warnings.services import (
 )
 from portal.errors import NotAllowed, ServiceError
 from portal.forms import BaseForm
+from portal.htmx import is_htmx, render_page_or_fragment
 from portal.incidents import queries
 from portal.incidents.catalogue import example_title
 from portal.incidents.models import Incident, IncidentStatus
@@ -42,53 +46,138 @@ def _incident_for_panel(incident_id: int) -> Incident:
     return incident
 
 
+def _review_input(form: ReviewForm) -> ReviewInput:
+    return ReviewInput(
+        context_considered=list(form.context_considered.data),
+        context_notes=form.context_notes.data or "",
+        outcome=Outcome(form.outcome.data),
+        reasons=form.reasons.data or "",
+        vulnerability_considered=bool(form.vulnerability_considered.data),
+        vulnerability_notes=form.vulnerability_notes.data or "",
+        support_referral=bool(form.support_referral.data),
+        support_referral_to=form.support_referral_to.data or "",
+        eia_needed=bool(form.eia_needed.data),
+        eia_notes=form.eia_notes.data or "",
+    )
+
+
+def _letter_after_review(incident: Incident, data: ReviewInput) -> tuple[str | None, dict]:
+    """The warning letter exactly as it would be issued after this review, and nothing kept:
+    the review is recorded and the letter drafted inside a savepoint that is rolled back.
+
+    Returns (html, {}); (None, {}) for an outcome with no warning letter; or (None, what is
+    wrong with the review).
+    """
+    savepoint = db.session.begin_nested()
+    try:
+        record_review(actor(), utcnow(), incident, data)
+        if data.outcome != Outcome.WARNING:
+            return None, {}
+        _stage, _subject, html = draft_warning_letter(incident, utcnow())
+    except ServiceError as exc:
+        return None, exc.errors
+    finally:
+        savepoint.rollback()
+        db.session.rollback()
+    return html, {}
+
+
+def _preview_state(shown: str, html: str | None, errors: dict, no_letter: bool) -> dict:
+    """What the preview shows, its fingerprint, and what to announce if it changed.
+
+    ``shown`` is the fingerprint of the preview already on the page (htmx sends it back), so
+    typing in a field that does not change the letter is not announced on every pause.
+    """
+    content = html or repr(sorted((k, str(v)) for k, v in errors.items())) + str(no_letter)
+    fingerprint = hashlib.sha256(content.encode()).hexdigest()[:16]
+    if fingerprint == shown:
+        announce = ""
+    elif html:
+        announce = _("Warning letter preview updated")
+    elif no_letter:
+        announce = _("No warning letter is sent with this outcome.")
+    else:
+        announce = _("The warning letter preview appears when the form is complete")
+    return {
+        "preview_html": html,
+        "preview_errors": errors,
+        "no_letter": no_letter,
+        "preview_fingerprint": fingerprint,
+        "announce": announce,
+    }
+
+
 @bp.route("/incidents/<int:incident_id>/review", methods=["GET", "POST"])
 @staff_required(permissions.can_review_as_panel)
 def review_incident(incident_id: int):
+    """The review form. "Preview" (or htmx, as the Panel types) shows the warning letter the
+    review would lead to, and records nothing; only "Record review" records it."""
     incident = _incident_for_panel(incident_id)
     if incident.status == IncidentStatus.REVIEWED:
+        if is_htmx():
+            return render_page_or_fragment(
+                "staff/panel/review.html",
+                "staff/panel/_preview.html",
+                already_reviewed=True,
+                incident=incident,
+                **_preview_state("", None, {}, False),
+            )
         flash(_l("This report has already been reviewed."), "success")
         return redirect(url_for("staff.incident", incident_id=incident.id), 303)
     form = ReviewForm()
+    previewing = request.form.get("action") == "preview" or is_htmx()
+    preview: dict = {}
     if form.validate_on_submit():
-        data = ReviewInput(
-            context_considered=list(form.context_considered.data),
-            context_notes=form.context_notes.data or "",
-            outcome=Outcome(form.outcome.data),
-            reasons=form.reasons.data or "",
-            vulnerability_considered=bool(form.vulnerability_considered.data),
-            vulnerability_notes=form.vulnerability_notes.data or "",
-            support_referral=bool(form.support_referral.data),
-            support_referral_to=form.support_referral_to.data or "",
-            eia_needed=bool(form.eia_needed.data),
-            eia_notes=form.eia_notes.data or "",
-        )
-        try:
-            review = record_review(actor(), utcnow(), incident, data)
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
+        data = _review_input(form)
+        if previewing:
+            try:
+                html, errors = _letter_after_review(incident, data)
+            except NotAllowed:
+                abort(403)
+            if errors and not is_htmx():
+                form.apply_errors(ServiceError(errors))
+            no_letter = not errors and data.outcome != Outcome.WARNING
+            preview = {"html": html, "errors": errors, "no_letter": no_letter}
         else:
-            db.session.commit()
-            if review.outcome == Outcome.WARNING:
-                flash(_l("Review recorded. Check the warning letter, then issue it."), "success")
-                return redirect(url_for("staff.warning_preview", incident_id=incident.id), 303)
-            flash(_l("Review recorded."), "success")
-            return redirect(url_for("staff.incident", incident_id=incident.id), 303)
-    status = 422 if form.is_submitted() else 200
-    today = london_date(utcnow())
-    return render_template(
+            try:
+                review = record_review(actor(), utcnow(), incident, data)
+            except NotAllowed:
+                db.session.rollback()
+                abort(403)
+            except ServiceError as exc:
+                db.session.rollback()
+                form.apply_errors(exc)
+            else:
+                db.session.commit()
+                if review.outcome == Outcome.WARNING:
+                    flash(
+                        _l("Review recorded. Check the warning letter, then issue it."), "success"
+                    )
+                    return redirect(url_for("staff.warning_preview", incident_id=incident.id), 303)
+                flash(_l("Review recorded."), "success")
+                return redirect(url_for("staff.incident", incident_id=incident.id), 303)
+    elif previewing and form.is_submitted():
+        errors = {field.name: str(field.errors[0]) for field in form if field.errors}
+        preview = {"errors": errors or {"": _("Complete the form to see the letter")}}
+    state = _preview_state(
+        request.form.get("preview_shown", ""),
+        preview.get("html"),
+        preview.get("errors", {}),
+        preview.get("no_letter", False),
+    )
+    status = 422 if form.is_submitted() and form.error_list() and not is_htmx() else 200
+    return render_page_or_fragment(
         "staff/panel/review.html",
+        "staff/panel/_preview.html",
+        status,
         form=form,
         incident=incident,
         next_stage=stage_for(incident),
         earlier=earlier_stages(incident),
         example_title=example_title,
-        today=today,
-    ), status
+        today=london_date(utcnow()),
+        **state,
+    )
 
 
 @bp.route("/incidents/<int:incident_id>/warning", methods=["GET", "POST"])
