@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from portal import db
 from portal.appeals import services as appeals
 from portal.appeals.models import AppealChannel
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import TermKind
+from portal.auth.services import hash_password
+from portal.customer.models import CustomerAccount
 from portal.restrictions import services as restrictions
 from portal.restrictions.models import (
     CHECKLIST,
@@ -30,11 +33,35 @@ EVIDENCE = {
 assert set(EVIDENCE) == set(CHECKLIST)
 
 
+# Where the demo's restriction-stage letters can reach each customer: a letter is only ever
+# recorded as sent a way that reaches the customer (the appeal clock starts when they are told).
+ADDRESSES = {
+    "final": "14 Demo Close, Wythenshawe, Manchester M22 4DN",
+    "second": "3 Example Road, Wythenshawe, Manchester M22 5ER",
+    "applicant": "Flat 2, 88 Sample Street, Manchester M20 2SS",
+    "former": "27 Placeholder Avenue, Stockport SK4 1PA",
+}
+
+
 def load(users: dict, customers: dict, incidents: dict, now: datetime) -> None:
     """Add the restriction-stage situations to the demo customers."""
+    from portal.demo import DEMO_PASSWORD  # the demo's one password (demo imports this module)
+
     panel, panel2 = users["panel@demo.example"], users["panel2@demo.example"]
     glt, manager = users["glt@demo.example"], users["manager@demo.example"]
     today = london_date(now)
+    for key, address in ADDRESSES.items():
+        customers[key].address = customers[key].address or address
+    # Hannah Morris reads her letters in the portal: her decision letter can go there.
+    db.session.add(
+        CustomerAccount(
+            customer=customers["applicant"],
+            email="hannah.morris@demo.example",
+            password_hash=hash_password(DEMO_PASSWORD),
+            activated_at=now - timedelta(days=30),
+            password_changed_at=now - timedelta(days=30),
+        )
+    )
 
     # A restriction in force after a final warning: email only, through one manager.
     asked = now - timedelta(days=20)

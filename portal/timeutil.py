@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -39,13 +39,19 @@ def from_london(day: date, hour: int = 0, minute: int = 0) -> datetime:
 
 
 def add_months(day: date, months: int) -> date:
-    """Add calendar months, clamping to the last day of a shorter month (29 Feb → 28 Feb)."""
+    """Add calendar months, clamping to the last day of a shorter month (29 Feb → 28 Feb).
+
+    :raises OverflowError: if the result would fall outside the years 1 to 9999, as adding a
+        ``timedelta`` does (callers refuse implausible dates before they get here).
+    """
     month_index = day.month - 1 + months
     year = day.year + month_index // 12
     month = month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
+    if not MINYEAR <= year <= MAXYEAR:
+        raise OverflowError("date value out of range")
+    for candidate in (day.day, 30, 29):
         try:
             return date(year, month, min(day.day, candidate))
         except ValueError:
             continue
-    raise ValueError("unreachable")
+    return date(year, month, 28)

@@ -1,17 +1,19 @@
 """Factory fixtures for the restriction stage: glt_member, organisation_ready, final_warning_for,
 serious_incident_for, make_request, approve_request, restriction_in_force, make_arrangement,
-terminated."""
+terminated, reachable_by."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from portal import db
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import TermKind
 from portal.auth.models import Role
+from portal.customer.models import CustomerAccount
 from portal.organisation.services import get_organisation
 from portal.restrictions import services as restrictions
 from portal.restrictions.models import (
@@ -41,11 +43,39 @@ def spec(starts_on: date, **overrides) -> restrictions.RestrictionSpec:
         "kind": RestrictionKind.CHANNEL_ONLY,
         "channel": ContactRoute.EMAIL,
         "starts_on": starts_on,
-        "review_on": add_months(starts_on, 6),
         "reasons": "Abusive calls continued after a final warning.",
     }
     fields.update(overrides)
+    if "review_on" not in fields:
+        fields["review_on"] = add_months(starts_on, 6)
     return restrictions.RestrictionSpec(**fields)
+
+
+def make_reachable(customer, delivery: Delivery, now: datetime) -> None:
+    """Give ``customer`` what ``delivery`` needs: an address, an email, or a portal account."""
+    if delivery == Delivery.POST and not customer.address:
+        customer.address = "1 Test Street, Manchester M1 1AA"
+    elif delivery == Delivery.EMAIL and not customer.email:
+        customer.email = f"{customer.reference.lower()}@customer.test"
+    elif delivery == Delivery.PORTAL and not db.session.scalar(
+        select(CustomerAccount.id).where(CustomerAccount.customer_id == customer.id)
+    ):
+        db.session.add(
+            CustomerAccount(
+                customer_id=customer.id,
+                email=f"{customer.reference.lower()}@portal.test",
+                password_hash="pbkdf2:sha256:1$x$" + "0" * 64,
+                activated_at=now,
+                password_changed_at=now,
+            )
+        )
+    db.session.commit()
+
+
+@pytest.fixture
+def reachable_by(app, clock):
+    """``reachable_by(customer, delivery)``: let a letter reach the customer that way."""
+    return lambda customer, delivery: make_reachable(customer, delivery, clock.now)
 
 
 @pytest.fixture
@@ -131,11 +161,13 @@ def restriction_in_force(
     panel_member,
     organisation_ready,
 ):
-    """A customer with a final warning and an email-only restriction notified in the portal."""
+    """A customer with a final warning and an email-only restriction, its letter handed over
+    (or sent by ``delivery``, the customer given what that needs)."""
 
-    def _make(customer=None, now: datetime | None = None, delivery=Delivery.PORTAL, **spec_fields):
+    def _make(customer=None, now: datetime | None = None, delivery=Delivery.HAND, **spec_fields):
         now = now or clock.now
         customer = customer or make_customer()
+        make_reachable(customer, delivery, now)
         final_warning_for(customer)
         request = make_request(customer, now=now - timedelta(hours=2))
         created = approve_request(request, now=now - timedelta(hours=1), **spec_fields)

@@ -58,7 +58,7 @@ class SpecMixin:
         _l("Third-party representative"), validators=[Optional(), Length(max=200)]
     )
     ends_on = PlainDateField(
-        _l("End date"), validators=[Optional()], message=_l("Enter a real end date")
+        _l("End date"), validators=[Optional()], message=_l("Enter a real date for the end")
     )
     restriction_reasons = TextAreaField(
         _l("Why this restriction is needed (told to the customer)"), validators=[Optional(), _TEXT]
@@ -66,6 +66,12 @@ class SpecMixin:
 
 
 class DecisionForm(SpecMixin, BaseForm):
+    # GLT may grant several restrictions in one decision, each kind with its own detail below
+    # (the channel, the manager, the times, the representative); the reasons and dates are
+    # shared. Granting exactly the kinds proposed is "approve" (§8.19).
+    kind = MultiCheckboxField(
+        _l("Restrictions you approve"), choices=RestrictionKind.choices(), validators=[Optional()]
+    )
     outcome = RadioField(
         _l("Decision"),
         choices=[
@@ -80,10 +86,10 @@ class DecisionForm(SpecMixin, BaseForm):
         validators=[InputRequired(_l("Give the reasons for the decision")), _TEXT],
     )
     starts_on = PlainDateField(
-        _l("Start date"), validators=[Optional()], message=_l("Enter a real start date")
+        _l("Start date"), validators=[Optional()], message=_l("Enter a real date for the start")
     )
     review_on = PlainDateField(
-        _l("Review date"), validators=[Optional()], message=_l("Enter a real review date")
+        _l("Review date"), validators=[Optional()], message=_l("Enter a real date for the review")
     )
     immediate_notice = BooleanField(
         _l("Start at once, before the letter arrives, to keep colleagues safe (§4.6)")
@@ -112,6 +118,11 @@ class ReviewForm(SpecMixin, BaseForm):
         choices=ReviewOutcome.choices(),
         validators=[InputRequired(_l("Choose continue, vary or lift"))],
     )
+    delivery = RadioField(
+        _l("How will the customer get the letter?"),
+        choices=Delivery.choices(),
+        validators=[InputRequired(_l("Choose how the letter is sent"))],
+    )
     behaviour_since = TextAreaField(
         _l("Behaviour since the restriction started"), validators=[Optional(), _TEXT]
     )
@@ -134,7 +145,7 @@ class ReintroduceForm(BaseForm):
     review_on = PlainDateField(
         _l("Review date"),
         validators=[InputRequired(_l("Enter the review date"))],
-        message=_l("Enter a real review date"),
+        message=_l("Enter a real date for the review"),
     )
 
 

@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -116,6 +126,49 @@ class RestrictionRequest(Base):
     customer: Mapped[Customer] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    parts: Mapped[list[RequestParticipant]] = relationship(
+        back_populates="request", order_by="RequestParticipant.id"
+    )
+
+    @property
+    def author_ids(self) -> set[int]:
+        """Everyone who wrote or changed the request: none of them may decide it."""
+        return {p.user_id for p in self.parts if p.part != RequestPart.DECIDED} | {
+            self.requested_by_id
+        }
+
+
+class RequestPart(TitledEnum):
+    REQUESTED = "requested"
+    ANSWERED = "answered"
+    DECIDED = "decided"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.REQUESTED: _l("Made the request"),
+            cls.ANSWERED: _l("Answered GLT's question"),
+            cls.DECIDED: _l("Decided the request"),
+        }
+
+
+class RequestParticipant(Base):
+    """One person's part in a request: writing it, changing it, or deciding it.
+
+    Each person has one part only (the unique constraint), so the database itself refuses a
+    decision by anyone who wrote or changed the request (§8.16, separation of duties).
+    """
+
+    __tablename__ = "restriction_request_participant"
+    __table_args__ = (UniqueConstraint("request_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("restriction_request.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    part: Mapped[RequestPart]
+    at: Mapped[datetime]
+
+    request: Mapped[RestrictionRequest] = relationship(back_populates="parts")
 
 
 class RestrictionStatus(TitledEnum):
@@ -202,9 +255,60 @@ class Restriction(Base):
     named_manager: Mapped[User | None] = relationship(foreign_keys=[named_manager_id])
     approved_by: Mapped[User] = relationship(foreign_keys=[approved_by_id])
 
+    def in_force_on(self, day: date) -> bool:
+        """In force on ``day``: notified (or started at once) and within its dates."""
+        return (
+            self.status == RestrictionStatus.ACTIVE
+            and self.starts_on <= day
+            and (self.ends_on is None or day <= self.ends_on)
+        )
+
+    def starts_after(self, day: date) -> bool:
+        """Decided and notified, but not in force until a later start date."""
+        return self.status == RestrictionStatus.ACTIVE and self.starts_on > day
+
+    def ran_out_by(self, day: date) -> bool:
+        """Its end date has passed (it is no longer in force, whatever its status says)."""
+        return (
+            self.status == RestrictionStatus.ACTIVE
+            and self.ends_on is not None
+            and self.ends_on < day
+        )
+
     @property
-    def in_force(self) -> bool:
-        return self.status == RestrictionStatus.ACTIVE
+    def needs_decision_letter(self) -> bool:
+        """Waiting for its decision letter, or in force at once (or reintroduced) without one."""
+        return (
+            self.status in (RestrictionStatus.AWAITING_NOTICE, RestrictionStatus.ACTIVE)
+            and self.letter_id is None
+            and self.notified_on is None
+        )
+
+    @classmethod
+    def in_force_clause(cls, day: date):
+        """SQL for :meth:`in_force_on`."""
+        return and_(
+            cls.status == RestrictionStatus.ACTIVE,
+            cls.starts_on <= day,
+            or_(cls.ends_on.is_(None), cls.ends_on >= day),
+        )
+
+    @classmethod
+    def not_run_out_clause(cls, day: date):
+        """SQL for restrictions in force on ``day`` or starting later."""
+        return and_(
+            cls.status == RestrictionStatus.ACTIVE,
+            or_(cls.ends_on.is_(None), cls.ends_on >= day),
+        )
+
+    @classmethod
+    def needs_letter_clause(cls):
+        """SQL for :attr:`needs_decision_letter`."""
+        return and_(
+            cls.status.in_((RestrictionStatus.AWAITING_NOTICE, RestrictionStatus.ACTIVE)),
+            cls.letter_id.is_(None),
+            cls.notified_on.is_(None),
+        )
 
 
 class ReviewOutcome(TitledEnum):
@@ -235,6 +339,8 @@ class RestrictionReview(Base):
     behaviour_since: Mapped[str] = mapped_column(Text, default="")
     next_review_on: Mapped[date | None]
     letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"))
+    # How the review letter went (None for reviews recorded before it was chosen).
+    delivery: Mapped[Delivery | None]
 
     reviewer: Mapped[User] = relationship()
 
@@ -293,3 +399,17 @@ class Correspondence(Base):
     check_notes: Mapped[str] = mapped_column(Text, default="")
     letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
     closed_at: Mapped[datetime | None]
+
+    customer: Mapped[Customer] = relationship()
+
+    @property
+    def needs_handling(self) -> bool:
+        return self.status in OPEN_CORRESPONDENCE
+
+
+# Correspondence still to read, check, or file or route (§9.5).
+OPEN_CORRESPONDENCE = (
+    CorrespondenceStatus.LOGGED,
+    CorrespondenceStatus.READ,
+    CorrespondenceStatus.CHECKED,
+)

@@ -1,25 +1,29 @@
-"""What the customer record shows about restrictions, arrangements and correspondence, in a
-fixed number of queries."""
+"""Read-only queries for restrictions, arrangements and correspondence, each in a fixed number
+of statements: what is in force on a day (:func:`restrictions_in_force`, the one to use), the
+customer record's picture, the letters still to send and the correspondence still to handle."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import db
 from portal.arrangements.models import Arrangement, ArrangementStatus
+from portal.customers.models import Customer
 from portal.restrictions import rules
 from portal.restrictions.models import (
+    OPEN_CORRESPONDENCE,
     Correspondence,
-    CorrespondenceStatus,
     RequestStatus,
     Restriction,
     RestrictionKind,
     RestrictionRequest,
     RestrictionStatus,
 )
+from portal.timeutil import london_date, utcnow
 
 OPEN_ARRANGEMENTS = (
     ArrangementStatus.AWAITING_CUSTOMER,
@@ -28,11 +32,133 @@ OPEN_ARRANGEMENTS = (
 )
 
 
+def restrictions_in_force(customer_id: int, on: date) -> list[Restriction]:
+    """The customer's restrictions in force on ``on`` (a London date), soonest review first.
+
+    In force means notified (or started at once under §4.6), started, and not yet ended:
+    a restriction that starts later, or whose end date has passed, is not in force.
+    """
+    return list(
+        db.session.scalars(
+            select(Restriction)
+            .options(joinedload(Restriction.named_manager))
+            .where(Restriction.customer_id == customer_id, Restriction.in_force_clause(on))
+            .order_by(Restriction.review_on, Restriction.id)
+        )
+    )
+
+
+def restrictions_starting_after(customer_id: int, on: date) -> list[Restriction]:
+    """The customer's notified restrictions that start after ``on``, soonest first."""
+    return list(
+        db.session.scalars(
+            select(Restriction)
+            .options(joinedload(Restriction.named_manager))
+            .where(
+                Restriction.customer_id == customer_id,
+                Restriction.status == RestrictionStatus.ACTIVE,
+                Restriction.starts_on > on,
+            )
+            .order_by(Restriction.starts_on, Restriction.id)
+        )
+    )
+
+
+def termination_in_force(customer_id: int, on: date) -> Restriction | None:
+    """The restriction ending all contact with the customer on ``on``, if there is one."""
+    return db.session.scalar(
+        select(Restriction)
+        .where(
+            Restriction.customer_id == customer_id,
+            Restriction.kind == RestrictionKind.TERMINATION,
+            Restriction.in_force_clause(on),
+        )
+        .order_by(Restriction.starts_on, Restriction.id)
+        .limit(1)
+    )
+
+
+def needing_decision_letter(request_id: int) -> list[Restriction]:
+    """The request's restrictions still waiting for their decision letter (§8.20): approved
+    and waiting, or in force at once or reintroduced without one. Lifted, replaced or ended
+    ones, and those already told, are left out."""
+    return list(
+        db.session.scalars(
+            select(Restriction)
+            .where(Restriction.request_id == request_id, Restriction.needs_letter_clause())
+            .order_by(Restriction.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class LetterToSend:
+    request_id: int
+    reference: str
+    customer_name: str
+    restrictions: int
+
+
+def letters_to_send(limit: int = 20) -> tuple[int, list[LetterToSend]]:
+    """How many restrictions wait for their decision letter, and the letters to send (one per
+    request, oldest first), in two queries whatever their number."""
+    total = db.session.scalar(
+        select(func.count(Restriction.id)).where(Restriction.needs_letter_clause())
+    )
+    rows = db.session.execute(
+        select(
+            RestrictionRequest.id,
+            RestrictionRequest.reference,
+            Customer.forename,
+            Customer.surname,
+            func.count(Restriction.id),
+        )
+        .join(Restriction, Restriction.request_id == RestrictionRequest.id)
+        .join(Customer, Customer.id == RestrictionRequest.customer_id)
+        .where(Restriction.needs_letter_clause())
+        .group_by(
+            RestrictionRequest.id,
+            RestrictionRequest.reference,
+            Customer.forename,
+            Customer.surname,
+        )
+        .order_by(func.min(Restriction.approved_at), RestrictionRequest.id)
+        .limit(limit)
+    )
+    letters = [
+        LetterToSend(request_id, reference, f"{forename} {surname}", count)
+        for request_id, reference, forename, surname, count in rows
+    ]
+    return total or 0, letters
+
+
+def open_correspondence(limit: int = 200) -> list[Correspondence]:
+    """Correspondence still to read, check, or file or route, oldest first, for every
+    customer (§9.5), in one query."""
+    return list(
+        db.session.scalars(
+            select(Correspondence)
+            .options(joinedload(Correspondence.customer))
+            .where(Correspondence.status.in_(OPEN_CORRESPONDENCE))
+            .order_by(Correspondence.received_at, Correspondence.id)
+            .limit(limit)
+        )
+    )
+
+
+def open_correspondence_count() -> int:
+    return db.session.scalar(
+        select(func.count(Correspondence.id)).where(Correspondence.status.in_(OPEN_CORRESPONDENCE))
+    )
+
+
 @dataclass
 class ContactPicture:
     """What contact is allowed now, and (for those who may see it) how it came about."""
 
     in_force: list[tuple[Restriction, rules.AllowedContact]] = field(default_factory=list)
+    # Notified, but starting on a later date: shown as "starts on …", not as in force.
+    upcoming: list[tuple[Restriction, rules.AllowedContact]] = field(default_factory=list)
     arrangements: list[Arrangement] = field(default_factory=list)
     history: list[Restriction] = field(default_factory=list)
     requests: list[RestrictionRequest] = field(default_factory=list)
@@ -43,24 +169,33 @@ class ContactPicture:
         return any(r.kind == RestrictionKind.TERMINATION for r, _ in self.in_force)
 
 
-def contact_picture(customer_id: int, with_history: bool) -> ContactPicture:
-    """Restrictions in force and agreed arrangements for everyone; for those who may see the
-    conduct history, every restriction, the open requests and unhandled correspondence."""
-    restrictions = list(
-        db.session.scalars(
-            select(Restriction)
-            .options(joinedload(Restriction.named_manager))
-            .where(
-                Restriction.customer_id == customer_id,
-                Restriction.status.in_(
-                    (RestrictionStatus.ACTIVE,) if not with_history else tuple(RestrictionStatus)
-                ),
-            )
-            .order_by(Restriction.starts_on.desc(), Restriction.id.desc())
-        )
+def contact_picture(
+    customer_id: int, with_history: bool, today: date | None = None
+) -> ContactPicture:
+    """Restrictions in force on ``today`` (and those starting later) and agreed arrangements
+    for everyone; for those who may see the conduct history, every restriction, the open
+    requests and unhandled correspondence.
+
+    ``today`` is a London date; pages pass the one they show, and it defaults to today.
+    """
+    if today is None:
+        today = london_date(utcnow())
+    stmt = (
+        select(Restriction)
+        .options(joinedload(Restriction.named_manager))
+        .where(Restriction.customer_id == customer_id)
+        .order_by(Restriction.starts_on.desc(), Restriction.id.desc())
     )
+    if not with_history:
+        stmt = stmt.where(Restriction.not_run_out_clause(today))
+    restrictions = list(db.session.scalars(stmt))
     picture = ContactPicture(
-        in_force=[(r, rules.allowed_contact(r)) for r in restrictions if r.in_force],
+        in_force=[(r, rules.allowed_contact(r)) for r in restrictions if r.in_force_on(today)],
+        upcoming=[
+            (r, rules.allowed_contact(r))
+            for r in sorted(restrictions, key=lambda r: (r.starts_on, r.id))
+            if r.starts_after(today)
+        ],
     )
     statuses = OPEN_ARRANGEMENTS if with_history else (ArrangementStatus.AGREED,)
     picture.arrangements = list(
@@ -88,13 +223,7 @@ def contact_picture(customer_id: int, with_history: bool) -> ContactPicture:
         picture.open_correspondence = db.session.scalar(
             select(func.count(Correspondence.id)).where(
                 Correspondence.customer_id == customer_id,
-                Correspondence.status.in_(
-                    (
-                        CorrespondenceStatus.LOGGED,
-                        CorrespondenceStatus.READ,
-                        CorrespondenceStatus.CHECKED,
-                    )
-                ),
+                Correspondence.status.in_(OPEN_CORRESPONDENCE),
             )
         )
     return picture

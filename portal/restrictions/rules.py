@@ -15,11 +15,26 @@ from portal.workdays.calendar import Deadline, WorkingCalendar
 
 APPEAL_WORKING_DAYS = 20  # §9.1
 REVIEW_EVERY_MONTHS = 6  # §10.1
+# GLT decides on behaviour happening now, so a restriction starts within a few months of the
+# decision; and it runs for a period (§8.19), continued at each review rather than set for
+# years ahead. Both limits also keep typing slips such as 9999 out of the dates.
+START_WITHIN_MONTHS = 3
+LONGEST_PERIOD_MONTHS = 24
 
 
 def latest_review_date(starts_on: date) -> date:
     """A restriction is reviewed at least every 6 months (§10.1)."""
     return add_months(starts_on, REVIEW_EVERY_MONTHS)
+
+
+def latest_start_date(decided_on: date) -> date:
+    """The latest day a restriction decided on ``decided_on`` may start."""
+    return add_months(decided_on, START_WITHIN_MONTHS)
+
+
+def latest_end_date(starts_on: date) -> date:
+    """The latest end date a restriction starting on ``starts_on`` may have."""
+    return add_months(starts_on, LONGEST_PERIOD_MONTHS)
 
 
 def notified_on(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -18,19 +19,23 @@ from portal.conduct_warnings.models import ConductWarning, Stage
 from portal.customer.services import PortalAccess, letter_access
 from portal.customers.models import Customer
 from portal.errors import NotAllowed, ServiceError
+from portal.i18n import long_date
 from portal.incidents.models import Incident
 from portal.letters import render as letter_render
 from portal.letters import services as letters
 from portal.letters.models import LetterKind
 from portal.notifications.services import notify
 from portal.organisation.services import get_organisation
-from portal.restrictions import rules
+from portal.restrictions import delivery as deliveries
+from portal.restrictions import queries, rules
 from portal.restrictions.models import (
     CHECKLIST,
     ContactRoute,
     Correspondence,
     CorrespondenceStatus,
     Delivery,
+    RequestPart,
+    RequestParticipant,
     RequestStatus,
     Restriction,
     RestrictionKind,
@@ -71,19 +76,6 @@ def serious_incidents(customer_id: int) -> list[Incident]:
             select(Incident)
             .where(Incident.customer_id == customer_id, Incident.serious.is_(True))
             .order_by(Incident.occurred_at.desc())
-        )
-    )
-
-
-def active_restrictions(customer_id: int) -> list[Restriction]:
-    return list(
-        db.session.scalars(
-            select(Restriction)
-            .where(
-                Restriction.customer_id == customer_id,
-                Restriction.status == RestrictionStatus.ACTIVE,
-            )
-            .order_by(Restriction.review_on)
         )
     )
 
@@ -171,6 +163,7 @@ def submit_request(actor, now: datetime, customer, data: RequestInput) -> Restri
     )
     db.session.add(request)
     db.session.flush()
+    _take_part(request, actor, RequestPart.REQUESTED, now)
     audit.record(
         actor,
         now,
@@ -188,12 +181,21 @@ def submit_request(actor, now: datetime, customer, data: RequestInput) -> Restri
     return request
 
 
+def _take_part(request: RestrictionRequest, actor, part: RequestPart, now: datetime) -> None:
+    """Record the actor's part in the request (once: a second part by anyone is refused)."""
+    if any(p.user_id == actor.id for p in request.parts):
+        return
+    request.parts.append(RequestParticipant(user_id=actor.id, part=part, at=now))
+    db.session.flush()
+
+
 def _notify_glt(request: RestrictionRequest, now: datetime, what: str) -> None:
     glt = db.session.scalars(
         select(User.id).join(UserRole).where(UserRole.role == Role.GLT, User.active.is_(True))
     )
+    authors = request.author_ids
     for user_id in glt:
-        if user_id != request.requested_by_id:
+        if user_id not in authors:
             notify(
                 user_id,
                 f"{request.reference} {what}.",
@@ -205,6 +207,8 @@ def _notify_glt(request: RestrictionRequest, now: datetime, what: str) -> None:
 def ask_for_more(actor, now: datetime, request: RestrictionRequest, question: str) -> None:
     """GLT asks the Panel for more information before deciding."""
     _check_glt(actor, request)
+    if request.status == RequestStatus.MORE_INFO:
+        raise ServiceError(_("You have already asked: wait for the Panel's answer"))
     if not question.strip():
         raise ServiceError({"question": "Say what more information you need"})
     before = {"status": request.status}
@@ -247,6 +251,8 @@ def resubmit(actor, now: datetime, request: RestrictionRequest, data: RequestInp
     request.waiver_reason = "" if final else data.waiver_reason.strip()
     request.status = RequestStatus.SUBMITTED
     db.session.flush()
+    # Whoever changes the request shares in writing it, so may not decide it (§8.16).
+    _take_part(request, actor, RequestPart.ANSWERED, now)
     audit.record(
         actor,
         now,
@@ -277,10 +283,45 @@ class RestrictionSpec:
     immediate_notice: bool = False
 
 
+def wrote_request(actor, request: RestrictionRequest) -> bool:
+    """The actor made the request or answered GLT's question on it."""
+    return actor.id in request.author_ids
+
+
+def decision_blocker(actor, request: RestrictionRequest) -> str | None:
+    """Why a GLT member cannot decide the request now, in words for the page (None if they can).
+
+    Separation of duties (§8.16): nobody decides a request they wrote or changed.
+    """
+    if request.status.decided:
+        return _("This request has been decided.")
+    if actor.id == request.requested_by_id:
+        return _(
+            "You made this request, so another member of the Group Leadership Team must decide it."
+        )
+    if wrote_request(actor, request):
+        return _(
+            "You answered the Group Leadership Team's question on this request, so another "
+            "member of the Group Leadership Team must decide it."
+        )
+    if request.status == RequestStatus.MORE_INFO:
+        return _(
+            "The Group Leadership Team asked the Panel for more information. The request can "
+            "be decided once the Panel has answered and sent it back."
+        )
+    return None
+
+
+def approves_as_proposed(request: RestrictionRequest, specs: list[RestrictionSpec]) -> bool:
+    """The restrictions granted are exactly the kinds the Panel proposed (§8.19 "approve");
+    fewer, more or other kinds are "approve with changes"."""
+    return sorted(s.kind.value for s in specs) == sorted(set(request.proposed_kinds))
+
+
 def _check_glt(actor, request: RestrictionRequest) -> None:
     if not permissions.can_decide_restriction(actor):
         raise NotAllowed
-    if actor.id == request.requested_by_id:
+    if wrote_request(actor, request):
         raise NotAllowed
     if request.status.decided:
         raise ServiceError("This request has already been decided")
@@ -300,9 +341,28 @@ def _terms(spec: RestrictionSpec) -> dict:
     }
 
 
-def validate_spec(spec: RestrictionSpec, customer_id: int, prefix: str = "") -> dict[str, str]:
-    """Check one restriction's terms; keys are field names with ``prefix``."""
+def validate_spec(
+    spec: RestrictionSpec, customer_id: int, prefix: str = "", today: date | None = None
+) -> dict[str, str]:
+    """Check one restriction's terms; keys are field names with ``prefix``.
+
+    Given ``today`` (the day of the decision), the start must be from today and within
+    :data:`rules.START_WITHIN_MONTHS`; without it the start is taken as checked already.
+    """
     errors: dict[str, str] = {}
+    if today is not None:
+        if spec.starts_on < today:
+            # A restriction cannot apply to a time before it was decided.
+            errors[prefix + "starts_on"] = _("The start date must be today or later")
+        elif spec.starts_on > rules.latest_start_date(today):
+            errors[prefix + "starts_on"] = _(
+                "The start date must be within %(months)d months of today",
+                months=rules.START_WITHIN_MONTHS,
+            )
+    if prefix + "starts_on" in errors:
+        # The other dates are measured from the start: they are checked once it is right (and
+        # a start such as 9999-12-01 has no date six months later to compare with).
+        spec = replace(spec, review_on=None, ends_on=None)
     if spec.kind == RestrictionKind.CHANNEL_ONLY and spec.channel is None:
         errors[prefix + "channel"] = "Choose the channel the customer may use"
     if spec.kind == RestrictionKind.NAMED_MANAGER:
@@ -318,16 +378,24 @@ def validate_spec(spec: RestrictionSpec, customer_id: int, prefix: str = "") -> 
             errors[prefix + "kind"] = (
                 "Ending all contact is only possible after a serious incident (§8.1, §8.19)"
             )
-        if spec.ends_on is None:
+        if spec.ends_on is None and prefix + "starts_on" not in errors:
             errors[prefix + "ends_on"] = "Ending all contact must have an end date"
-    if spec.review_on <= spec.starts_on:
-        errors[prefix + "review_on"] = "The review date must be after the start date"
-    elif spec.review_on > rules.latest_review_date(spec.starts_on):
-        errors[prefix + "review_on"] = (
-            "Restrictions are reviewed at least every 6 months (§10.1): choose an earlier date"
-        )
-    if spec.ends_on is not None and spec.ends_on < spec.starts_on:
-        errors[prefix + "ends_on"] = "The end date must be on or after the start date"
+    if spec.review_on is not None:
+        if spec.review_on <= spec.starts_on:
+            errors[prefix + "review_on"] = "The review date must be after the start date"
+        elif spec.review_on > rules.latest_review_date(spec.starts_on):
+            errors[prefix + "review_on"] = (
+                "Restrictions are reviewed at least every 6 months (§10.1): choose an earlier date"
+            )
+    if spec.ends_on is not None:
+        if spec.ends_on < spec.starts_on:
+            errors[prefix + "ends_on"] = "The end date must be on or after the start date"
+        elif spec.ends_on > rules.latest_end_date(spec.starts_on):
+            errors[prefix + "ends_on"] = _(
+                "The end date must be within %(months)d months of the start: a longer "
+                "restriction is continued at its reviews instead",
+                months=rules.LONGEST_PERIOD_MONTHS,
+            )
     if not spec.reasons.strip():
         errors[prefix + "restriction_reasons"] = "Explain why this restriction is needed"
     return errors
@@ -343,10 +411,18 @@ def decide(
 ) -> list[Restriction]:
     """GLT approves, approves with changes, or rejects a request, with reasons (§8.19).
 
-    :raises NotAllowed: if the actor is not GLT, or is the person who made the request.
-    :raises ServiceError: for missing reasons or an invalid restriction.
+    :raises NotAllowed: if the actor is not GLT, or made or changed the request.
+    :raises ServiceError: for missing reasons or an invalid restriction, or while GLT's
+        question to the Panel is still open.
     """
     _check_glt(actor, request)
+    if request.status != RequestStatus.SUBMITTED:
+        raise ServiceError(
+            _(
+                "The Panel has not yet answered the question GLT asked: the request can be "
+                "decided once they send it back"
+            )
+        )
     errors: dict[str, str] = {}
     if outcome not in (
         RequestStatus.APPROVED,
@@ -362,13 +438,11 @@ def decide(
         if not specs:
             errors["kind"] = "Set out the restriction you approve"
         for spec in specs:
-            errors.update(validate_spec(spec, request.customer_id))
-            # A restriction cannot apply to a time before GLT decided it.
-            if spec.starts_on < london_date(now):
-                errors["starts_on"] = "The start date must be today or later"
-        proposed = set(request.proposed_kinds)
-        chosen = {s.kind.value for s in specs}
-        if outcome == RequestStatus.APPROVED and chosen != proposed:
+            errors.update(validate_spec(spec, request.customer_id, today=london_date(now)))
+        chosen = [s.kind.value for s in specs]
+        if len(set(chosen)) != len(chosen):
+            errors["kind"] = _("Choose each kind of restriction once")
+        if outcome == RequestStatus.APPROVED and not approves_as_proposed(request, specs):
             errors["outcome"] = (
                 "The restriction differs from the request: choose 'approve with changes'"
             )
@@ -379,6 +453,7 @@ def decide(
     request.decided_by_id = actor.id
     request.decided_at = now
     request.decision_reasons = reasons.strip()
+    _take_part(request, actor, RequestPart.DECIDED, now)
     created = []
     for spec in specs:
         restriction = Restriction(
@@ -530,6 +605,10 @@ def issue_decision_letter(
     if missing:
         raise ServiceError("The letter cannot be issued without: " + "; ".join(missing))
     customer = restrictions[0].customer
+    # The appeal clock starts when the customer is told (§9.1): only a way that reaches them.
+    cannot = deliveries.problem(customer, delivery)
+    if cannot:
+        raise ServiceError({"delivery": cannot})
     # The letter carries the customer's way into the portal: a new access code if they have
     # no account yet (issued, and audited, only now that the letter goes).
     access = letter_access(actor, now, customer)
@@ -553,11 +632,13 @@ def issue_decision_letter(
             after={
                 "status": restriction.status,
                 "letter": letter.reference,
+                "delivery": delivery,
                 "notified_on": dates.notified_on,
                 "appeal_deadline": dates.appeal_deadline,
             },
         )
     db.session.flush()
+    deliveries.tell_customer(actor, now, customer, letter, delivery, access)
     return letter
 
 
@@ -565,13 +646,14 @@ def issue_decision_letter(
 
 
 def reviews_due(today: date, within_days: int = 14, limit: int = 200) -> list[Restriction]:
-    """Restrictions in force whose review is due within ``within_days``, most urgent first."""
+    """Restrictions in force on ``today`` whose review is due within ``within_days``, most
+    urgent first (one whose end date has passed needs no review)."""
     return list(
         db.session.scalars(
             select(Restriction)
             .options(joinedload(Restriction.customer))
             .where(
-                Restriction.status == RestrictionStatus.ACTIVE,
+                Restriction.in_force_clause(today),
                 Restriction.review_on <= today + timedelta(days=within_days),
             )
             .order_by(Restriction.review_on, Restriction.id)
@@ -611,17 +693,36 @@ def review_restriction(
     behaviour_since: str,
     next_review_on: date | None,
     variation: RestrictionSpec | None = None,
+    delivery: Delivery | None = None,
 ) -> RestrictionReview:
     """Record the Restricted Contact Review (Appendix C) and write to the customer (§10.1).
 
-    :raises ServiceError: for missing reasons, a missing or late next review, or a bad variation.
+    ``delivery`` is how the letter goes (by default, the way the decision letter went); it
+    must be a way that reaches the customer.
+
+    :raises ServiceError: for missing reasons, a missing or late next review, a bad variation
+        or a way of sending the letter that cannot reach the customer.
     """
     if not permissions.can_request_restriction(actor):
         raise NotAllowed
+    today = london_date(now)
     if restriction.status != RestrictionStatus.ACTIVE:
         raise ServiceError("Only a restriction in force can be reviewed")
-    today = london_date(now)
+    if restriction.ran_out_by(today):
+        raise ServiceError(
+            _(
+                "This restriction ended on %(date)s, so there is nothing to review",
+                date=long_date(restriction.ends_on),
+            )
+        )
     errors: dict[str, str] = {}
+    delivery = delivery or restriction.delivery
+    if delivery is None:
+        errors["delivery"] = _("Choose how the letter is sent")
+    else:
+        cannot = deliveries.problem(restriction.customer, delivery)
+        if cannot:
+            errors["delivery"] = cannot
     if not reasons.strip():
         errors["reasons"] = "Give the reasons for the decision"
     if outcome in (ReviewOutcome.CONTINUE, ReviewOutcome.VARY):
@@ -664,7 +765,7 @@ def review_restriction(
     db.session.flush()
     # A varied restriction is a new decision: the review letter tells the customer how long
     # they have to appeal it, counted like a decision letter's (§8.20, §9.1).
-    dates = letter_dates(restriction.delivery or Delivery.PORTAL, now) if replacement else None
+    dates = letter_dates(delivery, now) if replacement else None
     render = partial(
         letter_render.review_outcome,
         restriction=restriction,
@@ -679,7 +780,7 @@ def review_restriction(
     letter = letters.freeze(actor, now, restriction.customer, LetterKind.REVIEW_OUTCOME, render)
     if replacement is not None:
         replacement.letter_id = letter.id
-        replacement.delivery = restriction.delivery
+        replacement.delivery = delivery
         replacement.notified_on = dates.notified_on
         replacement.appeal_deadline = dates.appeal_deadline
     review = RestrictionReview(
@@ -691,6 +792,7 @@ def review_restriction(
         behaviour_since=behaviour_since.strip(),
         next_review_on=next_review_on if outcome != ReviewOutcome.LIFT else None,
         letter_id=letter.id,
+        delivery=delivery,
     )
     db.session.add(review)
     db.session.flush()
@@ -707,8 +809,10 @@ def review_restriction(
             "review_on": restriction.review_on,
             "replacement_id": replacement.id if replacement else None,
             "letter": letter.reference,
+            "delivery": delivery,
         },
     )
+    deliveries.tell_customer(actor, now, restriction.customer, letter, delivery)
     return review
 
 
@@ -776,12 +880,6 @@ def reintroduce(
 # --- correspondence under termination (§9.5) -------------------------------------------------
 
 
-def _termination_in_force(customer_id: int) -> Restriction | None:
-    return next(
-        (r for r in active_restrictions(customer_id) if r.kind == RestrictionKind.TERMINATION), None
-    )
-
-
 def log_correspondence(
     actor, now: datetime, customer, received_at: datetime, channel: str, summary: str
 ) -> Correspondence:
@@ -791,7 +889,8 @@ def log_correspondence(
     """
     if not permissions.can_handle_correspondence(actor):
         raise NotAllowed
-    termination = _termination_in_force(customer.id)
+    # Logged here while all contact is ended (§9.5): not before it starts or after it ends.
+    termination = queries.termination_in_force(customer.id, london_date(now))
     if termination is None:
         raise ServiceError("All contact has not been ended for this customer: log it as a contact")
     errors = {}
@@ -884,6 +983,25 @@ def check(
     )
 
 
+def _acknowledgement(customer, item: Correspondence, now: datetime):
+    return partial(
+        letter_render.correspondence_acknowledgement,
+        customer=customer,
+        item=item,
+        issued_on=london_date(now),
+    )
+
+
+def draft_acknowledgement(item: Correspondence, now: datetime) -> tuple[str, str] | None:
+    """(subject, html) of the acknowledgement as it would be sent now, for staff to read
+    before it is issued; None if the item is not checked or goes to the Panel instead."""
+    if item.status != CorrespondenceStatus.CHECKED or item.new_information:
+        return None
+    if item.safeguarding_concern:
+        return None
+    return _acknowledgement(item.customer, item, now)()
+
+
 def close_correspondence(actor, now: datetime, item: Correspondence):
     """Acknowledge and file an item with nothing new, or route it for review (§9.5)."""
     if not permissions.can_handle_correspondence(actor):
@@ -905,12 +1023,7 @@ def close_correspondence(actor, now: datetime, item: Correspondence):
             )
         letter = None
     else:
-        render = partial(
-            letter_render.correspondence_acknowledgement,
-            customer=customer,
-            item=item,
-            issued_on=london_date(now),
-        )
+        render = _acknowledgement(customer, item, now)
         letter = letters.freeze(actor, now, customer, LetterKind.CORRESPONDENCE_ACK, render)
         item.letter_id = letter.id
         item.status = CorrespondenceStatus.ACKNOWLEDGED

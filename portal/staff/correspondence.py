@@ -11,12 +11,67 @@ from portal.auth import permissions
 from portal.customers.models import Customer
 from portal.errors import ServiceError
 from portal.forms import combine
-from portal.restrictions import services
+from portal.restrictions import queries, services
 from portal.restrictions.forms import CheckForm, CorrespondenceForm
 from portal.restrictions.models import Correspondence, CorrespondenceStatus
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
-from portal.timeutil import utcnow
+from portal.timeutil import london_date, utcnow
+
+STEPS = ("read", "check", "close")
+
+
+@bp.route("/correspondence")
+@staff_required(permissions.can_handle_correspondence)
+def correspondence_queue():
+    """Every item, for every customer, still to read, check, or file or route."""
+    return render_template(
+        "staff/correspondence/queue.html",
+        items=queries.open_correspondence(),
+        Status=CorrespondenceStatus,
+    )
+
+
+def _customer_page(
+    customer: Customer,
+    log_form: CorrespondenceForm | None = None,
+    check_form: CheckForm | None = None,
+    failed: Correspondence | None = None,
+    page_errors: list[tuple[str, str]] | None = None,
+    status: int = 200,
+):
+    """The customer's items; a step refused on ``failed`` comes back with its message beside
+    the item (and what was typed kept), with the summary at the top of the page."""
+    now = utcnow()
+    log_form = log_form or CorrespondenceForm()
+    check_form = check_form or CheckForm(prefix="check")
+    items = list(
+        db.session.scalars(
+            select(Correspondence)
+            .where(Correspondence.customer_id == customer.id)
+            .order_by(Correspondence.received_at.desc())
+        )
+    )
+    # Each acknowledgement as it would go, read before it is issued and frozen.
+    previews = {}
+    for item in items:
+        draft = services.draft_acknowledgement(item, now)
+        if draft is not None:
+            previews[item.id] = draft[1]
+    summary_form = next((f for f in (log_form, check_form) if f.error_list()), None)
+    return render_template(
+        "staff/correspondence/index.html",
+        form=summary_form,
+        page_errors=page_errors or [],
+        log_form=log_form,
+        customer=customer,
+        items=items,
+        check_form=check_form,
+        failed=failed,
+        previews=previews,
+        Status=CorrespondenceStatus,
+        termination=queries.termination_in_force(customer.id, london_date(now)),
+    ), status
 
 
 @bp.route("/customers/<int:customer_id>/correspondence", methods=["GET", "POST"])
@@ -46,31 +101,24 @@ def correspondence(customer_id: int):
                 "success",
             )
             return redirect(url_for("staff.correspondence", customer_id=customer.id), 303)
-    items = list(
-        db.session.scalars(
-            select(Correspondence)
-            .where(Correspondence.customer_id == customer.id)
-            .order_by(Correspondence.received_at.desc())
-        )
-    )
-    return render_template(
-        "staff/correspondence/index.html",
-        form=form,
-        customer=customer,
-        items=items,
-        check_form=CheckForm(prefix="check"),
-        Status=CorrespondenceStatus,
-        termination=services._termination_in_force(customer.id),
-    ), 422 if form.is_submitted() else 200
+    return _customer_page(customer, log_form=form, status=422 if form.is_submitted() else 200)
 
 
 @bp.route("/correspondence/<int:item_id>/<step>", methods=["POST"])
 @staff_required(permissions.can_handle_correspondence)
 def correspondence_step(item_id: int, step: str):
     item = get_or_404(Correspondence, item_id)
+    if step not in STEPS:
+        abort(404)
     form = CheckForm(prefix="check")
-    if not form.validate_on_submit():
-        abort(400)
+    customer = item.customer
+    # The token is checked for every form; only the check has fields of its own.
+    if step == "check" and not form.validate_on_submit():
+        if item.status != CorrespondenceStatus.READ:
+            # Its check form is not on the page: say why beside the item instead.
+            page_errors = [(f"item-{item.id}", str(_l("Read the item before checking it")))]
+            return _customer_page(customer, failed=item, page_errors=page_errors, status=422)
+        return _customer_page(customer, check_form=form, failed=item, status=422)
     try:
         if step == "read":
             services.mark_read(actor(), utcnow(), item)
@@ -85,21 +133,26 @@ def correspondence_step(item_id: int, step: str):
                 form.check_notes.data or "",
             )
             message = _l("Check recorded.")
-        elif step == "close":
+        else:
             letter = services.close_correspondence(actor(), utcnow(), item)
             message = (
                 _l("Acknowledged and filed; the acknowledgement letter is issued.")
                 if letter
                 else _l("Routed to the Panel for review.")
             )
-        else:
-            abort(404)
     except ServiceError as exc:
         db.session.rollback()
-        flash(next(iter(exc.errors.values())), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
+        form.apply_errors(exc)
+        # A refusal that is not about a field is shown beside the item it is about.
+        anchor = f"item-{item.id}"
+        page_errors = [(anchor, str(m)) for m in form.form_errors]
+        form.form_errors.clear()
+        db.session.refresh(item)
+        return _customer_page(
+            customer, check_form=form, failed=item, page_errors=page_errors, status=422
+        )
+    db.session.commit()
+    flash(message, "success")
     return redirect(
         url_for("staff.correspondence", customer_id=item.customer_id, _anchor=f"item-{item.id}"),
         303,

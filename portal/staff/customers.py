@@ -124,7 +124,9 @@ def _record_context(customer: Customer, **forms):
     with_history = permissions.can_view_conduct_history(current_user)
     record = queries.customer_record(customer, now, with_history)
     restrictions_visible = permissions.can_view_restrictions(current_user)
-    contact = restriction_queries.contact_picture(customer.id, restrictions_visible)
+    contact = restriction_queries.contact_picture(
+        customer.id, restrictions_visible, london_date(now)
+    )
     return {
         "contact": contact,
         "always_open": ALWAYS_OPEN,

@@ -14,11 +14,13 @@ from portal import db
 from portal.auth import permissions
 from portal.incidents.models import Incident, IncidentStatus, Route
 from portal.notifications.models import Notification
+from portal.restrictions import queries as restriction_queries
 from portal.restrictions.models import (
+    RequestPart,
+    RequestParticipant,
     RequestStatus,
     Restriction,
     RestrictionRequest,
-    RestrictionStatus,
 )
 from portal.staff import bp
 from portal.staff.guard import get_or_404, staff_required
@@ -61,25 +63,34 @@ def home():
     if permissions.can_decide_restriction(me) or permissions.can_request_restriction(me):
         to_decide = 0
         if permissions.can_decide_restriction(me):
+            # Not one I made or changed: I may never decide those (§8.16).
+            mine = (
+                select(RequestParticipant.id)
+                .where(
+                    RequestParticipant.request_id == RestrictionRequest.id,
+                    RequestParticipant.user_id == me.id,
+                    RequestParticipant.part != RequestPart.DECIDED,
+                )
+                .exists()
+            )
             to_decide = db.session.scalar(
                 select(func.count(RestrictionRequest.id)).where(
                     RestrictionRequest.status == RequestStatus.SUBMITTED,
                     RestrictionRequest.requested_by_id != me.id,
+                    ~mine,
                 )
             )
         reviews = letters_to_send = more_info = 0
+        letters = []
         if permissions.can_request_restriction(me):
             reviews = db.session.scalar(
                 select(func.count(Restriction.id)).where(
-                    Restriction.status == RestrictionStatus.ACTIVE,
+                    Restriction.in_force_clause(today),
                     Restriction.review_on <= today + timedelta(days=14),
                 )
             )
-            letters_to_send = db.session.scalar(
-                select(func.count(Restriction.id)).where(
-                    Restriction.status == RestrictionStatus.AWAITING_NOTICE
-                )
-            )
+            # Approved and waiting, or in force at once or reintroduced without a letter.
+            letters_to_send, letters = restriction_queries.letters_to_send()
             more_info = db.session.scalar(
                 select(func.count(RestrictionRequest.id)).where(
                     RestrictionRequest.status == RequestStatus.MORE_INFO
@@ -89,8 +100,12 @@ def home():
             "to_decide": to_decide,
             "reviews": reviews,
             "letters_to_send": letters_to_send,
+            "letters": letters,
             "more_info": more_info,
         }
+    correspondence_open = None
+    if permissions.can_handle_correspondence(me):
+        correspondence_open = restriction_queries.open_correspondence_count()
     appeal_tasks = None
     if permissions.can_manage_appeals(me) or permissions.can_decide_appeal(me):
         appeal_tasks = _appeal_tasks(me, today)
@@ -108,6 +123,7 @@ def home():
         my_reports=my_reports,
         panel=panel,
         restriction_tasks=restriction_tasks,
+        correspondence_open=correspondence_open,
         appeal_tasks=appeal_tasks,
         notes=notes,
         today=today,

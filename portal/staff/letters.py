@@ -10,21 +10,41 @@ from portal import db
 from portal.auth import permissions
 from portal.conduct_warnings.models import ConductWarning
 from portal.incidents.models import Incident
-from portal.letters.models import Letter
+from portal.letters.models import Letter, LetterKind
 from portal.letters.pdf import render_pdf
 from portal.letters.services import verify
 from portal.staff import bp
 from portal.staff.guard import get_or_404, staff_required
 
+# Letters about a restriction (its decision, reviews, correspondence while contact is ended,
+# and appeals against it) are read only by those who may see how restrictions came about.
+RESTRICTION_STAGE = frozenset(
+    {
+        LetterKind.RESTRICTION_DECISION,
+        LetterKind.REVIEW_OUTCOME,
+        LetterKind.CORRESPONDENCE_ACK,
+        LetterKind.APPEAL_ACKNOWLEDGEMENT,
+        LetterKind.LATE_APPEAL,
+        LetterKind.APPEAL_OUTCOME,
+    }
+)
+
 
 def _letter_for_view(letter_id: int) -> tuple[Letter, Incident | None]:
     letter = get_or_404(Letter, letter_id)
-    warning = db.session.scalar(select(ConductWarning).where(ConductWarning.letter_id == letter.id))
-    incident = db.session.get(Incident, warning.incident_id) if warning else None
+    incident = None
+    if letter.kind == LetterKind.WARNING:
+        warning = db.session.scalar(
+            select(ConductWarning).where(ConductWarning.letter_id == letter.id)
+        )
+        incident = db.session.get(Incident, warning.incident_id) if warning else None
     # A letter about an incident is shared exactly as the incident is (so the CSM sees only
-    # §8.4 referrals); any other letter follows the conduct-history rule.
+    # §8.4 referrals); a restriction-stage letter as restrictions are; any other letter
+    # (an arrangement's) follows the conduct-history rule.
     if incident is not None:
         allowed = permissions.can_view_incident(current_user, incident)
+    elif letter.kind in RESTRICTION_STAGE:
+        allowed = permissions.can_view_restrictions(current_user)
     else:
         allowed = permissions.can_view_conduct_history(current_user)
     if not allowed:

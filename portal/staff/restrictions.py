@@ -14,7 +14,8 @@ from portal.auth.models import Role, User, UserRole
 from portal.customers.models import Customer
 from portal.errors import NotAllowed, ServiceError
 from portal.htmx import render_page_or_fragment
-from portal.restrictions import services
+from portal.restrictions import delivery as deliveries
+from portal.restrictions import queries, services
 from portal.restrictions.forms import DecisionForm, LetterForm, MoreInfoForm, RequestForm
 from portal.restrictions.models import (
     CHECKLIST,
@@ -161,9 +162,10 @@ def _decision_form() -> DecisionForm:
     return form
 
 
-def _spec_from(form, starts_on, review_on) -> services.RestrictionSpec:
+def _spec_from(form, starts_on, review_on, kind: str | None = None) -> services.RestrictionSpec:
+    """One restriction from the form: ``kind`` (default: the form's one kind) with its detail."""
     return services.RestrictionSpec(
-        kind=RestrictionKind(form.kind.data),
+        kind=RestrictionKind(kind or form.kind.data),
         starts_on=starts_on,
         review_on=review_on,
         reasons=form.restriction_reasons.data or "",
@@ -186,14 +188,11 @@ def _show_request(restriction_request, decision_form=None, more_form=None, statu
     )
     if decision_form is None:
         decision_form = _decision_form()
-        decision_form.kind.data = (
-            decision_form.kind.data or (restriction_request.proposed_kinds or [None])[0]
-        )
-    can_decide = (
-        permissions.can_decide_restriction(current_user)
-        and current_user.id != restriction_request.requested_by_id
-        and restriction_request.status == RequestStatus.SUBMITTED
-    )
+        # The proposal ticked to start with: approving it as it stands is one click.
+        decision_form.kind.data = list(restriction_request.proposed_kinds)
+    is_glt = permissions.can_decide_restriction(current_user)
+    blocker = services.decision_blocker(current_user, restriction_request) if is_glt else None
+    can_decide = is_glt and blocker is None
     return render_template(
         "staff/restrictions/request.html",
         r=restriction_request,
@@ -205,6 +204,7 @@ def _show_request(restriction_request, decision_form=None, more_form=None, statu
         decision_form=decision_form,
         more_form=more_form or MoreInfoForm(prefix="more"),
         can_decide=can_decide,
+        blocker=blocker,
         is_requester=current_user.id == restriction_request.requested_by_id,
         created=created,
         RestrictionKind=RestrictionKind,
@@ -224,7 +224,7 @@ def restriction_request(request_id: int):
 @staff_required(permissions.can_decide_restriction)
 def decide_restriction_request(request_id: int):
     restriction_request = get_or_404(RestrictionRequest, request_id)
-    if current_user.id == restriction_request.requested_by_id:
+    if services.wrote_request(current_user, restriction_request):
         abort(403)
     form = _decision_form()
     if form.validate_on_submit():
@@ -241,7 +241,10 @@ def decide_restriction_request(request_id: int):
                     missing["review_on"] = "Enter the review date"
                 if missing:
                     raise ServiceError(missing)
-                specs = [_spec_from(form, form.starts_on.data, form.review_on.data)]
+                specs = [
+                    _spec_from(form, form.starts_on.data, form.review_on.data, kind)
+                    for kind in form.kind.data
+                ]
             services.decide(
                 actor(), utcnow(), restriction_request, outcome, form.reasons.data or "", specs
             )
@@ -290,13 +293,8 @@ def decision_letter(request_id: int):
         or permissions.can_request_restriction(current_user)
     ):
         abort(403)
-    restrictions = list(
-        db.session.scalars(
-            select(Restriction).where(
-                Restriction.request_id == request_id, Restriction.letter_id.is_(None)
-            )
-        )
-    )
+    # Only those still waiting for their letter: never one lifted, replaced or already told.
+    restrictions = queries.needing_decision_letter(request_id)
     if not restrictions:
         flash(_l("There is no decision letter waiting to be sent for this request."), "success")
         return redirect(url_for("staff.restriction_request", request_id=request_id), 303)
@@ -331,6 +329,7 @@ def decision_letter(request_id: int):
             return redirect(url_for("staff.letter", letter_id=letter.id), 303)
     subject, html, dates = services.draft_decision_letter(restrictions, delivery, utcnow())
     missing = services.missing_from_decision_letter(restrictions)
+    cannot = deliveries.problem(restrictions[0].customer, delivery)
     return render_page_or_fragment(
         "staff/restrictions/letter.html",
         "staff/restrictions/_letter_preview.html",
@@ -340,5 +339,6 @@ def decision_letter(request_id: int):
         letter_html=html,
         dates=dates,
         missing=missing,
+        cannot=cannot,
         delivery=delivery,
     )

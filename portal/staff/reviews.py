@@ -12,7 +12,13 @@ from portal.htmx import is_htmx
 from portal.letters.models import Letter
 from portal.restrictions import rules, services
 from portal.restrictions.forms import ReintroduceForm, ReviewForm
-from portal.restrictions.models import ContactRoute, Restriction, RestrictionKind, ReviewOutcome
+from portal.restrictions.models import (
+    ContactRoute,
+    Delivery,
+    Restriction,
+    RestrictionKind,
+    ReviewOutcome,
+)
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.staff.restrictions import _manager_choices
@@ -45,6 +51,8 @@ def review_restriction(restriction_id: int):
         form.schedule.data = restriction.schedule
         form.third_party.data = restriction.third_party
         form.restriction_reasons.data = restriction.reasons
+        # The way the decision letter went, to start with; the Panel can choose another.
+        form.delivery.data = restriction.delivery.value if restriction.delivery else None
     preview_html, preview_errors = None, None
     if form.validate_on_submit():
         outcome = ReviewOutcome(form.outcome.data)
@@ -73,6 +81,7 @@ def review_restriction(restriction_id: int):
                 form.behaviour_since.data or "",
                 form.next_review_on.data,
                 variation,
+                Delivery(form.delivery.data),
             )
         except NotAllowed:
             db.session.rollback()

@@ -4,7 +4,7 @@ new information or a safeguarding concern, then acknowledged and filed, or route
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -25,6 +25,8 @@ from portal.restrictions.models import (
     ReviewOutcome,
 )
 
+TODAY = date(2026, 11, 23)  # the London date of the frozen clock (tests/conftest.py)
+
 
 def _count(model) -> int:
     return db.session.scalar(select(func.count(model.id)))
@@ -32,6 +34,11 @@ def _count(model) -> int:
 
 def _state() -> tuple[int, int, int, int]:
     return _count(Correspondence), _count(Letter), _count(AuditEvent), _count(Notification)
+
+
+def _open(customer_id: int, with_history: bool) -> int:
+    """The unhandled items the customer record counts (for those who may see them)."""
+    return queries.contact_picture(customer_id, with_history, TODAY).open_correspondence
 
 
 @pytest.fixture
@@ -77,7 +84,7 @@ def test_correspondence_is_logged_only_while_all_contact_is_ended(
 def test_once_contact_is_restored_correspondence_is_not_logged_here(
     app, clock, terminated, log, panel_member
 ):
-    [termination] = restrictions.active_restrictions(terminated.id)
+    [termination] = queries.restrictions_in_force(terminated.id, TODAY)
     restrictions.review_restriction(
         panel_member, clock.now, termination, ReviewOutcome.LIFT, "Apologised.", "", None
     )
@@ -107,7 +114,7 @@ def test_what_is_logged_is_checked(app, terminated, log, kw, field):
 @pytest.mark.parametrize("channel", ["letter", "email", "other"])
 def test_an_item_received_up_to_now_is_logged(app, clock, terminated, log, panel_member, channel):
     item = log(terminated, channel=channel, received_at=clock.now)
-    [termination] = restrictions.active_restrictions(terminated.id)
+    [termination] = queries.restrictions_in_force(terminated.id, TODAY)
     assert item.status == CorrespondenceStatus.LOGGED
     assert item.restriction_id == termination.id and item.customer_id == terminated.id
     assert item.channel == channel and item.received_at == clock.now
@@ -175,18 +182,18 @@ def test_nothing_new_is_read_checked_acknowledged_and_filed(
     ]
     [closed] = audit_events("correspondence.closed", entity_id=item.id)
     assert closed.after == {"status": "acknowledged_and_filed"}
-    assert queries.contact_picture(terminated.id, with_history=True).open_correspondence == 0
+    assert _open(terminated.id, True) == 0
 
 
 @pytest.mark.policy("9.5")
 def test_unhandled_items_are_counted_for_the_panel(app, clock, terminated, log, panel_member):
     first, second = log(terminated), log(terminated)
     restrictions.mark_read(panel_member, clock.now, first)
-    assert queries.contact_picture(terminated.id, with_history=True).open_correspondence == 2
+    assert _open(terminated.id, True) == 2
     restrictions.check(panel_member, clock.now, first, False, False, "")
     restrictions.close_correspondence(panel_member, clock.now, first)
-    assert queries.contact_picture(terminated.id, with_history=True).open_correspondence == 1
-    assert queries.contact_picture(terminated.id, with_history=False).open_correspondence == 0
+    assert _open(terminated.id, True) == 1
+    assert _open(terminated.id, False) == 0
     assert second.status == CorrespondenceStatus.LOGGED
 
 

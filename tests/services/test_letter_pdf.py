@@ -14,12 +14,15 @@ from pypdf import PdfReader
 from portal import db
 from portal.letters.models import Letter, LetterKind
 from portal.letters.pdf import render_pdf
+from portal.restrictions import queries
 from portal.restrictions import services as restrictions
 from portal.restrictions.models import RestrictionKind, ReviewOutcome
 from tests.restriction_factories import spec
 
 COMPLAINTS = "Complaints: 0161 000 0001"
 EMERGENCY = "Emergency repairs: 0161 000 0999"
+
+TODAY = date(2026, 11, 23)  # the London date of the frozen clock (tests/conftest.py)
 
 
 class Pdf:
@@ -90,7 +93,7 @@ def test_the_decision_letter_pdf(app, clock, restriction_in_force):
 
 @pytest.mark.policy("4.6")
 def test_the_decision_letter_pdf_for_ended_contact_keeps_the_always_open_routes(app, terminated):
-    [restriction] = restrictions.active_restrictions(terminated.id)
+    [restriction] = queries.restrictions_in_force(terminated.id, TODAY)
     standard, large = _both(app, db.session.get(Letter, restriction.letter_id))
     for pdf in (standard, large):
         _assert_says(

@@ -42,7 +42,7 @@ def _state() -> tuple[int, int, int, int]:
 
 @pytest.fixture
 def in_force_on(clock, restriction_in_force):
-    """A restriction put in force (letter in the portal) at ``when``; the clock is then put
+    """A restriction put in force (letter handed over) at ``when``; the clock is then put
     back to the frozen Monday 23 November 2026."""
 
     def _make(when: datetime, **spec_fields) -> Restriction:
@@ -67,6 +67,7 @@ def review(app, clock, panel_member):
         behaviour_since="Three abusive emails in October.",
         variation=None,
         actor=None,
+        delivery=None,
     ):
         return restrictions.review_restriction(
             actor or panel_member,
@@ -77,6 +78,7 @@ def review(app, clock, panel_member):
             behaviour_since,
             next_review_on,
             variation,
+            delivery,
         )
 
     return _review
@@ -319,7 +321,7 @@ def test_vary_replaces_the_restriction_with_one_in_force_from_today(
     assert new.request_id == old.request_id and new.customer_id == old.customer_id
     # The review letter is the new restriction's decision letter, with its own appeal deadline.
     assert new.letter_id == done.letter_id
-    assert new.delivery == Delivery.PORTAL
+    assert new.delivery == Delivery.HAND  # as the decision letter went
     assert new.notified_on == TODAY
     assert new.appeal_deadline == date(2026, 12, 21)
     html = db.session.get(Letter, done.letter_id).body_html
@@ -329,7 +331,7 @@ def test_vary_replaces_the_restriction_with_one_in_force_from_today(
     assert "Monday 21 December 2026" in html
     assert "Complaints: 0161 000 0001" in html
 
-    picture = queries.contact_picture(old.customer_id, with_history=False)
+    picture = queries.contact_picture(old.customer_id, with_history=False, today=TODAY)
     assert [r.id for r, _ in picture.in_force] == [new.id]
     [event] = audit_events("restriction.reviewed", entity_id=old.id)
     assert event.after["replacement_id"] == new.id and event.after["status"] == "replaced"
@@ -422,7 +424,10 @@ def test_lift_ends_the_restriction_and_tells_the_customer(app, clock, restrictio
     html = db.session.get(Letter, done.letter_id).body_html
     assert "We have lifted the restriction" in html
     assert "No incidents in six months." in html
-    assert queries.contact_picture(restriction.customer_id, with_history=False).in_force == []
+    assert (
+        queries.contact_picture(restriction.customer_id, with_history=False, today=TODAY).in_force
+        == []
+    )
     assert restrictions.reviews_due(TODAY) == []
 
 
@@ -458,7 +463,7 @@ def test_a_lifted_restriction_is_reintroduced_at_once_with_a_reason(
     assert again.approved_by_id == panel_member.id
     assert again.request_id == old.request_id and again.request_id is not None
     assert old.status == RestrictionStatus.LIFTED
-    picture = queries.contact_picture(old.customer_id, with_history=False)
+    picture = queries.contact_picture(old.customer_id, with_history=False, today=TODAY)
     assert [r.id for r, _ in picture.in_force] == [again.id]
     [event] = audit_events("restriction.reintroduced", entity_id=again.id)
     assert event.after["reintroduces_id"] == old.id
@@ -472,9 +477,16 @@ def test_the_decision_letter_follows_a_reintroduction(
     again = restrictions.reintroduce(
         panel_member, clock.now, old, "Threatening emails again.", date(2027, 2, 23)
     )
-    letter = restrictions.issue_decision_letter(panel_member, clock.now, [again], Delivery.EMAIL)
+    letter = restrictions.issue_decision_letter(panel_member, clock.now, [again], Delivery.HAND)
     assert again.letter_id == letter.id and again.appeal_deadline == date(2026, 12, 21)
-    assert "took effect straight away, on 23 November 2026" in letter.body_html
+    html = letter.body_html
+    # It gives the reason for bringing it back, not only the original decision's wording.
+    assert "The behaviour that led to it has started again" in html
+    assert "Threatening emails again." in html
+    assert "Why we restricted your contact in the first place:" in html
+    assert old.reasons in html
+    assert "We brought it back straight away, on 23 November 2026." in html
+    assert "Our Group Leadership Team has decided" not in html
 
 
 @pytest.mark.policy("10.1")
@@ -501,7 +513,7 @@ def test_a_lifted_restriction_is_reintroduced_only_once(app, clock, lifted, pane
     )
     assert "already been reintroduced" in str(refused)
     assert _state() == before
-    assert len(restrictions.active_restrictions(old.customer_id)) == 1
+    assert len(queries.restrictions_in_force(old.customer_id, TODAY)) == 1
 
 
 @pytest.mark.policy("10.1")
@@ -582,4 +594,4 @@ def test_only_the_panel_reintroduces(app, clock, lifted, make_staff, role):
     old = lifted()
     with pytest.raises(NotAllowed):
         restrictions.reintroduce(make_staff(role), clock.now, old, "Again.", date(2027, 2, 23))
-    assert restrictions.active_restrictions(old.customer_id) == []
+    assert queries.restrictions_in_force(old.customer_id, TODAY) == []

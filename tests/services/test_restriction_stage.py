@@ -33,6 +33,8 @@ from tests.restriction_factories import EVIDENCE, request_input, spec
 
 CAL = WorkingCalendar()
 
+TODAY = date(2026, 11, 23)  # the London date of the frozen clock (tests/conftest.py)
+
 
 def _count(model) -> int:
     return db.session.scalar(select(func.count(model.id)))
@@ -316,7 +318,7 @@ def test_the_letter_cannot_be_issued_with_a_part_missing(
     db.session.commit()
     letters_before = _count(Letter)
     with pytest.raises(ServiceError) as refused:
-        restrictions.issue_decision_letter(panel_member, clock.now, made, Delivery.PORTAL)
+        restrictions.issue_decision_letter(panel_member, clock.now, made, Delivery.HAND)
     assert missing in str(refused.value.errors)
     db.session.rollback()
     assert _count(Letter) == letters_before
@@ -363,7 +365,7 @@ def test_the_flag_says_what_contact_is_allowed_with_whom_and_until_when(
     app, clock, restriction_in_force
 ):
     restriction = restriction_in_force()
-    picture = queries.contact_picture(restriction.customer_id, with_history=False)
+    picture = queries.contact_picture(restriction.customer_id, with_history=False, today=TODAY)
     [(shown, allowed)] = picture.in_force
     assert shown.id == restriction.id
     assert allowed.headline == "Contact by email only"
@@ -454,7 +456,7 @@ def test_the_customer_agrees_declines_or_proposes_a_change(
         arrangements.record_answer(
             panel_member, clock.now, arrangement, "decline", ResponseChannel.PHONE, ""
         )
-    picture = queries.contact_picture(customer.id, with_history=False)
+    picture = queries.contact_picture(customer.id, with_history=False, today=TODAY)
     assert picture.arrangements == [arrangement]
 
 

@@ -38,6 +38,8 @@ from tests.restriction_factories import EVIDENCE, request_input, spec
 
 MARCH_19_2027 = datetime(2027, 3, 19, 10, 0, tzinfo=UTC)  # a Friday, a week before Easter
 
+TODAY = date(2026, 11, 23)  # the London date of the frozen clock (tests/conftest.py)
+
 
 def _count(model) -> int:
     return db.session.scalar(select(func.count(model.id)))
@@ -725,9 +727,9 @@ def test_immediate_notice_puts_the_restriction_in_force_before_the_letter(
         [spec(london_date(clock.now), immediate_notice=True)],
     )
     db.session.commit()
-    assert made.status == RestrictionStatus.ACTIVE and made.in_force
+    assert made.status == RestrictionStatus.ACTIVE and made.in_force_on(TODAY)
     assert made.letter_id is None and made.notified_on is None and made.appeal_deadline is None
-    picture = queries.contact_picture(customer_id, with_history=False)
+    picture = queries.contact_picture(customer_id, with_history=False, today=TODAY)
     assert [r.id for r, _ in picture.in_force] == [made.id]
     # The letter still follows, and says it took effect straight away.
     letter = restrictions.issue_decision_letter(panel_member, clock.now, [made], Delivery.HAND)
@@ -742,13 +744,15 @@ def test_without_immediate_notice_the_restriction_waits_for_the_letter(
     customer_id = request_with_final.customer_id
     [made] = decide(request_with_final, RequestStatus.APPROVED, [spec(london_date(clock.now))])
     db.session.commit()
-    assert made.status == RestrictionStatus.AWAITING_NOTICE and not made.in_force
-    assert queries.contact_picture(customer_id, with_history=False).in_force == []
-    assert restrictions.active_restrictions(customer_id) == []
-    letter = restrictions.issue_decision_letter(panel_member, clock.now, [made], Delivery.PORTAL)
+    assert made.status == RestrictionStatus.AWAITING_NOTICE and not made.in_force_on(TODAY)
+    assert queries.contact_picture(customer_id, with_history=False, today=TODAY).in_force == []
+    assert queries.restrictions_in_force(customer_id, TODAY) == []
+    letter = restrictions.issue_decision_letter(panel_member, clock.now, [made], Delivery.HAND)
     assert made.status == RestrictionStatus.ACTIVE
     assert "It starts on 23 November 2026" in letter.body_html
-    assert [r.id for r, _ in queries.contact_picture(customer_id, False).in_force] == [made.id]
+    assert [r.id for r, _ in queries.contact_picture(customer_id, False, TODAY).in_force] == [
+        made.id
+    ]
 
 
 @pytest.mark.policy("4.6")
@@ -765,7 +769,7 @@ def test_the_database_refuses_a_restriction_in_force_without_notice_or_letter(
 
 @pytest.mark.policy("4.6")
 def test_ending_all_contact_never_closes_complaints_or_emergency_reports(app, terminated):
-    [restriction] = restrictions.active_restrictions(terminated.id)
+    [restriction] = queries.restrictions_in_force(terminated.id, TODAY)
     assert restriction.kind == RestrictionKind.TERMINATION
     html = db.session.get(Letter, restriction.letter_id).body_html
     assert html.count("We have stopped all contact with you for a while") == 1  # once, not twice
@@ -806,7 +810,7 @@ def test_the_letter_is_refused_while_a_part_is_missing_and_nothing_is_saved(
     db.session.commit()
     letters_before, events_before = _count(Letter), _count(AuditEvent)
     with pytest.raises(ServiceError) as refused:
-        restrictions.issue_decision_letter(panel_member, clock.now, [made], Delivery.PORTAL)
+        restrictions.issue_decision_letter(panel_member, clock.now, [made], Delivery.HAND)
     message = str(refused.value)
     assert message.startswith("The letter cannot be issued without: ")
     assert named in message
@@ -857,7 +861,7 @@ def test_the_letter_says_why_what_how_long_review_and_how_to_appeal_by_when(
             )
         ],
     )
-    letter = restrictions.issue_decision_letter(panel_member, clock.now, [made], Delivery.PORTAL)
+    letter = restrictions.issue_decision_letter(panel_member, clock.now, [made], Delivery.HAND)
     db.session.commit()
     html = letter.body_html
 
@@ -878,7 +882,7 @@ def test_the_letter_says_why_what_how_long_review_and_how_to_appeal_by_when(
     assert "Complaints: 0161 000 0001" in html  # always open
     assert "Emergency repairs: 0161 000 0999" in html
 
-    assert made.letter_id == letter.id and made.delivery == Delivery.PORTAL
+    assert made.letter_id == letter.id and made.delivery == Delivery.HAND
     assert made.notified_on == date(2027, 3, 19)
     assert made.appeal_deadline == date(2027, 4, 20)
     assert made.status == RestrictionStatus.ACTIVE
@@ -895,7 +899,7 @@ def test_the_decision_letter_is_issued_once(
     )
     assert "already been sent" in str(refused)
     assert _count(Letter) == letters_before
-    assert restriction.delivery == Delivery.PORTAL
+    assert restriction.delivery == Delivery.HAND
     assert len(audit_events("restriction.notified", entity_id=restriction.id)) == 1
 
 
@@ -909,7 +913,14 @@ def test_a_restriction_lifted_before_its_letter_is_not_brought_back_by_the_lette
         [spec(london_date(clock.now), immediate_notice=True)],
     )
     restrictions.review_restriction(
-        panel_member, clock.now, made, ReviewOutcome.LIFT, "Apology accepted.", "", None
+        panel_member,
+        clock.now,
+        made,
+        ReviewOutcome.LIFT,
+        "Apology accepted.",
+        "",
+        None,
+        delivery=Delivery.HAND,
     )
     db.session.commit()
     letters_before = _count(Letter)
@@ -956,7 +967,9 @@ def test_one_letter_for_every_restriction_of_a_decision(
     make_staff,
     audit_events,
     organisation_ready,
+    reachable_by,
 ):
+    reachable_by(customer_with_final, Delivery.EMAIL)
     manager = make_staff(Role.LINE_MANAGER, name="Tom Whitfield")
     request = make_request(
         customer_with_final,
@@ -1061,8 +1074,16 @@ def test_a_closure_day_on_record_moves_the_appeal_deadline(app, organisation_rea
 
 @pytest.mark.policy("8.20")
 def test_a_posted_decision_letter_counts_from_delivery(
-    app, clock, customer_with_final, make_request, decide, panel_member, organisation_ready
+    app,
+    clock,
+    customer_with_final,
+    make_request,
+    decide,
+    panel_member,
+    organisation_ready,
+    reachable_by,
 ):
+    reachable_by(customer_with_final, Delivery.POST)
     clock.now = datetime(2027, 3, 25, 15, 0, tzinfo=UTC)  # Thursday before Good Friday
     request = make_request(customer_with_final)
     [made] = decide(request, RequestStatus.APPROVED, [spec(date(2027, 3, 25))])
@@ -1082,7 +1103,7 @@ def test_every_colleague_sees_what_contact_is_allowed_with_whom_and_until_when(
     app, clock, restriction_in_force
 ):
     restriction = restriction_in_force(ends_on=add_months(london_date(clock.now), 12))
-    picture = queries.contact_picture(restriction.customer_id, with_history=False)
+    picture = queries.contact_picture(restriction.customer_id, with_history=False, today=TODAY)
     [(shown, allowed)] = picture.in_force
     assert shown.id == restriction.id
     assert allowed.headline == "Contact by email only"
@@ -1101,21 +1122,21 @@ def test_the_flag_shows_only_restrictions_in_force(
     [waiting] = decide(request, RequestStatus.APPROVED, [spec(london_date(clock.now))])
     pending = make_request(customer_with_final)
     db.session.commit()
-    everyone = queries.contact_picture(customer_with_final.id, with_history=False)
+    everyone = queries.contact_picture(customer_with_final.id, with_history=False, today=TODAY)
     assert everyone.in_force == [] and everyone.history == []
-    panel_view = queries.contact_picture(customer_with_final.id, with_history=True)
+    panel_view = queries.contact_picture(customer_with_final.id, with_history=True, today=TODAY)
     assert [r.id for r in panel_view.history] == [waiting.id]
     assert [r.id for r in panel_view.requests] == [pending.id]
-    restrictions.issue_decision_letter(panel_member, clock.now, [waiting], Delivery.PORTAL)
+    restrictions.issue_decision_letter(panel_member, clock.now, [waiting], Delivery.HAND)
     db.session.commit()
-    assert [r.id for r, _ in queries.contact_picture(customer_with_final.id, False).in_force] == [
-        waiting.id
-    ]
+    assert [
+        r.id for r, _ in queries.contact_picture(customer_with_final.id, False, TODAY).in_force
+    ] == [waiting.id]
 
 
 @pytest.mark.policy("8.21")
 def test_the_flag_for_ended_contact_says_so(app, terminated):
-    picture = queries.contact_picture(terminated.id, with_history=False)
+    picture = queries.contact_picture(terminated.id, with_history=False, today=TODAY)
     assert picture.terminated
     [(_restriction, allowed)] = picture.in_force
     assert allowed.headline == "All contact ended for a period"
@@ -1139,9 +1160,9 @@ def test_a_named_manager_flag_names_the_manager(
     made = approve_request(
         request, kind=RestrictionKind.NAMED_MANAGER, channel=None, named_manager_id=manager.id
     )
-    restrictions.issue_decision_letter(panel_member, clock.now, made, Delivery.PORTAL)
+    restrictions.issue_decision_letter(panel_member, clock.now, made, Delivery.HAND)
     db.session.commit()
-    [(_shown, allowed)] = queries.contact_picture(customer_with_final.id, False).in_force
+    [(_shown, allowed)] = queries.contact_picture(customer_with_final.id, False, TODAY).in_force
     assert allowed.headline == "Contact only through Tom Whitfield"
     assert "pass it to Tom Whitfield" in allowed.how
 

@@ -143,7 +143,9 @@ def restriction_stage(
     review. ``requested``: a request waiting for GLT (``pending``, made by ``people.panel``),
     one GLT asked more about (``more_info``), one approved and waiting for its letter
     (``awaiting_letter``, a request id), and an arrangement waiting for the customer's answer.
-    ``terminated``: all contact ended, with a letter logged, one read and one checked.
+    ``terminated``: all contact ended, with a letter logged, one read, one checked and one
+    acknowledged and filed. Each kind of restriction-stage letter: ``decision_letter``,
+    ``review_letter``, ``acknowledgement_letter`` and ``arrangement_letter`` (ids).
     """
     from portal.restrictions import services as restrictions
     from portal.restrictions.models import Delivery, RestrictionKind, ReviewOutcome
@@ -151,7 +153,9 @@ def restriction_stage(
 
     now = clock.now
     today = now.date()
-    restricted = make_customer(forename="Rhys", surname="Restricted")
+    restricted = make_customer(
+        forename="Rhys", surname="Restricted", address="2 Rule Street, Manchester M2 2RR"
+    )
     threats = serious_incident_for(restricted, now - timedelta(days=3))
     in_force, lifted = approve_request(
         make_request(
@@ -164,11 +168,13 @@ def restriction_stage(
             spec(today, kind=RestrictionKind.SET_TIMES, channel=None, schedule="Mondays 10-12"),
         ],
     )
-    restrictions.issue_decision_letter(people.panel, now, [in_force, lifted], Delivery.PORTAL)
-    restrictions.review_restriction(
+    restrictions.issue_decision_letter(people.panel, now, [in_force, lifted], Delivery.POST)
+    lift = restrictions.review_restriction(
         people.panel, now, lifted, ReviewOutcome.LIFT, "Calls are calm now.", "", None
     )
-    requested = make_customer(forename="Rosa", surname="Requested")
+    requested = make_customer(
+        forename="Rosa", surname="Requested", address="3 Request Road, Manchester M3 3RQ"
+    )
     attack = serious_incident_for(requested, now - timedelta(days=3))
     waiver = {"waiver_incident_id": attack.id, "waiver_reason": "Threatened a colleague."}
     pending = make_request(requested, **waiver)
@@ -176,15 +182,17 @@ def restriction_stage(
     restrictions.ask_for_more(people.glt, now, more_info, "Has the tenancy team been told?")
     awaiting_letter = approve_request(make_request(requested, **waiver))[0]
     arrangement = make_arrangement(requested)
-    logged, read, checked = (
+    logged, read, checked, filed = (
         restrictions.log_correspondence(
             people.panel, now, terminated, now - timedelta(hours=n), "letter", f"Letter {n}"
         )
-        for n in (1, 2, 3)
+        for n in (1, 2, 3, 4)
     )
-    restrictions.mark_read(people.panel, now, read)
-    restrictions.mark_read(people.panel, now, checked)
-    restrictions.check(people.panel, now, checked, False, False, "")
+    for item in (read, checked, filed):
+        restrictions.mark_read(people.panel, now, item)
+    for item in (checked, filed):
+        restrictions.check(people.panel, now, item, False, False, "")
+    acknowledgement = restrictions.close_correspondence(people.panel, now, filed)
     db.session.commit()
     return SimpleNamespace(
         restricted=restricted,
@@ -201,6 +209,10 @@ def restriction_stage(
         correspondence=logged,
         correspondence_read=read,
         correspondence_checked=checked,
+        decision_letter=in_force.letter_id,
+        review_letter=lift.letter_id,
+        acknowledgement_letter=acknowledgement.id,
+        arrangement_letter=arrangement.letter_id,
     )
 
 

@@ -54,6 +54,7 @@ def review_restriction_form(**overrides) -> dict:
         "outcome": "continue",
         "reasons": "The behaviour has not changed.",
         "next_review_on": "2027-02-23",
+        "delivery": "post",
         "named_manager_id": "0",
         "action": "record",
     }

@@ -35,6 +35,8 @@ PANEL = frozenset({"panel"})
 PANEL_OR_GLT = frozenset({"panel", "glt"})
 PANEL_OR_CEM = frozenset({"panel", "cem"})
 RESTRICTION_READERS = frozenset({"panel", "glt", "cem"})
+# The conduct history (arrangements and their letters): the restriction readers and the CSM.
+HISTORY_READERS = RESTRICTION_READERS | {"csm"}
 
 
 @dataclass
@@ -68,6 +70,10 @@ class Page:
             correspondence=w.correspondence.id,
             correspondence_read=w.correspondence_read.id,
             correspondence_checked=w.correspondence_checked.id,
+            decision_letter=w.decision_letter,
+            review_letter=w.review_letter,
+            acknowledgement_letter=w.acknowledgement_letter,
+            arrangement_letter=w.arrangement_letter,
         )
 
 
@@ -123,6 +129,25 @@ PAGES = [
     Page("arrangement answer", "/staff/arrangements/{arrangement}/answer", PANEL),
     Page("end arrangement", "/staff/arrangements/{arrangement}/end", PANEL),
     Page("correspondence", "/staff/customers/{terminated}/correspondence", PANEL_OR_CEM),
+    Page("correspondence to handle", "/staff/correspondence", PANEL_OR_CEM),
+    # Restriction-stage letters are read as restrictions are (never by the CSM, §8.4 only);
+    # an arrangement's letter as the conduct history is.
+    Page("issued decision letter", "/staff/letters/{decision_letter}", RESTRICTION_READERS),
+    Page("review outcome letter", "/staff/letters/{review_letter}", RESTRICTION_READERS),
+    Page(
+        "correspondence acknowledgement",
+        "/staff/letters/{acknowledgement_letter}",
+        RESTRICTION_READERS,
+    ),
+    Page("arrangement letter", "/staff/letters/{arrangement_letter}", HISTORY_READERS),
+]
+
+# The same letters as PDF downloads: not pages, so tested on their own in
+# tests/web/test_letter_access.py (with the large-print PDF, which is served by the same route).
+DOWNLOADS = [
+    Page(f"{page.name} pdf", f"{page.url}/pdf", page.allowed)
+    for page in PAGES
+    if page.url.startswith("/staff/letters/{") and page.allowed <= HISTORY_READERS
 ]
 
 

@@ -150,6 +150,36 @@ TEXT_FIELDS = {
         "cutoff_time",
         "panel_review_days",
     ],
+    # The restriction stage (§8.16–8.21, §9.5, §10.1).
+    "request restriction": [
+        "checklist_complaint_responded",
+        "checklist_external_referrals",
+        "proposal",
+        "waiver_reason",
+    ],
+    "decide restriction": [
+        "reasons",
+        "restriction_reasons",
+        "schedule",
+        "third_party",
+        "starts_on",
+        "review_on",
+        "ends_on",
+    ],
+    "ask for more information": ["more-question"],
+    "answer glt's question": ["checklist_robust_records", "proposal", "waiver_reason"],
+    "review restriction": [
+        "behaviour_since",
+        "reasons",
+        "next_review_on",
+        "schedule",
+        "third_party",
+        "ends_on",
+        "restriction_reasons",
+    ],
+    "reintroduce restriction": ["reason", "review_on"],
+    "log correspondence": ["received_on", "received_time", "summary"],
+    "check correspondence": ["check-check_notes"],
 }
 
 
@@ -194,6 +224,15 @@ FREE_TEXT = {
     "add closure": ["reason"],
     "add account": ["name", "job_title"],
     "organisation details": ["address", "complaints_contact", "emergency_contact"],
+    # (the §8.17 evidence is kept as JSON, which this check does not read)
+    "request restriction": ["proposal", "waiver_reason"],
+    "decide restriction": ["reasons", "restriction_reasons"],
+    "ask for more information": ["more-question"],
+    "answer glt's question": ["proposal"],
+    "review restriction": ["behaviour_since", "reasons"],
+    "reintroduce restriction": ["reason"],
+    "log correspondence": ["summary"],
+    "check correspondence": ["check-check_notes"],
 }
 
 
@@ -255,6 +294,24 @@ WRONG_CHOICES = [
     ("log contact", "contact-duration_minutes", "1441"),
     ("log contact", "contact-duration_minutes", "1.5"),
     ("record refusal", "refusal-works_type", "urgent"),
+    ("request restriction", "proposed_kinds", ["nonsense"]),
+    ("request restriction", "proposed_kinds", []),
+    ("request restriction", "waiver_incident_id", "abc"),
+    ("request restriction", "waiver_incident_id", "99999999999999999999"),
+    ("decide restriction", "outcome", "nonsense"),
+    ("decide restriction", "outcome", "more_information_requested"),
+    ("decide restriction", "kind", ["nonsense"]),
+    ("decide restriction", "kind", ["channel_only", "termination'"]),
+    ("decide restriction", "channel", "pigeon"),
+    ("decide restriction", "named_manager_id", "abc"),
+    ("decide restriction", "named_manager_id", "999999"),
+    ("issue decision letter", "delivery", "pigeon"),
+    ("issue decision letter", "delivery", ""),
+    ("review restriction", "outcome", "nonsense"),
+    ("review restriction", "delivery", "pigeon"),
+    ("review restriction", "delivery", ""),
+    ("review restriction", "kind", "nonsense"),
+    ("log correspondence", "channel", "pigeon"),
 ]
 
 
@@ -310,6 +367,17 @@ def test_an_unknown_customer_reference_is_refused_next_to_the_field(
         "/staff/incidents/{awaiting}/evidence/99999999999999999999",
         "/staff/letters/abc",
         "/staff/letters/99999999999999999999",
+        "/staff/letters/99999999999999999999/pdf",
+        "/staff/restriction-requests/abc",
+        "/staff/restriction-requests/99999999999999999999",
+        "/staff/restriction-requests/99999999999/edit",
+        "/staff/restriction-requests/99999999999999999999/letter",
+        "/staff/customers/99999999999999999999/restriction-requests/new",
+        "/staff/restrictions/abc/review",
+        "/staff/restrictions/99999999999999999999/review",
+        "/staff/restrictions/99999999999/reintroduce",
+        "/staff/customers/99999999999999999999/correspondence",
+        "/staff/customers/abc/correspondence",
     ],
 )
 def test_ids_that_are_not_real_give_page_not_found(client, world, act_as, url):
@@ -327,12 +395,26 @@ def test_ids_that_are_not_real_give_page_not_found(client, world, act_as, url):
         "/staff/incidents/99999999999999999999/evidence",
         "/staff/admin/closures/abc/delete",
         "/staff/admin/closures/99999999999999999999/delete",
+        "/staff/restriction-requests/99999999999999999999/edit",
+        "/staff/restriction-requests/abc/more-information",
+        "/staff/restriction-requests/99999999999999999999/decision",
+        "/staff/restriction-requests/99999999999/letter",
+        "/staff/restrictions/99999999999999999999/review",
+        "/staff/restrictions/abc/reintroduce",
+        "/staff/customers/99999999999999999999/correspondence",
+        "/staff/correspondence/99999999999999999999/read",
+        "/staff/correspondence/abc/check",
+        "/staff/correspondence/{correspondence}/shred",
     ],
 )
 def test_posts_to_ids_that_are_not_real_give_page_not_found(world, act_as, post, table_counts, url):
-    act_as("admin" if "closures" in url else "panel")
+    # GLT's own routes are tried as GLT, so the refusal is for the id, not the role.
+    glt_only = "/decision" in url or "/more-information" in url
+    act_as("admin" if "closures" in url else "glt" if glt_only else "panel")
     before = table_counts()
-    check_page(post(url.format(tenant=world.tenant.id)), 404)
+    check_page(
+        post(url.format(tenant=world.tenant.id, correspondence=world.correspondence.id)), 404
+    )
     assert table_counts() == before
 
 
@@ -378,6 +460,13 @@ DATE_FIELDS = [
     ("log contact", "contact-occurred_on", {}),
     ("record refusal", "refusal-refused_on", {}),
     ("add closure", "day", {}),
+    ("decide restriction", "starts_on", {}),
+    ("decide restriction", "review_on", {}),
+    ("decide restriction", "ends_on", {}),
+    ("review restriction", "next_review_on", {}),
+    ("review restriction", "ends_on", {"outcome": "vary"}),
+    ("reintroduce restriction", "review_on", {}),
+    ("log correspondence", "received_on", {}),
 ]
 
 

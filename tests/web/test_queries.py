@@ -170,3 +170,57 @@ def test_customer_record(
 
     act_as(role)
     assert_same_for_few_and_many(client, count_queries, grow, [f"/staff/customers/{customer.id}"])
+
+
+@pytest.fixture
+def correspondence(make_staff, make_customer, clock, people):
+    """``grow(n)``: n items of correspondence still to handle, each from a different customer
+    with whom all contact is ended, at each stage in turn (logged, read, checked)."""
+    from portal.restrictions import services as restrictions
+    from portal.restrictions.models import (
+        Restriction,
+        RestrictionKind,
+        RestrictionStatus,
+    )
+
+    made: list = []
+
+    def grow(n: int):
+        while len(made) < n:
+            k = len(made)
+            customer = make_customer(forename="Letter", surname=f"Writer{k:02d}")
+            db.session.add(
+                Restriction(
+                    customer_id=customer.id,
+                    kind=RestrictionKind.TERMINATION,
+                    reasons="Threats.",
+                    starts_on=clock.now.date(),
+                    review_on=clock.now.date() + timedelta(days=90),
+                    ends_on=clock.now.date() + timedelta(days=90),
+                    immediate_notice=True,
+                    status=RestrictionStatus.ACTIVE,
+                    approved_by_id=people.glt.id,
+                    approved_at=clock.now,
+                )
+            )
+            db.session.flush()
+            handler = make_staff(Role.PANEL, name=f"Handler {k}")
+            item = restrictions.log_correspondence(
+                handler, clock.now, customer, clock.now - timedelta(hours=k + 1), "letter", "Hi"
+            )
+            if k % 3 >= 1:
+                restrictions.mark_read(handler, clock.now, item)
+            if k % 3 == 2:
+                restrictions.check(handler, clock.now, item, False, False, "")
+            db.session.commit()
+            made.append(item)
+
+    return grow
+
+
+@pytest.mark.parametrize("role", ["panel", "cem"])
+def test_correspondence_to_handle(client, act_as, count_queries, correspondence, role):
+    act_as(role)
+    assert_same_for_few_and_many(
+        client, count_queries, correspondence, ["/staff/correspondence", "/staff/"]
+    )

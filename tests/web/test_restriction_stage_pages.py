@@ -16,6 +16,7 @@ from portal.restrictions.models import (
     CHECKLIST,
     Correspondence,
     CorrespondenceStatus,
+    Delivery,
     RequestStatus,
     Restriction,
     RestrictionRequest,
@@ -154,9 +155,17 @@ def _request_data(**overrides) -> dict:
 @pytest.mark.policy("8.20")
 @pytest.mark.policy("8.21")
 def test_request_more_information_approve_with_changes_letter_and_flag(
-    client, sign_in, staff, make_customer, final_warning_for, clock, organisation_ready
+    client,
+    sign_in,
+    staff,
+    make_customer,
+    final_warning_for,
+    clock,
+    organisation_ready,
+    reachable_by,
 ):
     customer = make_customer()
+    reachable_by(customer, Delivery.PORTAL)
     final_warning_for(customer)
     panel, glt = staff[Role.PANEL], staff[Role.GLT]
 
@@ -314,7 +323,12 @@ def test_review_lift_then_reintroduce_through_the_pages(client, sign_in, staff, 
     url = f"/staff/restrictions/{restriction.id}/review"
     lifted = client.post(
         url,
-        data={"csrf_token": csrf_token(client, url), "outcome": "lift", "reasons": "Calmer now."},
+        data={
+            "csrf_token": csrf_token(client, url),
+            "outcome": "lift",
+            "reasons": "Calmer now.",
+            "delivery": "hand",
+        },
     )
     assert lifted.status_code == 303
     assert db.session.get(Restriction, restriction.id).status == RestrictionStatus.LIFTED
@@ -466,10 +480,9 @@ def test_lists_run_a_fixed_number_of_queries(
         restriction_in_force(review_on=soon)
         make_arrangement(customer)
     from portal.restrictions import services as restrictions
-    from portal.restrictions.models import Delivery
 
     more = approve_request(make_request(customer), review_on=soon)
-    restrictions.issue_decision_letter(staff[Role.PANEL], clock.now, more, Delivery.PORTAL)
+    restrictions.issue_decision_letter(staff[Role.PANEL], clock.now, more, Delivery.HAND)
     db.session.commit()
     after = {url: _queries_for(client, url, count_queries) for url in urls}
     assert after == before
@@ -477,8 +490,9 @@ def test_lists_run_a_fixed_number_of_queries(
 
 @pytest.mark.policy("8.20")
 def test_without_javascript_the_preview_button_updates_the_letter_and_issues_nothing(
-    client, sign_in, staff, world, approve_request, organisation_ready
+    client, sign_in, staff, world, approve_request, organisation_ready, reachable_by
 ):
+    reachable_by(world["pending"].customer, Delivery.POST)
     made = approve_request(world["pending"])
     sign_in(staff[Role.PANEL])
     url = f"/staff/restriction-requests/{world['pending'].id}/letter"
@@ -507,6 +521,7 @@ def test_review_letter_preview_as_fragment_and_page_keeps_nothing(
         "outcome": "continue",
         "reasons": "The calls have continued at the same level.",
         "next_review_on": add_months(clock.now.date(), 6).isoformat(),
+        "delivery": "hand",
     }
     fragment = check_fragment(
         client.post(url, data=data, headers={"HX-Request": "true"}), "review-preview"
