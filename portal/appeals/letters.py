@@ -8,6 +8,7 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from portal.appeals.models import FORMATS
+from portal.customer.wording import your_contact
 from portal.organisation.services import get_organisation
 
 
@@ -42,11 +43,15 @@ def late_decision(*, appeal, issued_on: date) -> tuple[str, str]:
     )
 
 
-def outcome(*, appeal, issued_on: date) -> tuple[str, str]:
+def outcome(*, appeal, issued_on: date, replacement=None) -> tuple[str, str]:
+    """The §9.4 letter; when GLT changed the restriction, ``replacement`` holds the new terms,
+    said to the customer in plain words."""
     return _render(
         "letters/appeal_outcome.html",
         _("The outcome of your appeal (%(reference)s)", reference=appeal.reference),
         customer=appeal.customer,
         appeal=appeal,
         issued_on=issued_on,
+        replacement=replacement,
+        yours=your_contact(replacement, get_organisation()) if replacement else None,
     )

@@ -115,7 +115,8 @@ class Appeal(Base):
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     grounds: Mapped[str] = mapped_column(Text, default="")
     new_information: Mapped[str] = mapped_column(Text, default="")
-    needs_interpreter: Mapped[bool] = mapped_column(default=False)
+    # None until the customer answers: the question is never answered for them.
+    needs_interpreter: Mapped[bool | None] = mapped_column(default=None)
     interpreter_language: Mapped[str] = mapped_column(String(80), default="")
     preferred_format: Mapped[str] = mapped_column(String(20), default="")
     representative: Mapped[str] = mapped_column(String(200), default="")

@@ -30,6 +30,7 @@ STATUS_TITLES = {
     "done": _l("Done"),
     "done_late": _l("Done late"),
     "on_track": _l("On track"),
+    "due_today": _l("Due today"),
     "due_soon": _l("Due soon"),
     "overdue": _l("Overdue"),
 }
@@ -107,6 +108,13 @@ def step_status(step: Step, today: date, calendar: WorkingCalendar) -> str:
     if step.due == today or step.due <= calendar.next_working_day(today):
         return "due_soon"
     return "on_track"
+
+
+def tracker_status(step: Step, today: date, calendar: WorkingCalendar) -> str:
+    """As ``step_status``, but a step due today says "due_today", apart from "due_soon" (the
+    next working day), so the tracker can say which is which in words."""
+    status = step_status(step, today, calendar)
+    return "due_today" if status == "due_soon" and step.due == today else status
 
 
 def appeal_deadline(notified_on: date, calendar: WorkingCalendar) -> Deadline:

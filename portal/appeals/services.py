@@ -4,60 +4,34 @@ decision. Services flush only; the view commits once."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from functools import partial
-from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal import db
 from portal.appeals import letters as appeal_letters
 from portal.appeals import rules
-from portal.appeals.models import (
-    FORMATS,
-    Appeal,
-    AppealChannel,
-    AppealEvidence,
-    AppealOutcome,
-    AppealStatus,
-)
+from portal.appeals.models import FORMATS, Appeal, AppealChannel, AppealOutcome, AppealStatus
+from portal.appeals.queries import FINAL
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
 from portal.errors import NotAllowed, ServiceError
-from portal.incidents.services import _MAGIC, ALLOWED_ATTACHMENT_TYPES
 from portal.letters import services as letters
-from portal.letters.models import LetterKind
+from portal.letters.models import Letter, LetterKind
 from portal.notifications.services import notify
 from portal.organisation.services import get_organisation
 from portal.restrictions import services as restriction_services
 from portal.restrictions.models import Restriction, RestrictionRequest, RestrictionStatus
-from portal.timeutil import london_date
+from portal.timeutil import from_london, london_date
 from portal.workdays.services import load_calendar
 
-MAX_EVIDENCE_FILES = 10
-
-
-def appealable(customer_id: int) -> list[Restriction]:
-    """One restriction per decision letter the customer can appeal (a decision may set
-    several restrictions; the appeal is against the decision as a whole)."""
-    restrictions = db.session.scalars(
-        select(Restriction)
-        .where(
-            Restriction.customer_id == customer_id,
-            Restriction.status == RestrictionStatus.ACTIVE,
-            Restriction.appeal_deadline.is_not(None),
-        )
-        .order_by(Restriction.starts_on.desc(), Restriction.id)
-    )
-    by_decision: dict = {}
-    for restriction in restrictions:
-        by_decision.setdefault(restriction.letter_id or -restriction.id, restriction)
-    return list(by_decision.values())
+# How many times lodging tries the next reference when another appeal took it meanwhile.
+REFERENCE_ATTEMPTS = 5
 
 
 def decision_restrictions(restriction: Restriction) -> list[Restriction]:
@@ -76,27 +50,43 @@ def decision_restrictions(restriction: Restriction) -> list[Restriction]:
     )
 
 
-def _open_appeal_for(restriction: Restriction) -> Appeal | None:
-    """An appeal already lodged against the decision that set ``restriction``."""
-    ids = [r.id for r in decision_restrictions(restriction)] or [restriction.id]
+def appeal_against_decision(restriction: Restriction) -> Appeal | None:
+    """The appeal already sent against the decision that set ``restriction``, whatever its
+    state: a decision is appealed once, and a decided or refused appeal is final (§9.4)."""
+    if restriction.letter_id is None:
+        ids = select(Restriction.id).where(Restriction.id == restriction.id)
+    else:
+        ids = select(Restriction.id).where(Restriction.letter_id == restriction.letter_id)
     return db.session.scalar(
         select(Appeal)
-        .where(
-            Appeal.restriction_id.in_(ids),
-            Appeal.status.not_in(
-                (AppealStatus.DRAFT, AppealStatus.CLOSED, AppealStatus.NOT_ACCEPTED)
-            ),
-        )
+        .where(Appeal.restriction_id.in_(ids), Appeal.status != AppealStatus.DRAFT)
+        .order_by(Appeal.status.in_(FINAL), Appeal.id.desc())
         .limit(1)
     )
 
 
+def _already_appealed(appeal: Appeal) -> dict[str, str]:
+    if appeal.status in FINAL:
+        return {"final": "This decision has been appealed and there is no further appeal"}
+    return {"appealed": "This decision has already been appealed"}
+
+
 def start_draft(now: datetime, restriction: Restriction) -> Appeal:
-    """The customer's draft appeal against ``restriction`` (an existing draft is reused)."""
-    if restriction.status != RestrictionStatus.ACTIVE or restriction.appeal_deadline is None:
-        raise ServiceError("This decision cannot be appealed here")
-    if _open_appeal_for(restriction) is not None:
-        raise ServiceError("You have already appealed this decision")
+    """The customer's draft appeal against ``restriction`` (an existing draft is reused).
+
+    :raises ServiceError: ``restriction`` if the decision is not in force or has no appeal
+        deadline; ``appealed`` if an appeal is being dealt with; ``final`` if the appeal was
+        decided or refused as late, after which there is no further appeal (§9.2, §9.4).
+    """
+    if (
+        restriction.status != RestrictionStatus.ACTIVE
+        or restriction.ran_out_by(london_date(now))
+        or restriction.appeal_deadline is None
+    ):
+        raise ServiceError({"restriction": "This decision cannot be appealed"})
+    existing = appeal_against_decision(restriction)
+    if existing is not None:
+        raise ServiceError(_already_appealed(existing))
     draft = db.session.scalar(
         select(Appeal).where(
             Appeal.restriction_id == restriction.id, Appeal.status == AppealStatus.DRAFT
@@ -152,51 +142,48 @@ def save_answers(now: datetime, appeal: Appeal, answers: Answers) -> None:
     db.session.flush()
 
 
-def add_evidence(
-    now: datetime, appeal: Appeal, filename: str, content: bytes, upload_dir: Path, max_bytes: int
-) -> AppealEvidence:
-    """Store a file sent with the appeal, outside static/, after checking its size and type."""
-    if appeal.status != AppealStatus.DRAFT:
-        raise ServiceError("This appeal has already been sent")
-    name = Path(filename or "").name.strip()[:255]
-    suffix = Path(name).suffix.lower()
-    if not name:
-        raise ServiceError({"evidence": "Choose a file to upload"})
-    if suffix not in ALLOWED_ATTACHMENT_TYPES:
-        allowed = ", ".join(sorted({s.lstrip(".").upper() for s in ALLOWED_ATTACHMENT_TYPES}))
-        raise ServiceError({"evidence": f"The file must be one of: {allowed}"})
-    if not content:
-        raise ServiceError({"evidence": "The selected file is empty"})
-    if len(content) > max_bytes:
-        raise ServiceError({"evidence": f"The file must be smaller than {max_bytes // 2**20} MB"})
-    magic = _MAGIC.get(suffix)
-    if magic and not content.startswith(magic):
-        raise ServiceError({"evidence": "The file's contents do not match its type"})
-    if len(appeal.evidence) >= MAX_EVIDENCE_FILES:
-        raise ServiceError({"evidence": f"You can send up to {MAX_EVIDENCE_FILES} files"})
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    stored = secrets.token_hex(16) + suffix
-    (upload_dir / stored).write_bytes(content)
-    item = AppealEvidence(
-        original_name=name,
-        stored_name=stored,
-        content_type=ALLOWED_ATTACHMENT_TYPES[suffix],
-        size_bytes=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        uploaded_at=now,
-    )
-    appeal.evidence.append(item)
-    appeal.updated_at = now
-    db.session.flush()
-    return item
-
-
-def _next_reference(now: datetime) -> str:
+def _next_reference(now: datetime, skip: int = 0) -> str:
     prefix = f"AP-{london_date(now).year}-"
     count = db.session.scalar(
         select(func.count(Appeal.id)).where(Appeal.reference.like(prefix + "%"))
     )
-    return f"{prefix}{count + 1:04d}"
+    return f"{prefix}{count + 1 + skip:04d}"
+
+
+def _give_reference(now: datetime, appeal: Appeal) -> None:
+    """Number the appeal. Two appeals lodged at once would count the same number: the unique
+    reference refuses the second, which then takes the next number (inside a savepoint, so
+    nothing else is lost)."""
+    for attempt in range(REFERENCE_ATTEMPTS):
+        reference = _next_reference(now, attempt)
+        try:
+            with db.session.begin_nested():
+                appeal.reference = reference
+                db.session.flush()
+        except IntegrityError:
+            continue
+        return
+    raise RuntimeError("Could not number the appeal: try again")
+
+
+def decision_sent_on(restriction: Restriction) -> date | None:
+    """The day the decision letter went to the customer; an appeal cannot come before it."""
+    letter = db.session.get(Letter, restriction.letter_id) if restriction.letter_id else None
+    if letter is not None:
+        return london_date(letter.issued_at)
+    return restriction.notified_on
+
+
+def received_at_for(now: datetime, day: date, at: time | None) -> datetime:
+    """When an appeal given to staff was received, from the London date and time they enter.
+
+    An unknown time is taken as midday, or as now if midday today is still to come. The day
+    itself is never moved, so a future date stays in the future and ``lodge`` refuses it.
+    """
+    if at is not None:
+        return from_london(day, at.hour, at.minute)
+    moment = from_london(day, 12, 0)
+    return min(moment, now) if day == london_date(now) else moment
 
 
 def _staff_with(role: Role) -> list[int]:
@@ -219,7 +206,9 @@ def lodge(
     """Send the appeal. Sending the same form twice (same key) lodges it once.
 
     ``actor`` is the customer's account, or the member of staff lodging it for them.
-    :raises ServiceError: with no grounds, a late appeal without a reason, or an open appeal.
+    :raises ServiceError: with no grounds, a late appeal without a reason, a receipt date in
+        the future or before the decision letter was sent, or when the decision has already
+        been appealed (``appealed``) or the appeal is over (``final``, §9.4).
     """
     if appeal.status != AppealStatus.DRAFT:
         if appeal.submission_key == submission_key:
@@ -227,23 +216,31 @@ def lodge(
         raise ServiceError("This appeal has already been sent")
     received_at = received_at or now
     errors: dict[str, str] = {}
+    sent_on = decision_sent_on(appeal.restriction)
     if received_at > now:
-        errors["received_on"] = "The date received cannot be in the future"
+        if london_date(received_at) > london_date(now):
+            errors["received_on"] = "The date received cannot be in the future"
+        else:
+            errors["received_time"] = "The time received cannot be in the future"
+    elif sent_on is not None and london_date(received_at) < sent_on:
+        errors["received_on"] = (
+            f"The appeal cannot have been received before the decision letter was sent, "
+            f"on {sent_on:%-d %B %Y}"
+        )
     if not appeal.grounds.strip():
         errors["grounds"] = "Tell us why the decision should be changed"
     late = rules.is_late(received_at, appeal.deadline)
     if late and not appeal.late_reason.strip():
         errors["late_reason"] = "Tell us why the appeal is late"
-    if _open_appeal_for(appeal.restriction) is not None:
-        errors[""] = "This decision has already been appealed"
+    existing = appeal_against_decision(appeal.restriction)
+    if existing is not None:
+        errors.update(_already_appealed(existing))
     if errors:
         raise ServiceError(errors)
     calendar = load_calendar()
     received_on, _note = calendar.received_on(received_at, get_organisation().cutoff_time)
     staff = getattr(actor, "is_staff", False)
-    reference = _next_reference(now)
     appeal.status = AppealStatus.LODGED
-    appeal.reference = reference
     appeal.submission_key = submission_key[:64]
     appeal.received_at = received_at
     appeal.received_on = received_on
@@ -253,6 +250,7 @@ def lodge(
     appeal.late = late
     appeal.updated_at = now
     db.session.flush()
+    _give_reference(now, appeal)
     audit.record(
         actor,
         now,
@@ -421,7 +419,13 @@ def glt_decide(
         else:
             # The changed restriction starts today, whatever start the form carried.
             variation = dataclasses.replace(variation, starts_on=london_date(now))
-            errors.update(restriction_services.validate_spec(variation, appeal.customer_id))
+            checked = dataclasses.replace(
+                variation, review_on=variation.review_on or variation.starts_on
+            )
+            spec_errors = restriction_services.validate_spec(checked, appeal.customer_id)
+            if variation.review_on is None:
+                spec_errors["review_on"] = "Enter the date the changed restriction is reviewed"
+            errors.update(spec_errors)
     if errors:
         raise ServiceError(errors)
     today = london_date(now)
@@ -436,6 +440,7 @@ def glt_decide(
                 else RestrictionStatus.REPLACED
             )
             each.closed_at = now
+    replacement = None
     if outcome == AppealOutcome.VARIED:
         replacement = restriction_services.build_replacement(
             actor, now, restriction, variation, variation.review_on
@@ -469,7 +474,27 @@ def glt_decide(
             "outcome": outcome,
             "reasons": appeal.outcome_reasons,
             "restriction_status": restriction.status,
+            "replacement": {
+                "id": replacement.id,
+                "kind": replacement.kind,
+                "review_on": replacement.review_on,
+                "ends_on": replacement.ends_on,
+            }
+            if replacement is not None
+            else None,
         },
+    )
+
+
+def _replacement(appeal: Appeal) -> Restriction | None:
+    """The restriction with the terms GLT set when varying it on appeal."""
+    if appeal.outcome != AppealOutcome.VARIED:
+        return None
+    return db.session.scalar(
+        select(Restriction)
+        .where(Restriction.replaces_id == appeal.restriction_id)
+        .order_by(Restriction.id.desc())
+        .limit(1)
     )
 
 
@@ -479,7 +504,9 @@ def send_outcome(actor, now: datetime, appeal: Appeal):
     if appeal.status != AppealStatus.DECIDED:
         raise ServiceError("GLT has not decided this appeal yet")
     today = london_date(now)
-    render = partial(appeal_letters.outcome, appeal=appeal, issued_on=today)
+    render = partial(
+        appeal_letters.outcome, appeal=appeal, issued_on=today, replacement=_replacement(appeal)
+    )
     letter = letters.freeze(actor, now, appeal.customer, LetterKind.APPEAL_OUTCOME, render)
     appeal.outcome_letter_id = letter.id
     appeal.customer_told_on = today

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from sqlalchemy import select
@@ -12,9 +12,11 @@ from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal import db
+from portal.appeals import evidence as evidence_files
 from portal.appeals import rules
 from portal.appeals import services as appeals
 from portal.appeals.models import FORMATS, Appeal, AppealStatus
+from portal.appeals.queries import appeal_decisions
 from portal.customer import bp, customer_required, signed_in_customer
 from portal.errors import ServiceError
 from portal.forms import BaseForm
@@ -87,12 +89,37 @@ class SendForm(BaseForm):
     submission_key = HiddenField()
 
 
+# Where the appeal has got to, said to the customer (the staff titles are for staff).
+CUSTOMER_STATUS = {
+    AppealStatus.LODGED: _l("We have received your appeal"),
+    AppealStatus.ACKNOWLEDGED: _l("We have received your appeal and written to you about it"),
+    AppealStatus.WITH_GLT: _l("Our Group Leadership Team is looking at your appeal"),
+    AppealStatus.DECIDED: _l("Your appeal has been decided: we are writing to you"),
+    AppealStatus.CLOSED: _l("Your appeal has been decided"),
+    AppealStatus.NOT_ACCEPTED: _l("We did not accept your late appeal"),
+}
+
+
 CUSTOMER_MESSAGES = {
     "grounds": _l("Tell us why the decision should be changed"),
     "interpreter_language": _l("Tell us which language the interpreter should speak"),
-    "late_reason": _l("Tell us why the appeal is late"),
+    "late_reason": _l("Tell us why your appeal is late"),
     "preferred_format": _l("Choose a format from the list"),
 }
+
+# Why an appeal cannot be started or sent, said to the customer (keys from the services).
+REFUSALS = {
+    "appealed": _l("You have already appealed against this decision."),
+    "final": _l(
+        "Your appeal against this decision has been dealt with, and there is no further appeal."
+    ),
+    "restriction": _l("This decision is no longer in force, so there is nothing to appeal."),
+}
+
+
+def _refusal(exc: ServiceError) -> str:
+    key = next((k for k in REFUSALS if k in exc.errors), None)
+    return str(REFUSALS[key]) if key else str(_l("You have already sent this appeal."))
 
 
 def _apply(form, exc: ServiceError) -> None:
@@ -103,7 +130,7 @@ def _apply(form, exc: ServiceError) -> None:
         elif name == "evidence":
             form.evidence.errors = [_evidence_message(exc.errors[name])]
         else:
-            form.form_errors.append(str(_l("This appeal has already been sent.")))
+            form.form_errors.append(_refusal(exc))
 
 
 def _evidence_message(message: str) -> str:
@@ -120,7 +147,7 @@ def _evidence_message(message: str) -> str:
     return str(_l("Choose a file to send"))
 
 
-def _my_draft(appeal_id: int) -> Appeal:
+def _my_appeal(appeal_id: int) -> Appeal:
     if appeal_id > 2**31 - 1:
         abort(404)
     appeal = db.session.get(Appeal, appeal_id)
@@ -130,7 +157,7 @@ def _my_draft(appeal_id: int) -> Appeal:
 
 
 def _draft_or_progress(appeal_id: int):
-    appeal = _my_draft(appeal_id)
+    appeal = _my_appeal(appeal_id)
     if appeal.status != AppealStatus.DRAFT:
         return appeal, redirect(url_for("customer.appeal", appeal_id=appeal.id), 303)
     return appeal, None
@@ -144,22 +171,18 @@ def _late_now(appeal: Appeal) -> bool:
 @customer_required
 def appeals_index():
     customer_id = signed_in_customer().customer_id
-    mine = list(
+    sent = list(
         db.session.scalars(
             select(Appeal)
-            .where(Appeal.customer_id == customer_id)
-            .order_by(Appeal.created_at.desc())
+            .where(Appeal.customer_id == customer_id, Appeal.status != AppealStatus.DRAFT)
+            .order_by(Appeal.received_at.desc(), Appeal.id.desc())
         )
     )
-    appealed = {a.restriction_id for a in mine if a.status != AppealStatus.DRAFT and a.open}
-    drafts = {a.restriction_id: a for a in mine if a.status == AppealStatus.DRAFT}
-    can_appeal = [r for r in appeals.appealable(customer_id) if r.id not in appealed]
     return render_template(
         "customer/appeals/index.html",
-        appeals=[a for a in mine if a.status != AppealStatus.DRAFT],
-        can_appeal=can_appeal,
-        drafts=drafts,
-        today=utcnow(),
+        appeals=sent,
+        decisions=appeal_decisions(customer_id, utcnow()),
+        statuses=CUSTOMER_STATUS,
     )
 
 
@@ -173,9 +196,9 @@ def start_appeal(restriction_id: int):
         abort(404)
     try:
         draft = appeals.start_draft(utcnow(), restriction)
-    except ServiceError:
+    except ServiceError as exc:
         db.session.rollback()
-        flash(_l("You have already appealed this decision."), "error")
+        flash(_refusal(exc), "error")
         return redirect(url_for("customer.appeals_index"), 303)
     db.session.commit()
     return redirect(url_for("customer.appeal_reasons", appeal_id=draft.id), 303)
@@ -250,7 +273,8 @@ def appeal_evidence(appeal_id: int):
     try:
         if not evidence_form.validate_on_submit() or upload is None or not upload.filename:
             raise ServiceError({"evidence": "Choose a file to upload"})
-        appeals.add_evidence(
+        evidence_files.add_evidence(
+            signed_in_customer(),
             utcnow(),
             appeal,
             upload.filename,
@@ -269,8 +293,47 @@ def appeal_evidence(appeal_id: int):
             evidence_form=evidence_form,
         ), 422
     db.session.commit()
-    flash(_l("File added."), "success")
+    flash(_l("Your file has been added."), "success")
     return redirect(url_for("customer.appeal_new_information", appeal_id=appeal.id), 303)
+
+
+def _my_file(appeal: Appeal, evidence_id: int):
+    item = evidence_files.evidence_of(appeal, evidence_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.route("/appeals/<int:appeal_id>/evidence/<int:evidence_id>")
+@customer_required
+def appeal_evidence_file(appeal_id: int, evidence_id: int):
+    item = _my_file(_my_appeal(appeal_id), evidence_id)
+    path = current_app.config["UPLOAD_DIR"] / "appeals" / item.stored_name
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/appeals/<int:appeal_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
+@customer_required
+def remove_appeal_evidence(appeal_id: int, evidence_id: int):
+    appeal, sent = _draft_or_progress(appeal_id)
+    if sent:
+        return sent
+    item = _my_file(appeal, evidence_id)
+    name = item.original_name
+    stored = evidence_files.remove_evidence(signed_in_customer(), utcnow(), appeal, item)
+    db.session.commit()
+    (current_app.config["UPLOAD_DIR"] / "appeals" / stored).unlink(missing_ok=True)
+    flash(_l("You removed %(name)s.", name=name), "success")
+    target = {"appeal_id": appeal.id}
+    if request.args.get("then") == "check":
+        target["then"] = "check"
+    return redirect(url_for("customer.appeal_new_information", **target), 303)
 
 
 @bp.route("/appeals/<int:appeal_id>/support", methods=["GET", "POST"])
@@ -281,10 +344,10 @@ def appeal_support(appeal_id: int):
         return sent
     data = None
     if request.method == "GET":
+        # Only the customer's own answer: never a "no" they did not give.
+        answered = {True: "yes", False: "no"}.get(appeal.needs_interpreter)
         data = {
-            "needs_interpreter": "yes"
-            if appeal.needs_interpreter
-            else ("no" if appeal.updated_at != appeal.created_at else None),
+            "needs_interpreter": answered,
             "interpreter_language": appeal.interpreter_language,
             "preferred_format": appeal.preferred_format,
             "representative": appeal.representative,
@@ -334,7 +397,7 @@ def appeal_late(appeal_id: int):
 @bp.route("/appeals/<int:appeal_id>/check", methods=["GET", "POST"])
 @customer_required
 def appeal_check(appeal_id: int):
-    appeal = _my_draft(appeal_id)
+    appeal = _my_appeal(appeal_id)
     form = SendForm()
     if request.method == "POST" and form.validate_on_submit():
         key = (form.submission_key.data or "")[:64]
@@ -356,7 +419,7 @@ def appeal_check(appeal_id: int):
             if "late_reason" in missing:
                 flash(_l("Your appeal is late: tell us why."), "error")
                 return redirect(url_for("customer.appeal_late", appeal_id=appeal.id), 303)
-            form.form_errors.append(str(_l("This decision has already been appealed.")))
+            form.form_errors.append(_refusal(exc))
         else:
             db.session.commit()
             return redirect(url_for("customer.appeal", appeal_id=appeal.id, sent=1), 303)
@@ -376,7 +439,7 @@ def appeal_check(appeal_id: int):
 @bp.route("/appeals/<int:appeal_id>")
 @customer_required
 def appeal(appeal_id: int):
-    appeal = _my_draft(appeal_id)
+    appeal = _my_appeal(appeal_id)
     if appeal.status == AppealStatus.DRAFT:
         return redirect(url_for("customer.appeal_check", appeal_id=appeal.id), 303)
     steps = appeals.clock(appeal, load_calendar())
@@ -384,5 +447,7 @@ def appeal(appeal_id: int):
         "customer/appeals/progress.html",
         appeal=appeal,
         steps=steps,
+        status=CUSTOMER_STATUS[appeal.status],
+        waiting_on_late=appeal.late and appeal.late_accepted is None,
         just_sent=request.args.get("sent") == "1",
     )

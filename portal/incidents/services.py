@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +50,36 @@ _MAGIC = {
     ".png": (b"\x89PNG\r\n\x1a\n",),
     ".docx": (b"PK\x03\x04",),
 }
+
+
+# Longest file name kept, extension included: enough to recognise a file, short enough for a
+# Content-Disposition header and the String(255) columns it is stored in.
+MAX_FILENAME = 120
+_UNSAFE_IN_NAMES = frozenset('"*:<>?|')
+
+
+def clean_filename(filename: str | None) -> str:
+    """The name a file was uploaded with, safe to store and to send back.
+
+    Keep the last part of any path; drop control, format and unassigned characters (a NUL
+    makes PostgreSQL refuse the row, a right-to-left override hides the real extension) and
+    characters file systems refuse; trim dots and spaces from the ends; shorten a long name
+    but keep its extension.
+    """
+    name = unicodedata.normalize("NFC", (filename or "").replace("\\", "/")).rsplit("/", 1)[-1]
+    name = "".join(
+        " " if ch.isspace() else "_" if ch in _UNSAFE_IN_NAMES else ch
+        for ch in name
+        if ch.isspace() or unicodedata.category(ch)[0] != "C"
+    )
+    name = " ".join(name.split()).strip(". ")
+    if len(name) > MAX_FILENAME:
+        stem, dot, suffix = name.rpartition(".")
+        if dot and 0 < len(suffix) <= 10:
+            name = stem[: MAX_FILENAME - len(suffix) - 1].rstrip(". ") + "." + suffix
+        else:
+            name = name[:MAX_FILENAME].rstrip(". ")
+    return name
 
 
 @dataclass
@@ -217,7 +248,7 @@ def attach_evidence(
 
     :raises ServiceError: if the file is empty, too big or of a type we do not accept.
     """
-    name = Path(filename or "").name.strip()[:255]
+    name = clean_filename(filename)
     suffix = Path(name).suffix.lower()
     if not name:
         raise ServiceError({"evidence": "Choose a file to upload"})
@@ -322,3 +353,16 @@ def recompute_review_due(actor, now: datetime, calendar: WorkingCalendar) -> int
             changed += 1
     db.session.flush()
     return changed
+
+
+def record_evidence_download(actor, now: datetime, incident: Incident, attachment) -> None:
+    """Audit a member of staff opening an evidence file (the caller has checked they may)."""
+    audit.record(
+        actor,
+        now,
+        "incident.evidence_downloaded",
+        "incident",
+        incident.id,
+        f"{incident.reference}: file {attachment.original_name} opened",
+        after={"file": attachment.original_name, "sha256": attachment.sha256},
+    )

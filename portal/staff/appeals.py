@@ -5,24 +5,29 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal import db
+from portal.appeals import evidence as evidence_files
 from portal.appeals import rules
 from portal.appeals import services as appeals
 from portal.appeals.models import Appeal, AppealChannel, AppealOutcome
+from portal.appeals.queries import appeal_decisions
 from portal.auth import permissions
 from portal.customers.models import Customer
 from portal.errors import NotAllowed, ServiceError
-from portal.forms import BaseForm, PlainDateField, PlainTimeField, combine
+from portal.forms import BaseForm, PlainDateField, PlainTimeField
 from portal.organisation.services import get_organisation
-from portal.restrictions.models import Restriction
+from portal.restrictions.forms import SpecMixin
+from portal.restrictions.models import ContactRoute, RestrictionKind
+from portal.restrictions.services import RestrictionSpec
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
+from portal.staff.restrictions import _manager_choices
 from portal.timeutil import london_date, utcnow
 from portal.workdays.services import load_calendar
 
@@ -39,15 +44,51 @@ class LateDecisionForm(BaseForm):
     )
 
 
-class DecisionForm(BaseForm):
+class DecisionForm(SpecMixin, BaseForm):
     outcome = RadioField(
         _l("Decision"),
-        choices=[(o.value, o.title) for o in (AppealOutcome.UPHELD, AppealOutcome.OVERTURNED)],
+        choices=[(o.value, o.title) for o in AppealOutcome],
         validators=[InputRequired(_l("Choose the decision"))],
     )
     reasons = TextAreaField(
         _l("Reasons, as the customer will read them"),
         validators=[InputRequired(_l("Give the reasons for the decision")), Length(max=5000)],
+    )
+    review_on = PlainDateField(
+        _l("Review date"), validators=[Optional()], message=_l("Enter a real review date")
+    )
+
+
+def _decision_form(appeal: Appeal) -> DecisionForm:
+    """The GLT decision form; the changed-restriction fields start from the current terms."""
+    form = DecisionForm(prefix="decision")
+    form.named_manager_id.choices = _manager_choices()
+    if request.endpoint != "staff.decide_appeal":
+        restriction = appeal.restriction
+        form.kind.data = restriction.kind.value
+        form.channel.data = restriction.channel.value if restriction.channel else None
+        form.named_manager_id.data = restriction.named_manager_id or 0
+        form.schedule.data = restriction.schedule
+        form.third_party.data = restriction.third_party
+        form.restriction_reasons.data = restriction.reasons
+    return form
+
+
+def _variation(form: DecisionForm):
+    """The changed restriction from the form, if GLT varied it and chose its kind."""
+    if form.outcome.data != AppealOutcome.VARIED.value or not form.kind.data:
+        return None
+    today = london_date(utcnow())
+    return RestrictionSpec(
+        kind=RestrictionKind(form.kind.data),
+        starts_on=today,
+        review_on=form.review_on.data,
+        reasons=form.restriction_reasons.data or "",
+        ends_on=form.ends_on.data,
+        channel=ContactRoute(form.channel.data) if form.channel.data else None,
+        named_manager_id=form.named_manager_id.data or None,
+        schedule=form.schedule.data or "",
+        third_party=form.third_party.data or "",
     )
 
 
@@ -94,11 +135,11 @@ def appeals_tracker():
     rows = []
     for appeal in appeals.open_appeals():
         steps = appeals.clock(appeal, calendar, cutoff)
-        statuses = [(s, rules.step_status(s, today, calendar)) for s in steps.steps]
+        statuses = [(s, rules.tracker_status(s, today, calendar)) for s in steps.steps]
         current = next(((s, st) for s, st in statuses if s.done_on is None), None)
         rows.append({"appeal": appeal, "steps": statuses, "current": current})
-    order = {"overdue": 0, "due_soon": 1, "on_track": 2}
-    rows.sort(key=lambda r: order.get(r["current"][1], 3) if r["current"] else 3)
+    order = {"overdue": 0, "due_today": 1, "due_soon": 2, "on_track": 3}
+    rows.sort(key=lambda r: order.get(r["current"][1], 4) if r["current"] else 4)
     return render_template(
         "staff/appeals/tracker.html", rows=rows, today=today, titles=rules.STATUS_TITLES
     )
@@ -115,15 +156,20 @@ def _show(appeal: Appeal, late_form=None, decision_form=None, status=200):
     today = london_date(utcnow())
     calendar = load_calendar()
     steps = appeals.clock(appeal, calendar)
+    may_decide = appeals.may_decide(current_user, appeal)
+    sent_back = late_form or decision_form  # a form returned with errors, for the summary
+    if decision_form is None and may_decide and appeal.status.value == "with_glt":
+        decision_form = _decision_form(appeal)
     return render_template(
         "staff/appeals/show.html",
         appeal=appeal,
-        steps=[(s, rules.step_status(s, today, calendar)) for s in steps.steps],
+        steps=[(s, rules.tracker_status(s, today, calendar)) for s in steps.steps],
         titles=rules.STATUS_TITLES,
         late_form=late_form or LateDecisionForm(prefix="late"),
-        decision_form=decision_form or DecisionForm(prefix="decision"),
+        decision_form=decision_form,
         can_manage=permissions.can_manage_appeals(current_user),
-        may_decide=appeals.may_decide(current_user, appeal),
+        may_decide=may_decide,
+        form=sent_back,
     ), status
 
 
@@ -144,6 +190,23 @@ def _step(appeal_id: int, action, done: str):
         db.session.commit()
         flash(done, "success")
     return redirect(url_for("staff.appeal_case", appeal_id=appeal.id), 303)
+
+
+@bp.route("/appeals/<int:appeal_id>/evidence/<int:evidence_id>")
+@staff_required(permissions.can_view_appeals)
+def appeal_evidence_file(appeal_id: int, evidence_id: int):
+    appeal = _appeal(appeal_id)
+    item = evidence_files.evidence_of(appeal, evidence_id)
+    path = current_app.config["UPLOAD_DIR"] / "appeals" / item.stored_name if item else None
+    if path is None or not path.is_file():
+        abort(404)
+    evidence_files.record_download(actor(), utcnow(), appeal, item)
+    db.session.commit()
+    response = send_file(
+        path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/appeals/<int:appeal_id>/acknowledge", methods=["POST"])
@@ -194,11 +257,16 @@ def decide_appeal(appeal_id: int):
     appeal = _appeal(appeal_id)
     if not appeals.may_decide(current_user, appeal):
         abort(403)
-    form = DecisionForm(prefix="decision")
+    form = _decision_form(appeal)
     if form.validate_on_submit():
         try:
             appeals.glt_decide(
-                actor(), utcnow(), appeal, AppealOutcome(form.outcome.data), form.reasons.data
+                actor(),
+                utcnow(),
+                appeal,
+                AppealOutcome(form.outcome.data),
+                form.reasons.data,
+                _variation(form),
             )
         except NotAllowed:
             db.session.rollback()
@@ -219,17 +287,31 @@ def decide_appeal(appeal_id: int):
 @staff_required(permissions.can_lodge_appeal_for_customer)
 def lodge_appeal_for_customer(customer_id: int):
     customer = get_or_404(Customer, customer_id)
-    restrictions = appeals.appealable(customer.id)
-    if not restrictions:
-        flash(_l("This customer has no restriction decision to appeal."), "error")
-        return redirect(url_for("staff.customer", customer_id=customer.id), 303)
-    restriction: Restriction = restrictions[0]
+    rights = appeal_decisions(customer.id, utcnow())
+    right = next((r for r in rights if r.may_appeal), None)
+    if right is None:
+        sent = next((r.appeal for r in rights if r.appeal is not None), None)
+        if sent is None:
+            flash(_l("This customer has no restriction decision to appeal."), "error")
+            return redirect(url_for("staff.customer", customer_id=customer.id), 303)
+        if sent.status.value in ("closed", "not_accepted"):
+            flash(
+                _l(
+                    "The customer's appeal against this decision is over: there is no further "
+                    "appeal (§9.4)."
+                ),
+                "error",
+            )
+        else:
+            flash(_l("The customer has already appealed against this decision."), "error")
+        return redirect(url_for("staff.appeal_case", appeal_id=sent.id), 303)
+    restriction = right.restriction
     form = AssistedForm()
     if request.method == "GET":
         form.received_on.data = london_date(utcnow())
     if form.validate_on_submit():
         now = utcnow()
-        received_at = combine(form.received_on.data, form.received_time.data, latest=now)
+        received_at = appeals.received_at_for(now, form.received_on.data, form.received_time.data)
         try:
             appeal = appeals.start_draft(now, restriction)
             appeals.save_answers(
@@ -255,7 +337,7 @@ def lodge_appeal_for_customer(customer_id: int):
             )
         except ServiceError as exc:
             db.session.rollback()
-            form.apply_errors(exc, aliases={"": "grounds"})
+            form.apply_errors(exc, aliases={"appealed": "", "final": "", "restriction": ""})
         else:
             db.session.commit()
             flash(_l("Appeal %(ref)s lodged for the customer.", ref=appeal.reference), "success")
@@ -266,4 +348,5 @@ def lodge_appeal_for_customer(customer_id: int):
         form=form,
         customer=customer,
         restriction=restriction,
+        sent_on=appeals.decision_sent_on(restriction),
     ), status

@@ -28,6 +28,7 @@ from portal.incidents.models import Attachment, Incident
 from portal.incidents.services import (
     IncidentInput,
     attach_evidence,
+    record_evidence_download,
     record_manager_decision,
     review_due_on,
 )
@@ -216,12 +217,17 @@ def evidence_file(incident_id: int, attachment_id: int):
     path = current_app.config["UPLOAD_DIR"] / attachment.stored_name
     if not path.is_file():
         abort(404)
-    return send_file(
+    record_evidence_download(actor(), utcnow(), incident, attachment)
+    db.session.commit()
+    response = send_file(
         path,
         mimetype=attachment.content_type,
         as_attachment=True,
         download_name=attachment.original_name,
     )
+    # Evidence may name victims and witnesses: never keep a copy in a shared cache.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/incidents/<int:incident_id>/decision", methods=["GET", "POST"])

@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from portal.appeals.rules import appeal_clock, appeal_deadline, is_late, step_status
+from portal.appeals.rules import (
+    appeal_clock,
+    appeal_deadline,
+    is_late,
+    step_status,
+    tracker_status,
+)
 from portal.workdays.calendar import WorkingCalendar
 
 CUTOFF = time(17, 0)
@@ -101,3 +107,29 @@ def test_due_soon_reaches_over_a_weekend_to_the_next_working_day():
     assert clock.step("acknowledge").due == date(2027, 3, 22)
     assert step_status(clock.step("acknowledge"), date(2027, 3, 18), CAL) == "on_track"
     assert step_status(clock.step("acknowledge"), date(2027, 3, 19), CAL) == "due_soon"
+
+
+@pytest.mark.parametrize(
+    ("today", "done_on", "status"),
+    [
+        (date(2027, 3, 19), None, "on_track"),
+        (date(2027, 3, 22), None, "due_soon"),  # due the next working day
+        (date(2027, 3, 23), None, "due_today"),
+        (date(2027, 3, 24), None, "overdue"),
+        (date(2027, 3, 24), date(2027, 3, 23), "done"),
+    ],
+)
+def test_the_tracker_tells_due_today_from_due_soon(today, done_on, status):
+    clock = appeal_clock(_at(2027, 3, 19, 11), CUTOFF, CAL, acknowledged_on=done_on)
+    assert tracker_status(clock.step("acknowledge"), today, CAL) == status
+
+
+def test_due_today_over_a_bank_holiday_weekend():
+    # Received Thu 25 Mar 2027: Good Friday and Easter Monday are skipped, so the
+    # acknowledgement is due Wed 31 Mar; on Tue 30 Mar it is due soon, on Wed due today.
+    clock = appeal_clock(_at(2027, 3, 25, 11), CUTOFF, CAL)
+    step = clock.step("acknowledge")
+    assert step.due == date(2027, 3, 31)
+    assert tracker_status(step, date(2027, 3, 25), CAL) == "on_track"
+    assert tracker_status(step, date(2027, 3, 30), CAL) == "due_soon"
+    assert tracker_status(step, date(2027, 3, 31), CAL) == "due_today"

@@ -10,7 +10,10 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import select
 
+from portal import db
+from portal.audit.models import AuditEvent
 from tests.pages import check_page
 from tests.web.forms import assert_field_error, incident_form
 from tests.web.routes import BARE_POSTS, EVERYONE, FORMS, INCIDENT_READERS, PAGES, STAFF
@@ -65,6 +68,13 @@ def test_evidence_downloads_for_those_who_may_see_the_incident(client, world, ac
     assert response.status_code == 200
     assert response.data == b"Notes of the call."
     assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "private, no-store"
+    opened = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "incident.evidence_downloaded")
+    ).all()
+    assert [(e.entity_id, e.after["file"]) for e in opened] == [
+        (world.awaiting.id, world.attachment.original_name)
+    ]
 
 
 @pytest.mark.parametrize("role", sorted(EVERYONE - INCIDENT_READERS - {"csm"}))

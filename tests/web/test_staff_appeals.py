@@ -8,11 +8,15 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import db
+from portal.appeals import evidence
 from portal.appeals import services as appeals
-from portal.appeals.models import Appeal, AppealChannel, AppealStatus
+from portal.appeals.models import Appeal, AppealChannel, AppealOutcome, AppealStatus
+from portal.audit.models import AuditEvent
 from portal.auth.models import Role
+from portal.letters.models import Letter
 from portal.restrictions.models import RestrictionStatus
 from tests.conftest import csrf_token
+from tests.pages import check_page, errors_on
 
 
 @pytest.fixture
@@ -194,3 +198,151 @@ def test_home_page_tells_the_cem_and_glt_what_waits(
     assert "1 appeal waits for a GLT decision you can make" in client.get("/staff/").text
     sign_in(glt_member)  # decided the restriction, so cannot decide the appeal
     assert "0 appeals wait for a GLT decision" in client.get("/staff/").text
+
+
+# --- GLT varies the restriction (§9.3), the customer told the new terms (§9.4) ----------------
+
+
+@pytest.fixture
+def with_glt(lodged, cem, clock):
+    appeal = lodged()
+    appeals.acknowledge(cem, clock.now, appeal)
+    appeals.refer_to_glt(cem, clock.now, appeal)
+    db.session.commit()
+    return appeal
+
+
+@pytest.mark.policy("9.3")
+@pytest.mark.policy("9.4")
+def test_glt_can_vary_the_restriction_on_the_page(client, sign_in, cem, other_glt, with_glt):
+    appeal = with_glt
+    page = f"/staff/appeals/{appeal.id}"
+    sign_in(other_glt)
+    form = check_page(client.get(page))
+    assert form.find("input", attrs={"name": "decision-outcome", "value": "varied"}) is not None
+    legend = form.find("legend", string=lambda t: t and "The changed restriction" in t)
+    assert legend is not None and legend.parent.name == "fieldset"
+    data = {
+        "decision-outcome": "varied",
+        "decision-reasons": "Calls at set times are enough.",
+        "decision-kind": "set_times",
+        "decision-schedule": "Tuesdays 10:00 to 11:00",
+        "decision-restriction_reasons": "Long calls kept staff from other customers.",
+    }
+    missing = _post(client, f"{page}/decision", data, page=page)
+    soup = check_page(missing, 422)
+    assert "decision-review_on" in errors_on(soup)
+    assert db.session.get(Appeal, appeal.id).outcome is None
+    data["decision-review_on"] = "2027-06-18"
+    assert _post(client, f"{page}/decision", data, page=page).status_code == 303
+    db.session.expire_all()
+    assert appeal.restriction.status == RestrictionStatus.REPLACED
+    sign_in(cem)
+    assert _post(client, f"{page}/outcome", page=page).status_code == 303
+    db.session.expire_all()
+    html = db.session.get(Letter, db.session.get(Appeal, appeal.id).outcome_letter_id).body_html
+    assert "Call us only at the agreed times" in html and "Tuesdays 10:00 to 11:00" in html
+    assert "We will review it by 18 June 2027" in html
+    assert "Long calls kept staff from other customers." in html
+
+
+# --- assisted lodging: only possible receipt dates (§9.2) -------------------------------------
+
+
+@pytest.mark.policy("9.2")
+@pytest.mark.parametrize(
+    ("received_on", "received_time", "field"),
+    [
+        ("2027-03-22", "", "received_on"),  # the next working day, no time: not "now"
+        ("2027-03-19", "15:00", "received_time"),  # later today
+        ("1900-01-01", "", "received_on"),
+        ("2027-03-18", "09:00", "received_on"),  # the day before the letter was sent
+    ],
+)
+def test_assisted_lodging_refuses_impossible_receipt_dates(
+    client, sign_in, cem, restricted, received_on, received_time, field
+):
+    sign_in(cem)
+    url = f"/staff/customers/{restricted.customer_id}/appeals/new"
+    response = _post(
+        client,
+        url,
+        {
+            "channel": "phone",
+            "received_on": received_on,
+            "received_time": received_time,
+            "grounds": "Said on the phone: unfair.",
+        },
+    )
+    soup = check_page(response, 422)
+    assert field in errors_on(soup)
+    assert soup.find(id=f"{field}-error") is not None  # next to the field
+    assert db.session.scalar(select(func.count(Appeal.id))) == 0
+
+
+def test_assisted_lodging_after_the_appeal_is_over_is_refused(
+    client, sign_in, cem, other_glt, with_glt, clock
+):
+    appeal = with_glt
+    appeals.glt_decide(other_glt, clock.now, appeal, AppealOutcome.UPHELD, "Reasonable.")
+    appeals.send_outcome(cem, clock.now, appeal)
+    db.session.commit()
+    sign_in(cem)
+    url = f"/staff/customers/{appeal.customer_id}/appeals/new"
+    response = client.get(url)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/staff/appeals/{appeal.id}")
+    assert "there is no further appeal" in client.get(response.headers["Location"]).text
+    assert db.session.scalar(select(func.count(Appeal.id))) == 1
+
+
+# --- the tracker: due today is not due soon ---------------------------------------------------
+
+
+def test_the_tracker_says_due_today_apart_from_due_soon(client, sign_in, cem, lodged, clock):
+    lodged()  # received Fri 19 Mar 2027: acknowledge by Tue 23 Mar
+    sign_in(cem)
+    clock.now = datetime(2027, 3, 22, 10, tzinfo=UTC)
+    soon = client.get("/staff/appeals").text
+    assert "Due soon" in soon and "Due today" not in soon
+    clock.now = datetime(2027, 3, 23, 10, tzinfo=UTC)
+    today = client.get("/staff/appeals").text
+    assert "Due today" in today and "Due soon" not in today
+
+
+# --- files sent with an appeal, opened by staff -----------------------------------------------
+
+
+def test_staff_open_an_appeals_files_and_each_opening_is_audited(
+    app, client, sign_in, cem, restricted, clock
+):
+    draft = appeals.start_draft(clock.now, restricted)
+    appeals.save_answers(clock.now, draft, appeals.Answers(grounds="Unfair."))
+    item = evidence.add_evidence(
+        restricted.customer,
+        clock.now,
+        draft,
+        "Doctor's letter.pdf",
+        b"%PDF-1.4 letter",
+        app.config["UPLOAD_DIR"] / "appeals",
+        app.config["MAX_ATTACHMENT_BYTES"],
+    )
+    db.session.commit()
+    sign_in(cem)
+    url = f"/staff/appeals/{draft.id}/evidence/{item.id}"
+    assert client.get(url).status_code == 404  # an unsent draft is the customer's alone
+    appeals.lodge(restricted.customer, clock.now, draft, "k")
+    db.session.commit()
+    page = check_page(client.get(f"/staff/appeals/{draft.id}"))
+    assert page.find("a", href=url) is not None
+    opened = client.get(url)
+    assert opened.status_code == 200 and opened.data == b"%PDF-1.4 letter"
+    assert opened.headers["Content-Type"] == "application/pdf"
+    assert opened.headers["Content-Disposition"].startswith("attachment;")
+    assert "no-store" in opened.headers["Cache-Control"]
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "appeal.evidence_downloaded")
+    ).all()
+    assert [(e.entity_id, e.actor_id) for e in events] == [(draft.id, cem.id)]
+    assert client.get(f"/staff/appeals/{draft.id}/evidence/{item.id + 1}").status_code == 404
+    assert client.get(f"/staff/appeals/{draft.id}/evidence/99999999999").status_code == 404

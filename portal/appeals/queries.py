@@ -1,0 +1,127 @@
+"""Read-only questions about appeals: may the customer still appeal a decision, and by when
+(§9.1–9.2), or has it been appealed, with no further appeal once decided (§9.4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from portal import db
+from portal.appeals import rules
+from portal.appeals.models import Appeal, AppealStatus
+from portal.restrictions.models import Restriction
+from portal.timeutil import london_date
+
+# An appeal in one of these states is the end of the road for its decision (§9.2, §9.4).
+FINAL = (AppealStatus.CLOSED, AppealStatus.NOT_ACCEPTED)
+
+
+def decision_key(restriction: Restriction) -> int:
+    """One decision letter may set several restrictions; the appeal is against the decision."""
+    return restriction.letter_id or -restriction.id
+
+
+@dataclass(frozen=True, eq=False)
+class AppealRight:
+    """What the customer may still do about one decision to restrict their contact.
+
+    ``restriction`` is the one an appeal is lodged against (the first the decision set);
+    ``appeal`` the appeal already sent against the decision, if any; ``draft`` their unsent
+    draft, if any.
+    """
+
+    restriction: Restriction
+    deadline: date
+    late: bool
+    appeal: Appeal | None
+    draft: Appeal | None
+
+    @property
+    def may_appeal(self) -> bool:
+        """True until an appeal is sent; after the deadline only as a late appeal (§9.2)."""
+        return self.appeal is None
+
+    @property
+    def final(self) -> bool:
+        """The appeal was decided, or refused as late: there is no further appeal (§9.4)."""
+        return self.appeal is not None and self.appeal.status in FINAL
+
+    @property
+    def state(self) -> str:
+        """in_time / late (may still appeal) · appealed (being dealt with) · decided ·
+        not_accepted (no further appeal)."""
+        if self.appeal is None:
+            return "late" if self.late else "in_time"
+        if self.appeal.status == AppealStatus.CLOSED:
+            return "decided"
+        if self.appeal.status == AppealStatus.NOT_ACCEPTED:
+            return "not_accepted"
+        return "appealed"
+
+
+def _rights(customer_id: int, now: datetime) -> tuple[list[Restriction], dict[int, AppealRight]]:
+    """The restrictions in force with an appeal deadline, and each decision's AppealRight."""
+    restrictions = list(
+        db.session.scalars(
+            select(Restriction)
+            .where(
+                Restriction.customer_id == customer_id,
+                Restriction.not_run_out_clause(london_date(now)),
+                Restriction.appeal_deadline.is_not(None),
+            )
+            .order_by(Restriction.starts_on.desc(), Restriction.id)
+        )
+    )
+    if not restrictions:
+        return [], {}
+    sent: dict[int, Appeal] = {}
+    drafts: dict[int, Appeal] = {}
+    rows = db.session.execute(
+        select(Appeal, Restriction.letter_id)
+        .join(Restriction, Appeal.restriction_id == Restriction.id)
+        .where(Appeal.customer_id == customer_id)
+        .order_by(Appeal.id)
+    ).all()
+    for appeal, letter_id in rows:
+        key = letter_id or -appeal.restriction_id
+        if appeal.status == AppealStatus.DRAFT:
+            drafts.setdefault(key, appeal)
+        elif key not in sent or sent[key].status in FINAL:
+            # An appeal still being dealt with says more than an older, finished one.
+            sent[key] = appeal
+    rights: dict[int, AppealRight] = {}
+    for restriction in restrictions:
+        key = decision_key(restriction)
+        if key not in rights:
+            rights[key] = AppealRight(
+                restriction=restriction,
+                deadline=restriction.appeal_deadline,
+                late=rules.is_late(now, restriction.appeal_deadline),
+                appeal=sent.get(key),
+                draft=drafts.get(key),
+            )
+    return restrictions, rights
+
+
+def appeal_decisions(customer_id: int, now: datetime) -> list[AppealRight]:
+    """One AppealRight per decision in force that came with an appeal deadline, newest first.
+
+    A fixed number of statements, however many restrictions and appeals the customer has.
+    """
+    return list(_rights(customer_id, now)[1].values())
+
+
+def appeal_rights(customer_id: int, now: datetime) -> dict[int, AppealRight]:
+    """Restriction id → AppealRight, for every restriction in force with an appeal deadline.
+
+    The restrictions one decision set share one AppealRight. For the customer's home page:
+    ``right.may_appeal and not right.late`` → "You can appeal until ``right.deadline``";
+    ``right.may_appeal and right.late`` → the last day has passed, but a late appeal with a
+    reason can still be made (§9.2); ``right.final`` → there is no further appeal (§9.4);
+    otherwise the appeal (``right.appeal``) is being dealt with. Restrictions past their end
+    date are left out.
+    """
+    restrictions, rights = _rights(customer_id, now)
+    return {r.id: rights[decision_key(r)] for r in restrictions}
