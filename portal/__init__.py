@@ -53,6 +53,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from portal.i18n import (
         date_time,
+        language_label,
         long_date,
         plain_date,
         select_locale,
@@ -112,6 +113,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["plain_date"] = plain_date
+    app.jinja_env.filters["language_label"] = language_label
     app.jinja_env.filters["date_time"] = date_time
     app.jinja_env.add_extension("jinja2.ext.i18n")
 

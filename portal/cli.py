@@ -73,8 +73,12 @@ def register_cli(app: Flask) -> None:
         """Send the email waiting in the outbox over SMTP (SMTP_HOST, SMTP_PORT, MAIL_FROM).
 
         Email the server does not take is kept and tried again later, waiting longer after
-        each failure. Exits 1 if anything is still waiting because of a failure.
+        each failure, up to 6 hours apart. A mail server that is down or says "try later" never
+        makes the portal give up; an email the server refuses for good is given up after 20
+        refusals. Exits 1 if anything is still waiting because of a failure. With --every, a
+        failure of the database or the mail server is reported and tried again next time.
         """
+        import contextlib
         import time
 
         from portal.outbox.services import SmtpSettings, send_due
@@ -89,13 +93,22 @@ def register_cli(app: Flask) -> None:
             starttls=app.config["SMTP_STARTTLS"],
         )
         while True:
-            report = send_due(settings, utcnow(), limit=limit)
-            click.echo(
-                f"Sent {report.sent}; {report.retrying} to try again later; "
-                f"{report.failed} given up."
-            )
-            if every is None:
-                raise SystemExit(1 if report.retrying or report.failed else 0)
+            try:
+                report = send_due(settings, utcnow(), limit=limit)
+            except Exception as exc:  # a long-running sender outlives any one failure
+                with contextlib.suppress(Exception):
+                    db.session.rollback()
+                if every is None:
+                    raise
+                app.logger.exception("send-email failed; trying again in %s seconds", every)
+                click.echo(f"Could not send email: {exc}", err=True)
+            else:
+                click.echo(
+                    f"Sent {report.sent}; {report.waiting} to try again later; "
+                    f"{report.failed} given up."
+                )
+                if every is None:
+                    raise SystemExit(1 if report.waiting or report.failed else 0)
             time.sleep(every)
 
     @app.cli.command("appeal-reminders")
@@ -109,7 +122,8 @@ def register_cli(app: Flask) -> None:
         """Queue email reminders for appeal steps due soon or overdue (run once a day).
 
         Due-soon steps are reminded once; overdue steps once each working day until done.
-        `send-email` sends them.
+        GLT's steps go only to GLT members who may decide the appeal, or to the Customer
+        Experience Manager when none may. `send-email` sends them.
         """
         from portal.appeals.reminders import queue_reminders
         from portal.timeutil import utcnow
@@ -160,8 +174,21 @@ def register_cli(app: Flask) -> None:
 
     @translate.command("update")
     def update() -> None:
-        """Merge new strings from messages.pot into every catalogue."""
-        _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS))
+        """Merge new strings from messages.pot into every catalogue; drop ones gone from it."""
+        _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--ignore-obsolete")
+
+    @translate.command("check")
+    def check() -> None:
+        """List customer-facing messages a catalogue lacks; exit 1 if there are any."""
+        from portal.translation_check import check_all
+
+        problems = check_all(app.config["LANGUAGES"])
+        for problem in problems:
+            click.echo(str(problem))
+        if problems:
+            click.echo(f"{len(problems)} customer-facing messages need translating.", err=True)
+            raise SystemExit(1)
+        click.echo("Every customer-facing message is translated in every language.")
 
     @translate.command("compile")
     def compile_() -> None:

@@ -159,7 +159,9 @@ def load_demo(reset: bool = False) -> bool:
         "C-100007", "Gary", "Jones", CustomerType.FRIEND_OR_RELATIVE, created, tenant_id=quiet.id
     )
     applicant = _customer("C-100008", "Hannah", "Morris", CustomerType.APPLICANT, created)
-    former = _customer("C-100009", "Imran", "Hussain", CustomerType.FORMER_TENANT, created)
+    former = _customer(
+        "C-100009", "Imran", "Hussain", CustomerType.FORMER_TENANT, created, preferred_language="ur"
+    )
     _customer("C-100010", "Julia", "Nowak", CustomerType.TENANT, created, preferred_language="pl")
     _customer(
         "C-100011",
@@ -291,6 +293,7 @@ def load_demo(reset: bool = False) -> bool:
     for customer, email in (
         (final, "deborah.nolan@demo.example"),
         (second, "connor.walsh@demo.example"),
+        (former, "imran.hussain@demo.example"),
     ):
         db.session.add(
             CustomerAccount(
@@ -310,15 +313,19 @@ def load_demo(reset: bool = False) -> bool:
     return True
 
 
+CUSTOMER_SIGN_INS = (
+    ("Customer (contact restricted)", "deborah.nolan@demo.example", "Deborah Nolan"),
+    ("Customer (arrangement to answer)", "connor.walsh@demo.example", "Connor Walsh"),
+    ("Customer (request waiting for GLT)", "hannah.morris@demo.example", "Hannah Morris"),
+    ("Customer (letters in Urdu and English)", "imran.hussain@demo.example", "Imran Hussain"),
+)
+
+
 def print_sign_ins(echo) -> None:
     echo("")
     echo("Demo sign-ins (staff sign in at /staff/sign-in), password for all: " + DEMO_PASSWORD)
     for email, name, _title, roles in STAFF:
         echo(f"  {', '.join(str(r.title) for r in roles):<40} {email:<28} {name}")
     echo("Customers sign in at /sign-in with the same password:")
-    echo(
-        f"  {'Customer (contact restricted)':<40} {'deborah.nolan@demo.example':<28} Deborah Nolan"
-    )
-    echo(
-        f"  {'Customer (arrangement to answer)':<40} {'connor.walsh@demo.example':<28} Connor Walsh"
-    )
+    for title, email, name in CUSTOMER_SIGN_INS:
+        echo(f"  {title:<40} {email:<28} {name}")

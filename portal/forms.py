@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, RadioField, SelectMultipleField
@@ -145,7 +146,7 @@ class BaseForm(FlaskForm):
         out = [("", m) for m in self.form_errors]
         for field in self:
             for message in field.errors or []:
-                if isinstance(message, str | type(_l(""))):
+                if isinstance(message, str | LazyString):
                     out.append((_summary_target(field), str(message)))
         return out
 

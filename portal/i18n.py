@@ -6,6 +6,17 @@ from datetime import date, datetime
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime
+from flask_babel import lazy_gettext as _l
+
+# Each language's name in English, for staff pages (customers see each in its own script).
+ENGLISH_NAMES = {"en": _l("English"), "ur": _l("Urdu"), "pl": _l("Polish"), "ar": _l("Arabic")}
+
+
+def language_label(code: str) -> str:
+    """e.g. 'Polish (Polski)': the name staff read, then the name the customer knows."""
+    native = current_app.config["LANGUAGES"].get(code, code)
+    english = str(ENGLISH_NAMES.get(code, native))
+    return english if english == native else f"{english} ({native})"
 
 
 def select_locale() -> str:

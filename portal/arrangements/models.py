@@ -55,6 +55,19 @@ class ArrangementStatus(TitledEnum):
             cls.ENDED: _l("Ended"),
         }
 
+    @property
+    def customer_title(self) -> str:
+        """The status as the customer reads it, in the second person."""
+        return str(
+            {
+                self.AWAITING_CUSTOMER: _l("Waiting for your answer"),
+                self.AGREED: _l("You agreed to this arrangement"),
+                self.DECLINED: _l("You did not agree to this arrangement"),
+                self.CHANGE_PROPOSED: _l("You suggested a change: we will reply to you"),
+                self.ENDED: _l("This arrangement has ended"),
+            }[self]
+        )
+
 
 class ResponseChannel(TitledEnum):
     PORTAL = "portal"

@@ -82,15 +82,20 @@ CUSTOMER_MESSAGES = {
         "The reference or access code is not right, or the code has expired. Check your letter, "
         "or ask us for a new code."
     ),
-    "email": _l("Enter a different email address, like name@example.com"),
+    "email": _l("Enter your email address, like name@example.com"),
     "password": _l("Use at least 10 characters for your password"),
 }
+EMAIL_IN_USE = _l(
+    "This email address already has an account. Sign in with it, or use a different address."
+)
 
 
 def _customer_errors(form, exc: ServiceError) -> None:
-    for name, _message in exc.errors.items():
+    for name, message in exc.errors.items():
         target = getattr(form, name, None)
-        if target is not None and name in CUSTOMER_MESSAGES:
+        if name == "email" and "another account" in str(message):
+            form.email.errors = [str(EMAIL_IN_USE)]
+        elif target is not None and name in CUSTOMER_MESSAGES:
             target.errors = [str(CUSTOMER_MESSAGES[name])]
 
 
@@ -182,7 +187,7 @@ def activate():
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     logout_user()
-    session.pop("lang", None)
+    # The language stays: the customer reads "you have signed out", and what follows, in it.
     flash(_l("You have signed out."), "success")
     return redirect(url_for("customer.start"), 303)
 

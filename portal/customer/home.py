@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal import db
+from portal.appeals.queries import appeal_decisions
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import Arrangement, ArrangementStatus, ResponseChannel
 from portal.customer import bp, customer_required, signed_in_customer
@@ -19,8 +20,8 @@ from portal.forms import BaseForm
 from portal.letters.models import Letter
 from portal.letters.pdf import render_pdf
 from portal.organisation.services import get_organisation
-from portal.restrictions.models import Restriction, RestrictionStatus
-from portal.timeutil import utcnow
+from portal.restrictions.queries import restrictions_in_force, restrictions_starting_after
+from portal.timeutil import london_date, utcnow
 
 
 @bp.route("/")
@@ -52,17 +53,9 @@ def _customer_id() -> int:
 @customer_required
 def home():
     customer_id = _customer_id()
-    restrictions = list(
-        db.session.scalars(
-            select(Restriction)
-            .options(joinedload(Restriction.named_manager))
-            .where(
-                Restriction.customer_id == customer_id,
-                Restriction.status == RestrictionStatus.ACTIVE,
-            )
-            .order_by(Restriction.review_on)
-        )
-    )
+    today = london_date(utcnow())
+    restrictions = restrictions_in_force(customer_id, today)
+    upcoming = restrictions_starting_after(customer_id, today)
     open_arrangements = list(
         db.session.scalars(
             select(Arrangement)
@@ -88,10 +81,13 @@ def home():
             .limit(50)
         )
     )
+    org = get_organisation()
     return render_template(
         "customer/home.html",
-        org=get_organisation(),
-        restrictions=[(r, your_contact(r)) for r in restrictions],
+        org=org,
+        restrictions=[(r, your_contact(r, org)) for r in restrictions],
+        upcoming=[(r, your_contact(r, org)) for r in upcoming],
+        decisions=appeal_decisions(customer_id, utcnow()),
         arrangements=open_arrangements,
         letters=letters,
     )

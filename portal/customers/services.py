@@ -19,6 +19,35 @@ from portal.errors import NotAllowed, ServiceError
 from portal.timeutil import london_date
 
 
+def set_preferred_language(
+    actor, now: datetime, customer: Customer, language: str, languages
+) -> None:
+    """Record the language the customer wants us to write in; English is always sent too.
+
+    :raises NotAllowed: if the actor may not update the customer's contact details.
+    :raises ServiceError: if ``language`` is not one of ``languages``.
+    """
+    if not permissions.can_log_contact(actor):
+        raise NotAllowed
+    if language not in languages:
+        raise ServiceError({"language": "Choose a language from the list"})
+    before = customer.preferred_language
+    if before == language:
+        return
+    customer.preferred_language = language
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "customer.language_set",
+        "customer",
+        customer.id,
+        f"Preferred language of {customer.reference} set to {language}",
+        before={"language": before},
+        after={"language": language},
+    )
+
+
 def raise_alert(actor, now: datetime, customer: Customer, summary: str, advice: str) -> Alert:
     """Raise a health and safety risk alert that every colleague will see (§8.5).
 

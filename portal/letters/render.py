@@ -30,7 +30,8 @@ def restriction_decision(
     """The §8.20 letter: why, what, how long, review, how to ask for a review, how to appeal,
     and (given ``access``) how to read it and appeal online."""
     customer = restrictions[0].customer
-    allowed = [(r, your_contact(r)) for r in restrictions]
+    org = get_organisation()
+    allowed = [(r, your_contact(r, org)) for r in restrictions]
     return _render(
         "letters/restriction_decision.html",
         _("Decision to restrict how you contact us"),
@@ -64,7 +65,7 @@ def review_outcome(
         restriction=restriction,
         replacement=replacement,
         current=current,
-        yours=your_contact(current),
+        yours=your_contact(current, get_organisation()),
         outcome=outcome,
         reasons=reasons,
         issued_on=issued_on,

@@ -14,6 +14,7 @@ from portal.staff import (  # noqa: E402,F401
     audit_views,
     auth,
     correspondence,
+    customer_language,
     customers,
     home,
     incidents,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from babel.support import Translations
 from playwright.sync_api import Page, expect
 
+from portal.config import BASE_DIR
 from portal.demo import DEMO_PASSWORD
 from tests.browser.support import assert_accessible, assert_no_horizontal_scroll, screenshot
 
@@ -51,14 +53,23 @@ def _sign_in(page: Page, email: str) -> None:
     page.wait_for_url("**/home")
 
 
+def _in(lang: str, message: str) -> str:
+    """``message`` as the compiled catalogue for ``lang`` words it."""
+    return Translations.load(str(BASE_DIR / "translations"), [lang]).gettext(message)
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_public_pages_in_every_language(customer_page, lang):
     page = customer_page(lang)
+    if lang != "en":
+        assert _in(lang, "Sign in") != "Sign in"  # the catalogue is there and compiled
     for path in PUBLIC:
         page.goto(path)
         html = page.locator("html")
         expect(html).to_have_attribute("lang", lang)
         expect(html).to_have_attribute("dir", LANGUAGES[lang])
+        if path == "/sign-in":
+            expect(page.locator("h1")).to_have_text(_in(lang, "Sign in"))
         screenshot(page, f"customer-{lang}{path.replace('/', '-') or '-start'}")
         assert_accessible(page, f"{path} in {lang}")
 
@@ -74,6 +85,7 @@ def test_signed_in_pages_in_every_language(customer_page, lang):
     for path in SIGNED_IN:
         page.goto(path)
         expect(page.locator("html")).to_have_attribute("dir", LANGUAGES[lang])
+        expect(page.locator("nav.nav")).to_contain_text(_in(lang, "Your account"))
         screenshot(page, f"customer-{lang}-signed-in{path.replace('/', '-')}")
         assert_accessible(page, f"{path} in {lang}")
     page.goto("/home")
@@ -169,8 +181,8 @@ def test_appeal_journey_without_javascript(customer_page, bethany):
         files=[{"name": "note.txt", "mimeType": "text/plain", "buffer": b"My note."}]
     )
     page.locator("main form[enctype] button[type=submit]").click()
-    expect(page.get_by_text("note.txt")).to_be_visible()
-    page.locator("main form:not([enctype]) button[type=submit]").click()
+    expect(page.get_by_role("link", name="note.txt")).to_be_visible()
+    page.get_by_role("button", name=_in("pl", "Save and continue")).click()
     page.wait_for_url("**/support")
     page.locator("#needs_interpreter-0").check()
     page.locator("main form button[type=submit]").click()  # language missing
@@ -178,7 +190,7 @@ def test_appeal_journey_without_javascript(customer_page, bethany):
     page.locator("#interpreter_language").fill("polski")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/check")
-    expect(page.get_by_text("note.txt")).to_be_visible()
+    expect(page.get_by_role("link", name="note.txt")).to_be_visible()
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/appeals/*?sent=1")
     expect(page.locator("html")).to_have_attribute("lang", "pl")
@@ -221,8 +233,11 @@ def test_appeal_journey_by_keyboard_alone(customer_page):
     page.keyboard.press("Enter")
     page.wait_for_url("**/support")
     assert_accessible(page, "appeal support")
-    _tab_to(page, "#needs_interpreter-1")  # "No"
-    page.keyboard.press("Space")
+    # Nothing is chosen for them: Tab reaches the first answer, the arrow key moves to "No".
+    _tab_to(page, "#needs_interpreter-0")
+    expect(page.locator("#needs_interpreter-0")).not_to_be_checked()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#needs_interpreter-1")).to_be_checked()
     _tab_to(page, "main form button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_url("**/check")
