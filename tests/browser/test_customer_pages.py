@@ -13,7 +13,7 @@ from tests.browser.support import assert_accessible, assert_no_horizontal_scroll
 pytestmark = pytest.mark.browser
 
 LANGUAGES = {"en": "ltr", "ur": "rtl", "pl": "ltr", "ar": "rtl"}
-PUBLIC = ["/", "/sign-in", "/activate", "/password-reset"]
+PUBLIC = ["/", "/sign-in", "/activate", "/password-reset", "/password-reset/expired-link"]
 SIGNED_IN = ["/home", "/appeals"]
 CONNOR = "connor.walsh@demo.example"  # an arrangement waits for his answer
 DEBORAH = "deborah.nolan@demo.example"  # contact restricted; may appeal
@@ -109,6 +109,7 @@ def test_home_and_letter_reflow_at_320px_and_show_what_contact_is_allowed(custom
     expect(page.get_by_text("Contact us by email only")).to_be_visible()
     expect(page.get_by_text("You can always make a complaint")).to_be_visible()
     assert_no_horizontal_scroll(page, 320)
+    assert_accessible(page, "home with a restriction at 320px")
     screenshot(page, "customer-home-320")
     page.locator("section[aria-labelledby=letters] li a").first.click()
     assert_no_horizontal_scroll(page, 320)
@@ -167,13 +168,14 @@ def bethany(live_server) -> str:
 
 
 def test_appeal_journey_without_javascript(customer_page, bethany):
-    """The whole appeal with JavaScript off, in Polish, with a file. (axe needs JavaScript,
-    so these pages are checked with it in the other tests.)"""
-    page = customer_page("pl", js=False)
+    """The whole appeal with JavaScript off, in Polish, with a file, on a 320 px screen. (axe
+    needs JavaScript, so these pages are checked with it in the other tests.)"""
+    page = customer_page("pl", js=False, width=320)
     _sign_in(page, bethany)
     page.goto("/appeals")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/reasons")
+    assert_no_horizontal_scroll(page, 320)
     page.locator("#grounds").fill("To nieporozumienie.")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/new-information")
@@ -184,16 +186,19 @@ def test_appeal_journey_without_javascript(customer_page, bethany):
     expect(page.get_by_role("link", name="note.txt")).to_be_visible()
     page.get_by_role("button", name=_in("pl", "Save and continue")).click()
     page.wait_for_url("**/support")
+    assert_no_horizontal_scroll(page, 320)
     page.locator("#needs_interpreter-0").check()
     page.locator("main form button[type=submit]").click()  # language missing
     expect(page.locator("#error-summary")).to_be_visible()
     page.locator("#interpreter_language").fill("polski")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/check")
+    assert_no_horizontal_scroll(page, 320)
     expect(page.get_by_role("link", name="note.txt")).to_be_visible()
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/appeals/*?sent=1")
     expect(page.locator("html")).to_have_attribute("lang", "pl")
+    assert_no_horizontal_scroll(page, 320)
     screenshot(page, "customer-appeal-sent-no-js-pl")
 
 
@@ -249,3 +254,42 @@ def test_appeal_journey_by_keyboard_alone(customer_page):
     expect(page.get_by_text("Your appeal has been sent")).to_be_visible()
     assert_accessible(page, "appeal sent")
     screenshot(page, f"customer-appeal-sent-{'js' if js else 'no-js'}")
+
+
+@pytest.mark.parametrize("lang", ["en", "ur"])
+def test_forms_with_errors_are_accessible(customer_page, lang):
+    """The error states a customer meets before signing in: setting up with nothing filled in,
+    and a wrong password."""
+    page = customer_page(lang)
+    page.goto("/activate")
+    page.locator("main button[type=submit]").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.locator("#error-summary")).to_be_focused()
+    assert_accessible(page, f"activation with errors in {lang}")
+    page.goto("/sign-in")
+    page.locator("#email").fill(CONNOR)
+    page.locator("#password").fill("not the password")
+    page.locator("main button[type=submit]").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert_accessible(page, f"sign-in refused in {lang}")
+
+
+def test_the_session_warning_appears_two_minutes_before_sign_out(customer_page):
+    """After 28 quiet minutes the warning takes focus; "Stay signed in" keeps the session."""
+    page = customer_page("pl")
+    page.clock.install()
+    _sign_in(page, CONNOR)
+    warning = page.locator("#session-warning")
+    expect(warning).to_be_hidden()
+    page.clock.fast_forward("27:50")
+    expect(warning).to_be_hidden()
+    page.clock.fast_forward("00:20")
+    expect(warning).to_be_visible()
+    stay = warning.get_by_role("button", name=_in("pl", "Stay signed in"))
+    expect(stay).to_be_focused()
+    assert_accessible(page, "the session warning")
+    screenshot(page, "customer-session-warning-pl")
+    page.keyboard.press("Enter")
+    expect(warning).to_be_hidden()
+    page.reload()
+    expect(page.locator("nav.nav")).to_contain_text(_in("pl", "Your account"))

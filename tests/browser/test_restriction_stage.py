@@ -21,7 +21,13 @@ def ids(live_server, demo) -> dict:
     """Ids of the demo's restriction-stage records."""
     from portal.appeals.models import Appeal
     from portal.arrangements.models import Arrangement
-    from portal.restrictions.models import Restriction, RestrictionRequest
+    from portal.restrictions.models import (
+        ContactRoute,
+        Restriction,
+        RestrictionKind,
+        RestrictionRequest,
+        RestrictionStatus,
+    )
 
     c = demo.customers
     with Session(live_server.engine) as session:
@@ -37,11 +43,31 @@ def ids(live_server, demo) -> dict:
             select(Arrangement).where(Arrangement.customer_id == c["C-100003"])
         ).one()
         appeal = session.scalars(select(Appeal).where(Appeal.customer_id == c["C-100009"])).one()
+        # Julia Nowak gets a decision of her own to appeal: the customer journeys appeal
+        # Deborah's, after which (§9.4) no appeal can be lodged for her.
+        today = datetime.now(ZoneInfo("Europe/London")).date()
+        julia = Restriction(
+            customer_id=c["C-100010"],
+            kind=RestrictionKind.CHANNEL_ONLY,
+            channel=ContactRoute.LETTER,
+            reasons="Repeated abusive calls.",
+            starts_on=today,
+            review_on=today + timedelta(days=90),
+            immediate_notice=True,
+            status=RestrictionStatus.ACTIVE,
+            approved_by_id=restriction.approved_by_id,
+            approved_at=datetime.now(ZoneInfo("UTC")),
+            notified_on=today,
+            appeal_deadline=today + timedelta(days=28),
+        )
+        session.add(julia)
+        session.commit()
         return {
             "deborah": c["C-100004"],
             "connor": c["C-100003"],
             "imran": c["C-100009"],
             "emeka": c["C-100005"],
+            "julia": c["C-100010"],
             "restriction": restriction.id,
             "decision_letter": restriction.letter_id,
             "request": request.id,
@@ -67,7 +93,7 @@ PAGES = [
     ("decision-letter", "panel", "/staff/letters/{decision_letter}"),
     ("appeals-tracker", "cem", "/staff/appeals"),
     ("appeal-cem", "cem", "/staff/appeals/{appeal}"),
-    ("appeal-lodge", "cem", "/staff/customers/{deborah}/appeals/new"),
+    ("appeal-lodge", "cem", "/staff/customers/{julia}/appeals/new"),
     ("organisation", "admin", "/staff/admin/organisation"),
 ]
 
@@ -106,7 +132,7 @@ ERROR_FORMS = [
     (
         "lodge-errors",
         "cem",
-        "/staff/customers/{deborah}/appeals/new",
+        "/staff/customers/{julia}/appeals/new",
         "main form button[type=submit]",
     ),
 ]
