@@ -17,11 +17,19 @@ run: $(STAMP)
 	$(VENV)/bin/flask --app wsgi demo-data
 	$(VENV)/bin/flask --app wsgi run --port $${PORT:-5000}
 
+# Everything but the browser tests runs on every core (each worker has its own database); the
+# browser tests share one live demo server, so they run after, one at a time. PYTEST_ARGS runs
+# just what it names, e.g. PYTEST_ARGS="-x tests/web/test_access.py".
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/flask --app wsgi translate compile
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(VENV)/bin/python -m pytest -n auto -m "not browser"
+	$(VENV)/bin/python -m pytest -m browser tests/browser
+else
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+endif
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
