@@ -4,16 +4,14 @@ staff. Stored outside static/ under random names; every change and staff downloa
 from __future__ import annotations
 
 import hashlib
-import secrets
 from datetime import datetime
 from pathlib import Path
 
-from portal import db
+from portal import db, uploads
 from portal.appeals.models import Appeal, AppealEvidence, AppealStatus
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.errors import NotAllowed, ServiceError
-from portal.incidents.services import _MAGIC, ALLOWED_ATTACHMENT_TYPES, clean_filename
 
 MAX_EVIDENCE_FILES = 10
 
@@ -34,29 +32,14 @@ def add_evidence(
     """
     if appeal.status != AppealStatus.DRAFT:
         raise ServiceError("This appeal has already been sent")
-    name = clean_filename(filename)
-    suffix = Path(name).suffix.lower()
-    if not name:
-        raise ServiceError({"evidence": "Choose a file to upload"})
-    if suffix not in ALLOWED_ATTACHMENT_TYPES:
-        allowed = ", ".join(sorted({s.lstrip(".").upper() for s in ALLOWED_ATTACHMENT_TYPES}))
-        raise ServiceError({"evidence": f"The file must be one of: {allowed}"})
-    if not content:
-        raise ServiceError({"evidence": "The selected file is empty"})
-    if len(content) > max_bytes:
-        raise ServiceError({"evidence": f"The file must be smaller than {max_bytes // 2**20} MB"})
-    magic = _MAGIC.get(suffix)
-    if magic and not content.startswith(magic):
-        raise ServiceError({"evidence": "The file's contents do not match its type"})
+    name, suffix = uploads.check_upload(filename, content, max_bytes)
     if len(appeal.evidence) >= MAX_EVIDENCE_FILES:
         raise ServiceError({"evidence": f"You can send up to {MAX_EVIDENCE_FILES} files"})
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    stored = secrets.token_hex(16) + suffix
-    (upload_dir / stored).write_bytes(content)
+    stored = uploads.store(upload_dir, suffix, content)
     item = AppealEvidence(
         original_name=name,
         stored_name=stored,
-        content_type=ALLOWED_ATTACHMENT_TYPES[suffix],
+        content_type=uploads.ALLOWED_ATTACHMENT_TYPES[suffix],
         size_bytes=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_at=now,

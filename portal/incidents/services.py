@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from portal import db
+from portal import db, uploads
 from portal.audit import services as audit
 from portal.auth.models import User
 from portal.customers.models import Customer, CustomerType
@@ -30,56 +28,6 @@ from portal.organisation.services import get_organisation
 from portal.timeutil import london_date
 from portal.workdays.calendar import WorkingCalendar
 from portal.workdays.services import load_calendar
-
-ALLOWED_ATTACHMENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".txt": "text/plain",
-    ".eml": "message/rfc822",
-    ".mp3": "audio/mpeg",
-    ".m4a": "audio/mp4",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
-# The first bytes each type must start with, so a renamed executable is refused.
-_MAGIC = {
-    ".pdf": (b"%PDF",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".docx": (b"PK\x03\x04",),
-}
-
-
-# Longest file name kept, extension included: enough to recognise a file, short enough for a
-# Content-Disposition header and the String(255) columns it is stored in.
-MAX_FILENAME = 120
-_UNSAFE_IN_NAMES = frozenset('"*:<>?|')
-
-
-def clean_filename(filename: str | None) -> str:
-    """The name a file was uploaded with, safe to store and to send back.
-
-    Keep the last part of any path; drop control, format and unassigned characters (a NUL
-    makes PostgreSQL refuse the row, a right-to-left override hides the real extension) and
-    characters file systems refuse; trim dots and spaces from the ends; shorten a long name
-    but keep its extension.
-    """
-    name = unicodedata.normalize("NFC", (filename or "").replace("\\", "/")).rsplit("/", 1)[-1]
-    name = "".join(
-        " " if ch.isspace() else "_" if ch in _UNSAFE_IN_NAMES else ch
-        for ch in name
-        if ch.isspace() or unicodedata.category(ch)[0] != "C"
-    )
-    name = " ".join(name.split()).strip(". ")
-    if len(name) > MAX_FILENAME:
-        stem, dot, suffix = name.rpartition(".")
-        if dot and 0 < len(suffix) <= 10:
-            name = stem[: MAX_FILENAME - len(suffix) - 1].rstrip(". ") + "." + suffix
-        else:
-            name = name[:MAX_FILENAME].rstrip(". ")
-    return name
 
 
 @dataclass
@@ -248,28 +196,13 @@ def attach_evidence(
 
     :raises ServiceError: if the file is empty, too big or of a type we do not accept.
     """
-    name = clean_filename(filename)
-    suffix = Path(name).suffix.lower()
-    if not name:
-        raise ServiceError({"evidence": "Choose a file to upload"})
-    if suffix not in ALLOWED_ATTACHMENT_TYPES:
-        allowed = ", ".join(sorted(s.lstrip(".").upper() for s in ALLOWED_ATTACHMENT_TYPES))
-        raise ServiceError({"evidence": f"The file must be one of: {allowed}"})
-    if not content:
-        raise ServiceError({"evidence": "The selected file is empty"})
-    if len(content) > max_bytes:
-        raise ServiceError({"evidence": f"The file must be smaller than {max_bytes // 2**20} MB"})
-    magic = _MAGIC.get(suffix)
-    if magic and not content.startswith(magic):
-        raise ServiceError({"evidence": "The file's contents do not match its type"})
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    stored = secrets.token_hex(16) + suffix
-    (upload_dir / stored).write_bytes(content)
+    name, suffix = uploads.check_upload(filename, content, max_bytes)
+    stored = uploads.store(upload_dir, suffix, content)
     attachment = Attachment(
         incident_id=incident.id,
         original_name=name,
         stored_name=stored,
-        content_type=ALLOWED_ATTACHMENT_TYPES[suffix],
+        content_type=uploads.ALLOWED_ATTACHMENT_TYPES[suffix],
         size_bytes=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by_id=actor.id,

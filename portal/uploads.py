@@ -1,0 +1,91 @@
+"""Files people upload (incident evidence, appeal evidence): the types we take, checks on
+name, size and contents, and storage outside static/ under a random name."""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from pathlib import Path
+
+from portal.errors import ServiceError
+
+ALLOWED_ATTACHMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".txt": "text/plain",
+    ".eml": "message/rfc822",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+# The first bytes each type must start with, so a renamed executable is refused.
+MAGIC = {
+    ".pdf": (b"%PDF",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".docx": (b"PK\x03\x04",),
+}
+
+
+# Longest file name kept, extension included: enough to recognise a file, short enough for a
+# Content-Disposition header and the String(255) columns it is stored in.
+MAX_FILENAME = 120
+_UNSAFE_IN_NAMES = frozenset('"*:<>?|')
+
+
+def clean_filename(filename: str | None) -> str:
+    """The name a file was uploaded with, safe to store and to send back.
+
+    Keep the last part of any path; drop control, format and unassigned characters (a NUL
+    makes PostgreSQL refuse the row, a right-to-left override hides the real extension) and
+    characters file systems refuse; trim dots and spaces from the ends; shorten a long name
+    but keep its extension.
+    """
+    name = unicodedata.normalize("NFC", (filename or "").replace("\\", "/")).rsplit("/", 1)[-1]
+    name = "".join(
+        " " if ch.isspace() else "_" if ch in _UNSAFE_IN_NAMES else ch
+        for ch in name
+        if ch.isspace() or unicodedata.category(ch)[0] != "C"
+    )
+    name = " ".join(name.split()).strip(". ")
+    if len(name) > MAX_FILENAME:
+        stem, dot, suffix = name.rpartition(".")
+        if dot and 0 < len(suffix) <= 10:
+            name = stem[: MAX_FILENAME - len(suffix) - 1].rstrip(". ") + "." + suffix
+        else:
+            name = name[:MAX_FILENAME].rstrip(". ")
+    return name
+
+
+def check_upload(filename: str | None, content: bytes, max_bytes: int) -> tuple[str, str]:
+    """The cleaned name and lower-case extension of an acceptable upload.
+
+    :raises ServiceError: (key ``evidence``) for no file, a type we do not take, an empty or
+        too big file, or contents that do not match the type.
+    """
+    name = clean_filename(filename)
+    suffix = Path(name).suffix.lower()
+    if not name:
+        raise ServiceError({"evidence": "Choose a file to upload"})
+    if suffix not in ALLOWED_ATTACHMENT_TYPES:
+        allowed = ", ".join(sorted({s.lstrip(".").upper() for s in ALLOWED_ATTACHMENT_TYPES}))
+        raise ServiceError({"evidence": f"The file must be one of: {allowed}"})
+    if not content:
+        raise ServiceError({"evidence": "The selected file is empty"})
+    if len(content) > max_bytes:
+        raise ServiceError({"evidence": f"The file must be smaller than {max_bytes // 2**20} MB"})
+    magic = MAGIC.get(suffix)
+    if magic and not content.startswith(magic):
+        raise ServiceError({"evidence": "The file's contents do not match its type"})
+    return name, suffix
+
+
+def store(upload_dir: Path, suffix: str, content: bytes) -> str:
+    """Write ``content`` under a new random name in ``upload_dir``; return that name."""
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(16) + suffix
+    (upload_dir / stored).write_bytes(content)
+    return stored
