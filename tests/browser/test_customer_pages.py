@@ -17,6 +17,7 @@ PUBLIC = ["/", "/sign-in", "/activate", "/password-reset", "/password-reset/expi
 SIGNED_IN = ["/home", "/appeals"]
 CONNOR = "connor.walsh@demo.example"  # an arrangement waits for his answer
 DEBORAH = "deborah.nolan@demo.example"  # contact restricted; may appeal
+IMRAN = "imran.hussain@demo.example"  # reads Urdu; all contact ended
 
 
 @pytest.fixture
@@ -89,6 +90,10 @@ def test_signed_in_pages_in_every_language(customer_page, lang):
         screenshot(page, f"customer-{lang}-signed-in{path.replace('/', '-')}")
         assert_accessible(page, f"{path} in {lang}")
     page.goto("/home")
+    page.locator("section[aria-labelledby=letters] li a").first.click()
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    assert_accessible(page, f"a letter in {lang}")
+    page.goto("/home")
     page.locator("a.button[href*='/arrangements/']").click()
     assert_accessible(page, f"arrangement answer in {lang}")
     page.locator("main button[type=submit]").click()  # no answer chosen
@@ -114,6 +119,22 @@ def test_home_and_letter_reflow_at_320px_and_show_what_contact_is_allowed(custom
     page.locator("section[aria-labelledby=letters] li a").first.click()
     assert_no_horizontal_scroll(page, 320)
     assert_accessible(page, "a letter at 320px")
+
+
+def test_a_letter_in_urdu_with_the_english_alongside(customer_page):
+    """Imran Hussain reads Urdu: each letter comes in Urdu, right to left, then in English."""
+    page = customer_page("ur", width=320)
+    _sign_in(page, IMRAN)
+    page.locator("section[aria-labelledby=letters] li a").first.click()
+    versions = page.locator("section.letter-version")
+    expect(versions).to_have_count(2)
+    expect(versions.first.locator("article")).to_have_attribute("lang", "ur")
+    expect(versions.first.locator("article")).to_have_attribute("dir", "rtl")
+    expect(versions.last.locator("article")).to_have_attribute("lang", "en")
+    expect(versions.last).to_contain_text("Dear Imran Hussain,")
+    assert_no_horizontal_scroll(page, 320)
+    assert_accessible(page, "a letter in Urdu and English")
+    screenshot(page, "customer-letter-ur-en-320")
 
 
 @pytest.fixture(scope="module")
