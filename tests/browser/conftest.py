@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,17 +57,17 @@ def _bind_to(engine):
     return _before_request
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+@contextmanager
+def serve_demo(root: Path, **config) -> Iterator[LiveServer]:
+    """The app on a fresh demo database in ``root``, served on a free port until the end."""
     from portal.demo import load_demo
 
-    root = tmp_path_factory.mktemp("browser")
     app = create_app(
         {
-            "DATABASE_URL": f"sqlite:///{root / 'browser.db'}",
+            "DATABASE_URL": f"sqlite:///{root / 'demo.db'}",
             "UPLOAD_DIR": root / "uploads",
-            "REGISTER_PAGE_SIZE": REGISTER_PAGE_SIZE,
             "TESTING": False,
+            **config,
         }
     )
     engine = app.extensions["engine"]
@@ -86,6 +87,14 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         server.shutdown()
         thread.join(timeout=5)
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    with serve_demo(
+        tmp_path_factory.mktemp("browser"), REGISTER_PAGE_SIZE=REGISTER_PAGE_SIZE
+    ) as server:
+        yield server
 
 
 @dataclass

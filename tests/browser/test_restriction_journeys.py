@@ -11,7 +11,6 @@ shown with errors included.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -21,10 +20,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
-from portal import create_app, db
-from tests.browser.conftest import _bind_to
+from tests.browser.conftest import serve_demo
 from tests.browser.support import (
     assert_accessible,
     assert_no_horizontal_scroll,
@@ -135,42 +132,19 @@ def _demo_ids(engine) -> dict:
 @pytest.fixture(scope="module", params=[True, False], ids=["js", "no-js"])
 def world(request, browser, signed_in_state, tmp_path_factory) -> Iterator[World]:
     """A fresh demo database and live server for each mode, shut down after the module."""
-    from portal.demo import load_demo
-
-    root = tmp_path_factory.mktemp("restriction-journeys")
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{root / 'journeys.db'}",
-            "UPLOAD_DIR": root / "uploads",
-            "TESTING": False,
-        }
-    )
-    engine = app.extensions["engine"]
-    db.Base.metadata.create_all(engine)
-    with app.app_context():
-        db.session.configure(bind=engine)
-        load_demo()
-        db.session.commit()
-        db.session.remove()
-    app.before_request(_bind_to(engine))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="journey-server", daemon=True)
-    thread.start()
-    world = World(
-        f"http://127.0.0.1:{server.server_port}",
-        request.param,
-        engine,
-        browser,
-        signed_in_state,
-        ids=_demo_ids(engine),
-    )
-    try:
-        yield world
-    finally:
-        world.close()
-        server.shutdown()
-        thread.join(timeout=5)
-        engine.dispose()
+    with serve_demo(tmp_path_factory.mktemp("restriction-journeys")) as server:
+        world = World(
+            server.url,
+            request.param,
+            server.engine,
+            browser,
+            signed_in_state,
+            ids=_demo_ids(server.engine),
+        )
+        try:
+            yield world
+        finally:
+            world.close()
 
 
 def _h1(page: Page):
