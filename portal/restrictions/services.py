@@ -341,6 +341,19 @@ def _terms(spec: RestrictionSpec) -> dict:
     }
 
 
+def same_terms(restriction: Restriction, spec: RestrictionSpec) -> bool:
+    """Whether ``spec`` limits contact exactly as ``restriction`` does, to the same end date
+    (the reasons and the review date aside)."""
+    in_force = {
+        "kind": restriction.kind,
+        "channel": restriction.channel,
+        "named_manager_id": restriction.named_manager_id,
+        "schedule": (restriction.schedule or "").strip(),
+        "third_party": (restriction.third_party or "").strip(),
+    }
+    return _terms(spec) == in_force and spec.ends_on == restriction.ends_on
+
+
 def validate_spec(
     spec: RestrictionSpec, customer_id: int, prefix: str = "", today: date | None = None
 ) -> dict[str, str]:
@@ -741,13 +754,21 @@ def review_restriction(
             variation = replace(
                 variation, starts_on=today, review_on=next_review_on or variation.review_on
             )
+            spec_errors = validate_spec(variation, restriction.customer_id)
             errors.update(
                 {
                     key: message
-                    for key, message in validate_spec(variation, restriction.customer_id).items()
+                    for key, message in spec_errors.items()
                     if key != "review_on" or "next_review_on" not in errors
                 }
             )
+            if not spec_errors and same_terms(restriction, variation):
+                # The form starts from the terms in force: choosing "vary" and changing
+                # nothing would send a new decision, with new appeal rights, for the same thing.
+                errors["kind"] = (
+                    "The varied restriction is the same as the one in force: change its terms, "
+                    "or choose to continue it"
+                )
     if errors:
         raise ServiceError(errors)
     before = {"status": restriction.status, "review_on": restriction.review_on}

@@ -389,6 +389,61 @@ def test_panel_lifts_a_restriction_at_review_then_reintroduces_it(world):
     expect(_status(panel)).to_contain_text("Decision letter issued.")
 
 
+@pytest.mark.policy("10.1")
+def test_panel_varies_a_restriction_at_review_and_the_flag_follows(world):
+    """Deborah's named-manager restriction becomes calls at set times: a review more than six
+    months away, and a "variation" that changes nothing, are refused first."""
+    js = world.js
+    panel = world.open("panel", "/staff/reviews")
+    panel.get_by_role("link", name="Deborah Nolan (Contact only through one named manager)").click()
+    expect(_h1(panel)).to_have_text("Review the restriction")
+    panel.get_by_label("Behaviour since the restriction started").fill(
+        "Calls are calmer, but several a day still come in about the same repair."
+    )
+    panel.get_by_role("radio", name="Continue the restriction").check()
+    panel.get_by_label("Reasons (told to the customer)").fill(
+        "Calls at one set time a week will let us answer you fully."
+    )
+    panel.get_by_label("Next review").fill((_today() + timedelta(days=200)).isoformat())
+    record = panel.get_by_role("button", name="Record review and write to the customer")
+    record.click()
+    _expect_errors(panel, js, "Restrictions are reviewed at least every 6 months (§10.1)")
+
+    panel.get_by_role("radio", name="Vary the restriction").check()
+    panel.get_by_label("Next review").fill((_today() + timedelta(days=120)).isoformat())
+    record.click()
+    # The form starts from the terms in force; changing nothing is not a variation.
+    _expect_errors(
+        panel,
+        js,
+        "The varied restriction is the same as the one in force: change its terms, "
+        "or choose to continue it",
+    )
+    world.look(panel, "4-vary-errors")
+    panel.get_by_role(
+        "radio", name="Calls only on set days and times, or under a contact agreement"
+    ).check()
+    panel.get_by_label("Days and times, or the contact agreement").fill(
+        "Tuesdays between 10am and 11am, with Tom Whitfield"
+    )
+    panel.get_by_label("Why this restriction is needed (told to the customer)").fill(
+        "Several calls a day about one repair took colleagues away from other tenants."
+    )
+    record.click()
+    expect(_status(panel)).to_have_text("Review recorded and the customer's letter issued.")
+    expect(_h1(panel)).to_contain_text("Letter issued on")
+    letter = panel.locator("main")
+    expect(letter).to_contain_text("Tuesdays between 10am and 11am, with Tom Whitfield")
+    # A varied restriction is a new decision, so the letter gives the appeal deadline.
+    expect(letter).to_contain_text(re.compile(r"until \w+day \d+ \w+ \d{4} to appeal"))
+    world.look(panel, "4-vary-letter")
+
+    colleague = world.open("colleague", f"/staff/customers/{world.ids['deborah']}")
+    flag = colleague.get_by_role("region", name="Contact is restricted: what IS allowed")
+    expect(flag).to_contain_text("Tuesdays between 10am and 11am, with Tom Whitfield")
+    expect(flag).not_to_contain_text("Contact only through Tom Whitfield")
+
+
 @pytest.mark.policy("8.15")
 def test_panel_suggests_an_arrangement_with_a_live_preview_and_records_an_answer(world):
     js = world.js

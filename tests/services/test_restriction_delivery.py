@@ -19,7 +19,7 @@ from portal.errors import ServiceError
 from portal.letters.models import Letter
 from portal.outbox.models import OutboxEmail
 from portal.restrictions import services as restrictions
-from portal.restrictions.models import Delivery, RestrictionReview, ReviewOutcome
+from portal.restrictions.models import ContactRoute, Delivery, RestrictionReview, ReviewOutcome
 from tests.restriction_factories import make_reachable, spec
 
 TODAY = date(2026, 11, 23)  # the London date of the frozen clock (tests/conftest.py)
@@ -179,7 +179,7 @@ def _review(panel_member, clock, restriction, delivery, outcome=ReviewOutcome.CO
         "The calls have continued.",
         "",
         date(2027, 2, 23),
-        spec(TODAY) if outcome == ReviewOutcome.VARY else None,
+        spec(TODAY, channel=ContactRoute.LETTER) if outcome == ReviewOutcome.VARY else None,
         delivery,
     )
     db.session.commit()

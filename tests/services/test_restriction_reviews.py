@@ -408,6 +408,42 @@ def test_vary_needs_the_next_review_within_six_months(app, clock, restriction_in
     assert old.status == RestrictionStatus.REPLACED
 
 
+@pytest.mark.policy("10.1")
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"reasons": "New words for the same restriction."},
+        {"channel": ContactRoute.EMAIL, "schedule": "Kept only for a set-times restriction"},
+    ],
+    ids=["unchanged", "only-the-reasons", "only-details-of-other-kinds"],
+)
+def test_a_variation_must_change_the_restriction(app, clock, restriction_in_force, review, change):
+    old = restriction_in_force()  # email only, no end date
+    before = _state()
+    same = spec(TODAY, **change)
+    refused = _refused(review, old, ReviewOutcome.VARY, date(2027, 2, 23), variation=same)
+    assert "same as the one in force" in refused.errors["kind"]
+    assert _state() == before
+    assert db.session.get(Restriction, old.id).status == RestrictionStatus.ACTIVE
+
+
+@pytest.mark.policy("10.1")
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"channel": ContactRoute.LETTER},
+        {"ends_on": date(2027, 5, 1)},
+        {"kind": RestrictionKind.THIRD_PARTY, "channel": None, "third_party": "CAB"},
+    ],
+    ids=["another-channel", "an-end-date", "another-kind"],
+)
+def test_any_change_of_terms_is_a_variation(app, clock, restriction_in_force, review, change):
+    old = restriction_in_force()
+    review(old, ReviewOutcome.VARY, date(2027, 2, 23), variation=spec(TODAY, **change))
+    assert old.status == RestrictionStatus.REPLACED
+
+
 # --- lift ----------------------------------------------------------------------------------
 
 
