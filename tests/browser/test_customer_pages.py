@@ -137,10 +137,9 @@ def test_a_letter_in_urdu_with_the_english_alongside(customer_page):
     screenshot(page, "customer-letter-ur-en-320")
 
 
-@pytest.fixture(scope="module")
-def bethany(live_server) -> str:
-    """Give demo customer Bethany Clarke an account and a restriction she can appeal, so the
-    no-JavaScript journey does not depend on Deborah's (used by the keyboard journey)."""
+def _may_appeal(live_server, reference: str, email: str, days_left: int) -> str:
+    """Give a demo customer an account and a letter-only restriction with ``days_left`` days
+    until the appeal deadline (negative: the deadline has passed)."""
     from datetime import UTC, datetime, timedelta
 
     from sqlalchemy import select
@@ -156,36 +155,51 @@ def bethany(live_server) -> str:
     with live_server.app.app_context():
         db.session.remove()
         db.session.configure(bind=live_server.engine)
-        customer = db.session.scalar(select(Customer).where(Customer.reference == "C-100002"))
+        customer = db.session.scalar(select(Customer).where(Customer.reference == reference))
         glt = db.session.scalar(select(User).where(User.email == "glt@demo.example"))
         db.session.add(
             CustomerAccount(
                 customer=customer,
-                email="bethany.clarke@demo.example",
+                email=email,
                 password_hash=hash_password(DEMO_PASSWORD),
                 activated_at=now,
                 password_changed_at=now,
             )
         )
+        notified = now.date() if days_left >= 0 else now.date() - timedelta(days=30)
         db.session.add(
             Restriction(
                 customer=customer,
                 kind=RestrictionKind.CHANNEL_ONLY,
                 channel=ContactRoute.LETTER,
                 reasons="Repeated abusive calls.",
-                starts_on=now.date(),
+                starts_on=notified,
                 review_on=now.date() + timedelta(days=90),
                 immediate_notice=True,
                 status="active",
                 approved_by_id=glt.id,
                 approved_at=now,
-                notified_on=now.date(),
-                appeal_deadline=now.date() + timedelta(days=28),
+                notified_on=notified,
+                appeal_deadline=now.date() + timedelta(days=days_left),
             )
         )
         db.session.commit()
         db.session.remove()
-    return "bethany.clarke@demo.example"
+    return email
+
+
+@pytest.fixture(scope="module")
+def bethany(live_server) -> str:
+    """Demo customer Bethany Clarke with an account and a restriction she can appeal, so the
+    no-JavaScript journey does not depend on Deborah's (used by the keyboard journey)."""
+    return _may_appeal(live_server, "C-100002", "bethany.clarke@demo.example", 28)
+
+
+@pytest.fixture(scope="module")
+def karim(live_server) -> str:
+    """Demo customer Karim Haddad, who reads Arabic, with a restriction whose appeal deadline
+    passed yesterday."""
+    return _may_appeal(live_server, "C-100011", "karim.haddad@demo.example", -1)
 
 
 def test_appeal_journey_without_javascript(customer_page, bethany):
@@ -275,6 +289,48 @@ def test_appeal_journey_by_keyboard_alone(customer_page):
     expect(page.get_by_text("Your appeal has been sent")).to_be_visible()
     assert_accessible(page, "appeal sent")
     screenshot(page, f"customer-appeal-sent-{'js' if js else 'no-js'}")
+
+
+def test_a_late_appeal_in_arabic(customer_page, karim):
+    """Karim's deadline passed yesterday: he can still appeal in Arabic, and the page asking why
+    it is late refuses a blank answer, then carries the reason to check your answers."""
+    page = customer_page("ar")
+    _sign_in(page, karim)
+    page.goto("/appeals")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    start = page.get_by_role("button", name=_in("ar", "Start a late appeal"))
+    expect(start).to_be_visible()
+    assert_accessible(page, "appeals when late, in Arabic")
+    start.click()
+    page.wait_for_url("**/reasons")
+    page.locator("#grounds").fill("لم أكن في المكتب ذلك اليوم.")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/new-information")
+    page.locator("main form:not([enctype]) button[type=submit]").click()
+    page.wait_for_url("**/support")
+    page.locator("#needs_interpreter-1").check()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/late")
+    expect(page.locator("h1")).to_have_text(_in("ar", "Your appeal is late"))
+    assert_accessible(page, "why the appeal is late, in Arabic")
+    page.locator("main form button[type=submit]").click()  # no reason given
+    expect(page.locator("#error-summary")).to_be_focused()
+    assert_accessible(page, "why the appeal is late, with an error, in Arabic")
+    assert_no_horizontal_scroll(page, 1280)
+    page.set_viewport_size({"width": 320, "height": 900})
+    assert_no_horizontal_scroll(page, 320)
+    screenshot(page, "customer-appeal-late-error-ar-320")
+    reason = "كنت في المستشفى ولم أقرأ الرسالة إلا أمس."
+    page.locator("#late_reason").fill(reason)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/check")
+    expect(page.get_by_text(reason)).to_be_visible()
+    assert_accessible(page, "check your answers for a late appeal, in Arabic")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/appeals/*?sent=1")
+    expect(page.locator("html")).to_have_attribute("lang", "ar")
+    assert_accessible(page, "a late appeal sent, in Arabic")
+    screenshot(page, "customer-appeal-late-sent-ar-320")
 
 
 @pytest.mark.parametrize("lang", ["en", "ur"])
