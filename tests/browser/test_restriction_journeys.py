@@ -586,3 +586,64 @@ def test_administrator_sets_the_routes_that_letters_and_flags_print(world):
     colleague = world.open("colleague", f"/staff/customers/{world.ids['imran']}")
     flag = colleague.get_by_role("region", name="Contact is restricted: what IS allowed")
     expect(flag).to_contain_text("0161 000 0123")
+
+
+@pytest.mark.policy("8.17")
+@pytest.mark.policy("8.19")
+def test_panel_asks_to_restrict_contact_and_glt_rejects_it(world):
+    """A new request for Deborah, who has a final warning: the form refuses a request with no
+    proposal, then GLT rejects it with reasons and nothing changes on her record."""
+    js = world.js
+    panel = world.open("panel", f"/staff/customers/{world.ids['deborah']}/restriction-requests/new")
+    expect(_h1(panel)).to_have_text("Request to restrict contact")
+    expect(panel.get_by_text(re.compile(r"Final warning issued on \w+day"))).to_be_visible()
+    send = panel.get_by_role("button", name="Send to the Group Leadership Team")
+    send.click()
+    _expect_errors(
+        panel, js, "Select the restriction you propose", "Describe the restriction you propose"
+    )
+    world.look(panel, "5-request-errors")
+    for label in (
+        "The complaint or service request has been responded to properly",
+        "We have followed all our policies and procedures",
+        "The decisions we have reached are the right ones",
+        "Our communications with the customer were adequate",
+        "The customer is not giving significant new information",
+        "We have clear records of excessive contact or unreasonable behaviour",
+        "We have made referrals to external agencies where appropriate",
+    ):
+        panel.get_by_role("textbox", name=label, exact=True).fill(f"Checked on the file: {label}.")
+    panel.get_by_role(
+        "checkbox", name="Contact only through an agreed third-party representative"
+    ).check()
+    panel.get_by_label("The proposal, and why it is proportionate").fill(
+        "Contact only through her tenancy support worker while the email restriction runs."
+    )
+    send.click()
+    expect(_status(panel)).to_contain_text("sent to the Group Leadership Team.")
+    ref = _h1(panel).text_content().strip()
+    expect(panel.locator(".tag").first).to_have_text("Waiting for the Group Leadership Team")
+
+    # The person who wrote it cannot decide it; GLT can, and must say why it rejects it.
+    expect(panel.get_by_role("button", name="Record decision")).to_have_count(0)
+    glt = world.open("glt", panel.url)
+    expect(_h1(glt)).to_have_text(ref)
+    glt.get_by_role("radio", name="Reject").check()
+    record = glt.get_by_role("button", name="Record decision")
+    record.click()
+    _expect_errors(glt, js, "Give the reasons for the decision")
+    glt.get_by_label("Reasons for the decision").fill(
+        "The email-only restriction is working; a second restriction is not proportionate."
+    )
+    record.click()
+    expect(_status(glt)).to_have_text("Decision recorded: Rejected.")
+    expect(glt.locator(".tag").first).to_have_text("Rejected")
+    expect(glt.get_by_text("a second restriction is not proportionate")).to_be_visible()
+    expect(glt.get_by_role("link", name="prepare the decision letter")).to_have_count(0)
+    world.look(glt, "5-request-rejected")
+
+    # Deborah's record still shows only what was in force before.
+    colleague = world.open("colleague", f"/staff/customers/{world.ids['deborah']}")
+    flag = colleague.get_by_role("region", name="Contact is restricted: what IS allowed")
+    expect(flag).to_contain_text("Contact by email only")
+    expect(flag).not_to_contain_text("representative")
