@@ -14,10 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from portal import create_app, db
 from tests.browser.support import sign_in_with_form
+
+# Two cores run Chromium, the server and its PDF rendering at once: give a page up to 15 seconds
+# to show what is expected (Playwright's default is 5) before calling it a failure.
+expect.set_options(timeout=15_000)
 
 # PORTAL_CHROMIUM points at another Chromium build; Playwright cannot download browsers here.
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
