@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.engine import Engine
 
 from portal import db
 from portal.config import BASE_DIR, INSTANCE_DIR, Config
@@ -32,8 +33,12 @@ def _import_models() -> None:
     from portal.workdays import models as _workdays  # noqa: F401
 
 
-def create_app(overrides: dict | None = None) -> Flask:
-    """Build the app: config, database, extensions, blueprints, CLI and template helpers."""
+def create_app(overrides: dict | None = None, engine: Engine | None = None) -> Flask:
+    """Build the app: config, database, extensions, blueprints, CLI and template helpers.
+
+    ``engine`` is an engine to share with other apps on the same database; without it the app
+    makes its own from ``DATABASE_URL``.
+    """
     app = Flask(
         __name__,
         template_folder=str(BASE_DIR / "templates"),
@@ -47,7 +52,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(BASE_DIR / "translations")
 
     _import_models()
-    engine = db.make_engine(app.config["DATABASE_URL"])
+    engine = engine or db.make_engine(app.config["DATABASE_URL"])
     app.extensions["engine"] = engine
     db.bind(engine)
 

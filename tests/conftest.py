@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import g
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, make_url, text
 
 from portal import create_app, db
@@ -16,6 +17,25 @@ from portal import create_app, db
 pytest_plugins = ["tests.factories", "tests.restriction_factories"]
 
 FROZEN_NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
+
+
+class _SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for the whole run. Each test builds a new app, and with it a new
+    Jinja environment that would compile every template it renders again; entries are keyed
+    by template and source checksum, so an edited template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _SharedTemplateCode()
 
 
 class Clock:
@@ -59,8 +79,17 @@ def _worker_database(url: str, worker: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def _schema(database_url):
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True})
-    engine = app.extensions["engine"]
+    """One engine for the whole run: every test's app shares it, with its pool of connections
+    and its cache of compiled SQL."""
+    engine = db.make_engine(database_url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _unsynced(dbapi_connection, _record):
+            # A throwaway file: each commit need not wait for the disk.
+            dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    create_app({"DATABASE_URL": database_url, "TESTING": True}, engine=engine)  # the models
     db.Base.metadata.drop_all(engine)
     db.Base.metadata.create_all(engine)
     yield engine
@@ -83,7 +112,8 @@ def app(_schema, database_url, clock, tmp_path):
             "UPLOAD_DIR": Path(tmp_path) / "uploads",
             "WTF_CSRF_ENABLED": True,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
+        },
+        engine=_schema,
     )
 
     def _forget_g():
@@ -94,6 +124,7 @@ def app(_schema, database_url, clock, tmp_path):
             delattr(g, name)
 
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_g)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
     with app.app_context():
         yield app
         db.session.rollback()
@@ -101,7 +132,6 @@ def app(_schema, database_url, clock, tmp_path):
         with app.extensions["engine"].begin() as connection:
             for table in reversed(db.Base.metadata.sorted_tables):
                 connection.execute(table.delete())
-    app.extensions["engine"].dispose()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from portal import db
@@ -29,17 +29,6 @@ def _quick_password_hashes(monkeypatch):
         "hash_password",
         lambda password: generate_password_hash(password, method="pbkdf2:sha256:1"),
     )
-
-
-@pytest.fixture(autouse=True)
-def _no_fsync_on_sqlite(app):
-    """Skip fsync on the throwaway SQLite file: each commit otherwise waits on the disk."""
-    engine = app.extensions["engine"]
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _unsynced(dbapi_connection, _record):
-            dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 @pytest.fixture
