@@ -65,15 +65,22 @@ def _server(handler, port):
     return controller
 
 
+@contextmanager
+def _serving(handler, port):
+    """A real SMTP server on ``port`` with ``handler`` until the block ends."""
+    server = _server(handler, port)
+    try:
+        yield handler
+    finally:
+        server.stop()
+
+
 def test_queued_email_is_sent_over_smtp(app, clock, smtp_port):
     outbox.enqueue("customer@test.example", "Your appeal", "We have your appeal.", clock.now)
     db.session.commit()
     handler = Collector()
-    server = _server(handler, smtp_port)
-    try:
+    with _serving(handler, smtp_port):
         report = outbox.send_due(_settings(smtp_port), clock.now)
-    finally:
-        server.stop()
     assert (report.sent, report.retrying, report.failed) == (1, 0, 0)
     [message] = handler.messages
     assert message["To"] == "customer@test.example"
@@ -97,14 +104,11 @@ def test_email_survives_an_smtp_outage_and_is_sent_when_the_server_is_back(app, 
     assert all(e.next_attempt_at == clock.now + timedelta(minutes=1) for e in emails)
 
     handler = Collector()
-    server = _server(handler, smtp_port)
-    try:
+    with _serving(handler, smtp_port):
         # Before the retry time nothing is attempted, even with the server back.
         early = outbox.send_due(_settings(smtp_port), clock.now + timedelta(seconds=59))
         assert (early.sent, early.retrying, early.waiting) == (0, 0, 2)
         later = outbox.send_due(_settings(smtp_port), clock.now + timedelta(minutes=1))
-    finally:
-        server.stop()
     assert (later.sent, later.waiting) == (2, 0)
     assert sorted(m["To"] for m in handler.messages) == ["a@test.example", "b@test.example"]
     assert (
@@ -182,11 +186,8 @@ def test_a_five_day_outage_never_gives_up_and_the_email_goes_when_the_server_is_
     assert gaps[0] <= timedelta(minutes=10), "the first retry is soon, not hours later"
 
     handler = Collector()
-    server = _server(handler, smtp_port)
-    try:
+    with _serving(handler, smtp_port):
         back = outbox.send_due(settings, email.next_attempt_at)
-    finally:
-        server.stop()
     assert (back.sent, back.waiting) == (1, 0)
     assert [m["To"] for m in handler.messages] == ["tenant@test.example"]
     assert email.status == EmailStatus.SENT and email.last_error == ""
@@ -197,8 +198,7 @@ def test_a_refused_address_is_retried_then_given_up_without_blocking_others(app,
     outbox.enqueue("fine@test.example", "Good", "y", clock.now)
     db.session.commit()
     handler = RefuseOne()
-    server = _server(handler, smtp_port)
-    try:
+    with _serving(handler, smtp_port):
         first = outbox.send_due(_settings(smtp_port), clock.now)
         assert (first.sent, first.retrying) == (1, 1)
         assert handler.delivered == ["fine@test.example"]
@@ -211,8 +211,6 @@ def test_a_refused_address_is_retried_then_given_up_without_blocking_others(app,
             now = bad.next_attempt_at
             outbox.send_due(_settings(smtp_port), now)
             tries += 1
-    finally:
-        server.stop()
     assert bad.status == EmailStatus.FAILED
     assert bad.rejections == tries == outbox.MAX_REJECTIONS
     assert "550 No such user" in bad.last_error
@@ -229,11 +227,8 @@ def test_an_outage_does_not_use_up_the_refusals_of_an_address_refused_afterwards
         outbox.send_due(_settings(smtp_port), now)
         now = email.next_attempt_at
     assert now - clock.now > timedelta(days=3)
-    server = _server(RefuseOne(), smtp_port)
-    try:
+    with _serving(RefuseOne(), smtp_port):
         report = outbox.send_due(_settings(smtp_port), now)
-    finally:
-        server.stop()
     assert (report.retrying, report.failed) == (1, 0)
     assert (email.status, email.rejections) == (EmailStatus.PENDING, 1)
     assert email.next_attempt_at - now == outbox.LONGEST_RETRY
@@ -268,11 +263,8 @@ def test_an_email_no_server_could_take_is_given_up_at_once_and_others_still_go(
     outbox.enqueue("fine@test.example", "Good", "y", clock.now)
     db.session.commit()
     handler = Collector()
-    server = _server(handler, smtp_port)
-    try:
+    with _serving(handler, smtp_port):
         report = outbox.send_due(_settings(smtp_port), clock.now)
-    finally:
-        server.stop()
     assert (report.sent, report.failed) == (1, 1)
     assert [m["To"] for m in handler.messages] == ["fine@test.example"]
 
@@ -318,11 +310,8 @@ def test_send_email_command_reports_and_exits_non_zero_while_mail_waits(
     assert between.exit_code == 1
     assert "Sent 0; 1 to try again later" in between.output
     clock.now += timedelta(minutes=2)
-    server = _server(Collector(), smtp_port)
-    try:
+    with _serving(Collector(), smtp_port):
         up = runner.invoke(args=["send-email"])
-    finally:
-        server.stop()
     assert up.exit_code == 0, up.output
     assert "Sent 1; 0 to try again later; 0 given up." in up.output
 
