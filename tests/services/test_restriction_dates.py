@@ -51,6 +51,18 @@ def _decide(glt_member, clock, request, *specs) -> list[Restriction]:
     return made
 
 
+def _decision_refused(glt_member, clock, request, *specs) -> ServiceError:
+    return _refused(
+        restrictions.decide,
+        glt_member,
+        clock.now,
+        request,
+        RequestStatus.APPROVED,
+        "The evidence is clear.",
+        list(specs),
+    )
+
+
 # --- implausible dates are refused next to their field, never a crash -------------------------
 
 
@@ -72,15 +84,7 @@ def test_a_restriction_starts_within_three_months_of_the_decision(
         [made] = _decide(glt_member, clock, request_with_final, chosen)
         assert made.starts_on == starts_on
         return
-    refused = _refused(
-        restrictions.decide,
-        glt_member,
-        clock.now,
-        request_with_final,
-        RequestStatus.APPROVED,
-        "Clear.",
-        [chosen],
-    )
+    refused = _decision_refused(glt_member, clock, request_with_final, chosen)
     assert refused.errors["starts_on"] == "The start date must be within 3 months of today"
     assert "review_on" not in refused.errors  # measured from a start that is not right yet
 
@@ -102,15 +106,7 @@ def test_a_restriction_ends_within_two_years_of_its_start(
         [made] = _decide(glt_member, clock, request_with_final, chosen)
         assert made.ends_on == ends_on
         return
-    refused = _refused(
-        restrictions.decide,
-        glt_member,
-        clock.now,
-        request_with_final,
-        RequestStatus.APPROVED,
-        "Clear.",
-        [chosen],
-    )
+    refused = _decision_refused(glt_member, clock, request_with_final, chosen)
     assert "within 24 months of the start" in refused.errors["ends_on"]
 
 
