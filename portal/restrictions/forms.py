@@ -15,6 +15,7 @@ from portal.restrictions.models import (
     RestrictionKind,
     ReviewOutcome,
 )
+from portal.restrictions.services import RestrictionSpec
 
 _TEXT = Length(max=10_000, message=_l("Keep this to 10,000 characters or fewer"))
 
@@ -63,6 +64,32 @@ class SpecMixin:
     restriction_reasons = TextAreaField(
         _l("Why this restriction is needed (told to the customer)"), validators=[Optional(), _TEXT]
     )
+
+    def start_from(self, restriction) -> None:
+        """Fill the restriction fields with ``restriction``'s terms, for the user to change."""
+        self.kind.data = restriction.kind.value
+        self.channel.data = restriction.channel.value if restriction.channel else None
+        self.named_manager_id.data = restriction.named_manager_id or 0
+        self.schedule.data = restriction.schedule
+        self.third_party.data = restriction.third_party
+        self.restriction_reasons.data = restriction.reasons
+
+    def spec(self, starts_on, review_on, kind: str | None = None) -> RestrictionSpec:
+        """One restriction from the form: ``kind`` (default: the form's one kind) with the
+        detail that kind needs."""
+        immediate = getattr(self, "immediate_notice", None)
+        return RestrictionSpec(
+            kind=RestrictionKind(kind or self.kind.data),
+            starts_on=starts_on,
+            review_on=review_on,
+            reasons=self.restriction_reasons.data or "",
+            ends_on=self.ends_on.data,
+            channel=ContactRoute(self.channel.data) if self.channel.data else None,
+            named_manager_id=self.named_manager_id.data or None,
+            schedule=self.schedule.data or "",
+            third_party=self.third_party.data or "",
+            immediate_notice=bool(immediate and immediate.data),
+        )
 
 
 class DecisionForm(SpecMixin, BaseForm):

@@ -23,8 +23,6 @@ from portal.errors import NotAllowed, ServiceError
 from portal.forms import BaseForm, PlainDateField, PlainTimeField
 from portal.organisation.services import get_organisation
 from portal.restrictions.forms import SpecMixin
-from portal.restrictions.models import ContactRoute, RestrictionKind
-from portal.restrictions.services import RestrictionSpec
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.staff.restrictions import _manager_choices
@@ -64,13 +62,7 @@ def _decision_form(appeal: Appeal) -> DecisionForm:
     form = DecisionForm(prefix="decision")
     form.named_manager_id.choices = _manager_choices()
     if request.endpoint != "staff.decide_appeal":
-        restriction = appeal.restriction
-        form.kind.data = restriction.kind.value
-        form.channel.data = restriction.channel.value if restriction.channel else None
-        form.named_manager_id.data = restriction.named_manager_id or 0
-        form.schedule.data = restriction.schedule
-        form.third_party.data = restriction.third_party
-        form.restriction_reasons.data = restriction.reasons
+        form.start_from(appeal.restriction)
     return form
 
 
@@ -78,18 +70,7 @@ def _variation(form: DecisionForm):
     """The changed restriction from the form, if GLT varied it and chose its kind."""
     if form.outcome.data != AppealOutcome.VARIED.value or not form.kind.data:
         return None
-    today = london_date(utcnow())
-    return RestrictionSpec(
-        kind=RestrictionKind(form.kind.data),
-        starts_on=today,
-        review_on=form.review_on.data,
-        reasons=form.restriction_reasons.data or "",
-        ends_on=form.ends_on.data,
-        channel=ContactRoute(form.channel.data) if form.channel.data else None,
-        named_manager_id=form.named_manager_id.data or None,
-        schedule=form.schedule.data or "",
-        third_party=form.third_party.data or "",
-    )
+    return form.spec(london_date(utcnow()), form.review_on.data)
 
 
 class AssistedForm(BaseForm):

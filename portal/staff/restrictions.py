@@ -19,7 +19,6 @@ from portal.restrictions import queries, services
 from portal.restrictions.forms import DecisionForm, LetterForm, MoreInfoForm, RequestForm
 from portal.restrictions.models import (
     CHECKLIST,
-    ContactRoute,
     Delivery,
     RequestStatus,
     Restriction,
@@ -162,24 +161,6 @@ def _decision_form() -> DecisionForm:
     return form
 
 
-def _spec_from(form, starts_on, review_on, kind: str | None = None) -> services.RestrictionSpec:
-    """One restriction from the form: ``kind`` (default: the form's one kind) with its detail."""
-    return services.RestrictionSpec(
-        kind=RestrictionKind(kind or form.kind.data),
-        starts_on=starts_on,
-        review_on=review_on,
-        reasons=form.restriction_reasons.data or "",
-        ends_on=form.ends_on.data,
-        channel=ContactRoute(form.channel.data) if form.channel.data else None,
-        named_manager_id=form.named_manager_id.data or None,
-        schedule=form.schedule.data or "",
-        third_party=form.third_party.data or "",
-        immediate_notice=bool(
-            getattr(form, "immediate_notice", None) and form.immediate_notice.data
-        ),
-    )
-
-
 def _show_request(restriction_request, decision_form=None, more_form=None, status=200):
     created = list(
         db.session.scalars(
@@ -242,7 +223,7 @@ def decide_restriction_request(request_id: int):
                 if missing:
                     raise ServiceError(missing)
                 specs = [
-                    _spec_from(form, form.starts_on.data, form.review_on.data, kind)
+                    form.spec(form.starts_on.data, form.review_on.data, kind)
                     for kind in form.kind.data
                 ]
             services.decide(

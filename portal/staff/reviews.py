@@ -13,10 +13,8 @@ from portal.letters.models import Letter
 from portal.restrictions import rules, services
 from portal.restrictions.forms import ReintroduceForm, ReviewForm
 from portal.restrictions.models import (
-    ContactRoute,
     Delivery,
     Restriction,
-    RestrictionKind,
     ReviewOutcome,
 )
 from portal.staff import bp
@@ -45,12 +43,7 @@ def review_restriction(restriction_id: int):
     restriction = get_or_404(Restriction, restriction_id)
     form = _review_form()
     if not form.is_submitted():
-        form.kind.data = restriction.kind.value
-        form.channel.data = restriction.channel.value if restriction.channel else None
-        form.named_manager_id.data = restriction.named_manager_id or 0
-        form.schedule.data = restriction.schedule
-        form.third_party.data = restriction.third_party
-        form.restriction_reasons.data = restriction.reasons
+        form.start_from(restriction)
         # The way the decision letter went, to start with; the Panel can choose another.
         form.delivery.data = restriction.delivery.value if restriction.delivery else None
     preview_html, preview_errors = None, None
@@ -58,17 +51,8 @@ def review_restriction(restriction_id: int):
         outcome = ReviewOutcome(form.outcome.data)
         variation = None
         if outcome == ReviewOutcome.VARY and form.kind.data:
-            variation = services.RestrictionSpec(
-                kind=RestrictionKind(form.kind.data),
-                starts_on=london_date(utcnow()),
-                review_on=form.next_review_on.data or london_date(utcnow()),
-                reasons=form.restriction_reasons.data or "",
-                ends_on=form.ends_on.data,
-                channel=ContactRoute(form.channel.data) if form.channel.data else None,
-                named_manager_id=form.named_manager_id.data or None,
-                schedule=form.schedule.data or "",
-                third_party=form.third_party.data or "",
-            )
+            today = london_date(utcnow())
+            variation = form.spec(today, form.next_review_on.data or today)
         previewing = request.form.get("action") == "preview" or is_htmx()
         savepoint = db.session.begin_nested() if previewing else None
         try:
