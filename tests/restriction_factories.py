@@ -14,6 +14,7 @@ from portal.arrangements import services as arrangements
 from portal.arrangements.models import TermKind
 from portal.auth.models import Role
 from portal.customer.models import CustomerAccount
+from portal.errors import ServiceError
 from portal.organisation.services import get_organisation
 from portal.restrictions import services as restrictions
 from portal.restrictions.models import (
@@ -26,6 +27,14 @@ from portal.restrictions.models import (
 from portal.timeutil import add_months, london_date
 
 EVIDENCE = {key: f"Evidence for {key}: see the contact log and letters." for key in CHECKLIST}
+
+
+def refusal(call, *args, **kwargs) -> ServiceError:
+    """The ServiceError ``call`` raises, after rolling back what it had started."""
+    with pytest.raises(ServiceError) as raised:
+        call(*args, **kwargs)
+    db.session.rollback()
+    return raised.value
 
 
 def request_input(**overrides) -> restrictions.RequestInput:

@@ -24,6 +24,7 @@ from portal.restrictions.models import (
     RestrictionKind,
     ReviewOutcome,
 )
+from tests.restriction_factories import refusal
 
 TODAY = date(2026, 11, 23)  # the London date of the frozen clock (tests/conftest.py)
 
@@ -58,13 +59,6 @@ def log(app, clock, panel_member):
     return _log
 
 
-def _refused(call, *args) -> ServiceError:
-    with pytest.raises(ServiceError) as refused:
-        call(*args)
-    db.session.rollback()
-    return refused.value
-
-
 # --- only while all contact is ended ---------------------------------------------------------
 
 
@@ -72,11 +66,11 @@ def _refused(call, *args) -> ServiceError:
 def test_correspondence_is_logged_only_while_all_contact_is_ended(
     app, make_customer, restriction_in_force, log
 ):
-    assert "not been ended" in str(_refused(log, make_customer()))
+    assert "not been ended" in str(refusal(log, make_customer()))
     channel_only = restriction_in_force()
     assert channel_only.kind == RestrictionKind.CHANNEL_ONLY
     before = _state()
-    assert "not been ended" in str(_refused(log, channel_only.customer))
+    assert "not been ended" in str(refusal(log, channel_only.customer))
     assert _state() == before
 
 
@@ -89,7 +83,7 @@ def test_once_contact_is_restored_correspondence_is_not_logged_here(
         panel_member, clock.now, termination, ReviewOutcome.LIFT, "Apologised.", "", None
     )
     db.session.commit()
-    assert "not been ended" in str(_refused(log, terminated))
+    assert "not been ended" in str(refusal(log, terminated))
 
 
 @pytest.mark.policy("9.5")
@@ -218,7 +212,7 @@ def test_new_information_or_a_concern_is_routed_for_review_without_a_letter(
     restrictions.mark_read(panel_member, clock.now, item)
     db.session.commit()
     before = _state()
-    refused = _refused(
+    refused = refusal(
         restrictions.check, panel_member, clock.now, item, new_information, safeguarding, "  "
     )
     assert "check_notes" in refused.errors
@@ -273,21 +267,21 @@ def test_steps_out_of_order_are_refused(app, clock, terminated, log, panel_membe
     close = (restrictions.close_correspondence, panel_member, now, item)
     read = (restrictions.mark_read, panel_member, now, item)
 
-    assert "Read the item before checking it" in str(_refused(*check))
-    assert "Check the item before closing it" in str(_refused(*close))
+    assert "Read the item before checking it" in str(refusal(*check))
+    assert "Check the item before closing it" in str(refusal(*close))
     restrictions.mark_read(panel_member, now, item)
     db.session.commit()
-    assert "already been read" in str(_refused(*read))
-    assert "Check the item before closing it" in str(_refused(*close))
+    assert "already been read" in str(refusal(*read))
+    assert "Check the item before closing it" in str(refusal(*close))
     restrictions.check(panel_member, now, item, False, False, "")
     db.session.commit()
-    assert "Read the item before checking it" in str(_refused(*check))
-    assert "already been read" in str(_refused(*read))
+    assert "Read the item before checking it" in str(refusal(*check))
+    assert "already been read" in str(refusal(*read))
     restrictions.close_correspondence(panel_member, now, item)
     db.session.commit()
     letters = _count(Letter)
     for step in (read, check, close):
-        _refused(*step)
+        refusal(*step)
     assert item.status == CorrespondenceStatus.ACKNOWLEDGED
     assert _count(Letter) == letters
 

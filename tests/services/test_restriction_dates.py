@@ -24,16 +24,9 @@ from portal.restrictions.models import (
     ReviewOutcome,
 )
 from portal.timeutil import from_london
-from tests.restriction_factories import spec
+from tests.restriction_factories import refusal, spec
 
 TODAY = date(2026, 11, 23)  # the London date of the frozen clock (tests/conftest.py)
-
-
-def _refused(call, *args, **kwargs) -> ServiceError:
-    with pytest.raises(ServiceError) as refused:
-        call(*args, **kwargs)
-    db.session.rollback()
-    return refused.value
 
 
 @pytest.fixture
@@ -52,7 +45,7 @@ def _decide(glt_member, clock, request, *specs) -> list[Restriction]:
 
 
 def _decision_refused(glt_member, clock, request, *specs) -> ServiceError:
-    return _refused(
+    return refusal(
         restrictions.decide,
         glt_member,
         clock.now,
@@ -115,7 +108,7 @@ def test_a_varied_restriction_cannot_end_years_ahead(
     app, clock, restriction_in_force, panel_member
 ):
     old = restriction_in_force()
-    refused = _refused(
+    refused = refusal(
         restrictions.review_restriction,
         panel_member,
         clock.now,
@@ -172,7 +165,7 @@ def test_a_restriction_is_in_force_to_the_end_of_its_end_date_and_not_after(
     assert restrictions.reviews_due(after) == []  # nothing to review once it has ended
 
     clock.now = from_london(after, 9)
-    refused = _refused(
+    refused = refusal(
         restrictions.review_restriction,
         panel_member,
         clock.now,
@@ -202,7 +195,7 @@ def test_correspondence_is_logged_only_until_ending_contact_ends(
     if logged:
         assert log().restriction_id == termination.id
     else:
-        assert "has not been ended" in str(_refused(log))
+        assert "has not been ended" in str(refusal(log))
 
 
 @pytest.mark.policy("8.19")
@@ -233,7 +226,7 @@ def test_ending_all_contact_from_a_later_date_does_not_end_it_today(
     )
     assert queries.termination_in_force(customer.id, TODAY) is None
     assert queries.termination_in_force(customer.id, starts) is not None
-    refused = _refused(
+    refused = refusal(
         restrictions.log_correspondence,
         panel_member,
         clock.now,

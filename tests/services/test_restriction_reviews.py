@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from portal import db
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import NotAllowed
 from portal.letters.models import Letter, LetterKind
 from portal.restrictions import queries
 from portal.restrictions import services as restrictions
@@ -27,7 +27,7 @@ from portal.restrictions.models import (
     ReviewOutcome,
 )
 from tests.conftest import FROZEN_NOW
-from tests.restriction_factories import spec
+from tests.restriction_factories import refusal, spec
 
 TODAY = date(2026, 11, 23)  # the frozen clock's day, a Monday
 
@@ -82,13 +82,6 @@ def review(app, clock, panel_member):
         )
 
     return _review
-
-
-def _refused(call, *args, **kwargs) -> ServiceError:
-    with pytest.raises(ServiceError) as refused:
-        call(*args, **kwargs)
-    db.session.rollback()
-    return refused.value
 
 
 # --- the queue of reviews due -----------------------------------------------------------------
@@ -190,7 +183,7 @@ def test_continue_needs_a_next_review_within_six_months(
 ):
     restriction = restriction_in_force()
     before = _state()
-    refused = _refused(review, restriction, ReviewOutcome.CONTINUE, next_review_on)
+    refused = refusal(review, restriction, ReviewOutcome.CONTINUE, next_review_on)
     assert message in refused.errors["next_review_on"]
     assert _state() == before
     assert db.session.get(Restriction, restriction.id).review_on == date(2027, 5, 23)
@@ -213,7 +206,7 @@ def test_the_next_review_is_counted_from_the_day_of_the_review(
     else:
         assert (
             "next_review_on"
-            in _refused(review, restriction, ReviewOutcome.CONTINUE, next_review_on).errors
+            in refusal(review, restriction, ReviewOutcome.CONTINUE, next_review_on).errors
         )
 
 
@@ -230,7 +223,7 @@ def test_a_review_on_31_august_can_set_the_next_for_the_end_of_february(
         review(restriction, ReviewOutcome.CONTINUE, next_review_on)
         assert restriction.review_on == date(2028, 2, 29)
     else:
-        refused = _refused(review, restriction, ReviewOutcome.CONTINUE, next_review_on)
+        refused = refusal(review, restriction, ReviewOutcome.CONTINUE, next_review_on)
         assert "6 months" in refused.errors["next_review_on"]
 
 
@@ -240,7 +233,7 @@ def test_every_review_needs_reasons(app, clock, restriction_in_force, review, ou
     restriction = restriction_in_force()
     before = _state()
     variation = spec(TODAY, kind=RestrictionKind.SET_TIMES, channel=None, schedule="Tue 10-11")
-    refused = _refused(
+    refused = refusal(
         review,
         restriction,
         outcome,
@@ -280,12 +273,12 @@ def test_only_a_restriction_in_force_is_reviewed(
     lifted = restriction_in_force()
     review(lifted, ReviewOutcome.LIFT)
     db.session.commit()
-    refused = _refused(review, lifted, ReviewOutcome.CONTINUE, date(2027, 2, 1))
+    refused = refusal(review, lifted, ReviewOutcome.CONTINUE, date(2027, 2, 1))
     assert "in force" in str(refused)
     customer = make_customer()
     final_warning_for(customer)
     [waiting] = approve_request(make_request(customer))
-    assert "in force" in str(_refused(review, waiting, ReviewOutcome.LIFT))
+    assert "in force" in str(refusal(review, waiting, ReviewOutcome.LIFT))
 
 
 # --- vary --------------------------------------------------------------------------------------
@@ -374,7 +367,7 @@ def test_a_varied_restriction_is_checked_like_a_new_one(
 ):
     old = restriction_in_force()
     before = _state()
-    refused = _refused(
+    refused = refusal(
         review,
         old,
         ReviewOutcome.VARY,
@@ -393,7 +386,7 @@ def test_a_varied_restriction_cannot_end_before_today(app, clock, restriction_in
     # The variation form says it started a month ago and ended yesterday; the replacement
     # starts today, so its end date is refused rather than stored before its start.
     variation = spec(TODAY - timedelta(days=30), ends_on=TODAY - timedelta(days=1))
-    refused = _refused(review, old, ReviewOutcome.VARY, date(2027, 2, 23), variation=variation)
+    refused = refusal(review, old, ReviewOutcome.VARY, date(2027, 2, 23), variation=variation)
     assert "ends_on" in refused.errors
     assert _state() == before
 
@@ -402,7 +395,7 @@ def test_a_varied_restriction_cannot_end_before_today(app, clock, restriction_in
 def test_vary_needs_the_next_review_within_six_months(app, clock, restriction_in_force, review):
     old = restriction_in_force()
     variation = spec(TODAY, kind=RestrictionKind.THIRD_PARTY, channel=None, third_party="CAB")
-    refused = _refused(review, old, ReviewOutcome.VARY, date(2027, 5, 24), variation=variation)
+    refused = refusal(review, old, ReviewOutcome.VARY, date(2027, 5, 24), variation=variation)
     assert "next_review_on" in refused.errors
     review(old, ReviewOutcome.VARY, date(2027, 5, 23), variation=variation)
     assert old.status == RestrictionStatus.REPLACED
@@ -422,7 +415,7 @@ def test_a_variation_must_change_the_restriction(app, clock, restriction_in_forc
     old = restriction_in_force()  # email only, no end date
     before = _state()
     same = spec(TODAY, **change)
-    refused = _refused(review, old, ReviewOutcome.VARY, date(2027, 2, 23), variation=same)
+    refused = refusal(review, old, ReviewOutcome.VARY, date(2027, 2, 23), variation=same)
     assert "same as the one in force" in refused.errors["kind"]
     assert _state() == before
     assert db.session.get(Restriction, old.id).status == RestrictionStatus.ACTIVE
@@ -531,7 +524,7 @@ def test_a_restriction_still_in_force_cannot_be_reintroduced(
 ):
     restriction = restriction_in_force()
     before = _state()
-    refused = _refused(
+    refused = refusal(
         restrictions.reintroduce, panel_member, clock.now, restriction, "Again.", date(2027, 1, 4)
     )
     assert "Only a lifted restriction" in str(refused)
@@ -544,7 +537,7 @@ def test_a_lifted_restriction_is_reintroduced_only_once(app, clock, lifted, pane
     restrictions.reintroduce(panel_member, clock.now, old, "Again.", date(2027, 2, 23))
     db.session.commit()
     before = _state()
-    refused = _refused(
+    refused = refusal(
         restrictions.reintroduce, panel_member, clock.now, old, "And again.", date(2027, 2, 23)
     )
     assert "already been reintroduced" in str(refused)
@@ -571,7 +564,7 @@ def test_a_reintroduced_restriction_is_reviewed_within_six_months(
         assert again.review_on == review_on
     else:
         before = _state()
-        refused = _refused(
+        refused = refusal(
             restrictions.reintroduce, panel_member, clock.now, old, "Again.", review_on
         )
         assert "review_on" in refused.errors
@@ -582,7 +575,7 @@ def test_a_reintroduced_restriction_is_reviewed_within_six_months(
 def test_a_reintroduction_needs_a_reason(app, clock, lifted, panel_member):
     old = lifted()
     before = _state()
-    refused = _refused(
+    refused = refusal(
         restrictions.reintroduce, panel_member, clock.now, old, " \n", date(2027, 2, 23)
     )
     assert "Say what behaviour started again" in refused.errors["reason"]
@@ -602,7 +595,7 @@ def test_not_after_the_restrictions_end_date_has_passed(
         # Its review date is still after its start, as every restriction's is.
         assert again.review_on > again.starts_on
     else:
-        refused = _refused(
+        refused = refusal(
             restrictions.reintroduce, panel_member, clock.now, old, "Again.", date(2027, 4, 1)
         )
         assert "period has ended" in refused.errors["reason"]
@@ -620,7 +613,7 @@ def test_a_varied_restriction_is_not_reintroduced(
         variation=spec(TODAY, kind=RestrictionKind.THIRD_PARTY, channel=None, third_party="CAB"),
     )
     assert "Only a lifted" in str(
-        _refused(restrictions.reintroduce, panel_member, clock.now, old, "x", date(2027, 2, 1))
+        refusal(restrictions.reintroduce, panel_member, clock.now, old, "x", date(2027, 2, 1))
     )
 
 

@@ -34,7 +34,7 @@ from portal.restrictions.models import (
 )
 from portal.timeutil import add_months, london_date
 from portal.workdays.services import add_closure
-from tests.restriction_factories import EVIDENCE, request_input, spec
+from tests.restriction_factories import EVIDENCE, refusal, request_input, spec
 
 MARCH_19_2027 = datetime(2027, 3, 19, 10, 0, tzinfo=UTC)  # a Friday, a week before Easter
 
@@ -43,13 +43,6 @@ TODAY = date(2026, 11, 23)  # the London date of the frozen clock (tests/conftes
 
 def _count(model) -> int:
     return db.session.scalar(select(func.count(model.id)))
-
-
-def _refused(call, *args, **kwargs) -> ServiceError:
-    with pytest.raises(ServiceError) as refused:
-        call(*args, **kwargs)
-    db.session.rollback()
-    return refused.value
 
 
 @pytest.fixture
@@ -86,7 +79,7 @@ def test_every_point_needs_evidence(app, clock, customer_with_final, panel_membe
         del checklist[point]
     else:
         checklist[point] = evidence
-    refused = _refused(
+    refused = refusal(
         restrictions.submit_request,
         panel_member,
         clock.now,
@@ -100,7 +93,7 @@ def test_every_point_needs_evidence(app, clock, customer_with_final, panel_membe
 @pytest.mark.policy("8.17")
 def test_a_point_not_in_the_policy_is_refused(app, clock, customer_with_final, panel_member):
     checklist = {**EVIDENCE, "customer_is_annoying": "They call a lot."}
-    refused = _refused(
+    refused = refusal(
         restrictions.submit_request,
         panel_member,
         clock.now,
@@ -121,7 +114,7 @@ def test_a_point_not_in_the_policy_is_refused(app, clock, customer_with_final, p
 def test_the_request_says_what_restriction_is_proposed(
     app, clock, customer_with_final, panel_member, fields, field
 ):
-    refused = _refused(
+    refused = refusal(
         restrictions.submit_request,
         panel_member,
         clock.now,
@@ -190,7 +183,7 @@ def test_a_final_warning_issued_12_months_and_a_day_ago_has_lapsed(
     today = london_date(clock.now)
     assert restrictions.live_final_warning(customer.id, today) is None
     assert restrictions.live_final_warning(customer.id, today - timedelta(days=1)).id == final.id
-    refused = _refused(
+    refused = refusal(
         restrictions.submit_request, panel_member, clock.now, customer, request_input()
     )
     assert "No final warning" in refused.errors["waiver_incident_id"]
@@ -206,7 +199,7 @@ def test_a_second_stage_warning_is_not_a_final_warning(
     second = give_warning(customer, clock.now - timedelta(days=10))
     assert second.stage.value == "second"
     assert restrictions.live_final_warning(customer.id, london_date(clock.now)) is None
-    refused = _refused(
+    refused = refusal(
         restrictions.submit_request, panel_member, clock.now, customer, request_input()
     )
     assert "waiver_incident_id" in refused.errors
@@ -233,7 +226,7 @@ def test_only_a_serious_incident_with_a_reason_waives_the_final_warning(
     assert not ordinary.serious
 
     def submit(**fields):
-        return _refused(
+        return refusal(
             restrictions.submit_request,
             panel_member,
             clock.now,
@@ -264,7 +257,7 @@ def test_another_customers_serious_incident_cannot_waive(
 ):
     customer, other = make_customer(), make_customer()
     theirs = serious_incident_for(other)
-    refused = _refused(
+    refused = refusal(
         restrictions.submit_request,
         panel_member,
         clock.now,
@@ -311,7 +304,7 @@ def test_the_database_refuses_a_request_with_neither_final_warning_nor_waiver(
 def test_ending_all_contact_cannot_be_proposed_without_a_serious_incident(
     app, clock, customer_with_final, panel_member, serious_incident_for, make_request
 ):
-    refused = _refused(
+    refused = refusal(
         restrictions.submit_request,
         panel_member,
         clock.now,
@@ -438,7 +431,7 @@ def test_approving_something_else_must_be_approve_with_changes(
         RestrictionKind.CHANNEL_ONLY: {},
     }
     specs = [spec(today, kind=kind, **fields[kind]) for kind in chosen]
-    refused = _refused(decide, request_with_final, RequestStatus.APPROVED, specs)
+    refused = refusal(decide, request_with_final, RequestStatus.APPROVED, specs)
     assert "approve with changes" in refused.errors["outcome"]
     assert _count(Restriction) == 0
     assert request_with_final.status == RequestStatus.SUBMITTED
@@ -457,7 +450,7 @@ def test_approving_fewer_kinds_than_proposed_is_a_change(
         proposed_kinds=[RestrictionKind.CHANNEL_ONLY, RestrictionKind.THIRD_PARTY],
     )
     specs = [spec(london_date(clock.now))]
-    refused = _refused(decide, request, RequestStatus.APPROVED, specs)
+    refused = refusal(decide, request, RequestStatus.APPROVED, specs)
     assert "outcome" in refused.errors
     assert len(decide(request, RequestStatus.APPROVED_WITH_CHANGES, specs)) == 1
 
@@ -468,9 +461,9 @@ def test_a_rejection_needs_reasons_and_creates_no_restriction(
 ):
     assert (
         "reasons"
-        in _refused(decide, request_with_final, RequestStatus.REJECTED, [], reasons=" ").errors
+        in refusal(decide, request_with_final, RequestStatus.REJECTED, [], reasons=" ").errors
     )
-    with_restriction = _refused(
+    with_restriction = refusal(
         decide, request_with_final, RequestStatus.REJECTED, [spec(london_date(clock.now))]
     )
     assert "creates no restriction" in with_restriction.errors["outcome"]
@@ -483,13 +476,13 @@ def test_a_rejection_needs_reasons_and_creates_no_restriction(
 @pytest.mark.policy("8.19")
 def test_an_approval_needs_reasons_and_a_restriction(app, clock, request_with_final, decide):
     today = london_date(clock.now)
-    no_reasons = _refused(
+    no_reasons = refusal(
         decide, request_with_final, RequestStatus.APPROVED, [spec(today)], reasons="\n"
     )
     assert "reasons" in no_reasons.errors
-    assert "kind" in _refused(decide, request_with_final, RequestStatus.APPROVED, []).errors
+    assert "kind" in refusal(decide, request_with_final, RequestStatus.APPROVED, []).errors
     for not_a_decision in (RequestStatus.SUBMITTED, RequestStatus.MORE_INFO):
-        assert "outcome" in _refused(decide, request_with_final, not_a_decision, []).errors
+        assert "outcome" in refusal(decide, request_with_final, not_a_decision, []).errors
     assert _count(Restriction) == 0
     assert request_with_final.status == RequestStatus.SUBMITTED
 
@@ -503,7 +496,7 @@ def test_a_decided_request_cannot_be_decided_again(app, clock, request_with_fina
         (RequestStatus.APPROVED, [spec(today)]),
         (RequestStatus.REJECTED, []),
     ):
-        assert "already been decided" in str(_refused(decide, request_with_final, outcome, specs))
+        assert "already been decided" in str(refusal(decide, request_with_final, outcome, specs))
     assert _count(Restriction) == 1
 
 
@@ -513,15 +506,13 @@ def test_glt_asks_for_more_information_and_the_panel_answers(
 ):
     assert (
         "question"
-        in _refused(
+        in refusal(
             restrictions.ask_for_more, glt_member, clock.now, request_with_final, "  "
         ).errors
     )
     # The Panel cannot resubmit a request GLT has not asked about.
     assert "not waiting" in str(
-        _refused(
-            restrictions.resubmit, panel_member, clock.now, request_with_final, request_input()
-        )
+        refusal(restrictions.resubmit, panel_member, clock.now, request_with_final, request_input())
     )
     restrictions.ask_for_more(glt_member, clock.now, request_with_final, "What did CEM say?")
     db.session.commit()
@@ -532,7 +523,7 @@ def test_glt_asks_for_more_information_and_the_panel_answers(
 
     # The answer is checked like the request itself.
     blank = {**EVIDENCE, "decisions_right": ""}
-    refused = _refused(
+    refused = refusal(
         restrictions.resubmit,
         panel_member,
         clock.now,
@@ -584,7 +575,7 @@ def test_each_restriction_needs_its_terms(
     app, clock, request_with_final, decide, fields, field, message
 ):
     specs = [spec(london_date(clock.now), **fields)]
-    refused = _refused(decide, request_with_final, RequestStatus.APPROVED_WITH_CHANGES, specs)
+    refused = refusal(decide, request_with_final, RequestStatus.APPROVED_WITH_CHANGES, specs)
     assert message in refused.errors[field]
     assert _count(Restriction) == 0
     assert request_with_final.status == RequestStatus.SUBMITTED
@@ -599,7 +590,7 @@ def test_the_named_manager_must_be_an_active_manager(
     not_a_manager = make_staff(Role.COLLEAGUE, name="Colin Colleague")
     for person in (left, not_a_manager):
         specs = [spec(today, kind=RestrictionKind.NAMED_MANAGER, named_manager_id=person.id)]
-        refused = _refused(decide, request_with_final, RequestStatus.APPROVED_WITH_CHANGES, specs)
+        refused = refusal(decide, request_with_final, RequestStatus.APPROVED_WITH_CHANGES, specs)
         assert "named_manager_id" in refused.errors, person.name
     manager = make_staff(Role.LINE_MANAGER, name="Tom Whitfield")
     [made] = decide(
@@ -642,7 +633,7 @@ def test_every_restriction_is_reviewed_within_six_months(
         [made] = decide(request_with_final, RequestStatus.APPROVED, specs)
         assert made.review_on == review_on
     else:
-        refused = _refused(decide, request_with_final, RequestStatus.APPROVED, specs)
+        refused = refusal(decide, request_with_final, RequestStatus.APPROVED, specs)
         assert "review_on" in refused.errors
         assert _count(Restriction) == 0
 
@@ -650,7 +641,7 @@ def test_every_restriction_is_reviewed_within_six_months(
 @pytest.mark.policy("8.19")
 def test_a_restriction_cannot_start_before_glt_decides_it(app, clock, request_with_final, decide):
     today = london_date(clock.now)
-    refused = _refused(
+    refused = refusal(
         decide, request_with_final, RequestStatus.APPROVED, [spec(today - timedelta(days=1))]
     )
     assert "today or later" in refused.errors["starts_on"]
@@ -662,7 +653,7 @@ def test_a_restriction_cannot_start_before_glt_decides_it(app, clock, request_wi
 @pytest.mark.policy("8.19")
 def test_an_end_date_cannot_be_before_the_start(app, clock, request_with_final, decide):
     today = london_date(clock.now)
-    refused = _refused(
+    refused = refusal(
         decide,
         request_with_final,
         RequestStatus.APPROVED,
@@ -693,7 +684,7 @@ def test_ending_all_contact_needs_a_serious_incident_and_an_end_date(
     today = london_date(clock.now)
     request = make_request(customer_with_final)
     ending = {"kind": RestrictionKind.TERMINATION, "channel": None}
-    refused = _refused(
+    refused = refusal(
         decide,
         request,
         RequestStatus.APPROVED_WITH_CHANGES,
@@ -702,7 +693,7 @@ def test_ending_all_contact_needs_a_serious_incident_and_an_end_date(
     assert "serious incident" in refused.errors["kind"]
     assert "ends_on" not in refused.errors
     serious_incident_for(customer_with_final)
-    no_end = _refused(decide, request, RequestStatus.APPROVED_WITH_CHANGES, [spec(today, **ending)])
+    no_end = refusal(decide, request, RequestStatus.APPROVED_WITH_CHANGES, [spec(today, **ending)])
     assert "end date" in no_end.errors["ends_on"] and "kind" not in no_end.errors
     assert _count(Restriction) == 0
     [made] = decide(
@@ -827,7 +818,7 @@ def test_every_missing_part_is_named(app, clock, request_with_final, decide, pan
     [made] = decide(request_with_final, RequestStatus.APPROVED, [spec(london_date(clock.now))])
     made.reasons = " "
     letters_before = _count(Letter)
-    refused = _refused(
+    refused = refusal(
         restrictions.issue_decision_letter, panel_member, clock.now, [made], Delivery.PORTAL
     )
     message = str(refused)
@@ -894,7 +885,7 @@ def test_the_decision_letter_is_issued_once(
 ):
     restriction = restriction_in_force()
     letters_before = _count(Letter)
-    refused = _refused(
+    refused = refusal(
         restrictions.issue_decision_letter, panel_member, clock.now, [restriction], Delivery.POST
     )
     assert "already been sent" in str(refused)
@@ -924,7 +915,7 @@ def test_a_restriction_lifted_before_its_letter_is_not_brought_back_by_the_lette
     )
     db.session.commit()
     letters_before = _count(Letter)
-    refused = _refused(
+    refused = refusal(
         restrictions.issue_decision_letter, panel_member, clock.now, [made], Delivery.PORTAL
     )
     assert "no longer in force" in str(refused)
@@ -949,7 +940,7 @@ def test_a_decision_letter_is_about_one_customer(
         final_warning_for(customer)
         made += approve_request(make_request(customer))
     letters_before = _count(Letter)
-    refused = _refused(
+    refused = refusal(
         restrictions.issue_decision_letter, panel_member, clock.now, made, Delivery.PORTAL
     )
     assert "one customer" in str(refused)
