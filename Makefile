@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Development mode: a secret key kept in instance/secret_key and http://127.0.0.1:$PORT as the
+# portal's address (README, "Security settings"). Production refuses to start without them.
+run: export PORTAL_ENV = development
 run: $(STAMP)
 	$(VENV)/bin/flask --app wsgi translate compile
 	$(VENV)/bin/flask --app wsgi db-upgrade
@@ -23,7 +26,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/flask --app wsgi translate compile
+	PORTAL_ENV=development $(VENV)/bin/flask --app wsgi translate compile
 ifeq ($(strip $(PYTEST_ARGS)),)
 	$(VENV)/bin/python -m pytest -n auto -m "not browser"
 	$(VENV)/bin/python -m pytest -m browser tests/browser

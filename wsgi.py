@@ -1,4 +1,8 @@
-"""Entry point for `flask --app wsgi` and gunicorn (`gunicorn wsgi:app`)."""
+"""Entry point for `flask --app wsgi` and gunicorn (`gunicorn wsgi:app`, with gunicorn.conf.py).
+
+Outside development create_app() stops with UnsafeSettings, naming what to set, unless
+SECRET_KEY and PORTAL_PUBLIC_URL are set; PORTAL_ENV=development (`make run`) relaxes that.
+"""
 
 import gc
 

@@ -9,9 +9,9 @@ from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.engine import Engine
 
-from portal import db
+from portal import db, faults, logs, security
 from portal.config import BASE_DIR, INSTANCE_DIR, Config
-from portal.extensions import babel, csrf, login_manager
+from portal.extensions import babel, csrf, limiter, login_manager
 from portal.htmx import htmx
 
 
@@ -23,13 +23,16 @@ def _import_models() -> None:
     from portal.conduct_warnings import models as _warnings  # noqa: F401
     from portal.customer import models as _customer_accounts  # noqa: F401
     from portal.customers import models as _customers  # noqa: F401
+    from portal.idempotency import SubmissionKey as _submission_keys  # noqa: F401
     from portal.incidents import models as _incidents  # noqa: F401
     from portal.letters import models as _letters  # noqa: F401
     from portal.notifications import models as _notifications  # noqa: F401
     from portal.organisation import models as _organisation  # noqa: F401
     from portal.outbox import models as _outbox  # noqa: F401
     from portal.panel import models as _panel  # noqa: F401
+    from portal.references import ReferenceCounter as _reference_counters  # noqa: F401
     from portal.restrictions import models as _restrictions  # noqa: F401
+    from portal.scheduling import models as _scheduling  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
 
 
@@ -49,10 +52,15 @@ def create_app(overrides: dict | None = None, engine: Engine | None = None) -> F
     if overrides:
         app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    security.check_settings(app)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(BASE_DIR / "translations")
 
     _import_models()
-    engine = engine or db.make_engine(app.config["DATABASE_URL"])
+    engine = engine or db.make_engine(
+        app.config["DATABASE_URL"],
+        lock_timeout=app.config.get("DATABASE_LOCK_TIMEOUT"),
+        statement_timeout=app.config.get("DATABASE_STATEMENT_TIMEOUT"),
+    )
     app.extensions["engine"] = engine
     db.bind(engine)
 
@@ -70,6 +78,7 @@ def create_app(overrides: dict | None = None, engine: Engine | None = None) -> F
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     login_manager.login_view = "staff.sign_in"
     login_manager.login_message = None
 
@@ -83,21 +92,9 @@ def create_app(overrides: dict | None = None, engine: Engine | None = None) -> F
 
     register_cli(app)
 
-    from portal.auth import permissions
-    from portal.auth.models import User
+    from portal.auth import permissions, sessions
 
-    @login_manager.user_loader
-    def _load_user(user_id: str):
-        kind, _, ident = user_id.partition(":")
-        if kind == "staff" and ident.isdigit():
-            user = db.session.get(User, int(ident))
-            return user if user and user.active else None
-        if kind == "customer" and ident.isdigit():
-            from portal.customer.models import CustomerAccount
-
-            account = db.session.get(CustomerAccount, int(ident))
-            return account if account and account.active else None
-        return None
+    login_manager.user_loader(sessions.load_user)
 
     @app.teardown_appcontext
     def _remove_session(exc):
@@ -146,9 +143,15 @@ def create_app(overrides: dict | None = None, engine: Engine | None = None) -> F
     app.register_error_handler(413, _error(413, "errors/413.html"))
     app.register_error_handler(400, _error(400, "errors/400.html"))
     app.register_error_handler(500, _error(500, "errors/500.html"))
+    security.init_app(app)
+    faults.init_app(app)  # after the 500 handler above: it replaces it
+    logs.init_app(app)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_exc):
-        return render_template("errors/csrf.html", back=request.referrer), 400
+        back = security.safe_back_link(request.referrer)
+        return render_template(
+            "errors/csrf.html", back=back, home=security.home_for(request.path)
+        ), 400
 
     return app

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from portal import db
+from portal import db, orphan_uploads
 from portal.config import BASE_DIR
 
 TRANSLATIONS = BASE_DIR / "translations"
@@ -31,6 +31,8 @@ def _pybabel(*args: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    orphan_uploads.register_cli(app)  # remove-orphan-uploads
+
     @app.cli.command("db-upgrade")
     @click.option("--revision", default="head", show_default=True, help="Target revision.")
     def db_upgrade(revision: str) -> None:
@@ -59,6 +61,19 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo("Demo data loaded." if created else "Demo data was already there.")
         print_sign_ins(click.echo)
+
+    @app.cli.command("demo-code")
+    @click.argument("email")
+    def demo_code(email: str) -> None:
+        """Print the authenticator code a demo account signs in with now (demo accounts only)."""
+        from portal.demo import demo_code as code_for
+        from portal.timeutil import utcnow
+
+        code = code_for(email, utcnow())
+        if code is None:
+            click.echo(f"{email} is not a demo account with the demo authenticator key.", err=True)
+            raise SystemExit(1)
+        click.echo(code)
 
     @app.cli.command("send-email")
     @click.option(
@@ -94,7 +109,7 @@ def register_cli(app: Flask) -> None:
         )
         while True:
             try:
-                report = send_due(settings, utcnow(), limit=limit)
+                report = send_due(settings, utcnow(), limit=limit, clock=utcnow)
             except Exception as exc:  # a long-running sender outlives any one failure
                 with contextlib.suppress(Exception):
                     db.session.rollback()
@@ -110,6 +125,10 @@ def register_cli(app: Flask) -> None:
                 if every is None:
                     raise SystemExit(1 if report.waiting or report.failed else 0)
             time.sleep(every)
+
+    from portal.worker import worker_command
+
+    app.cli.add_command(worker_command)
 
     @app.cli.command("appeal-reminders")
     @click.option(
@@ -134,15 +153,17 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("verify-audit")
     def verify_audit() -> None:
-        """Check the audit trail's hash chain; exit 1 if any event was altered."""
-        from portal.audit.services import verify_chain
+        """Check every audit event, link and seal; list every break and exit 1 if any."""
+        from portal.audit.verify import check_trail
 
-        ok, bad_id = verify_chain()
-        if ok:
-            click.echo("Audit trail intact.")
-        else:
-            click.echo(f"Audit trail broken at event {bad_id}.", err=True)
-            raise SystemExit(1)
+        report = check_trail()
+        if report.intact:
+            click.echo(f"Audit trail intact: {report.checked} events and their seals checked.")
+            return
+        click.echo(f"Audit trail broken: {len(report.breaks)} problems found.", err=True)
+        for found in report.breaks:
+            click.echo(f"  {found}", err=True)
+        raise SystemExit(1)
 
     @app.cli.group()
     def translate() -> None:

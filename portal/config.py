@@ -22,7 +22,14 @@ def _database_url() -> str:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    # No default: outside development create_app() refuses to start without a long random key
+    # (portal/security.py); in development one is made and kept in instance/secret_key.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    # Seals the audit trail (portal/audit/seal.py); required outside development like
+    # SECRET_KEY, and never the same. Development keeps one in instance/audit_key.
+    AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
+    # "development" relaxes the start-up checks for a laptop (`make run` sets it).
+    PORTAL_ENV = os.environ.get("PORTAL_ENV", "production")
     DATABASE_URL = _database_url()
     UPLOAD_DIR = Path(os.environ.get("PORTAL_UPLOAD_DIR", INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
@@ -34,14 +41,34 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(
         minutes=int(os.environ.get("CUSTOMER_SESSION_MINUTES", "30"))
     )
+    # The server ends a session after this long without activity, or this long after sign-in.
+    STAFF_IDLE_LIFETIME = timedelta(minutes=int(os.environ.get("STAFF_IDLE_MINUTES", "60")))
+    STAFF_ABSOLUTE_LIFETIME = timedelta(hours=int(os.environ.get("STAFF_SESSION_HOURS", "12")))
+    CUSTOMER_ABSOLUTE_LIFETIME = timedelta(
+        hours=int(os.environ.get("CUSTOMER_SESSION_HOURS", "12"))
+    )
     WTF_CSRF_TIME_LIMIT = None
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"
     LANGUAGES = {"en": "English", "ur": "اردو", "pl": "Polski", "ar": "العربية"}
     RTL_LANGUAGES = frozenset({"ur", "ar"})
-    # Sign-in throttling: this many failures inside the window locks the e-mail address.
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_WINDOW_MINUTES = 15
+    # Throttling (portal/auth/throttle.py). Counts live in memory on one server; point
+    # RATELIMIT_STORAGE_URI at Redis (redis://127.0.0.1:6379) when several servers share the load.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # How many proxies in front of the portal may say who the client is (X-Forwarded-For);
+    # 0 trusts none, so a forged header cannot dodge the per-address counts.
+    PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0"))
+    RATELIMIT_STRATEGY = "moving-window"
+    THROTTLE_SIGN_IN_ACCOUNT_ADDRESS = (
+        "5 per 15 minutes"  # wrong passwords, one account, one address
+    )
+    THROTTLE_SIGN_IN_ADDRESS = "20 per 15 minutes"  # wrong passwords from one address, any account
+    THROTTLE_SIGN_IN_ACCOUNT = "50 per hour"  # wrong passwords for one account from new browsers
+    THROTTLE_ACTIVATE_REFERENCE = "5 per 15 minutes"  # wrong access codes for one reference
+    THROTTLE_ACTIVATE_ADDRESS = "20 per 15 minutes"  # wrong access codes from one address
+    THROTTLE_RESET_EMAIL = "3 per hour"  # reset emails asked for one address
+    THROTTLE_RESET_ADDRESS = "10 per hour"  # reset emails asked from one network address
+    THROTTLE_SECOND_FACTOR = "5 per 15 minutes"  # wrong authenticator codes for one account
     REGISTER_PAGE_SIZE = 25
     SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
@@ -49,6 +76,14 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
     SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
     MAIL_FROM = os.environ.get("MAIL_FROM", "conduct-portal@localhost")
-    # The address customers are given in letters; by default, the one the request came in on.
+    # The one address the portal builds absolute links from (letters, emails) and the only host
+    # it answers to; required outside development, where it is http://127.0.0.1:$PORT.
     PUBLIC_URL = os.environ.get("PORTAL_PUBLIC_URL", "")
+    # Other names the portal answers to, e.g. the one a load balancer's health check uses.
+    EXTRA_TRUSTED_HOSTS = [
+        host.strip()
+        for host in os.environ.get("PORTAL_TRUSTED_HOSTS", "").split(",")
+        if host.strip()
+    ]
+    DEVELOPMENT_PORT = int(os.environ.get("PORT", "5000"))
     TESTING = False

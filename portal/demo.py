@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import UTC, datetime, timedelta
 
+import pyotp
 from sqlalchemy import select
 
 from portal import db, demo_restrictions
 from portal.auth.models import Role, User
+from portal.auth.permissions import needs_second_factor
 from portal.auth.services import create_user, hash_password
 from portal.conduct_warnings.services import issue_warning
 from portal.customer.models import CustomerAccount
@@ -20,6 +24,9 @@ from portal.panel.models import CONTEXT_CONSIDERATIONS, Outcome
 from portal.panel.services import ReviewInput, record_review
 
 DEMO_PASSWORD = "demo-portal-2026"
+# Demo staff whose roles need a second factor share this published seed, so `make run` works
+# without a phone: `flask --app wsgi demo-code EMAIL` prints the code. Never for real accounts.
+DEMO_TOTP_SEED = "demo-only-two-factor-seed-not-a-secret"
 
 STAFF = [
     ("colleague@demo.example", "Priya Shah", "Neighbourhood Officer", [Role.COLLEAGUE]),
@@ -130,6 +137,9 @@ def load_demo(reset: bool = False) -> bool:
     users: dict[str, User] = {}
     for email, name, title, roles in STAFF:
         users[email] = create_user(email, name, DEMO_PASSWORD, roles, now, job_title=title)
+        if needs_second_factor(users[email]):
+            users[email].totp_secret = demo_totp_secret(email)
+            users[email].totp_confirmed_at = now
     manager = users["manager@demo.example"]
     colleague = users["colleague@demo.example"]
     colleague.line_manager_id = manager.id
@@ -321,11 +331,30 @@ CUSTOMER_SIGN_INS = (
 )
 
 
+def demo_totp_secret(email: str) -> str:
+    """The authenticator key of a demo account: derived from the published demo seed."""
+    digest = hashlib.sha256(f"{DEMO_TOTP_SEED}:{email.strip().lower()}".encode()).digest()
+    return base64.b32encode(digest[:20]).decode()
+
+
+def demo_code(email: str, now: datetime) -> str | None:
+    """The code a demo account signs in with at ``now``; None unless the account holds the
+    demo key (so a real account's code is never shown)."""
+    secret = demo_totp_secret(email)
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or user.totp_secret != secret or user.totp_confirmed_at is None:
+        return None
+    return pyotp.TOTP(secret).at(now)
+
+
 def print_sign_ins(echo) -> None:
     echo("")
     echo("Demo sign-ins (staff sign in at /staff/sign-in), password for all: " + DEMO_PASSWORD)
     for email, name, _title, roles in STAFF:
-        echo(f"  {', '.join(str(r.title) for r in roles):<40} {email:<28} {name}")
+        user = db.session.scalar(select(User).where(User.email == email))
+        code = " (+ code)" if user is not None and needs_second_factor(user) else ""
+        echo(f"  {', '.join(str(r.title) for r in roles):<40} {email:<28} {name}{code}")
+    echo("  (+ code): then the code from `.venv/bin/flask --app wsgi demo-code EMAIL`")
     echo("Customers sign in at /sign-in with the same password:")
     for title, email, name in CUSTOMER_SIGN_INS:
         echo(f"  {title:<40} {email:<28} {name}")

@@ -20,15 +20,14 @@ def language_label(code: str) -> str:
 
 
 def select_locale() -> str:
-    """A chosen language (kept in the session) wins; then the browser's preference."""
+    """Staff pages are English. A customer's page: the language chosen (kept in the session),
+    or named for this one page (``?lang=``, the page after signing out), then the browser's."""
     languages = current_app.config["LANGUAGES"]
-    if not has_request_context():
+    if not has_request_context() or request.path.startswith("/staff"):
         return "en"
-    chosen = session.get("lang")
+    chosen = session.get("lang") or request.args.get("lang")
     if chosen in languages:
         return chosen
-    if request.path.startswith("/staff"):
-        return "en"
     return request.accept_languages.best_match(list(languages)) or "en"
 
 

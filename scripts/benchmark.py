@@ -342,7 +342,13 @@ def main(argv: list[str] | None = None) -> int:
     if not url:
         tmp = tempfile.TemporaryDirectory(prefix="portal-bench-")
         url = f"sqlite:///{Path(tmp.name) / 'bench.db'}"
-    app = create_app({"DATABASE_URL": url, "UPLOAD_DIR": Path(tempfile.gettempdir())})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "UPLOAD_DIR": Path(tempfile.gettempdir()),
+            "PORTAL_ENV": "development",  # a throwaway database, not a deployment
+        }
+    )
     engine = app.extensions["engine"]
     try:
         with app.app_context():

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import limits.storage.memory
 import pytest
 from flask import g
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, make_url, text
 
 from portal import create_app, db
+from portal.auth.models import SignInSession
 
 pytest_plugins = ["tests.factories", "tests.restriction_factories"]
 
@@ -102,8 +107,23 @@ def clock() -> Clock:
     return Clock(FROZEN_NOW)
 
 
+class _ClockTime:
+    """The ``time`` module as the rate limiter's memory storage sees it: on the test's clock."""
+
+    def __init__(self, clock: Clock):
+        self._clock = clock
+
+    def time(self) -> float:
+        return self._clock.now.timestamp()
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+
 @pytest.fixture
-def app(_schema, database_url, clock, tmp_path):
+def app(_schema, database_url, clock, tmp_path, monkeypatch):
+    # Throttling windows (kept by Flask-Limiter in memory) move with the frozen clock.
+    monkeypatch.setattr(limits.storage.memory, "time", _ClockTime(clock))
     app = create_app(
         {
             "DATABASE_URL": database_url,
@@ -150,14 +170,30 @@ def runner(app):
 
 
 @pytest.fixture
-def sign_in(client):
-    """Sign ``user`` in on the test client without going through the form."""
+def sign_in(client, clock):
+    """Sign ``user`` in on the test client without going through the form: a session record
+    in force (second factor given), and its token in the cookie."""
 
     def _sign_in(user, on=None):
         target = on or client
+        token = secrets.token_urlsafe(32)
+        now = clock.now
+        record = SignInSession(
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            created_at=now,
+            last_seen_at=now,
+            second_factor_at=now,
+        )
+        if getattr(user, "is_staff", False):
+            record.staff_user_id = user.id
+        else:
+            record.customer_account_id = user.id
+        db.session.add(record)
+        db.session.commit()
         with target.session_transaction() as flask_session:
             flask_session["_user_id"] = user.get_id()
             flask_session["_fresh"] = True
+            flask_session["sid"] = token
         return target
 
     return _sign_in

@@ -1,4 +1,4 @@
-"""Administering staff accounts: add a user, change roles, deactivate."""
+"""Administering staff accounts: add a user, change roles, deactivate, sign out everywhere."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from sqlalchemy import func, select
 
 from portal import db
 from portal.audit import services as audit
-from portal.auth import permissions
+from portal.auth import permissions, sessions
 from portal.auth.models import Role, User, UserRole
-from portal.auth.services import create_user
+from portal.auth.services import MIN_PASSWORD, create_user
 from portal.errors import NotAllowed, ServiceError
-
-MIN_PASSWORD = 12
 
 
 def add_user(
@@ -84,6 +82,8 @@ def set_roles(actor, now: datetime, user: User, roles: list[Role], active: bool)
     for role in wanted - {link.role for link in user.role_links}:
         user.role_links.append(UserRole(role=role))
     user.active = active
+    if before["active"] and not active:
+        sessions.end_all(user, now, "account_disabled")
     db.session.flush()
     after = {"roles": sorted(r.value for r in user.roles), "active": user.active}
     if before != after:
@@ -98,3 +98,20 @@ def set_roles(actor, now: datetime, user: User, roles: list[Role], active: bool)
             after=after,
         )
     return user
+
+
+def sign_out_everywhere(actor, now: datetime, user: User) -> int:
+    """End every session of ``user`` (a lost phone, a shared computer); returns how many."""
+    if not permissions.can_manage_users(actor):
+        raise NotAllowed
+    ended = sessions.end_all(user, now, "signed_out_by_administrator")
+    audit.record(
+        actor,
+        now,
+        "user.signed_out_everywhere",
+        "staff_user",
+        user.id,
+        f"Every session of {user.email} ended by an administrator",
+        after={"sessions_ended": ended},
+    )
+    return ended

@@ -139,3 +139,11 @@ def can_view_appeals(user) -> bool:
 def can_decide_appeal(user) -> bool:
     """GLT decides appeals; never on a restriction they requested or decided (see services)."""
     return _staff(user) and user.has_role(Role.GLT)
+
+
+def needs_second_factor(user) -> bool:
+    """Staff who can open the register, decide restrictions or appeals, or manage accounts
+    sign in with a code from an authenticator app as well as their password."""
+    return getattr(user, "is_staff", False) and user.has_role(
+        Role.PANEL, Role.CSM, Role.GLT, Role.CEM, Role.ADMIN
+    )

@@ -1,23 +1,24 @@
-"""Sign-in with throttling after repeated failures."""
+"""Staff accounts and their passwords."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import secrets
+from datetime import datetime
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import db
-from portal.auth.models import LoginThrottle, Role, User, UserRole
+from portal.audit import services as audit
+from portal.auth import sessions
+from portal.auth.models import Role, User, UserRole
+from portal.errors import ServiceError
 
-# Compared against when the e-mail is unknown, so timing does not reveal which accounts exist.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+# Staff passwords: at least this long.
+MIN_PASSWORD = 12
 
-
-class LockedOut(Exception):
-    def __init__(self, until: datetime):
-        self.until = until
+_DUMMY_HASHES: dict[str | None, str] = {}
 
 
 def hash_password(password: str) -> str:
@@ -28,6 +29,15 @@ def hash_password(password: str) -> str:
         if method
         else generate_password_hash(password)
     )
+
+
+def dummy_hash() -> str:
+    """A hash made the same way as real ones, checked when an address has no account, so a
+    wrong password costs the same whether or not the account exists."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY_HASHES[method]
 
 
 def create_user(
@@ -46,35 +56,43 @@ def create_user(
     return user
 
 
-def authenticate(
-    email: str, password: str, now: datetime, max_failures: int, window_minutes: int
-) -> User | None:
-    """Return the user for a correct e-mail and password, or None.
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active member of staff with this e-mail and password, or None.
 
-    :raises LockedOut: after ``max_failures`` failures inside the window.
+    Throttling is the caller's (portal/auth/throttle.py): this only checks the password.
     """
     email = email.strip().lower()[:254]
-    throttle = db.session.scalar(select(LoginThrottle).where(LoginThrottle.email == email))
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        raise LockedOut(throttle.locked_until)
     user = db.session.scalar(
         select(User).where(func.lower(User.email) == email, User.active.is_(True))
     )
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    if user and ok:
-        if throttle:
-            db.session.delete(throttle)
-        return user
-    window = timedelta(minutes=window_minutes)
-    if throttle is None:
-        throttle = LoginThrottle(email=email, failures=0, window_started_at=now)
-        db.session.add(throttle)
-    if now - throttle.window_started_at > window:
-        throttle.failures = 0
-        throttle.window_started_at = now
-        throttle.locked_until = None
-    throttle.failures += 1
-    if throttle.failures >= max_failures:
-        throttle.locked_until = now + window
+    ok = check_password_hash(user.password_hash if user else dummy_hash(), password)
+    return user if user and ok else None
+
+
+def change_password(user: User, current: str, new: str, now: datetime, keep=None) -> int:
+    """Change a member of staff's own password; every other session of theirs ends.
+
+    :raises ServiceError: for a wrong current password or a new one that is too short.
+    """
+    errors = {}
+    if not check_password_hash(user.password_hash, current):
+        errors["current"] = "Your current password is not right"
+    if len(new) < MIN_PASSWORD:
+        errors["new"] = f"Use at least {MIN_PASSWORD} characters"
+    elif len(new) > 200:
+        errors["new"] = "Use 200 characters or fewer"
+    if errors:
+        raise ServiceError(errors)
+    user.password_hash = hash_password(new)
+    ended = sessions.end_all(user, now, "password_changed", keep=keep)
     db.session.flush()
-    return None
+    audit.record(
+        user,
+        now,
+        "user.password_changed",
+        "staff_user",
+        user.id,
+        f"{user.email} changed their password",
+        after={"other_sessions_ended": ended},
+    )
+    return ended

@@ -7,12 +7,15 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
+from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from portal import db
-from portal.auth.services import LockedOut
+from portal.auth import sessions, throttle
+from portal.auth.throttle import Throttled
 from portal.customer import bp, services, signed_in_customer
+from portal.customer.models import CustomerAccount
 from portal.errors import ServiceError
 from portal.forms import BaseForm
 from portal.i18n import date_time
@@ -113,12 +116,21 @@ def _safe_next(target: str | None) -> str:
     return url_for("customer.home")
 
 
-def _locked(form, locked: LockedOut, template: str):
-    db.session.commit()
+def _throttled(form, throttled: Throttled, template: str):
     form.form_errors.append(
-        str(_l("Too many attempts. Try again after %(time)s.", time=date_time(locked.until)))
+        str(_l("Too many attempts. Try again after %(time)s.", time=date_time(throttled.until)))
     )
     return render_template(template, form=form), 429
+
+
+def _signed_in(account, target: str):
+    """Start the account's session on this browser and go to ``target``."""
+    sessions.start(account, utcnow(), second_factor_done=True, keep=("lang",))
+    session.permanent = True
+    login_user(account)
+    _remember_language(account)
+    db.session.commit()
+    return throttle.remember_browser(redirect(target, 303), "customer", account.email)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -127,18 +139,20 @@ def sign_in():
         return redirect(url_for("customer.home"))
     form = SignInForm()
     if form.validate_on_submit():
+        email = form.email.data
+        known = throttle.is_known_browser("customer", email)
+        checks = throttle.sign_in_checks("customer", email, known)
         try:
-            account = services.authenticate(form.email.data, form.password.data, utcnow())
-        except LockedOut as locked:
-            return _locked(form, locked, "customer/sign_in.html")
-        db.session.commit()
+            throttle.check(*checks)
+        except Throttled as throttled:
+            return _throttled(form, throttled, "customer/sign_in.html")
+        account = services.authenticate(email, form.password.data)
         if account is None:
+            throttle.count(*checks)
             form.email.errors = [str(_l("The email address or password is not right"))]
             return render_template("customer/sign_in.html", form=form), 422
-        session.permanent = True
-        login_user(account)
-        _remember_language(account)
-        return redirect(_safe_next(request.args.get("next")), 303)
+        throttle.signed_in("customer", email)
+        return _signed_in(account, _safe_next(request.args.get("next")))
     status = 422 if form.is_submitted() else 200
     return render_template("customer/sign_in.html", form=form), status
 
@@ -149,9 +163,7 @@ def _remember_language(account) -> None:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:
-        if account.customer.preferred_language != chosen:
-            account.customer.preferred_language = chosen
-            db.session.commit()
+        account.customer.preferred_language = chosen
     elif account.customer.preferred_language in languages:
         session["lang"] = account.customer.preferred_language
 
@@ -160,35 +172,45 @@ def _remember_language(account) -> None:
 def activate():
     form = ActivateForm()
     if form.validate_on_submit():
+        reference = form.reference.data.strip().upper()[:40]
+        checks = [
+            (throttle.ACTIVATE_REFERENCE, (reference,)),
+            (throttle.ACTIVATE_ADDRESS, (throttle.address(),)),
+        ]
         try:
+            throttle.check(*checks)
             account = services.activate(
-                form.reference.data,
-                form.code.data,
-                form.email.data,
-                form.password.data,
-                utcnow(),
+                reference, form.code.data, form.email.data, form.password.data, utcnow()
             )
-        except LockedOut as locked:
-            return _locked(form, locked, "customer/activate.html")
+        except Throttled as throttled:
+            return _throttled(form, throttled, "customer/activate.html")
         except ServiceError as exc:
-            db.session.commit()  # keeps the count of wrong codes; nothing else was changed
+            db.session.rollback()
+            if "code" in exc.errors:
+                throttle.count(*checks)
             _customer_errors(form, exc)
             return render_template("customer/activate.html", form=form), 422
-        db.session.commit()
-        session.permanent = True
-        login_user(account)
-        _remember_language(account)
         flash(_l("Your account is ready. You are signed in."), "success")
-        return redirect(url_for("customer.home"), 303)
+        return _signed_in(account, url_for("customer.home"))
     status = 422 if form.is_submitted() else 200
     return render_template("customer/activate.html", form=form), status
 
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
+    record = sessions.current()
+    if record is not None:
+        sessions.end(record, utcnow(), "signed_out")
+        db.session.commit()
+    language = session.get("lang")
+    said = str(_l("You have signed out."))  # in the language they were reading
     logout_user()
-    # The language stays: the customer reads "you have signed out", and what follows, in it.
-    flash(_l("You have signed out."), "success")
+    # Nothing stays in the cookie on a shared computer, the language included; the page that
+    # says "you have signed out" is still shown in the language the customer was reading.
+    sessions.forget()
+    flash(said, "success")
+    if language in current_app.config["LANGUAGES"] and language != "en":
+        return redirect(url_for("customer.start", lang=language), 303)
     return redirect(url_for("customer.start"), 303)
 
 
@@ -196,22 +218,24 @@ def sign_out():
 def password_reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        from sqlalchemy import func, select
-
-        from portal.customer.models import CustomerAccount
-
-        email = form.email.data.strip().lower()
+        email = form.email.data.strip().lower()[:254]
+        checks = [
+            (throttle.RESET_EMAIL, (email,)),
+            (throttle.RESET_ADDRESS, (throttle.address(),)),
+        ]
+        try:
+            throttle.check(*checks)
+        except Throttled as throttled:
+            return _throttled(form, throttled, "customer/password_reset_request.html")
+        # Counted whether or not there is an account, so the limit tells nobody anything.
+        throttle.count(*checks)
         account = db.session.scalar(
             select(CustomerAccount).where(
                 func.lower(CustomerAccount.email) == email, CustomerAccount.active.is_(True)
             )
         )
         if account is not None:
-            link = url_for(
-                "customer.password_reset",
-                token=services.reset_token(account, utcnow()),
-                _external=True,
-            )
+            path = url_for("customer.password_reset", token=services.reset_token(account, utcnow()))
             enqueue(
                 account.email,
                 str(_l("Reset your Customer Conduct Portal password")),
@@ -219,7 +243,7 @@ def password_reset_request():
                     _l(
                         "Use this link within an hour to choose a new password:\n\n%(link)s\n\n"
                         "If you did not ask for this, you can ignore this email.",
-                        link=link,
+                        link=services.portal_address(path),
                     )
                 ),
                 utcnow(),
@@ -249,6 +273,10 @@ def password_reset(token: str):
             _customer_errors(form, exc)
             return render_template("customer/password_reset.html", form=form, token=token), 422
         db.session.commit()
+        throttle.password_reset("customer", account.email)
+        # Every session of the account has ended, this browser's too: sign in afresh.
+        logout_user()
+        sessions.forget()
         flash(_l("Your password has been changed. Sign in with it now."), "success")
         return redirect(url_for("customer.sign_in"), 303)
     status = 422 if form.is_submitted() else 200
@@ -274,5 +302,8 @@ def keep_alive():
     """Refresh a signed-in customer's session (the timeout warning's "stay signed in")."""
     if signed_in_customer() is None:
         return "", 401
+    record = sessions.current()
+    if record is not None:
+        sessions.touch(record, utcnow())
     session.modified = True
     return "", 204

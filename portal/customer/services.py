@@ -1,4 +1,4 @@
-"""Customer accounts: access codes, activation, sign-in with throttling, password reset."""
+"""Customer accounts: access codes, activation, sign-in and password reset."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash
 
 from portal import db
 from portal.audit import services as audit
-from portal.auth.models import LoginThrottle
-from portal.auth.services import LockedOut, hash_password
+from portal.auth import sessions
+from portal.auth.services import dummy_hash, hash_password
 from portal.customer.models import AccessCode, CustomerAccount
 from portal.customers.models import Customer
 from portal.errors import ServiceError
@@ -28,7 +28,6 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
 CODE_LENGTH = 10
 MIN_PASSWORD = 10
 RESET_MAX_AGE = timedelta(hours=1)
-_DUMMY_HASH = "pbkdf2:sha256:1000$dummy$" + "0" * 64
 
 
 def normalise_code(code: str) -> str:
@@ -95,11 +94,12 @@ PREVIEW_CODE = "•••••-•••••"
 
 
 def portal_address(path: str) -> str:
-    """The portal's public address for ``path``, as printed in letters."""
-    base = current_app.config["PUBLIC_URL"]
-    if not base and has_request_context():
-        base = request.host_url
-    return (base or "http://127.0.0.1:5000").rstrip("/") + path
+    """The portal's public address for ``path``, as printed in letters and emails.
+
+    Always ``PUBLIC_URL`` (set at start-up, portal/security.py), never the ``Host`` a request
+    came with: the sender of a request chooses that, and could aim a reset link at their site.
+    """
+    return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
 
 def letter_access(actor, now: datetime, customer: Customer, preview: bool = False):
@@ -121,29 +121,6 @@ def letter_access(actor, now: datetime, customer: Customer, preview: bool = Fals
     return PortalAccess(portal_address("/activate"), code, london_date(record.expires_at))
 
 
-def _throttle(key: str, now: datetime) -> LoginThrottle | None:
-    throttle = db.session.scalar(select(LoginThrottle).where(LoginThrottle.email == key[:254]))
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        raise LockedOut(throttle.locked_until)
-    return throttle
-
-
-def _fail(throttle: LoginThrottle | None, key: str, now: datetime) -> None:
-    cfg = current_app.config
-    window = timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
-    if throttle is None:
-        throttle = LoginThrottle(email=key[:254], failures=0, window_started_at=now)
-        db.session.add(throttle)
-    if now - throttle.window_started_at > window:
-        throttle.failures = 0
-        throttle.window_started_at = now
-        throttle.locked_until = None
-    throttle.failures += 1
-    if throttle.failures >= cfg["LOGIN_MAX_FAILURES"]:
-        throttle.locked_until = now + window
-    db.session.flush()
-
-
 def _check_password_rules(password: str, errors: dict[str, str], field: str = "password") -> None:
     if len(password) < MIN_PASSWORD:
         errors[field] = f"Use at least {MIN_PASSWORD} characters for your password"
@@ -156,12 +133,9 @@ def activate(
 ) -> CustomerAccount:
     """Open (or re-open) the customer's account with their reference and access code.
 
-    :raises LockedOut: after repeated wrong codes for the reference.
     :raises ServiceError: for a wrong or expired code, an email in use, or a short password.
     """
     reference = reference.strip().upper()[:40]
-    key = f"activate:{reference}"
-    throttle = _throttle(key, now)
     errors: dict[str, str] = {}
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
@@ -182,7 +156,6 @@ def activate(
             )
         )
     if record is None:
-        _fail(throttle, key, now)
         errors["code"] = (
             "The reference or access code is not right, or the code has expired. Check your "
             "letter, or ask us for a new code"
@@ -209,8 +182,6 @@ def activate(
     account.password_changed_at = now
     account.active = True
     record.used_at = now
-    if throttle is not None:
-        db.session.delete(throttle)
     db.session.flush()
     account.customer = customer
     audit.record(
@@ -224,26 +195,16 @@ def activate(
     return account
 
 
-def authenticate(email: str, password: str, now: datetime) -> CustomerAccount | None:
-    """The account for a correct email and password, or None.
-
-    :raises LockedOut: after too many failures inside the window.
-    """
+def authenticate(email: str, password: str) -> CustomerAccount | None:
+    """The active account with this email and password, or None (throttling is the caller's)."""
     email = email.strip().lower()[:254]
-    key = f"customer:{email}"
-    throttle = _throttle(key, now)
     account = db.session.scalar(
         select(CustomerAccount).where(
             func.lower(CustomerAccount.email) == email, CustomerAccount.active.is_(True)
         )
     )
-    ok = check_password_hash(account.password_hash if account else _DUMMY_HASH, password)
-    if account and ok:
-        if throttle is not None:
-            db.session.delete(throttle)
-        return account
-    _fail(throttle, key, now)
-    return None
+    ok = check_password_hash(account.password_hash if account else dummy_hash(), password)
+    return account if account and ok else None
 
 
 def _serializer() -> URLSafeSerializer:
@@ -283,6 +244,7 @@ def set_password(account: CustomerAccount, password: str, now: datetime) -> None
         raise ServiceError(errors)
     account.password_hash = hash_password(password)
     account.password_changed_at = now
+    ended = sessions.end_all(account, now, "password_reset")
     db.session.flush()
     audit.record(
         account,
@@ -291,4 +253,5 @@ def set_password(account: CustomerAccount, password: str, now: datetime) -> None
         "customer",
         account.customer_id,
         "Portal password changed with a reset link",
+        after={"sessions_ended": ended},
     )

@@ -7,6 +7,7 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 from portal.staff import (  # noqa: E402,F401
+    account,
     admin,
     admin_people,
     appeals,
@@ -24,4 +25,5 @@ from portal.staff import (  # noqa: E402,F401
     register,
     restrictions,
     reviews,
+    two_factor,
 )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
 from portal import db
-from portal.auth.services import LockedOut, authenticate
+from portal.auth import permissions, sessions, throttle
+from portal.auth.services import authenticate
+from portal.auth.throttle import Throttled
 from portal.forms import BaseForm
 from portal.i18n import date_time
 from portal.staff import bp
@@ -42,44 +44,55 @@ def _safe_next(target: str | None) -> str:
     return url_for("staff.home")
 
 
+def _throttled(form, throttled: Throttled):
+    form.form_errors.append(
+        str(
+            _l(
+                "Too many attempts to sign in. Try again after %(time)s.",
+                time=date_time(throttled.until),
+            )
+        )
+    )
+    return render_template("staff/sign_in.html", form=form), 429
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated and getattr(current_user, "is_staff", False):
         return redirect(url_for("staff.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        cfg = current_app.config
+        email = form.email.data
+        checks = throttle.sign_in_checks("staff", email, throttle.is_known_browser("staff", email))
         try:
-            user = authenticate(
-                form.email.data,
-                form.password.data,
-                utcnow(),
-                cfg["LOGIN_MAX_FAILURES"],
-                cfg["LOGIN_WINDOW_MINUTES"],
-            )
-        except LockedOut as locked:
-            db.session.commit()
-            form.form_errors.append(
-                str(
-                    _l(
-                        "Too many attempts to sign in. Try again after %(time)s.",
-                        time=date_time(locked.until),
-                    )
-                )
-            )
-            return render_template("staff/sign_in.html", form=form), 429
-        db.session.commit()
+            throttle.check(*checks)
+        except Throttled as throttled:
+            return _throttled(form, throttled)
+        user = authenticate(email, form.password.data)
         if user is None:
+            throttle.count(*checks)
             form.email.errors = [str(_l("The email address or password is not right"))]
             return render_template("staff/sign_in.html", form=form), 422
+        throttle.signed_in("staff", email)
+        pending = permissions.needs_second_factor(user)
+        sessions.start(user, utcnow(), second_factor_done=not pending)
         login_user(user)
-        return redirect(_safe_next(request.args.get("next")), 303)
+        db.session.commit()
+        target = _safe_next(request.args.get("next"))
+        if pending:
+            return redirect(url_for("staff.two_factor", next=target), 303)
+        return throttle.remember_browser(redirect(target, 303), "staff", user.email)
     status = 422 if form.is_submitted() else 200
     return render_template("staff/sign_in.html", form=form), status
 
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
+    record = sessions.current()
+    if record is not None:
+        sessions.end(record, utcnow(), "signed_out")
+        db.session.commit()
     logout_user()
+    sessions.forget()
     flash(_l("You have signed out."), "success")
     return redirect(url_for("staff.sign_in"), 303)

@@ -72,6 +72,7 @@ def serve_demo(root: Path, **config) -> Iterator[LiveServer]:
             "DATABASE_URL": f"sqlite:///{root / 'demo.db'}",
             "UPLOAD_DIR": root / "uploads",
             "TESTING": False,
+            "PORTAL_ENV": "development",  # a kept secret key, not the production checks
             **config,
         }
     )

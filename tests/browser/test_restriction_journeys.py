@@ -11,7 +11,7 @@ shown with errors included.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from tests.browser.support import (
     assert_accessible,
     assert_no_horizontal_scroll,
     screenshot,
+    sign_in_with_form,
 )
 
 pytestmark = pytest.mark.browser
@@ -46,24 +47,34 @@ class World:
     js: bool
     engine: object
     browser: Browser
-    signed_in_state: Callable[[str], dict]
     ids: dict = field(default_factory=dict)
     _contexts: list = field(default_factory=list)
+    _states: dict = field(default_factory=dict)
 
     @property
     def mode(self) -> str:
         return "js" if self.js else "no-js"
 
+    def _signed_in(self, role: str) -> dict:
+        # Sessions live in each server's database, so a cookie from the shared live server
+        # signs in nowhere here: sign in through this server's own form, once per role.
+        if role not in self._states:
+            context = self.browser.new_context(base_url=self.url)
+            try:
+                sign_in_with_form(context.new_page(), role)
+                self._states[role] = context.storage_state()
+            finally:
+                context.close()
+        return self._states[role]
+
     def open(self, role: str, path: str | None = None, **viewport) -> Page:
-        # Every demo server has the same staff ids and secret key, and cookies ignore the port:
-        # the session from signing in on the shared live server signs in here too.
         context = self.browser.new_context(
             base_url=self.url,
             java_script_enabled=self.js,
             locale="en-GB",
             timezone_id="Europe/London",
             viewport=viewport or DESKTOP,
-            storage_state=self.signed_in_state(role),
+            storage_state=self._signed_in(role),
         )
         self._contexts.append(context)
         page = context.new_page()
@@ -130,7 +141,7 @@ def _demo_ids(engine) -> dict:
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["js", "no-js"])
-def world(request, browser, signed_in_state, tmp_path_factory) -> Iterator[World]:
+def world(request, browser, tmp_path_factory) -> Iterator[World]:
     """A fresh demo database and live server for each mode, shut down after the module."""
     with serve_demo(tmp_path_factory.mktemp("restriction-journeys")) as server:
         world = World(
@@ -138,7 +149,6 @@ def world(request, browser, signed_in_state, tmp_path_factory) -> Iterator[World
             request.param,
             server.engine,
             browser,
-            signed_in_state,
             ids=_demo_ids(server.engine),
         )
         try:

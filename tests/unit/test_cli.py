@@ -37,7 +37,7 @@ def test_verify_audit_reports_intact_then_broken(runner):
     db.session.commit()
     broken = runner.invoke(args=["verify-audit"])
     assert broken.exit_code == 1
-    assert f"broken at event {third}" in broken.output
+    assert f"Event {third}: its content does not match its hash" in broken.output
 
 
 def test_translate_group_lists_its_commands(runner):

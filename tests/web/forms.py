@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
+import pyotp
+
+from portal import db
+from portal.auth import two_factor
+from portal.timeutil import utcnow
 from tests.pages import check_page, errors_on
 
 
@@ -64,3 +72,24 @@ def assert_field_error(response, field_id: str, says: str | None = None, status:
         assert says in errors[target], errors[target]
         assert says in message.get_text(), message.get_text()
     return soup
+
+
+def give_second_factor(client, user) -> None:
+    """After the password: the code from the person's authenticator app, through the form.
+
+    The app is set up (at the test's clock, a step back) if it is not yet, so the code given
+    now is one not used before.
+    """
+    now = utcnow()
+    if not two_factor.is_set_up(user):
+        before = now - timedelta(seconds=30)
+        two_factor.start_enrolment(user, before)
+        two_factor.confirm_enrolment(user, before, pyotp.TOTP(user.totp_secret).at(before))
+        db.session.commit()
+    page = client.get("/staff/sign-in/code")
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page.data).group(1)
+    response = client.post(
+        "/staff/sign-in/code",
+        data={"csrf_token": token.decode(), "code": pyotp.TOTP(user.totp_secret).at(now)},
+    )
+    assert response.status_code == 303, response.data[:500]

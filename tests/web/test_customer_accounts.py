@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from limits import parse
 from sqlalchemy import func, select
 
 from portal import db
@@ -141,7 +142,7 @@ def test_another_customers_reference_does_not_open_with_my_code(client, make_cus
 
 def test_repeated_wrong_codes_lock_activation_for_that_reference(client, app, make_customer):
     customer = make_customer()
-    limit = app.config["LOGIN_MAX_FAILURES"]
+    limit = parse(app.config["THROTTLE_ACTIVATE_REFERENCE"]).amount
     statuses = [_activate(client, customer, "WRONG-CODE0").status_code for _ in range(limit + 1)]
     assert statuses[:limit] == [422] * limit
     assert statuses[-1] == 429
@@ -195,7 +196,7 @@ def test_sign_in_and_out(client, account):
 
 
 def test_sign_in_is_throttled(client, app, account):
-    limit = app.config["LOGIN_MAX_FAILURES"]
+    limit = parse(app.config["THROTTLE_SIGN_IN_ACCOUNT_ADDRESS"]).amount
     for _ in range(limit):
         assert _sign_in(client, password="wrong password!").status_code == 422
     assert _sign_in(client).status_code == 429
@@ -227,7 +228,8 @@ def test_password_reset_by_email_link_works_once(client, clock, account):
     assert response.status_code == 303
     email = db.session.scalar(select(OutboxEmail))
     assert email.to_address == "cust@test.example"
-    link = re.search(r"http://localhost(/password-reset/\S+)", email.body_text).group(1)
+    # The link is built from the portal's public address, never from the request's Host.
+    link = re.search(r"http://127\.0\.0\.1:5000(/password-reset/\S+)", email.body_text).group(1)
     page = client.get(link)
     assert page.status_code == 200
     new = "an even longer new password"

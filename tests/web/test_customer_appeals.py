@@ -38,6 +38,11 @@ def customer_client(app, client, clock, restricted):
     )
     db.session.add(account)
     db.session.commit()
+    return _signed_in(client)
+
+
+def _signed_in(client):
+    """Sign the customer in (again, after the clock has moved on past their session)."""
     client.post(
         "/sign-in",
         data={
@@ -132,6 +137,7 @@ def test_a_late_appeal_asks_why_before_it_can_be_sent(customer_client, restricte
     base = f"/appeals/{appeal_id}"
     _post(client, f"{base}/reasons", {"grounds": "Reasons."})
     clock.now = datetime(2027, 4, 21, 9, tzinfo=UTC)
+    _signed_in(customer_client)
     moved = _post(client, f"{base}/support", {"needs_interpreter": "no"})
     assert moved.headers["Location"].endswith(f"{base}/late")
     _post(client, f"{base}/late", {"late_reason": "I was in hospital."})
@@ -258,6 +264,7 @@ def test_after_the_outcome_there_is_no_further_appeal(
 @pytest.mark.policy("9.4")
 def test_a_refused_late_appeal_promises_nothing_more(customer_client, restricted, clock, cem):
     clock.now = datetime(2027, 5, 10, 10, tzinfo=UTC)
+    _signed_in(customer_client)
     appeal = _lodged(restricted, clock.now, late_reason="I forgot.")
     waiting = check_page(customer_client.get(f"/appeals/{appeal.id}")).text
     assert "will first decide whether to accept it" in waiting
@@ -293,6 +300,7 @@ def test_starting_again_while_an_appeal_is_dealt_with_says_so(customer_client, r
 @pytest.mark.policy("9.2")
 def test_after_the_last_day_the_page_offers_a_late_appeal(customer_client, restricted, clock):
     clock.now = datetime(2027, 4, 20, 22, 59, tzinfo=UTC)  # 23:59 BST, the last day
+    _signed_in(customer_client)
     on_time = customer_client.get("/appeals").text
     assert "You have until Tuesday 20 April 2027 to appeal." in on_time
     assert "Start an appeal" in on_time

@@ -15,11 +15,17 @@ from portal.incidents.models import Incident
 from portal.panel.models import CONTEXT_CONSIDERATIONS, PanelReview
 from tests.factories import PASSWORD
 from tests.pages import check_page, errors_on
-from tests.web.forms import assert_field_error, incident_form, review_form
+from tests.web.forms import (
+    assert_field_error,
+    give_second_factor,
+    incident_form,
+    review_form,
+)
 
 
 def sign_in_with_form(client, token, user):
-    """Sign in the way a person does, from a fresh browser: the form, email and password."""
+    """Sign in the way a person does, from a fresh browser: the form, email and password, and
+    the code from their authenticator app for roles that need a second factor."""
     with client.session_transaction() as flask_session:
         flask_session.clear()
     response = client.post(
@@ -27,6 +33,8 @@ def sign_in_with_form(client, token, user):
         data={"csrf_token": token("/staff/sign-in"), "email": user.email, "password": PASSWORD},
     )
     assert response.status_code == 303, response.data[:500]
+    if response.headers["Location"].startswith("/staff/sign-in/code"):
+        give_second_factor(client, user)
 
 
 def follow(client, response):

@@ -301,11 +301,12 @@ def test_assisted_lodging_after_the_appeal_is_over_is_refused(
 
 def test_the_tracker_says_due_today_apart_from_due_soon(client, sign_in, cem, lodged, clock):
     lodged()  # received Fri 19 Mar 2027: acknowledge by Tue 23 Mar
-    sign_in(cem)
     clock.now = datetime(2027, 3, 22, 10, tzinfo=UTC)
+    sign_in(cem)
     soon = client.get("/staff/appeals").text
     assert "Due soon" in soon and "Due today" not in soon
     clock.now = datetime(2027, 3, 23, 10, tzinfo=UTC)
+    sign_in(cem)
     today = client.get("/staff/appeals").text
     assert "Due today" in today and "Due soon" not in today
 
