@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -58,23 +59,127 @@ class Base(DeclarativeBase):
 session = scoped_session(sessionmaker(expire_on_commit=False, future=True))
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets foreign keys switched on."""
+# Seconds a statement waits for a lock (SQLite's busy timeout, PostgreSQL's lock_timeout), and
+# the longest a PostgreSQL statement may run. Past them the request fails fast instead of
+# hanging until the web server kills the worker.
+LOCK_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_LOCK_TIMEOUT", "5"))
+STATEMENT_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "5"))
+# Seconds to wait for a PostgreSQL server to answer a new connection (a dead host never does).
+CONNECT_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+
+# Requests that only read; every other request may write.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def make_engine(
+    url: str,
+    *,
+    lock_timeout: float | None = None,
+    statement_timeout: float | None = None,
+    connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
+) -> Engine:
+    """Create the engine: SQLite as a serious embedded database (foreign keys, WAL, a busy
+    timeout, writes that take the write lock when they begin), PostgreSQL with connect,
+    statement and lock timeouts (seconds; the module's defaults when not given)."""
+    lock = LOCK_TIMEOUT_SECONDS if lock_timeout is None else lock_timeout
+    statement = STATEMENT_TIMEOUT_SECONDS if statement_timeout is None else statement_timeout
     kwargs: dict = {"future": True}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": lock}
     else:
         kwargs["pool_pre_ping"] = True
+        if url.startswith("postgresql"):
+            kwargs["connect_args"] = {
+                "options": f"-c statement_timeout={int(statement * 1000)} "
+                f"-c lock_timeout={int(lock * 1000)}",
+                "connect_timeout": max(1, int(connect_timeout)),
+            }
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
+        _serious_sqlite(engine, lock)
     return engine
+
+
+def _serious_sqlite(engine: Engine, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> None:
+    """WAL (readers never wait for the writer), a busy timeout, and transactions begun by us.
+
+    pysqlite begins a transaction only at the first write, so two requests that read and then
+    write deadlock: each holds a read snapshot the other's write invalidates, and SQLite fails
+    one at once with "database is locked" (the busy timeout cannot help). So pysqlite's own
+    BEGIN is switched off and the "begin" event emits ours (SQLAlchemy's documented recipe):
+    ``BEGIN IMMEDIATE`` for a request that may write (any method but GET, HEAD and OPTIONS),
+    which takes the write lock at its first statement and so waits its turn, up to the busy
+    timeout, instead of failing; plain ``BEGIN`` for everything else, so reads, which WAL lets
+    run beside a writer, stay concurrent. Commands and tests outside a request begin plainly:
+    one process, one writer at a time.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # no implicit BEGIN: the "begin" event's
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        # Straight to the driver: a BEGIN is not one of the statements a request sends.
+        driver = connection.connection.driver_connection
+        immediate = _may_write()
+        driver.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # What take_write_lock() needs to know: whether this transaction holds the write
+        # lock from its start, and how many rows the connection had changed when it began.
+        connection.info[_WRITE_LOCK] = immediate
+        connection.info[_CHANGES_AT_BEGIN] = driver.total_changes
+
+
+_WRITE_LOCK = "sqlite_write_lock"
+_CHANGES_AT_BEGIN = "sqlite_changes_at_begin"
+
+
+def take_write_lock(session) -> None:
+    """Make the session's transaction hold the database's write lock before it reads what it
+    is about to build on (the audit chain's head, a counter), so no other writer can move it.
+
+    PostgreSQL: nothing to do here; callers lock the rows (or an advisory lock) they build on.
+    SQLite has one write lock for the whole file. A transaction begun ``IMMEDIATE`` (a request
+    that may write) holds it already, and so does one that has written anything. A
+    transaction that has only read (a GET, a command) cannot simply write now: in WAL its
+    snapshot may be older than another's commit, and SQLite refuses at once to let it write.
+    Having written nothing, it loses nothing by starting again, so it is ended and begun
+    again ``IMMEDIATE``, waiting its turn up to the busy timeout. Inside a savepoint it cannot
+    be begun again, so a write no one sees takes the lock (or fails at once, never silently).
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    info = connection.info
+    driver = connection.connection.driver_connection
+    if info.get(_WRITE_LOCK):
+        return
+    if driver.total_changes != info.get(_CHANGES_AT_BEGIN, driver.total_changes):
+        info[_WRITE_LOCK] = True  # a write of this transaction took the lock and keeps it
+        return
+    if session.in_nested_transaction():
+        (version,) = driver.execute("PRAGMA user_version").fetchone()
+        driver.execute(f"PRAGMA user_version = {int(version)}")  # the same: only the lock
+    else:
+        driver.execute("ROLLBACK")
+        driver.execute("BEGIN IMMEDIATE")
+    info[_WRITE_LOCK] = True
+    info[_CHANGES_AT_BEGIN] = driver.total_changes
+
+
+def _may_write() -> bool:
+    """Whether the current transaction belongs to a request that may write."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in READING_METHODS
 
 
 def bind(engine: Engine) -> None:

@@ -209,3 +209,196 @@ def test_migrations_match_the_models_and_undo_cleanly(migration_url):
         assert _differences(engine) == []
     finally:
         engine.dispose()
+
+
+def _appeals_with_evidence(engine: sa.Engine) -> dict:
+    """A decision letter that set one restriction, two appeals sent against it (as could
+    happen before 0011) and a draft, the first with a file; returns their ids."""
+    from portal.appeals.models import Appeal, AppealEvidence, AppealStatus
+    from portal.letters.models import Letter, LetterKind
+    from portal.restrictions.models import Restriction, RestrictionKind, RestrictionStatus
+
+    now = datetime(2027, 3, 19, 10, tzinfo=UTC)
+    with Session(engine) as session:
+        staff = User(email="mig@test.example", name="Mig", password_hash="x", created_at=now)
+        customer = Customer(
+            reference="C-MIG-2",
+            forename="Mig",
+            surname="Ration",
+            customer_type=CustomerType.TENANT,
+            created_at=now,
+        )
+        session.add_all([staff, customer])
+        session.flush()
+        letter = Letter(
+            reference="L-MIG-1",
+            customer_id=customer.id,
+            kind=LetterKind.RESTRICTION_DECISION,
+            subject="Decision",
+            body_html="<p>Decision</p>",
+            content_sha256="0" * 64,
+            issued_at=now,
+            issued_by_id=staff.id,
+        )
+        session.add(letter)
+        session.flush()
+        restriction = Restriction(
+            customer_id=customer.id,
+            kind=RestrictionKind.THIRD_PARTY,
+            third_party="A friend",
+            reasons="Abuse.",
+            starts_on=date(2027, 3, 19),
+            review_on=date(2027, 9, 1),
+            status=RestrictionStatus.ACTIVE,
+            approved_by_id=staff.id,
+            approved_at=now,
+            letter_id=letter.id,
+            notified_on=date(2027, 3, 19),
+            appeal_deadline=date(2027, 4, 20),
+        )
+        session.add(restriction)
+        session.flush()
+        made = []
+        for n, status in enumerate((AppealStatus.LODGED, AppealStatus.LODGED, AppealStatus.DRAFT)):
+            sent = status != AppealStatus.DRAFT
+            appeal = Appeal(
+                reference=f"AP-MIG-{n}" if sent else None,
+                customer_id=customer.id,
+                restriction_id=restriction.id,
+                status=status,
+                created_at=now,
+                updated_at=now,
+                received_at=now if sent else None,
+                received_on=date(2027, 3, 19) if sent else None,
+                grounds="Unfair.",
+                deadline=date(2027, 4, 20),
+                decision_key=f"letter:{letter.id}" if n == 0 else None,
+            )
+            session.add(appeal)
+            session.flush()
+            made.append(appeal.id)
+        session.add(
+            AppealEvidence(
+                appeal_id=made[0],
+                original_name="note.txt",
+                stored_name="mig-note",
+                content_type="text/plain",
+                size_bytes=4,
+                sha256="0" * 64,
+                uploaded_at=now,
+            )
+        )
+        session.commit()
+        return {"letter": letter.id, "appeals": made}
+
+
+def test_one_appeal_per_decision_migrates_up_and_down_with_data(migration_url):
+    """0011 names each sent appeal's decision (two sent before it are told apart, not lost),
+    and undoing it keeps every appeal and its files."""
+    app = create_app({"DATABASE_URL": migration_url, "TESTING": True})
+    engine = app.extensions["engine"]
+    try:
+        _cli(app, "db-upgrade")
+        ids = _appeals_with_evidence(engine)
+        first, second, draft = ids["appeals"]
+        _cli(app, "db-downgrade", "--revision", "0010")
+        with engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT count(*) FROM appeal")) == 3
+            assert connection.scalar(sa.text("SELECT count(*) FROM appeal_evidence")) == 1
+        _cli(app, "db-upgrade")
+        with engine.connect() as connection:
+            keys = dict(connection.execute(sa.text("SELECT id, decision_key FROM appeal")).all())
+            assert connection.scalar(sa.text("SELECT count(*) FROM appeal_evidence")) == 1
+        assert keys == {
+            first: f"letter:{ids['letter']}",
+            second: f"letter:{ids['letter']}/appeal:{second}",
+            draft: None,
+        }
+        with engine.connect() as connection, pytest.raises(IntegrityError):
+            connection.execute(
+                sa.text("UPDATE appeal SET decision_key = :key WHERE id = :id"),
+                {"key": f"letter:{ids['letter']}", "id": second},
+            )
+    finally:
+        engine.dispose()
+
+
+def _references_given(engine: sa.Engine) -> None:
+    """Incidents and a letter numbered before 0012, out of order and with a gap."""
+    from portal.letters.models import Letter, LetterKind
+
+    now = datetime(2026, 12, 4, 10, tzinfo=UTC)
+    with Session(engine) as session:
+        staff = User(email="mig@test.example", name="Mig", password_hash="x", created_at=now)
+        customer = Customer(
+            reference="C-MIG-3",
+            forename="Mig",
+            surname="Ration",
+            customer_type=CustomerType.TENANT,
+            created_at=now,
+        )
+        session.add_all([staff, customer])
+        session.flush()
+        for reference in ("INC-2026-00007", "INC-2026-00003", "INC-2025-00002", "INC-MIG-9"):
+            session.add(
+                Incident(
+                    reference=reference,
+                    customer_id=customer.id,
+                    reported_by_id=staff.id,
+                    line_manager_id=staff.id,
+                    occurred_at=now - timedelta(hours=2),
+                    reported_at=now - timedelta(hours=1),
+                    channel=Channel.PHONE,
+                    description="Numbered before the counters.",
+                    example_types=[],
+                    protected_characteristics=[],
+                    manager_decisions=[],
+                    route=Route.POLICE_PANEL,
+                    review_due_on=date(2026, 12, 11),
+                )
+            )
+        session.add(
+            Letter(
+                reference="LET-2026-00012",
+                customer_id=customer.id,
+                kind=LetterKind.RESTRICTION_DECISION,
+                subject="Decision",
+                body_html="<p>Decision</p>",
+                content_sha256="0" * 64,
+                issued_at=now,
+                issued_by_id=staff.id,
+            )
+        )
+        session.commit()
+
+
+def test_reference_counters_carry_on_from_the_highest_reference_in_use(migration_url):
+    """0012 seeds each kind's counter from the highest number given each year, so the next
+    reference follows it (not the count, which the gap would make clash); undone, it leaves
+    every record and no counter behind."""
+    from portal.references import next_reference
+
+    app = create_app({"DATABASE_URL": migration_url, "TESTING": True})
+    engine = app.extensions["engine"]
+    try:
+        _cli(app, "db-upgrade")
+        _references_given(engine)
+        _cli(app, "db-downgrade", "--revision", "0011")
+        assert {"reference_counter", "submission_key"}.isdisjoint(_tables(engine))
+        _cli(app, "db-upgrade")
+        with engine.connect() as connection:
+            counters = set(
+                connection.execute(sa.text("SELECT kind, year, value FROM reference_counter"))
+            )
+            assert connection.scalar(sa.text("SELECT count(*) FROM incident")) == 4
+        assert counters == {("incident", 2026, 7), ("incident", 2025, 2), ("letter", 2026, 12)}
+        with app.app_context():
+            now = datetime(2026, 12, 4, 11, tzinfo=UTC)
+            assert next_reference("incident", now) == "INC-2026-00008"
+            assert next_reference("letter", now) == "LET-2026-00013"
+            assert next_reference("appeal", now) == "AP-2026-0001"
+            assert next_reference("restriction_request", now) == "RR-2026-0001"
+            db.session.rollback()
+    finally:
+        db.session.remove()
+        engine.dispose()

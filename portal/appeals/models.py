@@ -14,6 +14,7 @@ from portal.customers.models import Customer
 from portal.db import Base
 from portal.enums import TitledEnum
 from portal.restrictions.models import Restriction
+from portal.transitions import Transitions
 
 
 class AppealStatus(TitledEnum):
@@ -113,6 +114,11 @@ class Appeal(Base):
     lodged_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     helped_by: Mapped[str] = mapped_column(String(200), default="")
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The decision the appeal is against, set when it is sent: "letter:<id>" for the decision
+    # letter (however many restrictions it set), or "restriction:<id>" for a restriction that
+    # came without one. Its unique index lets the database itself allow one appeal per
+    # decision (§9.4); drafts have none, so a customer may keep a draft on each restriction.
+    decision_key: Mapped[str | None] = mapped_column(String(60), index=True, unique=True)
     grounds: Mapped[str] = mapped_column(Text, default="")
     new_information: Mapped[str] = mapped_column(Text, default="")
     # None until the customer answers: the question is never answered for them.
@@ -140,6 +146,38 @@ class Appeal(Base):
     acknowledgement_letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
     late_letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
     outcome_letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
+
+    # Each step is taken once (§9.1–9.4). LODGED → LODGED is the CEM accepting a late appeal.
+    TRANSITIONS = Transitions(
+        {
+            AppealStatus.DRAFT: (AppealStatus.LODGED,),
+            AppealStatus.LODGED: (
+                AppealStatus.LODGED,
+                AppealStatus.ACKNOWLEDGED,
+                AppealStatus.NOT_ACCEPTED,
+            ),
+            AppealStatus.ACKNOWLEDGED: (AppealStatus.WITH_GLT,),
+            AppealStatus.WITH_GLT: (AppealStatus.DECIDED,),
+            AppealStatus.DECIDED: (AppealStatus.CLOSED,),
+        },
+        entity="appeal",
+        reached_by={
+            AppealStatus.LODGED: "appeal.lodged",
+            AppealStatus.ACKNOWLEDGED: "appeal.acknowledged",
+            AppealStatus.NOT_ACCEPTED: "appeal.late_decided",
+            AppealStatus.WITH_GLT: "appeal.referred",
+            AppealStatus.DECIDED: "appeal.decided",
+            AppealStatus.CLOSED: "appeal.outcome_sent",
+        },
+        said={
+            AppealStatus.LODGED: "This appeal has already been sent",
+            AppealStatus.ACKNOWLEDGED: "This appeal has already been acknowledged",
+            AppealStatus.NOT_ACCEPTED: "The late appeal has already been refused",
+            AppealStatus.WITH_GLT: "This appeal has already been passed to GLT",
+            AppealStatus.DECIDED: "GLT has already decided this appeal",
+            AppealStatus.CLOSED: "The outcome letter has already been sent",
+        },
+    )
 
     customer: Mapped[Customer] = relationship()
     restriction: Mapped[Restriction] = relationship()

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import partial
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal import db
+from portal import db, transitions
 from portal.appeals import letters as appeal_letters
 from portal.appeals import rules
 from portal.appeals.models import FORMATS, Appeal, AppealChannel, AppealOutcome, AppealStatus
@@ -20,18 +20,16 @@ from portal.appeals.queries import FINAL
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.letters import services as letters
 from portal.letters.models import Letter, LetterKind
 from portal.notifications.services import notify
 from portal.organisation.services import get_organisation
+from portal.references import next_reference
 from portal.restrictions import services as restriction_services
 from portal.restrictions.models import Restriction, RestrictionRequest, RestrictionStatus
 from portal.timeutil import from_london, london_date
 from portal.workdays.services import load_calendar
-
-# How many times lodging tries the next reference when another appeal took it meanwhile.
-REFERENCE_ATTEMPTS = 5
 
 
 def decision_restrictions(restriction: Restriction) -> list[Restriction]:
@@ -65,10 +63,21 @@ def appeal_against_decision(restriction: Restriction) -> Appeal | None:
     )
 
 
-def _already_appealed(appeal: Appeal) -> dict[str, str]:
+def decision_key(restriction: Restriction) -> str:
+    """The decision an appeal against ``restriction`` is against (see Appeal.decision_key)."""
+    if restriction.letter_id is not None:
+        return f"letter:{restriction.letter_id}"
+    return f"restriction:{restriction.id}"
+
+
+def already_appealed(appeal: Appeal) -> Conflict:
+    """The Conflict for a decision already appealed: ``final`` once the appeal is over."""
     if appeal.status in FINAL:
-        return {"final": "This decision has been appealed and there is no further appeal"}
-    return {"appealed": "This decision has already been appealed"}
+        field, message = "final", "This decision has been appealed and there is no further appeal"
+    else:
+        field, message = "appealed", "This decision has already been appealed"
+    by = appeal.lodged_by.name if appeal.lodged_by_staff_id else None
+    return Conflict(appeal.status.title, by=by, at=appeal.received_at, field=field, message=message)
 
 
 def start_draft(now: datetime, restriction: Restriction) -> Appeal:
@@ -86,7 +95,7 @@ def start_draft(now: datetime, restriction: Restriction) -> Appeal:
         raise ServiceError({"restriction": "This decision cannot be appealed"})
     existing = appeal_against_decision(restriction)
     if existing is not None:
-        raise ServiceError(_already_appealed(existing))
+        raise already_appealed(existing)
     draft = db.session.scalar(
         select(Appeal).where(
             Appeal.restriction_id == restriction.id, Appeal.status == AppealStatus.DRAFT
@@ -142,30 +151,6 @@ def save_answers(now: datetime, appeal: Appeal, answers: Answers) -> None:
     db.session.flush()
 
 
-def _next_reference(now: datetime, skip: int = 0) -> str:
-    prefix = f"AP-{london_date(now).year}-"
-    count = db.session.scalar(
-        select(func.count(Appeal.id)).where(Appeal.reference.like(prefix + "%"))
-    )
-    return f"{prefix}{count + 1 + skip:04d}"
-
-
-def _give_reference(now: datetime, appeal: Appeal) -> None:
-    """Number the appeal. Two appeals lodged at once would count the same number: the unique
-    reference refuses the second, which then takes the next number (inside a savepoint, so
-    nothing else is lost)."""
-    for attempt in range(REFERENCE_ATTEMPTS):
-        reference = _next_reference(now, attempt)
-        try:
-            with db.session.begin_nested():
-                appeal.reference = reference
-                db.session.flush()
-        except IntegrityError:
-            continue
-        return
-    raise RuntimeError("Could not number the appeal: try again")
-
-
 def decision_sent_on(restriction: Restriction) -> date | None:
     """The day the decision letter went to the customer; an appeal cannot come before it."""
     letter = db.session.get(Letter, restriction.letter_id) if restriction.letter_id else None
@@ -207,13 +192,18 @@ def lodge(
 
     ``actor`` is the customer's account, or the member of staff lodging it for them.
     :raises ServiceError: with no grounds, a late appeal without a reason, a receipt date in
-        the future or before the decision letter was sent, or when the decision has already
-        been appealed (``appealed``) or the appeal is over (``final``, §9.4).
+        the future or before the decision letter was sent.
+    :raises Conflict: when the appeal was sent already (from another tab, with another key),
+        or the decision has been appealed (``appealed``) or the appeal is over (``final``).
     """
+    submission_key = submission_key[:64]
+    if appeal.status == AppealStatus.DRAFT:
+        # Read again under the lock: another tab may have sent it meanwhile.
+        transitions.lock(appeal)
     if appeal.status != AppealStatus.DRAFT:
         if appeal.submission_key == submission_key:
             return appeal
-        raise ServiceError("This appeal has already been sent")
+        raise Appeal.TRANSITIONS.conflict(appeal)
     received_at = received_at or now
     errors: dict[str, str] = {}
     sent_on = decision_sent_on(appeal.restriction)
@@ -234,23 +224,38 @@ def lodge(
         errors["late_reason"] = "Tell us why the appeal is late"
     existing = appeal_against_decision(appeal.restriction)
     if existing is not None:
-        errors.update(_already_appealed(existing))
+        raise already_appealed(existing)
     if errors:
         raise ServiceError(errors)
     calendar = load_calendar()
     received_on, _note = calendar.received_on(received_at, get_organisation().cutoff_time)
     staff = getattr(actor, "is_staff", False)
-    appeal.status = AppealStatus.LODGED
-    appeal.submission_key = submission_key[:64]
-    appeal.received_at = received_at
-    appeal.received_on = received_on
-    appeal.channel = channel
-    appeal.lodged_by_staff_id = actor.id if staff else None
-    appeal.helped_by = helped_by.strip()[:200]
-    appeal.late = late
-    appeal.updated_at = now
+    try:
+        # The decision key is unique: of two drafts against one decision sent at once (one
+        # per restriction it set), the database keeps the first and refuses the second.
+        with db.session.begin_nested():
+            transitions.move(
+                appeal,
+                AppealStatus.LODGED,
+                values={
+                    "submission_key": submission_key,
+                    "decision_key": decision_key(appeal.restriction),
+                    "received_at": received_at,
+                    "received_on": received_on,
+                    "channel": channel,
+                    "lodged_by_staff_id": actor.id if staff else None,
+                    "helped_by": helped_by.strip()[:200],
+                    "late": late,
+                    "updated_at": now,
+                },
+            )
+    except IntegrityError:
+        existing = appeal_against_decision(appeal.restriction)
+        if existing is None:
+            raise
+        raise already_appealed(existing) from None
+    appeal.reference = next_reference("appeal", now)
     db.session.flush()
-    _give_reference(now, appeal)
     audit.record(
         actor,
         now,
@@ -297,19 +302,29 @@ def _cem(actor) -> None:
 def decide_late(actor, now: datetime, appeal: Appeal, accept: bool, reason: str) -> None:
     """The CEM's discretion over a late appeal (§9.2); a refusal is explained in writing."""
     _cem(actor)
-    if not appeal.late or appeal.late_accepted is not None or appeal.status != AppealStatus.LODGED:
+    if appeal.late and appeal.late_accepted is not None:
+        _late_undecided(appeal)
+    if not appeal.late or appeal.status != AppealStatus.LODGED:
         raise ServiceError("There is no late-appeal decision to make")
     if not reason.strip():
         raise ServiceError({"late_decision_reason": "Give the reason for the decision"})
-    appeal.late_accepted = accept
-    appeal.late_decided_by_id = actor.id
-    appeal.late_decision_reason = reason.strip()
+    # Decided once, under the lock; the refusal letter is made only by whoever decided.
+    transitions.move(
+        appeal,
+        AppealStatus.LODGED if accept else AppealStatus.NOT_ACCEPTED,
+        rule=_late_undecided,
+        where=(Appeal.late_accepted.is_(None),),
+        values={
+            "late_accepted": accept,
+            "late_decided_by_id": actor.id,
+            "late_decision_reason": reason.strip(),
+            "updated_at": now,
+        },
+    )
     if not accept:
         render = partial(appeal_letters.late_decision, appeal=appeal, issued_on=london_date(now))
         letter = letters.freeze(actor, now, appeal.customer, LetterKind.LATE_APPEAL, render)
         appeal.late_letter_id = letter.id
-        appeal.status = AppealStatus.NOT_ACCEPTED
-    appeal.updated_at = now
     db.session.flush()
     audit.record(
         actor,
@@ -322,21 +337,41 @@ def decide_late(actor, now: datetime, appeal: Appeal, accept: bool, reason: str)
     )
 
 
-def acknowledge(actor, now: datetime, appeal: Appeal):
-    """Acknowledge in writing with the expected outcome date (§9.1)."""
-    _cem(actor)
-    if appeal.status != AppealStatus.LODGED:
-        raise ServiceError("This appeal has already been acknowledged")
+def _late_undecided(appeal: Appeal) -> None:
+    """:raises Conflict: if the CEM has already decided whether to accept the late appeal."""
+    if appeal.late_accepted is None:
+        return
+    by, at = transitions.last_event("appeal", appeal.id, "appeal.late_decided")
+    what = "Late appeal accepted" if appeal.late_accepted else "Late appeal not accepted"
+    raise Conflict(what, by=by, at=at)
+
+
+def _late_accepted_first(appeal: Appeal) -> None:
     if appeal.late and appeal.late_accepted is not True:
         raise ServiceError("Decide whether to accept the late appeal first")
+
+
+def acknowledge(actor, now: datetime, appeal: Appeal):
+    """Acknowledge in writing with the expected outcome date (§9.1).
+
+    :raises Conflict: if the appeal was acknowledged (or moved on) already.
+    """
+    _cem(actor)
+    if appeal.status != AppealStatus.LODGED:
+        raise Appeal.TRANSITIONS.conflict(appeal)
+    _late_accepted_first(appeal)
     today = london_date(now)
-    appeal.acknowledged_on = today
+    # Moved first, under the lock: a second "Acknowledge" makes no second letter.
+    transitions.move(
+        appeal,
+        AppealStatus.ACKNOWLEDGED,
+        rule=_late_accepted_first,
+        values={"acknowledged_on": today, "updated_at": now},
+    )
     appeal.expected_outcome_on = clock(appeal).expected_outcome
     render = partial(appeal_letters.acknowledgement, appeal=appeal, issued_on=today)
     letter = letters.freeze(actor, now, appeal.customer, LetterKind.APPEAL_ACKNOWLEDGEMENT, render)
     appeal.acknowledgement_letter_id = letter.id
-    appeal.status = AppealStatus.ACKNOWLEDGED
-    appeal.updated_at = now
     db.session.flush()
     audit.record(
         actor,
@@ -353,12 +388,15 @@ def acknowledge(actor, now: datetime, appeal: Appeal):
 def refer_to_glt(actor, now: datetime, appeal: Appeal) -> None:
     """Pass the appeal to GLT, asking for the review within 10 working days (§9.3)."""
     _cem(actor)
-    if appeal.status != AppealStatus.ACKNOWLEDGED:
+    if appeal.status == AppealStatus.LODGED:
         raise ServiceError("Acknowledge the appeal before passing it to GLT")
-    appeal.referred_on = london_date(now)
-    appeal.status = AppealStatus.WITH_GLT
-    appeal.updated_at = now
-    db.session.flush()
+    if appeal.status != AppealStatus.ACKNOWLEDGED:
+        raise Appeal.TRANSITIONS.conflict(appeal)
+    transitions.move(
+        appeal,
+        AppealStatus.WITH_GLT,
+        values={"referred_on": london_date(now), "updated_at": now},
+    )
     due = clock(appeal).step("glt_review").due
     for user_id in _staff_with(Role.GLT):
         if user_id not in _conflicted(appeal):
@@ -408,8 +446,10 @@ def glt_decide(
     ends now; a varied one is replaced by the varied terms."""
     if not may_decide(actor, appeal):
         raise NotAllowed
-    if appeal.status != AppealStatus.WITH_GLT:
+    if appeal.status in (AppealStatus.LODGED, AppealStatus.ACKNOWLEDGED):
         raise ServiceError("This appeal is not waiting for a GLT decision")
+    if appeal.status != AppealStatus.WITH_GLT:
+        raise Appeal.TRANSITIONS.conflict(appeal)
     errors: dict[str, str] = {}
     if not reasons.strip():
         errors["reasons"] = "Give the reasons for the decision"
@@ -429,6 +469,19 @@ def glt_decide(
     if errors:
         raise ServiceError(errors)
     today = london_date(now)
+    # Decided once, under the lock, before any restriction is ended or replaced.
+    transitions.move(
+        appeal,
+        AppealStatus.DECIDED,
+        values={
+            "outcome": outcome,
+            "outcome_reasons": reasons.strip(),
+            "decided_by_id": actor.id,
+            "reviewed_on": today,
+            "cem_notified_on": today,
+            "updated_at": now,
+        },
+    )
     restriction = appeal.restriction
     decided = decision_restrictions(restriction)
     before = {"restriction_status": restriction.status}
@@ -447,13 +500,6 @@ def glt_decide(
         )
         replacement.notified_on = today  # decided on appeal: no further appeal (§9.4)
         db.session.add(replacement)
-    appeal.outcome = outcome
-    appeal.outcome_reasons = reasons.strip()
-    appeal.decided_by_id = actor.id
-    appeal.reviewed_on = today
-    appeal.cem_notified_on = today
-    appeal.status = AppealStatus.DECIDED
-    appeal.updated_at = now
     db.session.flush()
     for user_id in _staff_with(Role.CEM):
         notify(
@@ -501,17 +547,19 @@ def _replacement(appeal: Appeal) -> Restriction | None:
 def send_outcome(actor, now: datetime, appeal: Appeal):
     """Tell the customer the outcome in writing; there is no further appeal (§9.4)."""
     _cem(actor)
-    if appeal.status != AppealStatus.DECIDED:
+    if appeal.status in (AppealStatus.LODGED, AppealStatus.ACKNOWLEDGED, AppealStatus.WITH_GLT):
         raise ServiceError("GLT has not decided this appeal yet")
+    if appeal.status != AppealStatus.DECIDED:
+        raise Appeal.TRANSITIONS.conflict(appeal)
     today = london_date(now)
+    transitions.move(
+        appeal, AppealStatus.CLOSED, values={"customer_told_on": today, "updated_at": now}
+    )
     render = partial(
         appeal_letters.outcome, appeal=appeal, issued_on=today, replacement=_replacement(appeal)
     )
     letter = letters.freeze(actor, now, appeal.customer, LetterKind.APPEAL_OUTCOME, render)
     appeal.outcome_letter_id = letter.id
-    appeal.customer_told_on = today
-    appeal.status = AppealStatus.CLOSED
-    appeal.updated_at = now
     db.session.flush()
     audit.record(
         actor,

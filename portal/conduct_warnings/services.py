@@ -8,12 +8,13 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal import db
+from portal import db, transitions
 from portal.audit import services as audit
 from portal.auth import permissions
+from portal.auth.models import User
 from portal.conduct_warnings import rules
 from portal.conduct_warnings.models import ConductWarning, Stage
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.incidents.models import Incident
 from portal.letters import services as letters
 from portal.letters.models import LetterKind
@@ -51,6 +52,20 @@ def earlier_stages(incident: Incident) -> list[tuple[ConductWarning, Incident]]:
     return [(w, incidents[w.incident_id]) for w in live]
 
 
+def _no_warning_yet(incident: Incident) -> None:
+    """:raises Conflict: if a warning has been issued for the incident (by whom and when)."""
+    warning = db.session.scalar(
+        select(ConductWarning).where(ConductWarning.incident_id == incident.id)
+    )
+    if warning is not None:
+        raise Conflict(
+            warning.stage.title,
+            by=db.session.get(User, warning.issued_by_id).name,
+            at=warning.issued_at,
+            message="A warning has already been issued for this incident",
+        )
+
+
 def _warning_letter(incident: Incident, now: datetime) -> tuple[Stage, letters.Render]:
     """The stage and the letter's renderer, as it would be issued now.
 
@@ -59,10 +74,7 @@ def _warning_letter(incident: Incident, now: datetime) -> tuple[Stage, letters.R
     review = db.session.scalar(select(PanelReview).where(PanelReview.incident_id == incident.id))
     if review is None or review.outcome != Outcome.WARNING:
         raise ServiceError("The Panel has not decided to issue a warning for this incident")
-    if db.session.scalar(
-        select(ConductWarning.id).where(ConductWarning.incident_id == incident.id)
-    ):
-        raise ServiceError("A warning has already been issued for this incident")
+    _no_warning_yet(incident)
     stage = stage_for(incident)
     if stage is None:
         raise ServiceError(
@@ -95,11 +107,15 @@ def issue_warning(actor, now: datetime, incident: Incident) -> ConductWarning:
 
     :raises NotAllowed: if the actor may not issue warnings for this incident.
     :raises ServiceError: if no warning can be issued.
+    :raises Conflict: if a warning was issued for the incident already.
     """
     if not (
         permissions.can_issue_warning(actor) and permissions.can_review_as_panel(actor, incident)
     ):
         raise NotAllowed
+    # The incident's row is the lock: of two issuing at once, the second finds the first's
+    # warning here, before any letter is made.
+    transitions.lock(incident, rule=_no_warning_yet)
     stage, render = _warning_letter(incident, now)
     letter = letters.freeze(actor, now, incident.customer, LetterKind.WARNING, render)
     issued_on = london_date(now)

@@ -18,7 +18,7 @@ from portal.appeals import services as appeals
 from portal.appeals.models import FORMATS, Appeal, AppealStatus
 from portal.appeals.queries import appeal_decisions
 from portal.customer import bp, customer_required, signed_in_customer
-from portal.errors import ServiceError
+from portal.errors import Conflict, ServiceError
 from portal.forms import BaseForm
 from portal.restrictions.models import Restriction
 from portal.timeutil import utcnow
@@ -144,6 +144,8 @@ def _evidence_message(message: str) -> str:
         return str(_l("The file's contents do not match its type"))
     if "up to" in message:
         return str(_l("You can send up to 10 files"))
+    if "file storage" in message:  # uploads.StorageFailed: nothing of the file was kept
+        return str(_l("We could not save your file. The problem is ours: send it again later."))
     return str(_l("Choose a file to send"))
 
 
@@ -404,12 +406,17 @@ def appeal_check(appeal_id: int):
         if appeal.status != AppealStatus.DRAFT and key and appeal.submission_key == key:
             # The same form sent twice: the appeal was lodged the first time.
             return redirect(url_for("customer.appeal", appeal_id=appeal.id), 303)
-        if appeal.status != AppealStatus.DRAFT:
-            return redirect(url_for("customer.appeal", appeal_id=appeal.id), 303)
         if not key:
             key = secrets.token_hex(16)
         try:
+            if appeal.status != AppealStatus.DRAFT:
+                # Sent from another tab (another key) first: tell them, don't send it again.
+                raise Conflict(appeal.status.title, at=appeal.received_at)
             appeals.lodge(signed_in_customer(), utcnow(), appeal, key)
+        except Conflict as exc:
+            db.session.rollback()
+            form.form_errors.append(_refusal(exc))
+            return _check_page(appeal, form, 409)
         except ServiceError as exc:
             db.session.rollback()
             missing = set(exc.errors)
@@ -425,8 +432,11 @@ def appeal_check(appeal_id: int):
             return redirect(url_for("customer.appeal", appeal_id=appeal.id, sent=1), 303)
     elif appeal.status != AppealStatus.DRAFT:
         return redirect(url_for("customer.appeal", appeal_id=appeal.id), 303)
+    return _check_page(appeal, form, 422 if form.is_submitted() else 200)
+
+
+def _check_page(appeal: Appeal, form: SendForm, status: int):
     form.submission_key.data = secrets.token_hex(16)
-    status = 422 if form.is_submitted() else 200
     return render_template(
         "customer/appeals/check.html",
         appeal=appeal,

@@ -13,6 +13,7 @@ from portal.customers.models import Customer
 from portal.db import Base
 from portal.enums import TitledEnum
 from portal.incidents.catalogue import Category, Channel
+from portal.transitions import Transitions
 
 
 class Route(TitledEnum):
@@ -83,6 +84,14 @@ class Incident(Base):
     manager_notes: Mapped[str] = mapped_column(Text, default="")
     manager_decided_at: Mapped[datetime | None]
     manager_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+
+    # The Panel reviews a report once (§7.2).
+    TRANSITIONS = Transitions(
+        {IncidentStatus.AWAITING_REVIEW: (IncidentStatus.REVIEWED,)},
+        entity="incident",
+        reached_by={IncidentStatus.REVIEWED: "incident.reviewed"},
+        said={IncidentStatus.REVIEWED: "This incident has already been reviewed"},
+    )
 
     customer: Mapped[Customer] = relationship()
     reported_by: Mapped[User] = relationship(foreign_keys=[reported_by_id])

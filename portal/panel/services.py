@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from portal import db
+from portal import db, transitions
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.conduct_warnings.services import stage_for
@@ -35,11 +35,12 @@ def record_review(actor, now: datetime, incident: Incident, data: ReviewInput) -
 
     :raises NotAllowed: if the actor is not on the Panel (or the CSM for a §8.4 referral).
     :raises ServiceError: with a message for each field that is wrong.
+    :raises Conflict: if the incident has been reviewed (by whom and when).
     """
     if not permissions.can_review_as_panel(actor, incident):
         raise NotAllowed
     if incident.status == IncidentStatus.REVIEWED:
-        raise ServiceError("This incident has already been reviewed")
+        raise Incident.TRANSITIONS.conflict(incident)
     errors: dict[str, str] = {}
     unknown = [key for key in data.context_considered if key not in CONTEXT_CONSIDERATIONS]
     if unknown:
@@ -74,6 +75,8 @@ def record_review(actor, now: datetime, incident: Incident, data: ReviewInput) -
         )
     if errors:
         raise ServiceError(errors)
+    # Reviewed once, under the lock, before the review is added.
+    before = {"status": transitions.move(incident, IncidentStatus.REVIEWED)}
     review = PanelReview(
         incident_id=incident.id,
         reviewer_id=actor.id,
@@ -90,8 +93,6 @@ def record_review(actor, now: datetime, incident: Incident, data: ReviewInput) -
         reasons=data.reasons.strip(),
     )
     db.session.add(review)
-    before = {"status": incident.status}
-    incident.status = IncidentStatus.REVIEWED
     db.session.flush()
     audit.record(
         actor,

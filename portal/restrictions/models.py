@@ -23,6 +23,7 @@ from portal.auth.models import User
 from portal.customers.models import Customer
 from portal.db import Base
 from portal.enums import TitledEnum
+from portal.transitions import Transitions
 
 
 class RestrictionKind(TitledEnum):
@@ -122,6 +123,34 @@ class RestrictionRequest(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     decided_at: Mapped[datetime | None]
     decision_reasons: Mapped[str] = mapped_column(Text, default="")
+
+    # GLT decides a submitted request once (§8.19), or asks the Panel for more first.
+    TRANSITIONS = Transitions(
+        {
+            RequestStatus.SUBMITTED: (
+                RequestStatus.MORE_INFO,
+                RequestStatus.APPROVED,
+                RequestStatus.APPROVED_WITH_CHANGES,
+                RequestStatus.REJECTED,
+            ),
+            RequestStatus.MORE_INFO: (RequestStatus.SUBMITTED,),
+        },
+        entity="restriction_request",
+        reached_by={
+            RequestStatus.SUBMITTED: "restriction_request.resubmitted",
+            RequestStatus.MORE_INFO: "restriction_request.more_info",
+            RequestStatus.APPROVED: "restriction_request.decided",
+            RequestStatus.APPROVED_WITH_CHANGES: "restriction_request.decided",
+            RequestStatus.REJECTED: "restriction_request.decided",
+        },
+        said={
+            RequestStatus.SUBMITTED: "The Panel has sent this request back with its answer",
+            RequestStatus.MORE_INFO: "GLT has already asked the Panel for more information",
+            RequestStatus.APPROVED: "This request has already been decided",
+            RequestStatus.APPROVED_WITH_CHANGES: "This request has already been decided",
+            RequestStatus.REJECTED: "This request has already been decided",
+        },
+    )
 
     customer: Mapped[Customer] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
@@ -250,6 +279,30 @@ class Restriction(Base):
     reintroduces_id: Mapped[int | None] = mapped_column(ForeignKey("restriction.id"))
     reintroduce_reason: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[datetime | None]
+
+    # The decision letter puts a restriction in force (ACTIVE → ACTIVE: the letter of one in
+    # force at once); a review lifts or replaces it, an appeal ends or replaces it.
+    TRANSITIONS = Transitions(
+        {
+            RestrictionStatus.AWAITING_NOTICE: (
+                RestrictionStatus.ACTIVE,
+                RestrictionStatus.LIFTED,
+                RestrictionStatus.REPLACED,
+            ),
+            RestrictionStatus.ACTIVE: (
+                RestrictionStatus.ACTIVE,
+                RestrictionStatus.LIFTED,
+                RestrictionStatus.ENDED,
+                RestrictionStatus.REPLACED,
+            ),
+        },
+        entity="restriction",
+        reached_by={
+            RestrictionStatus.ACTIVE: "restriction.notified",
+            RestrictionStatus.LIFTED: "restriction.reviewed",
+            RestrictionStatus.REPLACED: "restriction.reviewed",
+        },
+    )
 
     customer: Mapped[Customer] = relationship()
     named_manager: Mapped[User | None] = relationship(foreign_keys=[named_manager_id])

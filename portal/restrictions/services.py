@@ -8,24 +8,25 @@ from datetime import date, datetime, timedelta
 from functools import partial
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal import db
+from portal import db, transitions
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
 from portal.conduct_warnings.models import ConductWarning, Stage
 from portal.customer.services import PortalAccess, letter_access
 from portal.customers.models import Customer
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.i18n import long_date
 from portal.incidents.models import Incident
 from portal.letters import render as letter_render
 from portal.letters import services as letters
-from portal.letters.models import LetterKind
+from portal.letters.models import Letter, LetterKind
 from portal.notifications.services import notify
 from portal.organisation.services import get_organisation
+from portal.references import next_reference
 from portal.restrictions import delivery as deliveries
 from portal.restrictions import queries, rules
 from portal.restrictions.models import (
@@ -78,16 +79,6 @@ def serious_incidents(customer_id: int) -> list[Incident]:
             .order_by(Incident.occurred_at.desc())
         )
     )
-
-
-def _next_reference(now: datetime) -> str:
-    prefix = f"RR-{london_date(now).year}-"
-    count = db.session.scalar(
-        select(func.count(RestrictionRequest.id)).where(
-            RestrictionRequest.reference.like(prefix + "%")
-        )
-    )
-    return f"{prefix}{count + 1:04d}"
 
 
 # --- the request (Appendix B) ---------------------------------------------------------------
@@ -149,7 +140,7 @@ def submit_request(actor, now: datetime, customer, data: RequestInput) -> Restri
     if errors:
         raise ServiceError(errors)
     request = RestrictionRequest(
-        reference=_next_reference(now),
+        reference=next_reference("restriction_request", now),
         customer_id=customer.id,
         requested_by_id=actor.id,
         requested_at=now,
@@ -207,14 +198,17 @@ def _notify_glt(request: RestrictionRequest, now: datetime, what: str) -> None:
 def ask_for_more(actor, now: datetime, request: RestrictionRequest, question: str) -> None:
     """GLT asks the Panel for more information before deciding."""
     _check_glt(actor, request)
-    if request.status == RequestStatus.MORE_INFO:
-        raise ServiceError(_("You have already asked: wait for the Panel's answer"))
+    if request.status != RequestStatus.SUBMITTED:
+        raise RestrictionRequest.TRANSITIONS.conflict(request)
     if not question.strip():
         raise ServiceError({"question": "Say what more information you need"})
     before = {"status": request.status}
-    request.status = RequestStatus.MORE_INFO
-    request.more_info_question = question.strip()
-    db.session.flush()
+    transitions.move(
+        request,
+        RequestStatus.MORE_INFO,
+        rule=partial(_check_glt, actor),
+        values={"more_info_question": question.strip()},
+    )
     audit.record(
         actor,
         now,
@@ -324,7 +318,7 @@ def _check_glt(actor, request: RestrictionRequest) -> None:
     if wrote_request(actor, request):
         raise NotAllowed
     if request.status.decided:
-        raise ServiceError("This request has already been decided")
+        raise RestrictionRequest.TRANSITIONS.conflict(request)
 
 
 def _terms(spec: RestrictionSpec) -> dict:
@@ -427,6 +421,7 @@ def decide(
     :raises NotAllowed: if the actor is not GLT, or made or changed the request.
     :raises ServiceError: for missing reasons or an invalid restriction, or while GLT's
         question to the Panel is still open.
+    :raises Conflict: if someone else decided the request (or asked the Panel more) first.
     """
     _check_glt(actor, request)
     if request.status != RequestStatus.SUBMITTED:
@@ -461,11 +456,19 @@ def decide(
             )
     if errors:
         raise ServiceError(errors)
-    before = {"status": request.status}
-    request.status = outcome
-    request.decided_by_id = actor.id
-    request.decided_at = now
-    request.decision_reasons = reasons.strip()
+    # Under the lock: whoever decides first decides; the second is told what was decided.
+    before = {
+        "status": transitions.move(
+            request,
+            outcome,
+            rule=partial(_check_glt, actor),
+            values={
+                "decided_by_id": actor.id,
+                "decided_at": now,
+                "decision_reasons": reasons.strip(),
+            },
+        )
+    }
     _take_part(request, actor, RequestPart.DECIDED, now)
     created = []
     for spec in specs:
@@ -591,21 +594,63 @@ def draft_decision_letter(restrictions: list[Restriction], delivery: Delivery, n
     return *render(), dates
 
 
+def _no_letter_yet(restriction: Restriction) -> None:
+    """Refuse a second decision letter, saying who sent the first and when.
+
+    :raises Conflict: if the restriction's decision letter has been sent.
+    """
+    if restriction.letter_id is None and restriction.notified_on is None:
+        return
+    letter = db.session.get(Letter, restriction.letter_id) if restriction.letter_id else None
+    already = _("The decision letter has already been sent")
+    if letter is None:
+        raise Conflict(
+            _("Customer told on %(date)s", date=long_date(restriction.notified_on)),
+            message=already,
+        )
+    raise Conflict(
+        _("Decision letter %(ref)s issued", ref=letter.reference),
+        by=db.session.get(User, letter.issued_by_id).name,
+        at=letter.issued_at,
+        message=already,
+    )
+
+
+def decision_letter_sent(request_id: int) -> Conflict | None:
+    """What to tell someone who sends the decision letter form after the letter went: the
+    Conflict for the request's letter, or None if none was sent."""
+    restriction = db.session.scalar(
+        select(Restriction)
+        .where(Restriction.request_id == request_id, Restriction.letter_id.is_not(None))
+        .order_by(Restriction.id)
+        .limit(1)
+    )
+    if restriction is None:
+        return None
+    try:
+        _no_letter_yet(restriction)
+    except Conflict as conflict:
+        return conflict
+    return None
+
+
 def issue_decision_letter(
     actor, now: datetime, restrictions: list[Restriction], delivery: Delivery
 ):
     """Freeze the decision letter and put the restrictions in force (§8.20).
 
-    :raises ServiceError: if anything §8.20 requires is missing, or the letter was already sent.
+    :raises ServiceError: if anything §8.20 requires is missing.
+    :raises Conflict: if the letter was already sent (by whom and when).
     """
     if not permissions.can_decide_restriction(actor) and not permissions.can_request_restriction(
         actor
     ):
         raise NotAllowed
-    if not restrictions or any(
-        r.letter_id is not None or r.notified_on is not None for r in restrictions
-    ):
+    if not restrictions:
         raise ServiceError("The decision letter has already been sent")
+    # Lock each restriction before anything is created: a second letter is never made.
+    for restriction in restrictions:
+        transitions.lock(restriction, rule=_no_letter_yet)
     if any(
         r.status not in (RestrictionStatus.AWAITING_NOTICE, RestrictionStatus.ACTIVE)
         for r in restrictions
@@ -629,11 +674,17 @@ def issue_decision_letter(
     letter = letters.freeze(actor, now, customer, LetterKind.RESTRICTION_DECISION, render)
     for restriction in restrictions:
         before = {"status": restriction.status}
-        restriction.letter_id = letter.id
-        restriction.delivery = delivery
-        restriction.notified_on = dates.notified_on
-        restriction.appeal_deadline = dates.appeal_deadline
-        restriction.status = RestrictionStatus.ACTIVE
+        transitions.move(
+            restriction,
+            RestrictionStatus.ACTIVE,
+            where=(Restriction.letter_id.is_(None), Restriction.notified_on.is_(None)),
+            values={
+                "letter_id": letter.id,
+                "delivery": delivery,
+                "notified_on": dates.notified_on,
+                "appeal_deadline": dates.appeal_deadline,
+            },
+        )
         audit.record(
             actor,
             now,

@@ -12,6 +12,7 @@ from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal import db
+from portal import idempotency as once
 from portal.appeals import evidence as evidence_files
 from portal.appeals import rules
 from portal.appeals import services as appeals
@@ -19,13 +20,15 @@ from portal.appeals.models import Appeal, AppealChannel, AppealOutcome
 from portal.appeals.queries import appeal_decisions
 from portal.auth import permissions
 from portal.customers.models import Customer
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import Conflict, ServiceError
 from portal.forms import BaseForm, PlainDateField, PlainTimeField
+from portal.idempotency import OnceForm
 from portal.organisation.services import get_organisation
 from portal.restrictions.forms import SpecMixin
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.staff.restrictions import _manager_choices
+from portal.steps import conflict_page, perform
 from portal.timeutil import london_date, utcnow
 from portal.workdays.services import load_calendar
 
@@ -73,7 +76,7 @@ def _variation(form: DecisionForm):
     return form.spec(london_date(utcnow()), form.review_on.data)
 
 
-class AssistedForm(BaseForm):
+class AssistedForm(OnceForm):
     channel = RadioField(
         _l("How did the customer appeal?"),
         choices=[(c.value, c.title) for c in AppealChannel if c != AppealChannel.PORTAL],
@@ -162,15 +165,23 @@ def appeal_case(appeal_id: int):
 
 def _step(appeal_id: int, action, done: str):
     appeal = _appeal(appeal_id)
-    try:
-        action(actor(), utcnow(), appeal)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(next(iter(exc.errors.values())), "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
-    return redirect(url_for("staff.appeal_case", appeal_id=appeal.id), 303)
+    return perform(
+        lambda: action(actor(), utcnow(), appeal),
+        then=url_for("staff.appeal_case", appeal_id=appeal.id),
+        done=done,
+        on_conflict=lambda exc: _appeal_conflict(exc, appeal),
+    )
+
+
+def _appeal_conflict(exc: Conflict, appeal: Appeal, form=None):
+    """The 409 page for an appeal step someone else took first."""
+    return conflict_page(
+        exc,
+        heading=str(_l("This step has already been taken on appeal %(ref)s", ref=appeal.reference)),
+        back_url=url_for("staff.appeal_case", appeal_id=appeal.id),
+        back_label=str(_l("Go to the appeal")),
+        form=form,
+    )
 
 
 @bp.route("/appeals/<int:appeal_id>/evidence/<int:evidence_id>")
@@ -218,17 +229,20 @@ def decide_late_appeal(appeal_id: int):
     appeal = _appeal(appeal_id)
     form = LateDecisionForm(prefix="late")
     if form.validate_on_submit():
-        try:
-            appeals.decide_late(
-                actor(), utcnow(), appeal, form.accept.data == "yes", form.late_decision_reason.data
-            )
-        except ServiceError as exc:
-            db.session.rollback()
+
+        def _refused(exc):
             form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(_l("Late-appeal decision recorded."), "success")
-            return redirect(url_for("staff.appeal_case", appeal_id=appeal.id), 303)
+            return _show(appeal, late_form=form, status=422)
+
+        return perform(
+            lambda: appeals.decide_late(
+                actor(), utcnow(), appeal, form.accept.data == "yes", form.late_decision_reason.data
+            ),
+            then=url_for("staff.appeal_case", appeal_id=appeal.id),
+            done=_l("Late-appeal decision recorded."),
+            on_error=_refused,
+            on_conflict=lambda exc: _appeal_conflict(exc, appeal, form),
+        )
     return _show(appeal, late_form=form, status=422)
 
 
@@ -240,27 +254,25 @@ def decide_appeal(appeal_id: int):
         abort(403)
     form = _decision_form(appeal)
     if form.validate_on_submit():
-        try:
-            appeals.glt_decide(
+
+        def _refused(exc):
+            form.apply_errors(exc)
+            return _show(appeal, decision_form=form, status=422)
+
+        return perform(
+            lambda: appeals.glt_decide(
                 actor(),
                 utcnow(),
                 appeal,
                 AppealOutcome(form.outcome.data),
                 form.reasons.data,
                 _variation(form),
-            )
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(
-                _l("Decision recorded. The Customer Experience Manager has been told."), "success"
-            )
-            return redirect(url_for("staff.appeal_case", appeal_id=appeal.id), 303)
+            ),
+            then=url_for("staff.appeal_case", appeal_id=appeal.id),
+            done=_l("Decision recorded. The Customer Experience Manager has been told."),
+            on_error=_refused,
+            on_conflict=lambda exc: _appeal_conflict(exc, appeal, form),
+        )
     return _show(appeal, decision_form=form, status=422)
 
 
@@ -268,10 +280,18 @@ def decide_appeal(appeal_id: int):
 @staff_required(permissions.can_lodge_appeal_for_customer)
 def lodge_appeal_for_customer(customer_id: int):
     customer = get_or_404(Customer, customer_id)
+    form = AssistedForm()
+    record_url = url_for("staff.customer", customer_id=customer.id)
+    if (again := once.sent_before(form, "appeal", actor(), record_url)) is not None:
+        return again  # this form, sent again: its appeal
     rights = appeal_decisions(customer.id, utcnow())
     right = next((r for r in rights if r.may_appeal), None)
     if right is None:
         sent = next((r.appeal for r in rights if r.appeal is not None), None)
+        if sent is not None and request.method == "POST":
+            # Sent from a form opened before a colleague lodged the appeal: say so, and
+            # show back what was typed.
+            return _lodged_conflict(appeals.already_appealed(sent), sent, form)
         if sent is None:
             flash(_l("This customer has no restriction decision to appeal."), "error")
             return redirect(url_for("staff.customer", customer_id=customer.id), 303)
@@ -287,12 +307,13 @@ def lodge_appeal_for_customer(customer_id: int):
             flash(_l("The customer has already appealed against this decision."), "error")
         return redirect(url_for("staff.appeal_case", appeal_id=sent.id), 303)
     restriction = right.restriction
-    form = AssistedForm()
     if request.method == "GET":
         form.received_on.data = london_date(utcnow())
     if form.validate_on_submit():
         now = utcnow()
         received_at = appeals.received_at_for(now, form.received_on.data, form.received_time.data)
+        if (again := once.claim(form, "appeal", actor(), now, record_url)) is not None:
+            return again
         try:
             appeal = appeals.start_draft(now, restriction)
             appeals.save_answers(
@@ -316,13 +337,21 @@ def lodge_appeal_for_customer(customer_id: int):
                 received_at=received_at,
                 helped_by=form.helped_by.data or "",
             )
+        except Conflict as exc:
+            db.session.rollback()
+            sent = appeals.appeal_against_decision(restriction)
+            if sent is not None:
+                return _lodged_conflict(exc, sent, form)
+            form.apply_errors(exc, aliases={"appealed": "", "final": "", "restriction": ""})
         except ServiceError as exc:
             db.session.rollback()
             form.apply_errors(exc, aliases={"appealed": "", "final": "", "restriction": ""})
         else:
+            appeal_url = url_for("staff.appeal_case", appeal_id=appeal.id)
+            once.made(form, appeal, appeal_url)
             db.session.commit()
             flash(_l("Appeal %(ref)s lodged for the customer.", ref=appeal.reference), "success")
-            return redirect(url_for("staff.appeal_case", appeal_id=appeal.id), 303)
+            return redirect(appeal_url, 303)
     status = 422 if form.is_submitted() else 200
     return render_template(
         "staff/appeals/lodge.html",
@@ -331,3 +360,13 @@ def lodge_appeal_for_customer(customer_id: int):
         restriction=restriction,
         sent_on=appeals.decision_sent_on(restriction),
     ), status
+
+
+def _lodged_conflict(exc: Conflict, sent: Appeal, form):
+    return conflict_page(
+        exc,
+        heading=str(_l("The customer's appeal has already been lodged")),
+        back_url=url_for("staff.appeal_case", appeal_id=sent.id),
+        back_label=str(_l("Go to appeal %(ref)s", ref=sent.reference)),
+        form=form,
+    )

@@ -17,7 +17,7 @@ from portal.conduct_warnings.services import (
     issue_warning,
     stage_for,
 )
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.forms import BaseForm
 from portal.htmx import is_htmx, render_page_or_fragment
 from portal.incidents import queries
@@ -28,6 +28,7 @@ from portal.panel.models import Outcome
 from portal.panel.services import ReviewInput, record_review
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
+from portal.steps import conflict_page
 from portal.timeutil import london_date, utcnow
 
 
@@ -113,6 +114,10 @@ def review_incident(incident_id: int):
     """The review form. "Preview" (or htmx, as the Panel types) shows the warning letter the
     review would lead to, and records nothing; only "Record review" records it."""
     incident = _incident_for_panel(incident_id)
+    previewing = request.form.get("action") == "preview" or is_htmx()
+    if incident.status == IncidentStatus.REVIEWED and request.method == "POST" and not previewing:
+        # Recorded from a form opened before a colleague recorded their review.
+        return _review_conflict(Incident.TRANSITIONS.conflict(incident), incident, ReviewForm())
     if incident.status == IncidentStatus.REVIEWED:
         if is_htmx():
             return render_page_or_fragment(
@@ -125,7 +130,6 @@ def review_incident(incident_id: int):
         flash(_l("This report has already been reviewed."), "success")
         return redirect(url_for("staff.incident", incident_id=incident.id), 303)
     form = ReviewForm()
-    previewing = request.form.get("action") == "preview" or is_htmx()
     preview: dict = {}
     if form.validate_on_submit():
         data = _review_input(form)
@@ -144,6 +148,9 @@ def review_incident(incident_id: int):
             except NotAllowed:
                 db.session.rollback()
                 abort(403)
+            except Conflict as exc:
+                db.session.rollback()
+                return _review_conflict(exc, incident, form)
             except ServiceError as exc:
                 db.session.rollback()
                 form.apply_errors(exc)
@@ -180,6 +187,25 @@ def review_incident(incident_id: int):
     )
 
 
+def _review_conflict(exc: Conflict, incident: Incident, form):
+    return conflict_page(
+        exc,
+        heading=str(_l("This report has already been reviewed")),
+        back_url=url_for("staff.incident", incident_id=incident.id),
+        back_label=str(_l("Go to the report")),
+        form=form,
+    )
+
+
+def _warning_conflict(exc: Conflict, incident: Incident):
+    return conflict_page(
+        exc,
+        heading=str(_l("The warning has already been issued")),
+        back_url=url_for("staff.incident", incident_id=incident.id),
+        back_label=str(_l("Go to the report")),
+    )
+
+
 @bp.route("/incidents/<int:incident_id>/warning", methods=["GET", "POST"])
 @staff_required(permissions.can_issue_warning)
 def warning_preview(incident_id: int):
@@ -187,6 +213,12 @@ def warning_preview(incident_id: int):
     form = BaseForm()
     try:
         stage, subject, html = draft_warning_letter(incident, utcnow())
+    except Conflict as exc:
+        if request.method == "POST":
+            # Issued from a page opened before a colleague issued it.
+            return _warning_conflict(exc, incident)
+        flash(next(iter(exc.errors.values())), "error")
+        return redirect(url_for("staff.incident", incident_id=incident.id), 303)
     except ServiceError as exc:
         flash(next(iter(exc.errors.values())), "error")
         return redirect(url_for("staff.incident", incident_id=incident.id), 303)
@@ -196,6 +228,9 @@ def warning_preview(incident_id: int):
         except NotAllowed:
             db.session.rollback()
             abort(403)
+        except Conflict as exc:
+            db.session.rollback()
+            return _warning_conflict(exc, incident)
         except ServiceError as exc:
             db.session.rollback()
             flash(next(iter(exc.errors.values())), "error")

@@ -9,10 +9,11 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from portal import db
+from portal import idempotency as once
 from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
 from portal.customers.models import Customer
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.htmx import render_page_or_fragment
 from portal.restrictions import delivery as deliveries
 from portal.restrictions import queries, services
@@ -27,6 +28,7 @@ from portal.restrictions.models import (
 )
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
+from portal.steps import conflict_page, perform
 from portal.timeutil import london_date, utcnow
 
 
@@ -78,18 +80,25 @@ def new_restriction_request(customer_id: int):
         (i.id, i.reference) for i in services.serious_incidents(customer.id)
     ]
     if form.validate_on_submit():
+        form_url = url_for("staff.new_restriction_request", customer_id=customer.id)
+        if (
+            again := once.claim(form, "restriction_request", actor(), utcnow(), form_url)
+        ) is not None:
+            return again
         try:
             created = services.submit_request(actor(), utcnow(), customer, _request_input(form))
         except ServiceError as exc:
             db.session.rollback()
             form.apply_errors(exc)
         else:
+            created_url = url_for("staff.restriction_request", request_id=created.id)
+            once.made(form, created, created_url)
             db.session.commit()
             flash(
                 _l("Request %(ref)s sent to the Group Leadership Team.", ref=created.reference),
                 "success",
             )
-            return redirect(url_for("staff.restriction_request", request_id=created.id), 303)
+            return redirect(created_url, 303)
     return _request_page(form, customer, status=422 if form.is_submitted() else 200)
 
 
@@ -210,8 +219,9 @@ def decide_restriction_request(request_id: int):
     form = _decision_form()
     if form.validate_on_submit():
         outcome = RequestStatus(form.outcome.data)
-        specs = []
-        try:
+
+        def _decide():
+            specs = []
             if outcome != RequestStatus.REJECTED:
                 missing = {}
                 if not form.kind.data:
@@ -226,22 +236,38 @@ def decide_restriction_request(request_id: int):
                     form.spec(form.starts_on.data, form.review_on.data, kind)
                     for kind in form.kind.data
                 ]
-            services.decide(
+            return services.decide(
                 actor(), utcnow(), restriction_request, outcome, form.reasons.data or "", specs
             )
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except ServiceError as exc:
-            db.session.rollback()
+
+        def _refused(exc):
             form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(_l("Decision recorded: %(outcome)s.", outcome=outcome.title), "success")
-            if outcome == RequestStatus.REJECTED:
-                return redirect(url_for("staff.restriction_request", request_id=request_id), 303)
-            return redirect(url_for("staff.decision_letter", request_id=request_id), 303)
+            return _show_request(restriction_request, decision_form=form, status=422)
+
+        endpoint = (
+            "staff.restriction_request"
+            if outcome == RequestStatus.REJECTED
+            else "staff.decision_letter"
+        )
+        return perform(
+            _decide,
+            then=url_for(endpoint, request_id=request_id),
+            done=_l("Decision recorded: %(outcome)s.", outcome=outcome.title),
+            on_error=_refused,
+            on_conflict=lambda exc: _request_conflict(exc, restriction_request, form),
+        )
     return _show_request(restriction_request, decision_form=form, status=422)
+
+
+def _request_conflict(exc: Conflict, restriction_request, form):
+    """The 409 page for a decision or question that came second."""
+    return conflict_page(
+        exc,
+        heading=str(_l("This request has already been dealt with")),
+        back_url=url_for("staff.restriction_request", request_id=restriction_request.id),
+        back_label=str(_l("Go to the request")),
+        form=form,
+    )
 
 
 @bp.route("/restriction-requests/<int:request_id>/more-information", methods=["POST"])
@@ -250,18 +276,20 @@ def ask_more_information(request_id: int):
     restriction_request = get_or_404(RestrictionRequest, request_id)
     form = MoreInfoForm(prefix="more")
     if form.validate_on_submit():
-        try:
-            services.ask_for_more(actor(), utcnow(), restriction_request, form.question.data)
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except ServiceError as exc:
-            db.session.rollback()
+
+        def _refused(exc):
             form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(_l("Question sent to the Panel."), "success")
-            return redirect(url_for("staff.restriction_request", request_id=request_id), 303)
+            return _show_request(restriction_request, more_form=form, status=422)
+
+        return perform(
+            lambda: services.ask_for_more(
+                actor(), utcnow(), restriction_request, form.question.data
+            ),
+            then=url_for("staff.restriction_request", request_id=request_id),
+            done=_l("Question sent to the Panel."),
+            on_error=_refused,
+            on_conflict=lambda exc: _request_conflict(exc, restriction_request, form),
+        )
     return _show_request(restriction_request, more_form=form, status=422)
 
 
@@ -276,6 +304,12 @@ def decision_letter(request_id: int):
         abort(403)
     # Only those still waiting for their letter: never one lifted, replaced or already told.
     restrictions = queries.needing_decision_letter(request_id)
+    sending = request.method == "POST" and request.form.get("action") != "preview"
+    if not restrictions and sending:
+        # Sent from a page opened before someone else issued the letter.
+        sent = services.decision_letter_sent(request_id)
+        if sent is not None:
+            return _letter_conflict(sent, request_id)
     if not restrictions:
         flash(_l("There is no decision letter waiting to be sent for this request."), "success")
         return redirect(url_for("staff.restriction_request", request_id=request_id), 303)
@@ -295,6 +329,9 @@ def decision_letter(request_id: int):
         except NotAllowed:
             db.session.rollback()
             abort(403)
+        except Conflict as exc:
+            db.session.rollback()
+            return _letter_conflict(exc, request_id)
         except ServiceError as exc:
             db.session.rollback()
             form.apply_errors(exc)
@@ -322,4 +359,13 @@ def decision_letter(request_id: int):
         missing=missing,
         cannot=cannot,
         delivery=delivery,
+    )
+
+
+def _letter_conflict(exc: Conflict, request_id: int):
+    return conflict_page(
+        exc,
+        heading=str(_l("The decision letter has already been issued")),
+        back_url=url_for("staff.restriction_request", request_id=request_id),
+        back_label=str(_l("Go to the request")),
     )

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import db
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, UserRole
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.letters import services as letter_services
 from portal.letters.models import Letter, LetterKind
 from portal.notifications.models import Notification
@@ -496,7 +496,10 @@ def test_a_decided_request_cannot_be_decided_again(app, clock, request_with_fina
         (RequestStatus.APPROVED, [spec(today)]),
         (RequestStatus.REJECTED, []),
     ):
-        assert "already been decided" in str(refusal(decide, request_with_final, outcome, specs))
+        refused = refusal(decide, request_with_final, outcome, specs)
+        # The second is told what was decided, by whom and when.
+        assert isinstance(refused, Conflict) and "already been decided" in str(refused)
+        assert (refused.what, refused.by, refused.at) == ("Approved", "Gwen Leader", clock.now)
     assert _count(Restriction) == 1
 
 
@@ -888,7 +891,8 @@ def test_the_decision_letter_is_issued_once(
     refused = refusal(
         restrictions.issue_decision_letter, panel_member, clock.now, [restriction], Delivery.POST
     )
-    assert "already been sent" in str(refused)
+    assert isinstance(refused, Conflict) and "already been sent" in str(refused)
+    assert refused.by == panel_member.name and refused.at == clock.now
     assert _count(Letter) == letters_before
     assert restriction.delivery == Delivery.HAND
     assert len(audit_events("restriction.notified", entity_id=restriction.id)) == 1
