@@ -1,5 +1,7 @@
 """Email waiting to be sent: written in the same transaction as the change it reports, sent
-later by `flask send-email`, retried while the mail server is unavailable."""
+later by `flask worker` (or `flask send-email`), retried while the mail server is unavailable.
+A sender claims each email for a while before sending it, so several senders never send one
+twice while they run."""
 
 from __future__ import annotations
 
@@ -33,6 +35,12 @@ class OutboxEmail(Base):
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         CheckConstraint("status <> 'sent' OR sent_at IS NOT NULL", name="sent_has_time"),
         Index("ix_outbox_email_due", "status", "next_attempt_at"),
+        Index("ix_outbox_email_claimed_by", "claimed_by"),
+        CheckConstraint(
+            "(claimed_by IS NULL AND claimed_until IS NULL)"
+            " OR (claimed_by IS NOT NULL AND claimed_until IS NOT NULL)",
+            name="claim_has_lease",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,3 +58,7 @@ class OutboxEmail(Base):
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None]
+    # The sender sending it now, and until when that claim holds: past it (the sender died, or
+    # lost its connection to the database) any sender may claim the email again.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
