@@ -3,6 +3,9 @@ name, size and contents, and storage outside static/ under a random name."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import secrets
 import unicodedata
 from pathlib import Path
@@ -83,9 +86,60 @@ def check_upload(filename: str | None, content: bytes, max_bytes: int) -> tuple[
     return name, suffix
 
 
+class StorageFailed(ServiceError):
+    """The file storage would not take the file (full, read-only, gone); none of it was kept.
+
+    Under the key ``evidence``, so a view that shows upload errors beside the field shows this.
+    """
+
+    def __init__(self, error: OSError):
+        self.error = error
+        super().__init__(
+            {
+                "evidence": "The file could not be saved because of a problem with the portal's "
+                "file storage, so it has not been added. Send it again; if this keeps "
+                "happening, tell the portal administrator."
+            }
+        )
+
+
+# A file being written has this suffix until it is complete (remove-orphan-uploads knows it).
+PARTIAL_SUFFIX = ".part"
+
+
 def store(upload_dir: Path, suffix: str, content: bytes) -> str:
-    """Write ``content`` under a new random name in ``upload_dir``; return that name."""
-    upload_dir.mkdir(parents=True, exist_ok=True)
+    """Write ``content`` under a new random name in ``upload_dir``; return that name.
+
+    The bytes go to a temporary file beside it, reach the disk, and only then take the name,
+    so a stored name always holds the whole file.
+
+    :raises StorageFailed: when the storage cannot take the file; nothing is left behind.
+    """
     stored = secrets.token_hex(16) + suffix
-    (upload_dir / stored).write_bytes(content)
+    draft = upload_dir / f".{stored}{PARTIAL_SUFFIX}"
+    try:
+        upload_dir.mkdir(parents=True, exist_ok=True)
+        with open(draft, "xb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(draft, upload_dir / stored)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            draft.unlink(missing_ok=True)
+        logging.getLogger(__name__).error(
+            "could not store an upload in %s: %s", upload_dir, error.strerror or error
+        )
+        raise StorageFailed(error) from error
+    _sync_directory(upload_dir)
     return stored
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the new name itself survive a power cut (best effort: not every system can)."""
+    with contextlib.suppress(OSError):
+        handle = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
