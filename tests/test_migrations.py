@@ -402,3 +402,94 @@ def test_reference_counters_carry_on_from_the_highest_reference_in_use(migration
     finally:
         db.session.remove()
         engine.dispose()
+
+
+def test_letter_translations_downgrade_and_upgrade_with_data(migration_url):
+    """0006 undone with letters that restrictions and appeals point at: on SQLite the letter
+    table is copied and rebuilt, which foreign keys must not stop (nor cascade through), and
+    nothing is left behind; done again, every row is still there."""
+    app = create_app({"DATABASE_URL": migration_url, "TESTING": True})
+    engine = app.extensions["engine"]
+    counted = ("letter", "restriction", "appeal", "appeal_evidence")
+    try:
+        _cli(app, "db-upgrade")
+        _appeals_with_evidence(engine)
+        with engine.connect() as connection:
+            before = {t: connection.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in counted}
+        _cli(app, "db-downgrade", "--revision", "0005")
+        assert "_alembic_tmp_letter" not in sa.inspect(engine).get_table_names()
+        with engine.connect() as connection:
+            assert {
+                t: connection.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in counted
+            } == before
+        _cli(app, "db-upgrade")
+        with engine.connect() as connection:
+            assert {
+                t: connection.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in counted
+            } == before
+            if engine.dialect.name == "sqlite":
+                assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert _differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_audit_seal_migration_seals_the_trail_already_there(migration_url):
+    """0014 seals the events already recorded with the portal's AUDIT_KEY, so the trail
+    verifies at once; on PostgreSQL the trail is append-only from then on. Undone, the
+    events stay and the trigger goes."""
+    from portal.audit.services import GENESIS, _digest
+    from portal.audit.verify import find_breaks
+
+    app = create_app({"DATABASE_URL": migration_url, "TESTING": True})
+    engine = app.extensions["engine"]
+    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    try:
+        _cli(app, "db-upgrade", "--revision", "0013")
+        prev = GENESIS
+        with engine.begin() as connection:
+            for n in range(3):
+                fields = {
+                    "at": at.isoformat(),
+                    "actor_id": None,
+                    "actor_label": "system",
+                    "action": "test.recorded",
+                    "entity_type": "test",
+                    "entity_id": n,
+                    "summary": f"Entry {n}",
+                    "before": None,
+                    "after": None,
+                }
+                digest = _digest(prev, fields)
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO audit_event (at, actor_label, action, entity_type, "
+                        "entity_id, summary, prev_hash, hash) VALUES (:at, 'system', "
+                        "'test.recorded', 'test', :n, :summary, :prev, :hash)"
+                    ),
+                    {
+                        "at": at if engine.dialect.name != "sqlite" else at.replace(tzinfo=None),
+                        "n": n,
+                        "summary": f"Entry {n}",
+                        "prev": prev,
+                        "hash": digest,
+                    },
+                )
+                prev = digest
+        _cli(app, "db-upgrade")
+        with app.app_context():
+            assert find_breaks() == []
+            db.session.remove()
+        if engine.dialect.name == "postgresql":
+            with (
+                engine.begin() as connection,
+                pytest.raises(sa.exc.DBAPIError, match="append-only"),
+            ):
+                connection.execute(sa.text("DELETE FROM audit_event"))
+        _cli(app, "db-downgrade", "--revision", "0013")
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE audit_event SET summary = summary"))
+            assert connection.scalar(sa.text("SELECT count(*) FROM audit_event")) == 3
+    finally:
+        engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base
@@ -26,3 +26,36 @@ class AuditEvent(Base):
     after: Mapped[dict | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The keyed MAC of ``hash`` (AUDIT_KEY) taken as it was appended: recomputing the chain
+    # with the public formula cannot make these. Empty only for events from before sealing.
+    seal: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditSeal:
+    """A sealed point of the chain: an event, its hash, and a keyed MAC over both and the time
+    (``AUDIT_KEY``), which no one without the key can make for a chain of their own."""
+
+    event_id: Mapped[int]
+    event_hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime]
+
+
+class AuditHead(AuditSeal, Base):
+    """The chain's newest event, sealed at every append: one row, rewritten each time, so an
+    event deleted from the end leaves the head naming an event that is not there."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class AuditCheckpoint(AuditSeal, Base):
+    """A sealed head kept for good (every ``CHECKPOINT_EVERY`` events, and whenever an append
+    finds the head not as it was left): the audit page checks the trail from the last one that
+    was found good, and a chain recomputed before it no longer matches it."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import UTC, date, datetime, time
 from enum import Enum
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from portal import db
-from portal.audit.models import AuditEvent
+from portal.audit import seal
+from portal.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+
+logger = logging.getLogger(__name__)
+
+GENESIS = "0" * 64
 
 
 class AuditTamperError(RuntimeError):
@@ -65,11 +71,22 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEvent:
-    """Append one audit event, chained to the one before it."""
+    """Append one audit event, chained to the one before it and sealed with the audit key.
+
+    Appends take their turn: the chain's head is read only once this transaction holds the
+    lock no other append can hold at the same time (PostgreSQL: an advisory lock; SQLite: the
+    database's write lock), so two appends never follow the same event.
+    """
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7301)"))
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    else:
+        db.take_write_lock(session)
+    newest = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    head = session.get(AuditHead, 1, populate_existing=True)
+    _keep_head_if_disturbed(session, head, newest, now)
     label = "system" if actor is None else f"{actor.name} <{actor.email}>"
     event_ = AuditEvent(
         at=now,
@@ -81,26 +98,73 @@ def record(
         summary=summary[:300],
         before=_plain(before) if before is not None else None,
         after=_plain(after) if after is not None else None,
-        prev_hash=prev or "0" * 64,
+        prev_hash=newest.hash if newest else GENESIS,
     )
     event_.hash = _digest(event_.prev_hash, _hashed_fields(event_))
+    event_.seal = seal.event_seal(event_.hash)
     session.add(event_)
     session.flush()
+    _seal_head(session, head, event_, now)
     return event_
 
 
+def _keep_head_if_disturbed(session, head: AuditHead | None, newest, now: datetime) -> None:
+    """Keep the head as a checkpoint when it is not as the last append left it (the newest
+    event deleted, the chain recomputed, the head rewritten), before it is sealed afresh, so
+    what was found stays for verify-audit to report."""
+    if head is None and newest is None:
+        return  # the first event ever
+    if (
+        head is not None
+        and newest is not None
+        and (head.event_id, head.event_hash) == tuple(newest)
+        and seal.head_seal_ok(head)
+    ):
+        return
+    logger.warning("audit chain head disturbed; kept as a checkpoint for verify-audit")
+    if head is None:
+        # No seal where one should be: kept with an empty MAC, which never verifies.
+        session.add(
+            AuditCheckpoint(event_id=newest.id, event_hash=newest.hash, mac="", sealed_at=now)
+        )
+    else:
+        session.add(
+            AuditCheckpoint(
+                event_id=head.event_id,
+                event_hash=head.event_hash,
+                mac=head.mac,
+                sealed_at=head.sealed_at,
+            )
+        )
+
+
+def _seal_head(session, head: AuditHead | None, event_: AuditEvent, now: datetime) -> None:
+    mac = seal.head_seal(event_.id, event_.hash, now)
+    if head is None:
+        head = AuditHead(id=1)
+        session.add(head)
+    head.event_id, head.event_hash, head.mac, head.sealed_at = event_.id, event_.hash, mac, now
+    last = session.scalar(select(func.max(AuditCheckpoint.event_id))) or 0
+    since = session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.id > last))
+    if since >= seal.CHECKPOINT_EVERY:
+        session.add(
+            AuditCheckpoint(event_id=event_.id, event_hash=event_.hash, mac=mac, sealed_at=now)
+        )
+    session.flush()
+
+
 def verify_chain() -> tuple[bool, int | None]:
-    """Check every event's hash and link; return (ok, id of the first bad event)."""
-    prev = "0" * 64
-    for event_ in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
-        if event_.prev_hash != prev or event_.hash != _digest(prev, _hashed_fields(event_)):
-            return False, event_.id
-        prev = event_.hash
-    return True, None
+    """Check the whole trail; return (ok, id of the first event found wrong)."""
+    from portal.audit.verify import find_breaks
+
+    breaks = find_breaks()
+    return (not breaks, breaks[0].event_id if breaks else None)
 
 
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session, _flush_context, _instances):
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+        if isinstance(obj, AuditEvent | AuditCheckpoint) and (
+            obj in session.deleted or session.is_modified(obj)
+        ):
             raise AuditTamperError("audit events are append-only")

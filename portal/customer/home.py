@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -17,8 +17,9 @@ from portal.customer import bp, customer_required, signed_in_customer
 from portal.customer.wording import your_contact
 from portal.errors import ServiceError
 from portal.forms import BaseForm
+from portal.letters.files import LetterAltered, check_letter, frozen_pdf
 from portal.letters.models import Letter
-from portal.letters.pdf import render_pdf
+from portal.letters.responses import pdf_name, send_kept_pdf
 from portal.organisation.services import get_organisation
 from portal.restrictions.queries import restrictions_in_force, restrictions_starting_after
 from portal.timeutil import london_date, utcnow
@@ -106,22 +107,26 @@ def _own(model, object_id: int):
 @bp.route("/letters/<int:letter_id>")
 @customer_required
 def letter(letter_id: int):
-    return render_template("customer/letter.html", letter=_own(Letter, letter_id))
+    item = _own(Letter, letter_id)
+    try:
+        check_letter(item)
+    except LetterAltered:
+        return render_template("customer/letter_altered.html", letter=item), 409
+    return render_template("customer/letter.html", letter=item)
 
 
 @bp.route("/letters/<int:letter_id>/pdf")
 @customer_required
 def letter_pdf(letter_id: int):
-    from flask import request
-
-    letter = _own(Letter, letter_id)
+    item = _own(Letter, letter_id)
     large = request.args.get("print") == "large"
-    name = f"{letter.reference}{'-large-print' if large else ''}.pdf"
-    return Response(
-        render_pdf(letter, large_print=large),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    try:
+        kept = frozen_pdf(signed_in_customer(), utcnow(), item, large_print=large)
+    except LetterAltered:
+        db.session.rollback()
+        return render_template("customer/letter_altered.html", letter=item), 409
+    db.session.commit()
+    return send_kept_pdf(kept, pdf_name(item, large))
 
 
 @bp.route("/arrangements/<int:arrangement_id>", methods=["GET", "POST"])

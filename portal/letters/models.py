@@ -1,11 +1,12 @@
-"""Letters: drafted from a template, previewed, then frozen with a hash when issued."""
+"""Letters: drafted from a template, previewed, then frozen with a hash when issued; their
+PDFs frozen too, once made."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base
@@ -74,3 +75,23 @@ class Letter(Base):
         if self.translated and locale == self.language:
             return self.translation_subject or self.subject
         return self.subject
+
+
+class LetterFile(Base):
+    """A letter's PDF exactly as it was first made, with its SHA-256: every later download
+    sends these bytes, whatever the templates say by then."""
+
+    __tablename__ = "letter_file"
+    __table_args__ = (
+        UniqueConstraint("letter_id", "variant"),
+        CheckConstraint("variant IN ('standard', 'large_print')", name="known_variant"),
+        CheckConstraint("length(sha256) = 64 AND size_bytes > 0", name="hashed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"))
+    variant: Mapped[str] = mapped_column(String(20))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int]
+    made_at: Mapped[datetime]

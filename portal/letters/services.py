@@ -9,14 +9,13 @@ from datetime import date, datetime
 from flask import current_app, render_template
 from flask_babel import force_locale, get_babel
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from portal import db
 from portal.audit import services as audit
 from portal.conduct_warnings.models import Stage
 from portal.letters.models import Letter, LetterKind
 from portal.organisation.services import get_organisation
-from portal.timeutil import london_date
+from portal.references import next_reference
 
 
 def render_warning(*, incident, stage: Stage, earlier, issued_on: date, lapses_on: date, review):
@@ -36,14 +35,6 @@ def render_warning(*, incident, stage: Stage, earlier, issued_on: date, lapses_o
         subject=subject,
     )
     return subject, html
-
-
-def _next_reference(now: datetime) -> str:
-    prefix = f"LET-{london_date(now).year}-"
-    count = db.session.scalar(
-        select(func.count(Letter.id)).where(Letter.reference.like(prefix + "%"))
-    )
-    return f"{prefix}{count + 1:05d}"
 
 
 Render = Callable[[], tuple[str, str]]
@@ -78,7 +69,7 @@ def freeze(actor, now: datetime, customer, kind: LetterKind, render: Render) -> 
         with force_locale(language):
             translation_subject, translation_html = render()
     letter = Letter(
-        reference=_next_reference(now),
+        reference=next_reference("letter", now),
         customer_id=customer.id,
         kind=kind,
         subject=subject[:200],

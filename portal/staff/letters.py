@@ -1,8 +1,9 @@
-"""Issued letters, exactly as they were frozen: as a page, a PDF and a large-print PDF."""
+"""Issued letters, exactly as they were frozen: as a page, a PDF and a large-print PDF, each
+checked against its hash and refused, with a page saying so, when it no longer matches."""
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,11 +11,13 @@ from portal import db
 from portal.auth import permissions
 from portal.conduct_warnings.models import ConductWarning
 from portal.incidents.models import Incident
+from portal.letters.files import LetterAltered, frozen_pdf
 from portal.letters.models import Letter, LetterKind
-from portal.letters.pdf import render_pdf
+from portal.letters.responses import pdf_name, send_kept_pdf
 from portal.letters.services import verify
 from portal.staff import bp
-from portal.staff.guard import get_or_404, staff_required
+from portal.staff.guard import actor, get_or_404, staff_required
+from portal.timeutil import utcnow
 
 # Letters about a restriction (its decision, reviews, correspondence while contact is ended,
 # and appeals against it) are read only by those who may see how restrictions came about.
@@ -56,19 +59,20 @@ def _letter_for_view(letter_id: int) -> tuple[Letter, Incident | None]:
 @staff_required()
 def letter(letter_id: int):
     letter, incident = _letter_for_view(letter_id)
-    return render_template(
-        "staff/letters/show.html", letter=letter, intact=verify(letter), incident=incident
-    )
+    if not verify(letter):
+        return render_template("staff/letters/altered.html", letter=letter, incident=incident), 409
+    return render_template("staff/letters/show.html", letter=letter, incident=incident)
 
 
 @bp.route("/letters/<int:letter_id>/pdf")
 @staff_required()
 def letter_pdf(letter_id: int):
-    letter, _incident = _letter_for_view(letter_id)
+    letter, incident = _letter_for_view(letter_id)
     large = request.args.get("print") == "large"
-    name = f"{letter.reference}{'-large-print' if large else ''}.pdf"
-    return Response(
-        render_pdf(letter, large_print=large),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    try:
+        kept = frozen_pdf(actor(), utcnow(), letter, large_print=large)
+    except LetterAltered:
+        db.session.rollback()
+        return render_template("staff/letters/altered.html", letter=letter, incident=incident), 409
+    db.session.commit()
+    return send_kept_pdf(kept, pdf_name(letter, large))

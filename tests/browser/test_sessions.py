@@ -69,7 +69,9 @@ def test_a_colleague_signs_out_everywhere_else_from_their_account_page(
         expect(here.get_by_role("button", name="Sign out everywhere else")).to_have_count(0)
 
         elsewhere.goto("/staff/")
-        expect(elsewhere.get_by_role("heading", level=1)).to_have_text("Sign in to the staff portal")
+        expect(elsewhere.get_by_role("heading", level=1)).to_have_text(
+            "Sign in to the staff portal"
+        )
         here.goto("/staff/")
         expect(here.get_by_role("button", name="Sign out")).to_be_attached()
     finally:

@@ -30,7 +30,7 @@ def test_panel_searching_the_register_at_once_keeps_one_chain(live, make_staff, 
     for round_ in range(ROUNDS):
         answers = race(
             [
-                lambda b=b, n=n: b.get(f"/staff/register?q=r{round_}p{n}")
+                lambda b=b, q=f"r{round_}p{n}": b.get(f"/staff/register?q={q}")
                 for n, b in enumerate(panel)
             ]
         )

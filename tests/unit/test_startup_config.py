@@ -167,7 +167,9 @@ def _import_wsgi(tmp_path, **env):
     clean = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("PORTAL_", "SECRET_KEY", "AUDIT_KEY", "FLASK_", "DATABASE_URL", "PORT"))
+        if not name.startswith(
+            ("PORTAL_", "SECRET_KEY", "AUDIT_KEY", "FLASK_", "DATABASE_URL", "PORT")
+        )
     }
     clean.update(PORTAL_INSTANCE_DIR=str(tmp_path / "instance"), **env)
     return subprocess.run(

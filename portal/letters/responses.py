@@ -1,0 +1,26 @@
+"""Send a kept PDF: its stored bytes, tagged with their SHA-256 so a browser that has them
+already is told so (304) instead of being sent them again."""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from portal.letters.models import Letter, LetterFile
+
+
+def pdf_name(letter: Letter, large_print: bool) -> str:
+    return f"{letter.reference}{'-large-print' if large_print else ''}.pdf"
+
+
+def send_kept_pdf(kept: LetterFile, name: str) -> Response:
+    """The PDF as a download, or 304 Not Modified when the browser sent its ETag."""
+    if request.if_none_match.contains(kept.sha256):
+        response = Response(status=304)
+    else:
+        response = Response(
+            kept.content,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    response.set_etag(kept.sha256)
+    return response
