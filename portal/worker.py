@@ -1,6 +1,7 @@
 """`flask worker`: send the outbox's email and run the daily jobs, on one machine or several.
 
-Each pass sends the email that is due, then runs each daily job whose London time has come and
+Each pass sends the email that is due, makes and keeps the PDFs of letters issued since the last
+pass (portal/letters/files.py), then runs each daily job whose London time has come and
 that no worker has run today. Any number of workers may run beside the app servers against one
 database: each email is claimed before it is sent (see portal/outbox/services.py), and each
 daily job's run is recorded once a day, in the same transaction as its work
@@ -21,6 +22,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from portal import db
+from portal.letters.files import keep_pending
 from portal.outbox import services as outbox
 from portal.scheduling.services import DailyJob, Outcome, run_daily
 from portal.timeutil import utcnow
@@ -94,6 +96,13 @@ def run_pass(
             f"email: sent {report.sent}, {report.waiting} to try again later, "
             f"{report.failed} given up"
         )
+    if not stopping():
+        try:
+            made = keep_pending(clock())
+        except Exception as exc:
+            _failed(done, "letters", exc)
+        else:
+            done.steps.append(f"letters: kept {made} PDF{'s' if made != 1 else ''}")
     for job in DAILY_JOBS if jobs is None else jobs:
         if stopping():
             done.steps.append("stopping")

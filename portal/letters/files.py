@@ -1,7 +1,8 @@
 """A letter's PDFs, made once and kept: frozen means frozen.
 
-A PDF is made the first time anyone downloads it, not when the letter is issued: making the
-standard and the large-print PDF takes about a second, and the issuing request holds the
+A PDF is made soon after the letter is issued, by the worker (:func:`keep_pending`, each pass),
+or the first time anyone downloads it if that comes sooner; not in the issuing request: making
+the standard and the large-print PDF takes about a second, and the issuing request holds the
 database's write lock (on SQLite, the whole database's) while it runs, so every other person
 saving anything would wait that second for every letter issued. Made from the letter's frozen
 HTML (checked against its hash first), and stored with its SHA-256, the PDF is the same bytes
@@ -15,7 +16,7 @@ import hashlib
 from datetime import datetime
 
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import db
@@ -93,3 +94,29 @@ def _keep(actor, now: datetime, letter: Letter, variant: str) -> LetterFile:
         after={"variant": variant, "sha256": kept.sha256, "bytes": kept.size_bytes},
     )
     return kept
+
+
+def keep_pending(now: datetime, limit: int = 20) -> int:
+    """Make and keep the PDFs of up to ``limit`` issued letters that have none yet, oldest
+    first, committing each; returns how many PDFs were kept. Letters found altered are left for
+    the download to refuse (and ``verify-audit``/the staff page to show)."""
+    variants = (STANDARD, LARGE_PRINT)
+    kept_for = (
+        select(LetterFile.letter_id)
+        .group_by(LetterFile.letter_id)
+        .having(func.count(LetterFile.id) >= len(variants))
+    )
+    letters = db.session.scalars(
+        select(Letter).where(Letter.id.not_in(kept_for)).order_by(Letter.id).limit(limit)
+    ).all()
+    made = 0
+    for letter in letters:
+        for variant in variants:
+            try:
+                if _kept(letter.id, variant) is None:
+                    frozen_pdf(None, now, letter, large_print=variant == LARGE_PRINT)
+                    made += 1
+            except LetterAltered:
+                break
+        db.session.commit()
+    return made

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from portal import db
+from portal.accounts import services as accounts
 from portal.audit.models import AuditEvent
 from portal.audit.verify import find_breaks
 from portal.auth.models import Role
-from portal.customer import services as accounts
 from portal.letters import files
 from portal.letters.models import LetterFile
 from tests.conftest import csrf_token
@@ -169,3 +169,44 @@ def test_the_customer_is_refused_an_altered_kept_pdf(client, customer_letter):
 
     soup = check_page(client.get(f"/letters/{customer_letter}/pdf?print=large"), 409)
     assert soup.h1.get_text(strip=True) == "We cannot show this letter"
+
+
+def test_the_worker_keeps_a_new_letters_pdfs_before_anyone_downloads_them(
+    client, staff, clock, letter_id, monkeypatch
+):
+    from datetime import time
+
+    from portal import worker
+
+    # The PDFs are made by the worker's next pass, from the letter as issued...
+    done = worker.run_pass("worker-0", time(7), lambda: clock.now, jobs=())
+    assert "letters: kept 2 PDFs" in done.steps
+    assert _kept() == 2
+    made = {
+        f.variant: f.content
+        for f in db.session.scalars(select(LetterFile).where(LetterFile.letter_id == letter_id))
+    }
+
+    # ...so a template changed before the first download changes nothing.
+    monkeypatch.setattr(files, "render_pdf", lambda *a, **k: b"%PDF-1.7 a new layout")
+    assert client.get(f"/staff/letters/{letter_id}/pdf").data == made["standard"]
+    assert client.get(f"/staff/letters/{letter_id}/pdf?print=large").data == made["large_print"]
+
+    # A later pass has nothing left to make.
+    again = worker.run_pass("worker-0", time(7), lambda: clock.now, jobs=())
+    assert "letters: kept 0 PDFs" in again.steps
+    assert find_breaks() == []
+
+
+def test_the_worker_leaves_an_altered_letter_for_the_page_to_refuse(
+    client, staff, clock, letter_id
+):
+    from datetime import time
+
+    from portal import worker
+
+    _tamper("UPDATE letter SET body_html = '<p>Something else</p>' WHERE id = :id", id=letter_id)
+    done = worker.run_pass("worker-0", time(7), lambda: clock.now, jobs=())
+    assert "letters: kept 0 PDFs" in done.steps
+    assert _kept() == 0
+    assert client.get(f"/staff/letters/{letter_id}/pdf").status_code == 409
