@@ -16,12 +16,12 @@ from portal.htmx import htmx
 
 
 def _import_models() -> None:
+    from portal.accounts import models as _accounts  # noqa: F401
     from portal.appeals import models as _appeals  # noqa: F401
     from portal.arrangements import models as _arrangements  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.conduct_warnings import models as _warnings  # noqa: F401
-    from portal.customer import models as _customer_accounts  # noqa: F401
     from portal.customers import models as _customers  # noqa: F401
     from portal.idempotency import SubmissionKey as _submission_keys  # noqa: F401
     from portal.incidents import models as _incidents  # noqa: F401
@@ -79,6 +79,9 @@ def create_app(overrides: dict | None = None, engine: Engine | None = None) -> F
     htmx.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    if app.config["RATELIMIT_ENABLED"]:
+        # This app's own counts: the extension object is shared by every app in the process.
+        app.extensions["throttle"] = limiter.limiter
     login_manager.login_view = "staff.sign_in"
     login_manager.login_message = None
 

@@ -54,6 +54,7 @@ class Config:
     RTL_LANGUAGES = frozenset({"ur", "ar"})
     # Throttling (portal/auth/throttle.py). Counts live in memory on one server; point
     # RATELIMIT_STORAGE_URI at Redis (redis://127.0.0.1:6379) when several servers share the load.
+    RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # How many proxies in front of the portal may say who the client is (X-Forwarded-For);
     # 0 trusts none, so a forged header cannot dodge the per-address counts.

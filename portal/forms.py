@@ -20,6 +20,12 @@ class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def process_formdata(self, valuelist):
+        # A blank box is no box. Left in, a blank first value makes Optional() stop the
+        # checks (and wipe pre_validate's error), letting the values after it through unchecked.
+        self.raw_data = [v for v in valuelist if not isinstance(v, str) or v.strip()]
+        super().process_formdata(self.raw_data)
+
     def pre_validate(self, form):
         values = {str(v) for v, _label in self.choices}
         if any(str(d) not in values for d in self.data or []):
@@ -43,6 +49,7 @@ class PlainDateField(Field):
     def process_formdata(self, valuelist):
         self.data = None
         if not valuelist or not valuelist[0].strip():
+            _nothing_typed(self)
             return
         try:
             self.data = date.fromisoformat(valuelist[0].strip()[:10])
@@ -51,6 +58,12 @@ class PlainDateField(Field):
         if self.data.year < 1900:
             self.data = None
             raise ValueError(str(self.message))
+
+
+def _nothing_typed(field: Field) -> None:
+    """Treat a value of only spaces as nothing sent, so InputRequired asks for it again
+    (it counts any non-empty string as an answer) instead of the view getting no date."""
+    field.raw_data = []
 
 
 class PlainTimeField(Field):
@@ -66,6 +79,7 @@ class PlainTimeField(Field):
     def process_formdata(self, valuelist):
         self.data = None
         if not valuelist or not valuelist[0].strip():
+            _nothing_typed(self)
             return
         try:
             self.data = time.fromisoformat(valuelist[0].strip()[:8])

@@ -46,9 +46,17 @@ def _review_notices(now: datetime) -> str:
     return f"queued {queued} review notice{'s' if queued != 1 else ''}"
 
 
+def _forget_submission_keys(now: datetime) -> str:
+    from portal.idempotency import forget_before
+
+    forgotten = forget_before(now)
+    return f"forgot {forgotten} used form key{'s' if forgotten != 1 else ''}"
+
+
 DAILY_JOBS = (
     DailyJob("appeal-reminders", _appeal_reminders),
     DailyJob("review-notices", _review_notices),
+    DailyJob("forget-form-keys", _forget_submission_keys),
 )
 
 

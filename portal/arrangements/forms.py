@@ -8,12 +8,13 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.arrangements.models import WEEKDAYS, ResponseChannel, TermKind
 from portal.forms import BaseForm, MultiCheckboxField, PlainDateField, PlainTimeField
+from portal.idempotency import OnceForm
 
 _TEXT = Length(max=5_000, message=_l("Keep this to 5,000 characters or fewer"))
 _DAYS = [(str(i), day) for i, day in enumerate(WEEKDAYS)]
 
 
-class ArrangementForm(BaseForm):
+class ArrangementForm(OnceForm):
     kinds = MultiCheckboxField(
         _l("What does the arrangement include?"),
         choices=TermKind.choices(),

@@ -14,6 +14,7 @@ from portal.auth.models import User
 from portal.customers.models import Customer
 from portal.db import Base
 from portal.enums import TitledEnum
+from portal.transitions import Transitions
 
 WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday")]
 
@@ -98,6 +99,39 @@ class Arrangement(Base):
             name="answered_has_time",
         ),
         Index("ix_arrangement_customer_status", "customer_id", "status"),
+    )
+
+    # An answer is open while the customer has not agreed or declined (a proposed change can be
+    # answered again); agreed, declined or not, an arrangement can be ended once.
+    TRANSITIONS = Transitions(
+        {
+            ArrangementStatus.AWAITING_CUSTOMER: (
+                ArrangementStatus.AGREED,
+                ArrangementStatus.DECLINED,
+                ArrangementStatus.CHANGE_PROPOSED,
+                ArrangementStatus.ENDED,
+            ),
+            ArrangementStatus.CHANGE_PROPOSED: (
+                ArrangementStatus.AGREED,
+                ArrangementStatus.DECLINED,
+                ArrangementStatus.CHANGE_PROPOSED,
+                ArrangementStatus.ENDED,
+            ),
+            ArrangementStatus.AGREED: (ArrangementStatus.ENDED,),
+            ArrangementStatus.DECLINED: (ArrangementStatus.ENDED,),
+        },
+        entity="arrangement",
+        reached_by={
+            ArrangementStatus.AGREED: "arrangement.answered",
+            ArrangementStatus.DECLINED: "arrangement.answered",
+            ArrangementStatus.CHANGE_PROPOSED: "arrangement.answered",
+            ArrangementStatus.ENDED: "arrangement.ended",
+        },
+        said={
+            ArrangementStatus.AGREED: "The customer's answer is already recorded: agreed",
+            ArrangementStatus.DECLINED: "The customer's answer is already recorded: declined",
+            ArrangementStatus.ENDED: "This arrangement has already ended",
+        },
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -24,6 +24,7 @@ from portal.letters import render as letter_render
 from portal.letters import services as letters
 from portal.letters.models import LetterKind
 from portal.timeutil import add_months, london_date
+from portal.transitions import move
 
 # The customer's possible answers and the state each leads to.
 ANSWERS = {
@@ -178,21 +179,29 @@ def record_answer(
             raise NotAllowed
     elif getattr(actor, "customer_id", None) != arrangement.customer_id:
         raise NotAllowed
-    if arrangement.status not in ANSWERABLE:
-        raise ServiceError("This arrangement is not waiting for an answer")
     if answer not in ANSWERS:
         raise ServiceError({"answer": "Choose agree, decline or propose a change"})
     if answer == "propose_change" and not note.strip():
         raise ServiceError({"note": "Describe the change the customer proposes"})
     if getattr(actor, "is_staff", False) and channel == ResponseChannel.PORTAL:
         raise ServiceError({"channel": "Say how the customer gave their answer"})
-    before = {"status": arrangement.status}
-    arrangement.status = ANSWERS[answer]
-    arrangement.response_channel = channel
-    arrangement.responded_at = now
-    arrangement.response_note = note.strip()
-    arrangement.response_recorded_by_id = actor.id if getattr(actor, "is_staff", False) else None
-    db.session.flush()
+    if arrangement.status not in ANSWERABLE:  # answered or ended already: say by whom, when
+        raise Arrangement.TRANSITIONS.conflict(arrangement)
+    # Under the row's lock, from the state the answer was given in: of two answers sent at once
+    # (two tabs, or the customer online while staff take it by phone) one is recorded, and the
+    # other is told what the first was.
+    before = {
+        "status": move(
+            arrangement,
+            ANSWERS[answer],
+            values={
+                "response_channel": channel,
+                "responded_at": now,
+                "response_note": note.strip(),
+                "response_recorded_by_id": actor.id if getattr(actor, "is_staff", False) else None,
+            },
+        )
+    }
     audit.record(
         actor,
         now,
@@ -210,13 +219,10 @@ def end(actor, now: datetime, arrangement: Arrangement, reason: str) -> None:
     if not permissions.can_request_restriction(actor):
         raise NotAllowed
     if arrangement.status == ArrangementStatus.ENDED:
-        raise ServiceError("This arrangement has already ended")
+        raise Arrangement.TRANSITIONS.conflict(arrangement)
     if not reason.strip():
         raise ServiceError({"reason": "Say why the arrangement is ending"})
-    before = {"status": arrangement.status}
-    arrangement.status = ArrangementStatus.ENDED
-    arrangement.ended_at = now
-    db.session.flush()
+    before = {"status": move(arrangement, ArrangementStatus.ENDED, values={"ended_at": now})}
     audit.record(
         actor,
         now,

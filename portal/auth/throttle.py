@@ -16,8 +16,6 @@ from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import parse
 
-from portal.extensions import limiter
-
 KNOWN_COOKIE = "portal_known"
 KNOWN_MAX = 5
 
@@ -57,7 +55,12 @@ def _digest(*parts: str) -> str:
 
 
 def _enabled() -> bool:
-    return current_app.config.get("RATELIMIT_ENABLED", True)
+    return "throttle" in current_app.extensions
+
+
+def _counts():
+    """This app's rate limiter (memory or Redis, as RATELIMIT_STORAGE_URI says)."""
+    return current_app.extensions["throttle"]
 
 
 def check(*checks: tuple[Rule, tuple[str, ...]]) -> None:
@@ -70,8 +73,8 @@ def check(*checks: tuple[Rule, tuple[str, ...]]) -> None:
     blocked = []
     for rule, key in checks:
         limit = rule.limit()
-        if not limiter.limiter.test(limit, rule.name, _digest(*key)):
-            stats = limiter.limiter.get_window_stats(limit, rule.name, _digest(*key))
+        if not _counts().test(limit, rule.name, _digest(*key)):
+            stats = _counts().get_window_stats(limit, rule.name, _digest(*key))
             blocked.append(stats.reset_time)
     if blocked:
         raise Throttled(datetime.fromtimestamp(max(blocked), UTC))
@@ -82,12 +85,12 @@ def count(*checks: tuple[Rule, tuple[str, ...]]) -> None:
     if not _enabled():
         return
     for rule, key in checks:
-        limiter.limiter.hit(rule.limit(), rule.name, _digest(*key))
+        _counts().hit(rule.limit(), rule.name, _digest(*key))
 
 
 def clear(rule: Rule, *key: str) -> None:
     if _enabled():
-        limiter.limiter.clear(rule.limit(), rule.name, _digest(*key))
+        _counts().clear(rule.limit(), rule.name, _digest(*key))
 
 
 def sign_in_checks(kind: str, email: str, known: bool) -> list:

@@ -14,14 +14,14 @@ from portal.appeals.queries import appeal_decisions
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import Arrangement, ArrangementStatus, ResponseChannel
 from portal.customer import bp, customer_required, signed_in_customer
-from portal.customer.wording import your_contact
-from portal.errors import ServiceError
+from portal.errors import Conflict, ServiceError
 from portal.forms import BaseForm
 from portal.letters.files import LetterAltered, check_letter, frozen_pdf
 from portal.letters.models import Letter
 from portal.letters.responses import pdf_name, send_kept_pdf
 from portal.organisation.services import get_organisation
 from portal.restrictions.queries import restrictions_in_force, restrictions_starting_after
+from portal.restrictions.wording import your_contact
 from portal.timeutil import london_date, utcnow
 
 
@@ -149,9 +149,16 @@ def arrangement(arrangement_id: int):
             if "note" in exc.errors:
                 form.note.errors = [str(_l("Tell us the change you would like"))]
             else:
+                # Answered already (another tab, or by phone), or ended: their words stay in
+                # the form, and the page says why nothing was saved.
                 form.form_errors.append(
                     str(_l("This arrangement is no longer waiting for an answer."))
                 )
+                if isinstance(exc, Conflict):
+                    db.session.refresh(item)
+                    return render_template(
+                        "customer/arrangement.html", arrangement=item, form=form
+                    ), 409
         else:
             db.session.commit()
             flash(_l("Thank you. We have your answer."), "success")

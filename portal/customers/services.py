@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+
 from portal import db
 from portal.audit import services as audit
 from portal.auth import permissions
+from portal.auth.models import User
 from portal.customers.models import (
     AccessRefusal,
     Alert,
@@ -15,7 +19,7 @@ from portal.customers.models import (
     Customer,
     WorksType,
 )
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.timeutil import london_date
 
 
@@ -83,14 +87,29 @@ def raise_alert(actor, now: datetime, customer: Customer, summary: str, advice: 
 
 
 def end_alert(actor, now: datetime, alert: Alert) -> Alert:
-    """End an alert that no longer applies."""
+    """End an alert that no longer applies.
+
+    :raises Conflict: if it has ended already (two colleagues ending it at once: one does).
+    """
     if not permissions.can_raise_alert(actor):
         raise NotAllowed
-    if alert.ended_at is not None:
-        raise ServiceError("This alert has already ended")
-    alert.ended_at = now
-    alert.ended_by_id = actor.id
-    db.session.flush()
+    ended = db.session.execute(
+        update(Alert)
+        .where(Alert.id == alert.id, Alert.ended_at.is_(None))
+        .values(ended_at=now, ended_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    if ended.rowcount != 1:
+        db.session.refresh(alert)
+        ender = db.session.get(User, alert.ended_by_id) if alert.ended_by_id else None
+        raise Conflict(
+            "ended",
+            by=ender.name if ender else None,
+            at=alert.ended_at,
+            message="This alert has already ended",
+        )
+    set_committed_value(alert, "ended_at", now)
+    set_committed_value(alert, "ended_by_id", actor.id)
     audit.record(
         actor,
         now,

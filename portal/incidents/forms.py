@@ -8,6 +8,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.forms import BaseForm, MultiCheckboxField, PlainDateField, PlainTimeField
+from portal.idempotency import OnceForm
 from portal.incidents.catalogue import (
     EXAMPLES,
     Category,
@@ -23,7 +24,7 @@ def _long(message):
     return Length(max=LONG_TEXT, message=message)
 
 
-class IncidentForm(BaseForm):
+class IncidentForm(OnceForm):
     customer_reference = StringField(
         _l("Customer reference"),
         validators=[

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal import db, uploads
 from portal.audit import services as audit
@@ -25,7 +25,7 @@ from portal.incidents.catalogue import (
 from portal.incidents.models import Attachment, Incident, IncidentCategory, IncidentStatus, Route
 from portal.notifications.services import notify
 from portal.organisation.services import get_organisation
-from portal.timeutil import london_date
+from portal.references import next_reference
 from portal.workdays.calendar import WorkingCalendar
 from portal.workdays.services import load_calendar
 
@@ -72,15 +72,6 @@ def review_due_on(reported_at: datetime, calendar: WorkingCalendar):
         reported_at, org.panel_review_days, org.panel_review_unit, org.cutoff_time
     )
     return deadline
-
-
-def _next_reference(now: datetime) -> str:
-    year = london_date(now).year
-    prefix = f"INC-{year}-"
-    count = db.session.scalar(
-        select(func.count(Incident.id)).where(Incident.reference.like(prefix + "%"))
-    )
-    return f"{prefix}{count + 1:05d}"
 
 
 def _validate(data: IncidentInput, now: datetime) -> dict[str, str]:
@@ -130,7 +121,7 @@ def report_incident(actor: User, now: datetime, data: IncidentInput) -> Incident
     examples = sorted(set(data.example_types))
     serious = bool(SERIOUS_EXAMPLES.intersection(examples)) or data.injury
     incident = Incident(
-        reference=_next_reference(now),
+        reference=next_reference("incident", now),
         customer_id=customer.id,
         reported_by_id=actor.id,
         line_manager_id=manager.id,

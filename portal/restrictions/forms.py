@@ -8,6 +8,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.forms import BaseForm, MultiCheckboxField, PlainDateField, PlainTimeField
+from portal.idempotency import OnceForm
 from portal.restrictions.models import (
     CHECKLIST,
     ContactRoute,
@@ -20,7 +21,7 @@ from portal.restrictions.services import RestrictionSpec
 _TEXT = Length(max=10_000, message=_l("Keep this to 10,000 characters or fewer"))
 
 
-class RequestForm(BaseForm):
+class RequestForm(OnceForm):
     proposed_kinds = MultiCheckboxField(
         _l("What restriction do you propose? (§8.19)"),
         choices=RestrictionKind.choices(),
@@ -176,7 +177,7 @@ class ReintroduceForm(BaseForm):
     )
 
 
-class CorrespondenceForm(BaseForm):
+class CorrespondenceForm(OnceForm):
     received_on = PlainDateField(
         _l("Date received"),
         validators=[InputRequired(_l("Enter the date it was received"))],

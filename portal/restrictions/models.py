@@ -436,6 +436,30 @@ class Correspondence(Base):
         Index("ix_correspondence_customer_status", "customer_id", "status"),
     )
 
+    TRANSITIONS = Transitions(
+        {
+            CorrespondenceStatus.LOGGED: (CorrespondenceStatus.READ,),
+            CorrespondenceStatus.READ: (CorrespondenceStatus.CHECKED,),
+            CorrespondenceStatus.CHECKED: (
+                CorrespondenceStatus.ACKNOWLEDGED,
+                CorrespondenceStatus.ROUTED,
+            ),
+        },
+        entity="correspondence",
+        reached_by={
+            CorrespondenceStatus.READ: "correspondence.read",
+            CorrespondenceStatus.CHECKED: "correspondence.checked",
+            CorrespondenceStatus.ACKNOWLEDGED: "correspondence.closed",
+            CorrespondenceStatus.ROUTED: "correspondence.closed",
+        },
+        said={
+            CorrespondenceStatus.READ: "This item has already been read",
+            CorrespondenceStatus.CHECKED: "This item has already been checked",
+            CorrespondenceStatus.ACKNOWLEDGED: "This item has already been acknowledged and filed",
+            CorrespondenceStatus.ROUTED: "This item has already been routed to the Panel",
+        },
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
     restriction_id: Mapped[int] = mapped_column(ForeignKey("restriction.id"))

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import db, transitions
+from portal.accounts.access import PortalAccess, letter_access
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
 from portal.conduct_warnings.models import ConductWarning, Stage
-from portal.customer.services import PortalAccess, letter_access
 from portal.customers.models import Customer
 from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.i18n import long_date
@@ -232,19 +232,25 @@ def resubmit(actor, now: datetime, request: RestrictionRequest, data: RequestInp
     if not permissions.can_request_restriction(actor):
         raise NotAllowed
     if request.status != RequestStatus.MORE_INFO:
-        raise ServiceError("This request is not waiting for more information")
+        if request.status == RequestStatus.SUBMITTED and not request.more_info_question:
+            raise ServiceError("This request is not waiting for more information")
+        raise RestrictionRequest.TRANSITIONS.conflict(request)
     errors, final = _validate_request(request.customer_id, data, london_date(now))
     if errors:
         raise ServiceError(errors)
     before = {"checklist": request.checklist, "proposal": request.proposal}
-    request.checklist = {key: data.checklist[key].strip() for key in CHECKLIST}
-    request.proposal = data.proposal.strip()
-    request.proposed_kinds = [k.value for k in dict.fromkeys(data.proposed_kinds)]
-    request.final_warning_id = final.id if final else None
-    request.waiver_incident_id = None if final else data.waiver_incident_id
-    request.waiver_reason = "" if final else data.waiver_reason.strip()
-    request.status = RequestStatus.SUBMITTED
-    db.session.flush()
+    transitions.move(
+        request,
+        RequestStatus.SUBMITTED,
+        values={
+            "checklist": {key: data.checklist[key].strip() for key in CHECKLIST},
+            "proposal": data.proposal.strip(),
+            "proposed_kinds": [k.value for k in dict.fromkeys(data.proposed_kinds)],
+            "final_warning_id": final.id if final else None,
+            "waiver_incident_id": None if final else data.waiver_incident_id,
+            "waiver_reason": "" if final else data.waiver_reason.strip(),
+        },
+    )
     # Whoever changes the request shares in writing it, so may not decide it (§8.16).
     _take_part(request, actor, RequestPart.ANSWERED, now)
     audit.record(
@@ -770,8 +776,8 @@ def review_restriction(
     if not permissions.can_request_restriction(actor):
         raise NotAllowed
     today = london_date(now)
-    if restriction.status != RestrictionStatus.ACTIVE:
-        raise ServiceError("Only a restriction in force can be reviewed")
+    # Under the lock: two colleagues recording the same review at once record one.
+    transitions.lock(restriction, rule=partial(_not_reviewed_on, today))
     if restriction.ran_out_by(today):
         raise ServiceError(
             _(
@@ -825,13 +831,13 @@ def review_restriction(
     before = {"status": restriction.status, "review_on": restriction.review_on}
     replacement = None
     if outcome == ReviewOutcome.CONTINUE:
-        restriction.review_on = next_review_on
+        transitions.move(
+            restriction, RestrictionStatus.ACTIVE, values={"review_on": next_review_on}
+        )
     elif outcome == ReviewOutcome.LIFT:
-        restriction.status = RestrictionStatus.LIFTED
-        restriction.closed_at = now
+        transitions.move(restriction, RestrictionStatus.LIFTED, values={"closed_at": now})
     else:
-        restriction.status = RestrictionStatus.REPLACED
-        restriction.closed_at = now
+        transitions.move(restriction, RestrictionStatus.REPLACED, values={"closed_at": now})
         replacement = build_replacement(actor, now, restriction, variation, next_review_on)
         db.session.add(replacement)
     db.session.flush()
@@ -888,20 +894,56 @@ def review_restriction(
     return review
 
 
+def _not_reviewed_on(today: date, restriction: Restriction) -> None:
+    """A restriction is reviewed once at a time: in force, and not reviewed already today.
+
+    :raises Conflict: if a colleague has lifted, varied or reviewed it already.
+    """
+    last = db.session.scalar(
+        select(RestrictionReview)
+        .where(RestrictionReview.restriction_id == restriction.id)
+        .order_by(RestrictionReview.reviewed_at.desc())
+        .limit(1)
+    )
+    if last is not None and london_date(last.reviewed_at) == today:
+        raise Conflict(
+            last.outcome.title,
+            by=last.reviewer.name,
+            at=last.reviewed_at,
+            message="This restriction has already been reviewed",
+        )
+    if restriction.status != RestrictionStatus.ACTIVE:
+        raise ServiceError("Only a restriction in force can be reviewed")
+
+
+def _not_reintroduced(lifted: Restriction) -> None:
+    """:raises Conflict: if a colleague has reintroduced the restriction already."""
+    again = db.session.scalar(
+        select(Restriction).where(Restriction.reintroduces_id == lifted.id).limit(1)
+    )
+    if again is not None:
+        raise Conflict(
+            RestrictionStatus.ACTIVE.title,
+            by=again.approved_by.name,
+            at=again.approved_at,
+            message="This restriction has already been reintroduced: review or lift that one "
+            "instead",
+        )
+
+
 def reintroduce(
     actor, now: datetime, lifted: Restriction, reason: str, review_on: date
 ) -> Restriction:
-    """Bring back a lifted restriction at once because the behaviour started again (§10.1)."""
+    """Bring back a lifted restriction at once because the behaviour started again (§10.1).
+
+    :raises Conflict: if a colleague has reintroduced it already.
+    """
     if not permissions.can_request_restriction(actor):
         raise NotAllowed
     if lifted.status != RestrictionStatus.LIFTED:
         raise ServiceError("Only a lifted restriction can be reintroduced")
-    if db.session.scalar(
-        select(Restriction.id).where(Restriction.reintroduces_id == lifted.id).limit(1)
-    ):
-        raise ServiceError(
-            "This restriction has already been reintroduced: review or lift that one instead"
-        )
+    # Under the lock on the lifted restriction: two at once bring it back once.
+    transitions.lock(lifted, expect=(RestrictionStatus.LIFTED,), rule=_not_reintroduced)
     today = london_date(now)
     errors = {}
     if not reason.strip():
@@ -1000,12 +1042,9 @@ def mark_read(actor, now: datetime, item: Correspondence) -> None:
     """Record that the item has been read (§9.5: the Group reads all correspondence)."""
     if not permissions.can_handle_correspondence(actor):
         raise NotAllowed
-    if item.status != CorrespondenceStatus.LOGGED:
-        raise ServiceError("This item has already been read")
-    item.status = CorrespondenceStatus.READ
-    item.read_at = now
-    item.read_by_id = actor.id
-    db.session.flush()
+    transitions.move(
+        item, CorrespondenceStatus.READ, values={"read_at": now, "read_by_id": actor.id}
+    )
     audit.record(
         actor,
         now,
@@ -1029,16 +1068,20 @@ def check(
     """Record whether the item brings new information or a safeguarding concern."""
     if not permissions.can_handle_correspondence(actor):
         raise NotAllowed
-    if item.status != CorrespondenceStatus.READ:
+    if item.status == CorrespondenceStatus.LOGGED:
         raise ServiceError("Read the item before checking it")
     if (new_information or safeguarding_concern) and not notes.strip():
         raise ServiceError({"check_notes": "Describe the new information or the concern"})
-    item.new_information = new_information
-    item.safeguarding_concern = safeguarding_concern
-    item.check_notes = notes.strip()
-    item.checked_at = now
-    item.status = CorrespondenceStatus.CHECKED
-    db.session.flush()
+    transitions.move(
+        item,
+        CorrespondenceStatus.CHECKED,
+        values={
+            "new_information": new_information,
+            "safeguarding_concern": safeguarding_concern,
+            "check_notes": notes.strip(),
+            "checked_at": now,
+        },
+    )
     audit.record(
         actor,
         now,
@@ -1078,11 +1121,13 @@ def close_correspondence(actor, now: datetime, item: Correspondence):
     """Acknowledge and file an item with nothing new, or route it for review (§9.5)."""
     if not permissions.can_handle_correspondence(actor):
         raise NotAllowed
-    if item.status != CorrespondenceStatus.CHECKED:
+    if item.status in (CorrespondenceStatus.LOGGED, CorrespondenceStatus.READ):
         raise ServiceError("Check the item before closing it")
+    # Locked before the letter is made: closed twice at once, it is acknowledged once.
+    transitions.lock(item, expect=(CorrespondenceStatus.CHECKED,))
     customer = db.session.get(Customer, item.customer_id)
     if item.new_information or item.safeguarding_concern:
-        item.status = CorrespondenceStatus.ROUTED
+        transitions.move(item, CorrespondenceStatus.ROUTED, values={"closed_at": now})
         for user_id in db.session.scalars(
             select(User.id).join(UserRole).where(UserRole.role == Role.PANEL, User.active.is_(True))
         ):
@@ -1097,10 +1142,11 @@ def close_correspondence(actor, now: datetime, item: Correspondence):
     else:
         render = _acknowledgement(customer, item, now)
         letter = letters.freeze(actor, now, customer, LetterKind.CORRESPONDENCE_ACK, render)
-        item.letter_id = letter.id
-        item.status = CorrespondenceStatus.ACKNOWLEDGED
-    item.closed_at = now
-    db.session.flush()
+        transitions.move(
+            item,
+            CorrespondenceStatus.ACKNOWLEDGED,
+            values={"letter_id": letter.id, "closed_at": now},
+        )
     audit.record(
         actor,
         now,

@@ -7,16 +7,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal import db
+from portal import idempotency as once
 from portal.arrangements import services
 from portal.arrangements.forms import AnswerForm, ArrangementForm, EndForm
 from portal.arrangements.models import Arrangement, ResponseChannel, TermKind
 from portal.auth import permissions
 from portal.customers.models import Customer
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.htmx import is_htmx
 from portal.letters import render as letter_render
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
+from portal.steps import conflict_page
 from portal.timeutil import london_date, utcnow
 
 
@@ -63,7 +65,11 @@ def new_arrangement(customer_id: int):
                     arrangement=draft, issued_on=today
                 )
             else:
-                services.approve(
+                record_url = url_for("staff.customer", customer_id=customer.id)
+                again = once.claim(form, "arrangement", actor(), utcnow(), record_url)
+                if again is not None:
+                    return again
+                arrangement = services.approve(
                     actor(),
                     utcnow(),
                     customer,
@@ -80,6 +86,7 @@ def new_arrangement(customer_id: int):
             preview_errors = exc.errors
         else:
             if not previewing:
+                once.made(form, arrangement, record_url)
                 db.session.commit()
                 flash(_l("Arrangement approved and the letter issued to the customer."), "success")
                 return redirect(url_for("staff.customer", customer_id=customer.id), 303)
@@ -118,6 +125,9 @@ def record_arrangement_answer(arrangement_id: int):
                 ResponseChannel(form.channel.data),
                 form.note.data or "",
             )
+        except Conflict as exc:
+            db.session.rollback()
+            return _answered_conflict(exc, arrangement, form)
         except ServiceError as exc:
             db.session.rollback()
             form.apply_errors(exc)
@@ -138,6 +148,9 @@ def end_arrangement(arrangement_id: int):
     if form.validate_on_submit():
         try:
             services.end(actor(), utcnow(), arrangement, form.reason.data)
+        except Conflict as exc:
+            db.session.rollback()
+            return _answered_conflict(exc, arrangement, form)
         except ServiceError as exc:
             db.session.rollback()
             form.apply_errors(exc)
@@ -147,4 +160,15 @@ def end_arrangement(arrangement_id: int):
             return redirect(url_for("staff.customer", customer_id=arrangement.customer_id), 303)
     return render_template("staff/arrangements/end.html", form=form, arrangement=arrangement), (
         422 if form.is_submitted() else 200
+    )
+
+
+def _answered_conflict(exc: Conflict, arrangement: Arrangement, form):
+    """The 409 page when someone else answered or ended the arrangement first."""
+    return conflict_page(
+        exc,
+        heading=str(_l("Someone has already dealt with this arrangement")),
+        back_url=url_for("staff.customer", customer_id=arrangement.customer_id),
+        back_label=str(_l("Go to the customer's record")),
+        form=form,
     )

@@ -7,9 +7,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import db
+from portal import idempotency as once
 from portal.auth import permissions
 from portal.customers.models import Customer
-from portal.errors import ServiceError
+from portal.errors import Conflict, ServiceError
 from portal.forms import combine
 from portal.restrictions import queries, services
 from portal.restrictions.forms import CheckForm, CorrespondenceForm
@@ -82,8 +83,11 @@ def correspondence(customer_id: int):
     if form.validate_on_submit():
         # One clock reading: a second, later one made "today, time unknown" look like the future.
         now = utcnow()
+        items_url = url_for("staff.correspondence", customer_id=customer.id)
+        if (again := once.claim(form, "correspondence", actor(), now, items_url)) is not None:
+            return again
         try:
-            services.log_correspondence(
+            item = services.log_correspondence(
                 actor(),
                 now,
                 customer,
@@ -95,12 +99,13 @@ def correspondence(customer_id: int):
             db.session.rollback()
             form.apply_errors(exc)
         else:
+            once.made(form, item, items_url)
             db.session.commit()
             flash(
                 _l("Logged. Read it and check it for new information or safeguarding concerns."),
                 "success",
             )
-            return redirect(url_for("staff.correspondence", customer_id=customer.id), 303)
+            return redirect(items_url, 303)
     return _customer_page(customer, log_form=form, status=422 if form.is_submitted() else 200)
 
 
@@ -140,6 +145,18 @@ def correspondence_step(item_id: int, step: str):
                 if letter
                 else _l("Routed to the Panel for review.")
             )
+    except Conflict as exc:
+        # A colleague took the step first: said beside the item, with who and when (409),
+        # and the check as typed kept in its form.
+        db.session.rollback()
+        db.session.refresh(item)
+        said = next(iter(exc.errors.values()))
+        detail = exc.describe() if exc.by or exc.at else ""
+        message = f"{said}. {detail}" if detail and detail != said else str(said)
+        page_errors = [(f"item-{item.id}", message)]
+        return _customer_page(
+            customer, check_form=form, failed=item, page_errors=page_errors, status=409
+        )
     except ServiceError as exc:
         db.session.rollback()
         form.apply_errors(exc)

@@ -9,23 +9,26 @@ from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAre
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal import db
+from portal import idempotency as once
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.customers import queries
 from portal.customers.models import Alert, ContactChannel, Customer, WorksType
 from portal.customers.services import end_alert, log_contact, raise_alert, record_access_refusal
-from portal.errors import NotAllowed, ServiceError
-from portal.forms import BaseForm, PlainDateField, PlainTimeField, combine
+from portal.errors import Conflict, ServiceError
+from portal.forms import PlainDateField, PlainTimeField, combine
 from portal.htmx import render_page_or_fragment
+from portal.idempotency import OnceForm
 from portal.organisation.services import get_organisation
 from portal.restrictions import queries as restriction_queries
 from portal.restrictions.rules import ALWAYS_OPEN
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
+from portal.steps import conflict_page
 from portal.timeutil import london_date, utcnow
 
 
-class AlertForm(BaseForm):
+class AlertForm(OnceForm):
     summary = StringField(
         _l("What is the risk?"),
         validators=[
@@ -42,7 +45,7 @@ class AlertForm(BaseForm):
     )
 
 
-class ContactForm(BaseForm):
+class ContactForm(OnceForm):
     channel = RadioField(
         _l("How did the contact happen?"),
         choices=ContactChannel.choices(),
@@ -76,7 +79,7 @@ class ContactForm(BaseForm):
     )
 
 
-class RefusalForm(BaseForm):
+class RefusalForm(OnceForm):
     works_type = RadioField(
         _l("What kind of works?"),
         choices=WorksType.choices(),
@@ -170,12 +173,18 @@ def raise_customer_alert(customer_id: int):
     customer = _customer_for_view(customer_id)
     form = AlertForm(prefix="alert")
     if form.validate_on_submit():
+        record_url = url_for("staff.customer", customer_id=customer.id)
+        if (again := once.claim(form, "alert", actor(), utcnow(), record_url)) is not None:
+            return again
         try:
-            raise_alert(actor(), utcnow(), customer, form.summary.data, form.advice.data or "")
+            alert = raise_alert(
+                actor(), utcnow(), customer, form.summary.data, form.advice.data or ""
+            )
         except ServiceError as exc:
             db.session.rollback()
             form.apply_errors(exc)
         else:
+            once.made(form, alert, record_url)
             db.session.commit()
             flash(
                 _l("Alert raised. Every colleague who opens this customer will see it."), "success"
@@ -194,12 +203,16 @@ def end_customer_alert(customer_id: int, alert_id: int):
         abort(404)
     try:
         end_alert(actor(), utcnow(), alert)
-    except (ServiceError, NotAllowed):
+    except Conflict as exc:
         db.session.rollback()
-        flash(_l("That alert has already ended."), "error")
-    else:
-        db.session.commit()
-        flash(_l("Alert ended."), "success")
+        return conflict_page(
+            exc,
+            heading=str(_l("This alert has already ended")),
+            back_url=url_for("staff.customer", customer_id=customer_id),
+            back_label=str(_l("Go to the customer's record")),
+        )
+    db.session.commit()
+    flash(_l("Alert ended."), "success")
     return redirect(url_for("staff.customer", customer_id=customer_id), 303)
 
 
@@ -209,8 +222,11 @@ def log_customer_contact(customer_id: int):
     customer = _customer_for_view(customer_id)
     form = ContactForm(prefix="contact")
     if form.validate_on_submit():
+        log_url = url_for("staff.customer", customer_id=customer.id, _anchor="contact-log")
+        if (again := once.claim(form, "contact", actor(), utcnow(), log_url)) is not None:
+            return again
         try:
-            log_contact(
+            entry = log_contact(
                 actor(),
                 utcnow(),
                 customer,
@@ -224,11 +240,10 @@ def log_customer_contact(customer_id: int):
             db.session.rollback()
             form.apply_errors(exc)
         else:
+            once.made(form, entry, log_url)
             db.session.commit()
             flash(_l("Contact logged."), "success")
-            return redirect(
-                url_for("staff.customer", customer_id=customer.id, _anchor="contact-log"), 303
-            )
+            return redirect(log_url, 303)
     return render_template(
         "staff/customers/record.html", form=form, **_record_context(customer, contact_form=form)
     ), 422
@@ -240,8 +255,11 @@ def record_refusal(customer_id: int):
     customer = _customer_for_view(customer_id)
     form = RefusalForm(prefix="refusal")
     if form.validate_on_submit():
+        record_url = url_for("staff.customer", customer_id=customer.id)
+        if (again := once.claim(form, "refusal", actor(), utcnow(), record_url)) is not None:
+            return again
         try:
-            record_access_refusal(
+            refusal = record_access_refusal(
                 actor(),
                 utcnow(),
                 customer,
@@ -255,9 +273,10 @@ def record_refusal(customer_id: int):
             db.session.rollback()
             form.apply_errors(exc)
         else:
+            once.made(form, refusal, record_url)
             db.session.commit()
             flash(_l("Refusal of access recorded."), "success")
-            return redirect(url_for("staff.customer", customer_id=customer.id), 303)
+            return redirect(record_url, 303)
     return render_template(
         "staff/customers/record.html", form=form, **_record_context(customer, refusal_form=form)
     ), 422

@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import db
+from portal import db, uploads
+from portal import idempotency as once
 from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
 from portal.conduct_warnings.models import ConductWarning
@@ -99,26 +100,34 @@ def report_incident():
         reference = form.customer_reference.data.strip().upper()
         customer = db.session.scalar(select(Customer).where(Customer.reference == reference))
         upload = request.files.get(form.evidence.name)
+        again = once.claim(form, "incident", actor(), utcnow(), url_for("staff.report_incident"))
+        if again is not None:
+            return again
         try:
             if customer is None:
                 raise ServiceError({"customer_reference": "No customer has that reference"})
             incident = report_incident_service(actor(), utcnow(), _incident_input(form, customer))
+            file_lost = False
             if upload and upload.filename:
-                attach_evidence(
-                    actor(),
-                    utcnow(),
-                    incident,
-                    upload.filename,
-                    upload.read(),
-                    current_app.config["UPLOAD_DIR"],
-                    current_app.config["MAX_ATTACHMENT_BYTES"],
-                )
+                try:
+                    attach_evidence(
+                        actor(),
+                        utcnow(),
+                        incident,
+                        upload.filename,
+                        upload.read(),
+                        current_app.config["UPLOAD_DIR"],
+                        current_app.config["MAX_ATTACHMENT_BYTES"],
+                    )
+                except uploads.StorageFailed:
+                    file_lost = True  # the report is kept; only the file must come again
         except ServiceError as exc:
             db.session.rollback()
             form.apply_errors(
                 exc, {"occurred_on": "occurred_on", "customer_id": "customer_reference"}
             )
         else:
+            once.made(form, incident, url_for("staff.incident", incident_id=incident.id))
             db.session.commit()
             flash(
                 _l(
@@ -128,6 +137,16 @@ def report_incident():
                 ),
                 "success",
             )
+            if file_lost:
+                flash(
+                    _l(
+                        "The report is saved, but the file %(name)s could not be: a problem with "
+                        "the portal's file storage. Send the file again: add it under Evidence "
+                        "on this page.",
+                        name=uploads.clean_filename(upload.filename),
+                    ),
+                    "error",
+                )
             return redirect(url_for("staff.incident", incident_id=incident.id), 303)
     status = 422 if form.is_submitted() else 200
     return render_template(

@@ -106,7 +106,7 @@ def new_restriction_request(customer_id: int):
 @staff_required(permissions.can_request_restriction)
 def edit_restriction_request(request_id: int):
     restriction_request = get_or_404(RestrictionRequest, request_id)
-    if restriction_request.status != RequestStatus.MORE_INFO:
+    if restriction_request.status != RequestStatus.MORE_INFO and request.method == "GET":
         return redirect(url_for("staff.restriction_request", request_id=request_id), 303)
     data = {f"checklist_{k}": v for k, v in restriction_request.checklist.items()}
     data.update(
@@ -122,6 +122,9 @@ def edit_restriction_request(request_id: int):
     if form.validate_on_submit():
         try:
             services.resubmit(actor(), utcnow(), restriction_request, _request_input(form))
+        except Conflict as exc:
+            db.session.rollback()
+            return _request_conflict(exc, restriction_request, form)
         except ServiceError as exc:
             db.session.rollback()
             form.apply_errors(exc)

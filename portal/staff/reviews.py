@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import db
 from portal.auth import permissions
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.htmx import is_htmx
 from portal.letters.models import Letter
 from portal.restrictions import rules, services
@@ -20,6 +20,7 @@ from portal.restrictions.models import (
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.staff.restrictions import _manager_choices
+from portal.steps import conflict_page
 from portal.timeutil import london_date, utcnow
 
 
@@ -70,6 +71,11 @@ def review_restriction(restriction_id: int):
         except NotAllowed:
             db.session.rollback()
             abort(403)
+        except Conflict as exc:
+            db.session.rollback()
+            if savepoint is None:
+                return _reviewed_conflict(exc, restriction, form)
+            preview_errors = exc.errors
         except ServiceError as exc:
             if savepoint is not None:
                 savepoint.rollback()
@@ -119,6 +125,9 @@ def reintroduce_restriction(restriction_id: int):
         except NotAllowed:
             db.session.rollback()
             abort(403)
+        except Conflict as exc:
+            db.session.rollback()
+            return _reviewed_conflict(exc, restriction, form)
         except ServiceError as exc:
             db.session.rollback()
             form.apply_errors(exc)
@@ -131,4 +140,15 @@ def reintroduce_restriction(restriction_id: int):
             return redirect(url_for("staff.customer", customer_id=again.customer_id), 303)
     return render_template("staff/reviews/reintroduce.html", form=form, restriction=restriction), (
         422 if form.is_submitted() else 200
+    )
+
+
+def _reviewed_conflict(exc: Conflict, restriction: Restriction, form):
+    """The 409 page for a review or reintroduction a colleague recorded first."""
+    return conflict_page(
+        exc,
+        heading=str(_l("A colleague has already dealt with this restriction")),
+        back_url=url_for("staff.customer", customer_id=restriction.customer_id),
+        back_label=str(_l("Go to the customer's record")),
+        form=form,
     )

@@ -16,6 +16,7 @@ from tests.web.forms import incident_form
 
 pytestmark = pytest.mark.concurrency
 
+
 def _count(model, *where) -> int:
     db.session.rollback()  # a fresh read: what the server committed
     db.session.expire_all()

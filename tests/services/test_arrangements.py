@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import db
+from portal.accounts.models import CustomerAccount
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import (
     Arrangement,
@@ -22,8 +23,7 @@ from portal.arrangements.models import (
 )
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role
-from portal.customer.models import CustomerAccount
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.letters.models import Letter, LetterKind
 from portal.restrictions import queries
 
@@ -421,12 +421,14 @@ def test_an_answered_arrangement_cannot_be_answered_again(
         panel_member, clock.now, arrangement, first, ResponseChannel.PHONE, ""
     )
     db.session.commit()
-    with pytest.raises(ServiceError) as refused:
+    with pytest.raises(Conflict) as refused:
         arrangements.record_answer(
             panel_member, clock.now, arrangement, second, ResponseChannel.PHONE, "Change it."
         )
     db.session.rollback()
-    assert "not waiting for an answer" in str(refused.value)
+    # The second person is told what the first answer was, by whom and when.
+    assert f"already recorded: {arrangements.ANSWERS[first].value}" in str(refused.value)
+    assert refused.value.by == panel_member.name
     assert arrangement.status == arrangements.ANSWERS[first]
 
 

@@ -12,7 +12,7 @@ from portal.auth.models import Role
 from portal.customers.models import ContactChannel, WorksType
 from portal.customers.queries import CONTACT_PERIODS, contact_counts, customer_record
 from portal.customers.services import end_alert, log_contact, raise_alert, record_access_refusal
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, ServiceError
 
 PHONE, EMAIL, LETTER = ContactChannel.PHONE, ContactChannel.EMAIL, ContactChannel.LETTER
 
@@ -85,9 +85,10 @@ def test_an_ended_alert_is_no_longer_shown_and_ends_only_once(manager, customer,
 
     assert (alert.active, alert.ended_at, alert.ended_by_id) == (False, later, manager.id)
     assert customer_record(customer, later, with_history=False).alerts == []
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(Conflict) as caught:
         end_alert(manager, later + timedelta(minutes=1), alert)
     assert "already ended" in str(caught.value)
+    assert (caught.value.by, caught.value.at) == (manager.name, later)
     assert alert.ended_at == later
 
 

@@ -273,6 +273,9 @@ def test_only_a_restriction_in_force_is_reviewed(
     lifted = restriction_in_force()
     review(lifted, ReviewOutcome.LIFT)
     db.session.commit()
+    # The same day it is a colleague's review already recorded (a Conflict, see
+    # test_guarded_restriction_steps.py); on any later day the restriction is simply not in force.
+    clock.now += timedelta(days=1)
     refused = refusal(review, lifted, ReviewOutcome.CONTINUE, date(2027, 2, 1))
     assert "in force" in str(refused)
     customer = make_customer()

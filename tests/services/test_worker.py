@@ -146,18 +146,23 @@ def test_worker_once_sends_mail_and_runs_the_daily_jobs_once_a_day(app, clock, r
     assert "email: sent 1, 0 to try again later, 0 given up" in first.output
     assert "appeal-reminders: queued 0 reminder emails" in first.output
     assert "review-notices: queued 0 review notices" in first.output
+    assert "forget-form-keys: forgot 0 used form keys" in first.output
     assert again.exit_code == 0, again.output
     assert "email: sent 0" in again.output
     assert "appeal-reminders: already run today" in again.output
     assert "review-notices: already run today" in again.output
     assert [m["To"] for m in handler.messages] == ["tenant@test.example"]
-    assert sorted(job for job, _day in _runs()) == ["appeal-reminders", "review-notices"]
+    assert sorted(job for job, _day in _runs()) == [
+        "appeal-reminders",
+        "forget-form-keys",
+        "review-notices",
+    ]
 
     clock.now += timedelta(days=1)
     with _serving(Collector(), smtp_port):
         next_day = runner.invoke(args=["worker", "--once", "--daily-at", "10:00"])
     assert "appeal-reminders: not yet time" in next_day.output
-    assert len(_runs()) == 2
+    assert len(_runs()) == 3
 
 
 def test_worker_once_exits_non_zero_when_a_step_fails_and_still_runs_the_others(
@@ -219,3 +224,22 @@ def test_a_bad_daily_time_is_refused(runner):
     result = runner.invoke(args=["worker", "--once", "--daily-at", "25:00"])
     assert result.exit_code == 2
     assert "HH:MM" in result.output
+
+
+@pytest.mark.parametrize(
+    ("age", "kept"), [(timedelta(days=30), True), (timedelta(days=30, seconds=1), False)]
+)
+def test_used_form_keys_are_forgotten_after_30_days(app, clock, make_staff, age, kept):
+    from portal.idempotency import SubmissionKey
+
+    colleague = make_staff()
+    db.session.add(
+        SubmissionKey(key="k" * 43, form="incident", user_id=colleague.id, used_at=clock.now - age)
+    )
+    db.session.commit()
+
+    outcome, summary = run_daily(worker.DAILY_JOBS[-1], clock.now, time(0), "worker-0")
+
+    assert outcome == Outcome.RAN
+    assert summary == f"forgot {0 if kept else 1} used form key{'s' if kept else ''}"
+    assert (db.session.get(SubmissionKey, "k" * 43) is not None) is kept

@@ -70,7 +70,7 @@ def test_a_step_out_of_order_is_explained_beside_the_item(world, act_as, post, t
     item = world.correspondence_read  # already read
     before = table_counts()
     response = post(_step(world, item, "read"), token_from=_page(world), prefix="check-")
-    soup = check_page(response, 422)
+    soup = check_page(response, 409)  # a colleague read it first: a conflict, said beside it
     assert soup.title.get_text().startswith("Error:")
     assert "already been read" in errors_on(soup)[f"item-{item.id}"]
     beside = soup.find(id=f"item-{item.id}-error")
