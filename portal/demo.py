@@ -10,11 +10,11 @@ import pyotp
 from sqlalchemy import select
 
 from portal import db, demo_restrictions
+from portal.accounts.models import CustomerAccount
 from portal.auth.models import Role, User
 from portal.auth.permissions import needs_second_factor
 from portal.auth.services import create_user, hash_password
 from portal.conduct_warnings.services import issue_warning
-from portal.customer.models import CustomerAccount
 from portal.customers.models import ContactChannel, Customer, CustomerType
 from portal.customers.services import log_contact, raise_alert
 from portal.incidents.catalogue import Category, Channel, ManagerDecision

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from portal import db
+from portal.accounts.models import CustomerAccount
 from portal.appeals import services as appeals
 from portal.appeals.models import AppealChannel
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import TermKind
 from portal.auth.services import hash_password
-from portal.customer.models import CustomerAccount
 from portal.restrictions import services as restrictions
 from portal.restrictions.models import (
     CHECKLIST,

@@ -26,6 +26,7 @@ CUSTOMER_SOURCES = (
     "templates/customer/**/*.html",
     "templates/letters/*.html",
     "portal/customer/*.py",
+    "portal/restrictions/wording.py",
     "portal/forms.py",
     "portal/letters/render.py",
     "portal/letters/services.py",

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from portal import db
+from portal.accounts.models import CustomerAccount
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import TermKind
 from portal.auth.models import Role
-from portal.customer.models import CustomerAccount
 from portal.errors import ServiceError
 from portal.organisation.services import get_organisation
 from portal.restrictions import services as restrictions

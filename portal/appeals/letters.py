@@ -8,8 +8,8 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from portal.appeals.models import FORMATS
-from portal.customer.wording import your_contact
 from portal.organisation.services import get_organisation
+from portal.restrictions.wording import your_contact
 
 
 def _render(template: str, subject: str, **context) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from portal.auth.models import User
 from portal.customers.models import Customer
@@ -109,7 +109,12 @@ class Appeal(Base):
     updated_at: Mapped[datetime]
     # Lodging
     received_at: Mapped[datetime | None]
-    received_on: Mapped[date | None]
+    # The working day the appeal's clock counts from (§9.1, §9.3): the day it arrived, or the
+    # next working day if it arrived after the cut-off or on a day we are closed. When it
+    # really arrived is ``received_at``. The column keeps its first name.
+    counted_from: Mapped[date | None] = mapped_column("received_on")
+    # The old name, kept while tests that read it move over to ``counted_from``.
+    received_on = synonym("counted_from")
     channel: Mapped[AppealChannel] = mapped_column(default=AppealChannel.PORTAL)
     lodged_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     helped_by: Mapped[str] = mapped_column(String(200), default="")

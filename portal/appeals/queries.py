@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal import db
 from portal.appeals import rules
@@ -125,3 +126,25 @@ def appeal_rights(customer_id: int, now: datetime) -> dict[int, AppealRight]:
     """
     restrictions, rights = _rights(customer_id, now)
     return {r.id: rights[decision_key(r)] for r in restrictions}
+
+
+def open_appeals(limit: int = 500) -> list[Appeal]:
+    """Every appeal the CEM is still working on, oldest first, with what the tracker needs."""
+    return list(
+        db.session.scalars(
+            select(Appeal)
+            .options(joinedload(Appeal.customer))
+            .where(
+                Appeal.status.in_(
+                    (
+                        AppealStatus.LODGED,
+                        AppealStatus.ACKNOWLEDGED,
+                        AppealStatus.WITH_GLT,
+                        AppealStatus.DECIDED,
+                    )
+                )
+            )
+            .order_by(Appeal.counted_from, Appeal.id)
+            .limit(limit)
+        )
+    )

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import db
+from portal.appeals import progress as appeal_progress
 from portal.appeals import rules
 from portal.appeals import services as appeals
 from portal.appeals.models import Appeal
 from portal.auth.models import Role, User, UserRole
 from portal.i18n import long_date
-from portal.organisation.services import get_organisation
 from portal.outbox.services import enqueue
 from portal.timeutil import london_date
 from portal.workdays.services import load_calendar
@@ -92,17 +92,14 @@ def queue_reminders(now: datetime, base_url: str = "") -> int:
     calendar = load_calendar()
     if not calendar.is_working_day(today):
         return 0
-    cutoff = get_organisation().cutoff_time
     people = {role: _staff(role) for role in (Role.CEM, Role.GLT)}
     queued = 0
-    for appeal in appeals.open_appeals():
-        steps = appeals.clock(appeal, calendar, cutoff)
-        step = next((s for s in steps.steps if s.done_on is None), None)
-        if step is None:
+    for row in appeal_progress.for_open_appeals(today, calendar):
+        appeal, current = row.appeal, row.current
+        status = current.attention if current else None
+        if status is None:
             continue
-        status = rules.step_status(step, today, calendar)
-        if status not in ("due_soon", "overdue"):
-            continue
+        step = current.step
         addresses, stand_in = _recipients(appeal, STEP_OWNER[step.key], people)
         subject, body = _email(appeal, step, status, base_url, stand_in)
         # Due soon: remind once. Overdue: remind each working day until it is done.

@@ -53,9 +53,15 @@ class Step:
 
 @dataclass(frozen=True)
 class AppealClock:
-    received_on: date
+    # The working day the steps count from: day 0 (§9.1), with why, if not the day it came.
+    counted_from: date
     received_note: str
     steps: tuple[Step, ...]
+
+    @property
+    def received_on(self) -> date:
+        """The old name of ``counted_from``, kept while the tests that read it move over."""
+        return self.counted_from
 
     @property
     def expected_outcome(self) -> date:
@@ -79,15 +85,15 @@ def appeal_clock(
 ) -> AppealClock:
     """Every step's due date. Later steps count from when the earlier step actually happened,
     or, until it has, from the date it is due."""
-    received_on, note = calendar.received_on(received_at, cutoff)
-    acknowledge = calendar.add_working_days(received_on, ACKNOWLEDGE)
-    to_glt = calendar.add_working_days(received_on, TO_GLT)
+    counted_from, note = calendar.received_on(received_at, cutoff)
+    acknowledge = calendar.add_working_days(counted_from, ACKNOWLEDGE)
+    to_glt = calendar.add_working_days(counted_from, TO_GLT)
     review = calendar.add_working_days(referred_on or to_glt.due, GLT_REVIEW)
     reviewed = reviewed_on or review.due
     notify = calendar.add_working_days(reviewed, NOTIFY_CEM)
     tell = calendar.add_working_days(reviewed, TELL_CUSTOMER)
     return AppealClock(
-        received_on,
+        counted_from,
         note,
         (
             Step("acknowledge", acknowledge, acknowledged_on),

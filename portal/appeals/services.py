@@ -10,10 +10,10 @@ from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from portal import db, transitions
 from portal.appeals import letters as appeal_letters
+from portal.appeals import progress as appeal_progress
 from portal.appeals import rules
 from portal.appeals.models import FORMATS, Appeal, AppealChannel, AppealOutcome, AppealStatus
 from portal.appeals.queries import FINAL
@@ -228,7 +228,7 @@ def lodge(
     if errors:
         raise ServiceError(errors)
     calendar = load_calendar()
-    received_on, _note = calendar.received_on(received_at, get_organisation().cutoff_time)
+    counted_from, _note = calendar.received_on(received_at, get_organisation().cutoff_time)
     staff = getattr(actor, "is_staff", False)
     try:
         # The decision key is unique: of two drafts against one decision sent at once (one
@@ -241,7 +241,7 @@ def lodge(
                     "submission_key": submission_key,
                     "decision_key": decision_key(appeal.restriction),
                     "received_at": received_at,
-                    "received_on": received_on,
+                    "counted_from": counted_from,
                     "channel": channel,
                     "lodged_by_staff_id": actor.id if staff else None,
                     "helped_by": helped_by.strip()[:200],
@@ -264,7 +264,7 @@ def lodge(
         appeal.id,
         f"{appeal.reference}: appeal lodged ({channel.title.lower()})",
         after={
-            "received_on": received_on,
+            "received_on": counted_from,  # the audit trail keeps its first name
             "late": late,
             "channel": channel,
             "lodged_by_staff": staff,
@@ -281,16 +281,9 @@ def lodge(
 
 
 def clock(appeal: Appeal, calendar=None, cutoff=None) -> rules.AppealClock:
-    calendar = calendar or load_calendar()
-    return rules.appeal_clock(
-        appeal.received_at,
-        cutoff or get_organisation().cutoff_time,
-        calendar,
-        acknowledged_on=appeal.acknowledged_on,
-        referred_on=appeal.referred_on,
-        reviewed_on=appeal.reviewed_on,
-        cem_notified_on=appeal.cem_notified_on,
-        customer_told_on=appeal.customer_told_on,
+    """Every step's due date for ``appeal`` (the calendar and cut-off on record by default)."""
+    return appeal_progress.clock(
+        appeal, calendar or load_calendar(), cutoff or get_organisation().cutoff_time
     )
 
 
@@ -571,25 +564,3 @@ def send_outcome(actor, now: datetime, appeal: Appeal):
         after={"letter": letter.reference},
     )
     return letter
-
-
-def open_appeals(limit: int = 500) -> list[Appeal]:
-    """Every appeal the CEM is still working on, oldest first, with what the tracker needs."""
-    return list(
-        db.session.scalars(
-            select(Appeal)
-            .options(joinedload(Appeal.customer))
-            .where(
-                Appeal.status.in_(
-                    (
-                        AppealStatus.LODGED,
-                        AppealStatus.ACKNOWLEDGED,
-                        AppealStatus.WITH_GLT,
-                        AppealStatus.DECIDED,
-                    )
-                )
-            )
-            .order_by(Appeal.received_on, Appeal.id)
-            .limit(limit)
-        )
-    )

@@ -193,9 +193,9 @@ def load_user(user_id: str):
     from flask import flash
     from flask_babel import lazy_gettext as _l
 
+    from portal.accounts.models import CustomerAccount
     from portal.auth.models import User
     from portal.auth.permissions import needs_second_factor
-    from portal.customer.models import CustomerAccount
     from portal.timeutil import utcnow
 
     kind, _, ident = str(user_id).partition(":")

@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portal import db
 from portal.appeals import evidence as evidence_files
+from portal.appeals import progress as appeal_progress
 from portal.appeals import rules
 from portal.appeals import services as appeals
 from portal.appeals.models import FORMATS, Appeal, AppealStatus
@@ -21,8 +22,7 @@ from portal.customer import bp, customer_required, signed_in_customer
 from portal.errors import Conflict, ServiceError
 from portal.forms import BaseForm
 from portal.restrictions.models import Restriction
-from portal.timeutil import utcnow
-from portal.workdays.services import load_calendar
+from portal.timeutil import london_date, utcnow
 
 LONG_TEXT = 5000
 
@@ -452,7 +452,7 @@ def appeal(appeal_id: int):
     appeal = _my_appeal(appeal_id)
     if appeal.status == AppealStatus.DRAFT:
         return redirect(url_for("customer.appeal_check", appeal_id=appeal.id), 303)
-    steps = appeals.clock(appeal, load_calendar())
+    steps = appeal_progress.for_appeal(appeal, london_date(utcnow()))
     return render_template(
         "customer/appeals/progress.html",
         appeal=appeal,

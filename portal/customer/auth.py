@@ -12,10 +12,12 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from portal import db
+from portal.accounts import services
+from portal.accounts.access import portal_address
+from portal.accounts.models import CustomerAccount
 from portal.auth import sessions, throttle
 from portal.auth.throttle import Throttled
-from portal.customer import bp, services, signed_in_customer
-from portal.customer.models import CustomerAccount
+from portal.customer import bp, signed_in_customer
 from portal.errors import ServiceError
 from portal.forms import BaseForm
 from portal.i18n import date_time
@@ -243,7 +245,7 @@ def password_reset_request():
                     _l(
                         "Use this link within an hour to choose a new password:\n\n%(link)s\n\n"
                         "If you did not ask for this, you can ignore this email.",
-                        link=services.portal_address(path),
+                        link=portal_address(path),
                     )
                 ),
                 utcnow(),

@@ -9,8 +9,8 @@ from datetime import date
 from flask import render_template
 from flask_babel import gettext as _
 
-from portal.customer.wording import your_contact
 from portal.organisation.services import get_organisation
+from portal.restrictions.wording import your_contact
 
 
 def _render(template: str, subject: str, **context) -> tuple[str, str]:

@@ -37,14 +37,14 @@ ORGANISATION_FIELDS = (
 
 
 def update_organisation(actor, now, changes: dict) -> Organisation:
-    """Change the organisation's details; deadline settings recompute open deadlines.
+    """Change the organisation's details (:func:`portal.deadlines.update_organisation` also
+    moves the open deadlines that the deadline settings move).
 
     :raises ServiceError: for a missing name, a bad review period or a policy link that is
         not a web address.
     """
     from portal.audit import services as audit
     from portal.errors import ServiceError
-    from portal.workdays.services import recompute_open_deadlines
 
     errors = {}
     if not str(changes.get("name", "")).strip():
@@ -83,6 +83,4 @@ def update_organisation(actor, now, changes: dict) -> Organisation:
             before={k: before[k] for k in changed},
             after=changed,
         )
-    if {"panel_review_days", "panel_review_unit", "cutoff_time"} & set(changed):
-        recompute_open_deadlines(actor, now)
     return org

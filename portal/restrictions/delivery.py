@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal import db
-from portal.customer.models import CustomerAccount
-from portal.customer.services import PortalAccess, letter_access, portal_address
+from portal.accounts.access import PortalAccess, letter_access, portal_address
+from portal.accounts.models import CustomerAccount
 from portal.i18n import long_date
 from portal.letters.models import Letter
 from portal.organisation.services import get_organisation

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from portal import db
+from portal import db, deadlines
 from portal.auth import permissions
 from portal.errors import ServiceError
 from portal.forms import BaseForm, PlainDateField
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.timeutil import london_date, utcnow
-from portal.workdays.calendar import _bank_holidays
-from portal.workdays.models import Closure
-from portal.workdays.services import add_closure, remove_closure
 
 
 class ClosureForm(BaseForm):
@@ -37,18 +33,12 @@ class ClosureForm(BaseForm):
 
 def _page(form: ClosureForm, status: int = 200):
     today = london_date(utcnow())
-    closures = list(db.session.scalars(select(Closure).order_by(Closure.day)))
-    upcoming_bank = sorted(
-        (d, name)
-        for year in (today.year, today.year + 1)
-        for d, name in _bank_holidays(year).items()
-        if d >= today
-    )[:10]
+    calendar = deadlines.calendar_summary(today)
     return render_template(
         "staff/admin/closures.html",
         form=form,
-        closures=closures,
-        bank_holidays=upcoming_bank,
+        closures=calendar.closures,
+        bank_holidays=calendar.bank_holidays,
         today=today,
     ), status
 
@@ -59,7 +49,7 @@ def closures():
     form = ClosureForm()
     if form.validate_on_submit():
         try:
-            add_closure(actor(), utcnow(), form.day.data, form.reason.data)
+            deadlines.add_closure(actor(), utcnow(), form.day.data, form.reason.data)
         except ServiceError as exc:
             db.session.rollback()
             form.apply_errors(exc)
@@ -74,9 +64,9 @@ def closures():
 @staff_required(permissions.can_manage_calendar)
 def delete_closure(closure_id: int):
     form = BaseForm()
-    closure = get_or_404(Closure, closure_id)
+    closure = get_or_404(deadlines.Closure, closure_id)
     if form.validate_on_submit():
-        remove_closure(actor(), utcnow(), closure)
+        deadlines.remove_closure(actor(), utcnow(), closure)
         db.session.commit()
         flash(_l("Closure day removed. Open deadlines have been recalculated."), "success")
     return redirect(url_for("staff.closures"), 303)

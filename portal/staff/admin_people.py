@@ -21,9 +21,10 @@ from portal import db
 from portal.auth import permissions
 from portal.auth.admin import add_user, set_roles
 from portal.auth.models import Role, User
+from portal.deadlines import update_organisation
 from portal.errors import NotAllowed, ServiceError
 from portal.forms import BaseForm, MultiCheckboxField, PlainTimeField
-from portal.organisation.services import ORGANISATION_FIELDS, get_organisation, update_organisation
+from portal.organisation.services import ORGANISATION_FIELDS, get_organisation
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.timeutil import utcnow

@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from portal import db
 from portal import idempotency as once
 from portal.appeals import evidence as evidence_files
+from portal.appeals import progress as appeal_progress
 from portal.appeals import rules
 from portal.appeals import services as appeals
 from portal.appeals.models import Appeal, AppealChannel, AppealOutcome
@@ -23,14 +24,12 @@ from portal.customers.models import Customer
 from portal.errors import Conflict, ServiceError
 from portal.forms import BaseForm, PlainDateField, PlainTimeField
 from portal.idempotency import OnceForm
-from portal.organisation.services import get_organisation
 from portal.restrictions.forms import SpecMixin
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.staff.restrictions import _manager_choices
 from portal.steps import conflict_page, perform
 from portal.timeutil import london_date, utcnow
-from portal.workdays.services import load_calendar
 
 
 class LateDecisionForm(BaseForm):
@@ -114,16 +113,10 @@ class AssistedForm(OnceForm):
 @staff_required(permissions.can_view_appeals)
 def appeals_tracker():
     today = london_date(utcnow())
-    calendar = load_calendar()
-    cutoff = get_organisation().cutoff_time
-    rows = []
-    for appeal in appeals.open_appeals():
-        steps = appeals.clock(appeal, calendar, cutoff)
-        statuses = [(s, rules.tracker_status(s, today, calendar)) for s in steps.steps]
-        current = next(((s, st) for s, st in statuses if s.done_on is None), None)
-        rows.append({"appeal": appeal, "steps": statuses, "current": current})
-    order = {"overdue": 0, "due_today": 1, "due_soon": 2, "on_track": 3}
-    rows.sort(key=lambda r: order.get(r["current"][1], 4) if r["current"] else 4)
+    rows = [
+        {"appeal": row.appeal, "steps": row.steps, "current": row.current}
+        for row in appeal_progress.most_pressing_first(appeal_progress.for_open_appeals(today))
+    ]
     return render_template(
         "staff/appeals/tracker.html", rows=rows, today=today, titles=rules.STATUS_TITLES
     )
@@ -137,9 +130,7 @@ def _appeal(appeal_id: int) -> Appeal:
 
 
 def _show(appeal: Appeal, late_form=None, decision_form=None, status=200):
-    today = london_date(utcnow())
-    calendar = load_calendar()
-    steps = appeals.clock(appeal, calendar)
+    progress = appeal_progress.for_appeal(appeal, london_date(utcnow()))
     may_decide = appeals.may_decide(current_user, appeal)
     sent_back = late_form or decision_form  # a form returned with errors, for the summary
     if decision_form is None and may_decide and appeal.status.value == "with_glt":
@@ -147,7 +138,7 @@ def _show(appeal: Appeal, late_form=None, decision_form=None, status=200):
     return render_template(
         "staff/appeals/show.html",
         appeal=appeal,
-        steps=[(s, rules.tracker_status(s, today, calendar)) for s in steps.steps],
+        steps=progress.steps,
         titles=rules.STATUS_TITLES,
         late_form=late_form or LateDecisionForm(prefix="late"),
         decision_form=decision_form,

@@ -132,26 +132,17 @@ def home():
 
 def _appeal_tasks(me, today) -> dict:
     """Open appeals and how many have a step overdue or due soon (CEM), or wait for GLT."""
-    from portal.appeals import rules
+    from portal.appeals import progress as appeal_progress
     from portal.appeals import services as appeals
     from portal.appeals.models import AppealStatus
-    from portal.organisation.services import get_organisation
-    from portal.workdays.services import load_calendar
 
-    calendar = load_calendar()
-    cutoff = get_organisation().cutoff_time
     counts = {"open": 0, "overdue": 0, "due_soon": 0, "for_glt": 0}
-    for appeal in appeals.open_appeals():
+    for row in appeal_progress.for_open_appeals(today):
         counts["open"] += 1
-        if appeal.status == AppealStatus.WITH_GLT and appeals.may_decide(me, appeal):
+        if row.appeal.status == AppealStatus.WITH_GLT and appeals.may_decide(me, row.appeal):
             counts["for_glt"] += 1
-        step = next(
-            (s for s in appeals.clock(appeal, calendar, cutoff).steps if not s.done_on), None
-        )
-        if step is not None:
-            status = rules.step_status(step, today, calendar)
-            if status in ("overdue", "due_soon"):
-                counts[status] += 1
+        if row.current is not None and row.current.attention:
+            counts[row.current.attention] += 1
     return counts
 
 

@@ -6,9 +6,9 @@ from flask import render_template
 from sqlalchemy import select
 
 from portal import db
+from portal.accounts.models import CustomerAccount
+from portal.accounts.services import issue_access_code
 from portal.auth import permissions
-from portal.customer.models import CustomerAccount
-from portal.customer.services import issue_access_code
 from portal.customers.models import Customer
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required

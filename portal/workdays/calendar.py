@@ -154,5 +154,15 @@ class WorkingCalendar:
         return count
 
 
+def upcoming_bank_holidays(today: date, count: int = 10) -> list[tuple[date, str]]:
+    """The next ``count`` England & Wales bank holidays from ``today`` on, with their names."""
+    return sorted(
+        (day, name)
+        for year in (today.year, today.year + 1)
+        for day, name in _bank_holidays(year).items()
+        if day >= today
+    )[:count]
+
+
 def calendar_from(closures: Iterable[tuple[date, str]]) -> WorkingCalendar:
     return WorkingCalendar(dict(closures))

@@ -1,4 +1,8 @@
-"""Closure days: add or remove them, and recompute open deadlines when the calendar changes."""
+"""Closure days: the working calendar on record, and adding or removing a closure day.
+
+Moving the deadlines that a change of calendar moves is :mod:`portal.deadlines`'s job: the
+calendar knows nothing of incidents, restrictions or appeals.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +23,13 @@ def load_calendar() -> WorkingCalendar:
     return WorkingCalendar({row.day: row.reason for row in rows})
 
 
-def add_closure(actor, now: datetime, day: date, reason: str) -> Closure:
-    """Add a closure day, then recompute open deadlines.
+def closures() -> list[Closure]:
+    """Every closure day on record, earliest first."""
+    return list(db.session.scalars(select(Closure).order_by(Closure.day)))
+
+
+def add_closure_day(actor, now: datetime, day: date, reason: str) -> Closure:
+    """Record a closure day (deadlines stay put: :func:`portal.deadlines.add_closure` moves them).
 
     :raises ServiceError: if the day is already a closure day.
     """
@@ -41,12 +50,11 @@ def add_closure(actor, now: datetime, day: date, reason: str) -> Closure:
         f"Closure on {day}: {reason}",
         after={"day": day, "reason": closure.reason},
     )
-    recompute_open_deadlines(actor, now)
     return closure
 
 
-def remove_closure(actor, now: datetime, closure: Closure) -> None:
-    """Remove a closure day, then recompute open deadlines."""
+def remove_closure_day(actor, now: datetime, closure: Closure) -> None:
+    """Remove a closure day (:func:`portal.deadlines.remove_closure` also moves deadlines)."""
     before = {"day": closure.day, "reason": closure.reason}
     closure_id = closure.id
     db.session.delete(closure)
@@ -60,11 +68,3 @@ def remove_closure(actor, now: datetime, closure: Closure) -> None:
         f"Closure removed: {before['day']}",
         before=before,
     )
-    recompute_open_deadlines(actor, now)
-
-
-def recompute_open_deadlines(actor, now: datetime) -> int:
-    """Recompute every open deadline against the current calendar; audit each change."""
-    from portal.incidents.services import recompute_review_due
-
-    return recompute_review_due(actor, now, load_calendar())

@@ -145,9 +145,9 @@ def _may_appeal(live_server, reference: str, email: str, days_left: int) -> str:
     from sqlalchemy import select
 
     from portal import db
+    from portal.accounts.models import CustomerAccount
     from portal.auth.models import User
     from portal.auth.services import hash_password
-    from portal.customer.models import CustomerAccount
     from portal.customers.models import Customer
     from portal.restrictions.models import ContactRoute, Restriction, RestrictionKind
 

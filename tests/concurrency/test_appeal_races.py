@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import db
+from portal.accounts import services as accounts
+from portal.accounts.models import CustomerAccount
 from portal.appeals import services as appeals
 from portal.appeals.models import Appeal, AppealStatus
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role
-from portal.customer import services as accounts
-from portal.customer.models import CustomerAccount
 from portal.letters.models import Letter, LetterKind
 from portal.restrictions.models import Delivery, RestrictionKind, RestrictionStatus
 from tests.concurrency.conftest import N, one_winner, prepared, race

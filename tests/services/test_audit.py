@@ -14,10 +14,10 @@ from portal.auth.models import Role
 from portal.conduct_warnings.services import issue_warning
 from portal.customers.models import ContactChannel, WorksType
 from portal.customers.services import end_alert, log_contact, raise_alert, record_access_refusal
+from portal.deadlines import add_closure, remove_closure
 from portal.incidents.catalogue import ManagerDecision
 from portal.incidents.services import attach_evidence, record_manager_decision
 from portal.panel.services import record_review
-from portal.workdays.services import add_closure, remove_closure
 from tests.factories import review_input
 
 GENESIS = "0" * 64

@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from portal.auth.models import Role
+from portal.deadlines import add_closure, remove_closure
 from portal.errors import ServiceError
-from portal.workdays.services import add_closure, load_calendar, remove_closure
+from portal.workdays.services import load_calendar
 
 REPORTED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # Monday
 CHANGED = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import db
+from portal.accounts import services as accounts
+from portal.accounts.models import AccessCode
 from portal.audit.models import AuditEvent
-from portal.customer import services as accounts
-from portal.customer.models import AccessCode
 from portal.errors import ServiceError
 from portal.letters.models import Letter
 from portal.restrictions import services as restrictions

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import db
-from portal.customer.models import AccessCode, CustomerAccount
+from portal.accounts.models import AccessCode, CustomerAccount
 from portal.errors import ServiceError
 from portal.letters.models import Letter
 from portal.outbox.models import OutboxEmail

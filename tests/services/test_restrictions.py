@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import db
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, UserRole
+from portal.deadlines import add_closure
 from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.letters import services as letter_services
 from portal.letters.models import Letter, LetterKind
@@ -33,7 +34,6 @@ from portal.restrictions.models import (
     ReviewOutcome,
 )
 from portal.timeutil import add_months, london_date
-from portal.workdays.services import add_closure
 from tests.restriction_factories import EVIDENCE, refusal, request_input, spec
 
 MARCH_19_2027 = datetime(2027, 3, 19, 10, 0, tzinfo=UTC)  # a Friday, a week before Easter

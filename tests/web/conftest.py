@@ -14,8 +14,8 @@ from portal.auth import services as auth_services
 from portal.auth.models import Role
 from portal.customers.models import CustomerType
 from portal.customers.services import raise_alert
+from portal.deadlines import add_closure
 from portal.incidents.services import attach_evidence
-from portal.workdays.services import add_closure
 
 
 @pytest.fixture(autouse=True)

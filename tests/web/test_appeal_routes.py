@@ -11,11 +11,11 @@ from types import SimpleNamespace
 import pytest
 
 from portal import db
+from portal.accounts import services as accounts
+from portal.accounts.models import CustomerAccount
 from portal.appeals import evidence
 from portal.appeals import services as appeals
 from portal.appeals.models import Appeal, AppealOutcome
-from portal.customer import services as accounts
-from portal.customer.models import CustomerAccount
 from portal.restrictions import services as restrictions
 from portal.restrictions.models import Delivery
 from tests.conftest import csrf_token

@@ -10,10 +10,10 @@ from limits import parse
 from sqlalchemy import func, select
 
 from portal import db
+from portal.accounts import services as accounts
+from portal.accounts.models import AccessCode, CustomerAccount
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role
-from portal.customer import services as accounts
-from portal.customer.models import AccessCode, CustomerAccount
 from portal.outbox.models import OutboxEmail
 from tests.conftest import csrf_token
 

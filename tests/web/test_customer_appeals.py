@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import db
+from portal.accounts import services as accounts
+from portal.accounts.models import CustomerAccount
 from portal.appeals import services as appeals
 from portal.appeals.models import Appeal, AppealOutcome, AppealStatus
 from portal.auth.models import Role
-from portal.customer import services as accounts
-from portal.customer.models import CustomerAccount
 from tests.conftest import csrf_token
 from tests.pages import check_page
 

@@ -9,8 +9,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from portal import db
-from portal.customer import services as accounts
-from portal.customer.models import CustomerAccount
+from portal.accounts import services as accounts
+from portal.accounts.models import CustomerAccount
 from portal.restrictions import services as restrictions
 from portal.restrictions.models import Delivery, RestrictionKind
 from portal.timeutil import london_date

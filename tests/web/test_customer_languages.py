@@ -21,10 +21,10 @@ from bs4 import BeautifulSoup
 from flask_babel import get_babel
 
 from portal import db
+from portal.accounts import services as accounts
+from portal.accounts.models import CustomerAccount
 from portal.appeals import services as appeals
 from portal.config import BASE_DIR, Config
-from portal.customer import services as accounts
-from portal.customer.models import CustomerAccount
 from portal.restrictions.models import Delivery
 from portal.translation_check import KEYWORDS, check_catalogue
 from tests.conftest import csrf_token

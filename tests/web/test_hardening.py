@@ -15,8 +15,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from portal import create_app, db
-from portal.customer.models import CustomerAccount
-from portal.customer.services import portal_address
+from portal.accounts.access import portal_address
+from portal.accounts.models import CustomerAccount
 from tests.pages import check_page
 from tests.web.routes import DOWNLOADS, PAGES, STAFF
 

@@ -6,8 +6,8 @@ import importlib.util
 from pathlib import Path
 
 from portal import db
-from portal.customer import services as accounts
-from portal.customer.models import CustomerAccount
+from portal.accounts import services as accounts
+from portal.accounts.models import CustomerAccount
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "page_weight.py"
 spec = importlib.util.spec_from_file_location("page_weight", SCRIPT)

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from portal import db
+from portal.accounts import services as accounts
 from portal.audit.models import AuditEvent
 from portal.auth.models import SignInSession
-from portal.customer import services as accounts
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 

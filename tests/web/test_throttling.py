@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import create_app, db
+from portal.accounts import services as accounts
 from portal.auth.models import Role
-from portal.customer import services as accounts
 from portal.outbox.models import OutboxEmail
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -14,13 +13,12 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash
 
 from portal import db
+from portal.accounts.models import AccessCode, CustomerAccount
 from portal.audit import services as audit
 from portal.auth import sessions
 from portal.auth.services import dummy_hash, hash_password
-from portal.customer.models import AccessCode, CustomerAccount
 from portal.customers.models import Customer
 from portal.errors import ServiceError
-from portal.timeutil import london_date
 
 ACCESS_CODE_DAYS = 28
 # No 0/O, 1/I/L, 5/S or 2/Z: the code is often read from paper or over the phone.
@@ -28,6 +26,8 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
 CODE_LENGTH = 10
 MIN_PASSWORD = 10
 RESET_MAX_AGE = timedelta(hours=1)
+# Where a letter preview shows the code that the sent letter will carry.
+PREVIEW_CODE = "•••••-•••••"
 
 
 def normalise_code(code: str) -> str:
@@ -78,47 +78,6 @@ def issue_access_code(actor, now: datetime, customer: Customer) -> tuple[AccessC
         after={"expires_at": record.expires_at},
     )
     return record, _format_code(raw)
-
-
-@dataclass(frozen=True)
-class PortalAccess:
-    """How a letter tells the customer to reach the portal: the address, and a one-time access
-    code when they have no account yet."""
-
-    url: str
-    code: str | None = None
-    expires_on: date | None = None
-
-
-PREVIEW_CODE = "•••••-•••••"
-
-
-def portal_address(path: str) -> str:
-    """The portal's public address for ``path``, as printed in letters and emails.
-
-    Always ``PUBLIC_URL`` (set at start-up, portal/security.py), never the ``Host`` a request
-    came with: the sender of a request chooses that, and could aim a reset link at their site.
-    """
-    return current_app.config["PUBLIC_URL"].rstrip("/") + path
-
-
-def letter_access(actor, now: datetime, customer: Customer, preview: bool = False):
-    """Portal access for a decision letter: sign in with an account, or a new access code.
-
-    A preview shows where the code goes without issuing one.
-    """
-    has_account = db.session.scalar(
-        select(CustomerAccount.id).where(
-            CustomerAccount.customer_id == customer.id, CustomerAccount.active.is_(True)
-        )
-    )
-    if has_account is not None:
-        return PortalAccess(portal_address("/sign-in"))
-    if preview:
-        expires_on = london_date(now + timedelta(days=ACCESS_CODE_DAYS))
-        return PortalAccess(portal_address("/activate"), PREVIEW_CODE, expires_on)
-    record, code = issue_access_code(actor, now, customer)
-    return PortalAccess(portal_address("/activate"), code, london_date(record.expires_at))
 
 
 def _check_password_rules(password: str, errors: dict[str, str], field: str = "password") -> None:

@@ -1,0 +1,1 @@
+"""Customer accounts for the portal: sign-in, access codes and password reset."""
