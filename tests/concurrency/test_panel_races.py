@@ -62,3 +62,17 @@ def test_one_warning_however_many_issue_it_at_once(incident, panel, review_incid
     for answer in answers:
         if answer.status == 409:
             assert "A warning has already been issued for this incident" in answer.text
+
+
+@pytest.mark.policy("8.9")
+def test_live_previews_at_once_all_show_the_letter_and_keep_nothing(incident, panel):
+    """Live previews draft the letter after a review that is never kept: several at once
+    (the Panel typing together, htmx firing) each get their preview; nothing is saved."""
+    url = f"/staff/incidents/{incident.id}/review"
+    forms = [{**review_form(reasons=f"Draft {n}."), "action": "preview"} for n in range(N)]
+    answers = race([prepared(b, url, f) for b, f in zip(panel, forms, strict=True)])
+    assert [a.status for a in answers] == [200] * N
+    assert all('id="warning-preview"' in a.text and "Dear" in a.text for a in answers)
+    assert _count(PanelReview) == 0
+    assert _count(Letter) == 0
+    assert _count(AuditEvent, AuditEvent.action == "incident.reviewed") == 0
