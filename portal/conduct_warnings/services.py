@@ -66,12 +66,18 @@ def _no_warning_yet(incident: Incident) -> None:
         )
 
 
-def _warning_letter(incident: Incident, now: datetime) -> tuple[Stage, letters.Render]:
-    """The stage and the letter's renderer, as it would be issued now.
+def _warning_letter(
+    incident: Incident, now: datetime, review: PanelReview | None = None
+) -> tuple[Stage, letters.Render]:
+    """The stage and the letter's renderer, as it would be issued now after ``review`` (by
+    default the review recorded).
 
     :raises ServiceError: if no warning can be issued for this incident.
     """
-    review = db.session.scalar(select(PanelReview).where(PanelReview.incident_id == incident.id))
+    if review is None:
+        review = db.session.scalar(
+            select(PanelReview).where(PanelReview.incident_id == incident.id)
+        )
     if review is None or review.outcome != Outcome.WARNING:
         raise ServiceError("The Panel has not decided to issue a warning for this incident")
     _no_warning_yet(incident)
@@ -93,12 +99,15 @@ def _warning_letter(incident: Incident, now: datetime) -> tuple[Stage, letters.R
     )
 
 
-def draft_warning_letter(incident: Incident, now: datetime) -> tuple[Stage, str, str]:
-    """Render the warning letter as it would be issued now: (stage, subject, html).
+def draft_warning_letter(
+    incident: Incident, now: datetime, review: PanelReview | None = None
+) -> tuple[Stage, str, str]:
+    """Render the warning letter as it would be issued now: (stage, subject, html); after
+    ``review`` when given (a review not yet recorded: nothing is written).
 
     :raises ServiceError: if no warning can be issued for this incident.
     """
-    stage, render = _warning_letter(incident, now)
+    stage, render = _warning_letter(incident, now, review)
     return stage, *render()
 
 

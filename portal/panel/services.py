@@ -37,6 +37,38 @@ def record_review(actor, now: datetime, incident: Incident, data: ReviewInput) -
     :raises ServiceError: with a message for each field that is wrong.
     :raises Conflict: if the incident has been reviewed (by whom and when).
     """
+    review = draft_review(actor, now, incident, data)
+    # Reviewed once, under the lock, before the review is added.
+    before = {"status": transitions.move(incident, IncidentStatus.REVIEWED)}
+    db.session.add(review)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "incident.reviewed",
+        "incident",
+        incident.id,
+        f"Panel review of {incident.reference}: {data.outcome.title}",
+        before=before,
+        after={
+            "status": incident.status,
+            "outcome": data.outcome,
+            "late": london_date(now) > incident.review_due_on,
+            "eia_needed": data.eia_needed,
+            "support_referral": data.support_referral,
+        },
+    )
+    return review
+
+
+def draft_review(actor, now: datetime, incident: Incident, data: ReviewInput) -> PanelReview:
+    """The review as it would be recorded, checked but not kept (the live letter preview
+    drafts the warning from it, and so writes nothing).
+
+    :raises NotAllowed: if the actor is not on the Panel (or the CSM for a §8.4 referral).
+    :raises ServiceError: with a message for each field that is wrong.
+    :raises Conflict: if the incident has been reviewed (by whom and when).
+    """
     if not permissions.can_review_as_panel(actor, incident):
         raise NotAllowed
     if incident.status == IncidentStatus.REVIEWED:
@@ -75,9 +107,7 @@ def record_review(actor, now: datetime, incident: Incident, data: ReviewInput) -
         )
     if errors:
         raise ServiceError(errors)
-    # Reviewed once, under the lock, before the review is added.
-    before = {"status": transitions.move(incident, IncidentStatus.REVIEWED)}
-    review = PanelReview(
+    return PanelReview(
         incident_id=incident.id,
         reviewer_id=actor.id,
         reviewed_at=now,
@@ -92,22 +122,3 @@ def record_review(actor, now: datetime, incident: Incident, data: ReviewInput) -
         outcome=data.outcome,
         reasons=data.reasons.strip(),
     )
-    db.session.add(review)
-    db.session.flush()
-    audit.record(
-        actor,
-        now,
-        "incident.reviewed",
-        "incident",
-        incident.id,
-        f"Panel review of {incident.reference}: {data.outcome.title}",
-        before=before,
-        after={
-            "status": incident.status,
-            "outcome": data.outcome,
-            "late": london_date(now) > incident.review_due_on,
-            "eia_needed": data.eia_needed,
-            "support_referral": data.support_referral,
-        },
-    )
-    return review

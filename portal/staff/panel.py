@@ -25,7 +25,7 @@ from portal.incidents.catalogue import example_title
 from portal.incidents.models import Incident, IncidentStatus
 from portal.panel.forms import ReviewForm
 from portal.panel.models import Outcome
-from portal.panel.services import ReviewInput, record_review
+from portal.panel.services import ReviewInput, draft_review, record_review
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.steps import conflict_page
@@ -63,23 +63,19 @@ def _review_input(form: ReviewForm) -> ReviewInput:
 
 
 def _letter_after_review(incident: Incident, data: ReviewInput) -> tuple[str | None, dict]:
-    """The warning letter exactly as it would be issued after this review, and nothing kept:
-    the review is recorded and the letter drafted inside a savepoint that is rolled back.
+    """The warning letter exactly as it would be issued after this review; nothing is written
+    (previews come with every pause in typing, from every Panel member at once).
 
     Returns (html, {}); (None, {}) for an outcome with no warning letter; or (None, what is
     wrong with the review).
     """
-    savepoint = db.session.begin_nested()
     try:
-        record_review(actor(), utcnow(), incident, data)
+        review = draft_review(actor(), utcnow(), incident, data)
         if data.outcome != Outcome.WARNING:
             return None, {}
-        _stage, _subject, html = draft_warning_letter(incident, utcnow())
+        _stage, _subject, html = draft_warning_letter(incident, utcnow(), review=review)
     except ServiceError as exc:
         return None, exc.errors
-    finally:
-        savepoint.rollback()
-        db.session.rollback()
     return html, {}
 
 

@@ -4,7 +4,7 @@ Panel members at the same instant: one review, one warning, one letter."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal import db
 from portal.audit.models import AuditEvent
@@ -65,12 +65,25 @@ def test_one_warning_however_many_issue_it_at_once(incident, panel, review_incid
 
 
 @pytest.mark.policy("8.9")
-def test_live_previews_at_once_all_show_the_letter_and_keep_nothing(incident, panel):
+def test_live_previews_at_once_all_show_the_letter_and_write_nothing(incident, panel, _schema):
     """Live previews draft the letter after a review that is never kept: several at once
-    (the Panel typing together, htmx firing) each get their preview; nothing is saved."""
+    (the Panel typing together, htmx firing) each get their preview, and not one statement
+    the previews send writes to the database."""
     url = f"/staff/incidents/{incident.id}/review"
     forms = [{**review_form(reasons=f"Draft {n}."), "action": "preview"} for n in range(N)]
-    answers = race([prepared(b, url, f) for b, f in zip(panel, forms, strict=True)])
+    sends = [prepared(b, url, f) for b, f in zip(panel, forms, strict=True)]
+    sent: list[str] = []
+
+    def _note(_conn, _cursor, statement, *_args):
+        sent.append(statement.lstrip().split(None, 1)[0].upper())
+
+    event.listen(_schema, "before_cursor_execute", _note)
+    try:
+        answers = race(sends)
+    finally:
+        event.remove(_schema, "before_cursor_execute", _note)
+    assert "SELECT" in sent
+    assert not {"INSERT", "UPDATE", "DELETE", "SAVEPOINT"} & set(sent), sorted(set(sent))
     assert [a.status for a in answers] == [200] * N
     assert all('id="warning-preview"' in a.text and "Dear" in a.text for a in answers)
     assert _count(PanelReview) == 0
