@@ -104,60 +104,55 @@ def _signed_in(record, user: User, target: str, response=None):
     return throttle.remember_browser(response or redirect(target, 303), "staff", user.email)
 
 
-@bp.route("/sign-in/code", methods=["GET", "POST"])
-@pending_sign_in
-def two_factor(record, user: User, target: str):
+def _code_step(record, user: User, target: str, form, template: str, check):
+    """The code page or the recovery-code page: throttled, then ``check()`` the code and
+    finish signing in with what it returns (a flash message, or None)."""
     if not two_factor_service.is_set_up(user):
         return redirect(url_for("staff.two_factor_setup", next=target), 303)
-    form = CodeForm()
-    template = "staff/two_factor/code.html"
     if form.validate_on_submit():
         try:
             throttle.check(_throttle_key(user))
         except Throttled as throttled:
             return _too_many(form, throttled, template, next=target)
         try:
-            two_factor_service.verify_code(user, utcnow(), form.code.data)
+            said = check()
         except ServiceError as exc:
             db.session.rollback()
             throttle.count(_throttle_key(user))
             form.apply_errors(exc)
         else:
+            if said:
+                flash(said, "success")
             return _signed_in(record, user, target)
     status = 422 if form.is_submitted() else 200
     return render_template(template, form=form, next=target), status
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@pending_sign_in
+def two_factor(record, user: User, target: str):
+    form = CodeForm()
+
+    def check():
+        two_factor_service.verify_code(user, utcnow(), form.code.data)
+
+    return _code_step(record, user, target, form, "staff/two_factor/code.html", check)
 
 
 @bp.route("/sign-in/recovery-code", methods=["GET", "POST"])
 @pending_sign_in
 def two_factor_recovery(record, user: User, target: str):
-    if not two_factor_service.is_set_up(user):
-        return redirect(url_for("staff.two_factor_setup", next=target), 303)
     form = RecoveryCodeForm()
-    template = "staff/two_factor/recovery.html"
-    if form.validate_on_submit():
-        try:
-            throttle.check(_throttle_key(user))
-        except Throttled as throttled:
-            return _too_many(form, throttled, template, next=target)
-        try:
-            left = two_factor_service.use_recovery_code(user, utcnow(), form.recovery_code.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            throttle.count(_throttle_key(user))
-            form.apply_errors(exc)
-        else:
-            flash(
-                _l(
-                    "You signed in with a recovery code. You have %(left)d left: ask an "
-                    "administrator to reset two-factor sign-in if you have lost your phone.",
-                    left=left,
-                ),
-                "success",
-            )
-            return _signed_in(record, user, target)
-    status = 422 if form.is_submitted() else 200
-    return render_template(template, form=form, next=target), status
+
+    def check():
+        left = two_factor_service.use_recovery_code(user, utcnow(), form.recovery_code.data)
+        return _l(
+            "You signed in with a recovery code. You have %(left)d left: ask an "
+            "administrator to reset two-factor sign-in if you have lost your phone.",
+            left=left,
+        )
+
+    return _code_step(record, user, target, form, "staff/two_factor/recovery.html", check)
 
 
 @bp.route("/sign-in/set-up", methods=["GET", "POST"])

@@ -19,6 +19,7 @@ from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, bu
 
 import pyotp
 import pytest
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
@@ -151,6 +152,13 @@ def signed_in(live, clock):
         return browser
 
     return _sign_in
+
+
+def committed(model, *where) -> int:
+    """How many ``model`` rows (matching ``where``) the server has committed: a fresh read."""
+    db.session.rollback()
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def race(sends: list[Callable[[], Response]]) -> list[Response]:

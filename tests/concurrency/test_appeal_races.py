@@ -7,7 +7,6 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
 
 from portal import db
 from portal.accounts import services as accounts
@@ -18,7 +17,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import Role
 from portal.letters.models import Letter, LetterKind
 from portal.restrictions.models import Delivery, RestrictionKind, RestrictionStatus
-from tests.concurrency.conftest import N, one_winner, prepared, race
+from tests.concurrency.conftest import N, committed, one_winner, prepared, race
 from tests.restriction_factories import spec
 
 pytestmark = pytest.mark.concurrency
@@ -26,18 +25,12 @@ pytestmark = pytest.mark.concurrency
 CUSTOMER_PASSWORD = "a long enough password"
 
 
-def _count(model, *where) -> int:
-    db.session.rollback()  # a fresh read: what the server committed
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
 def _letters(kind: LetterKind) -> int:
-    return _count(Letter, Letter.kind == kind)
+    return committed(Letter, Letter.kind == kind)
 
 
 def _events(action: str) -> int:
-    return _count(AuditEvent, AuditEvent.action == action)
+    return committed(AuditEvent, AuditEvent.action == action)
 
 
 @pytest.fixture
@@ -191,7 +184,7 @@ def test_one_appeal_lodged_for_a_customer_by_several_colleagues(
         [prepared(b, url, {**form, "helped_by": f"Cem {n}"}) for n, b in enumerate(colleagues)]
     )
     one_winner(answers)
-    assert _count(Appeal, Appeal.status != AppealStatus.DRAFT) == 1
+    assert committed(Appeal, Appeal.status != AppealStatus.DRAFT) == 1
     assert _events("appeal.lodged") == 1
     for answer in answers:
         if answer.status == 409:
@@ -275,7 +268,7 @@ def test_one_appeal_per_decision_from_several_tabs(
         sends.append(prepared(browser, url, {"submission_key": key.group(1)}))
     answers = race(sends)
     one_winner(answers)
-    assert _count(Appeal, Appeal.status != AppealStatus.DRAFT) == 1
+    assert committed(Appeal, Appeal.status != AppealStatus.DRAFT) == 1
     assert _events("appeal.lodged") == 1
     for answer in answers:
         if answer.status == 409:

@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal import db
 from portal.auth.models import Role
 from portal.customers.models import ContactLogEntry
 from portal.incidents.models import Incident
-from tests.concurrency.conftest import N, race
+from tests.concurrency.conftest import N, committed, race
 from tests.web.forms import incident_form
 
 pytestmark = pytest.mark.concurrency
-
-
-def _count(model, *where) -> int:
-    db.session.rollback()  # a fresh read: what the server committed
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def shown_form(browser, page: str, action: str | None = None) -> dict:
@@ -63,7 +57,7 @@ def test_every_report_made_at_the_same_instant_is_kept_with_its_own_reference(
 
     assert [a.status for a in answers] == [303] * N, [a.text[:300] for a in answers]
     assert len({a.location for a in answers}) == N
-    assert _count(Incident) == N
+    assert committed(Incident) == N
     references = sorted(db.session.scalars(select(Incident.reference)))
     assert references == [f"INC-2026-{n:05d}" for n in range(1, N + 1)]
 
@@ -78,7 +72,7 @@ def test_one_report_sent_many_times_at_once_is_saved_once(signed_in, make_staff,
 
     assert [a.status for a in answers] == [303] * N, [a.text[:300] for a in answers]
     made = db.session.scalar(select(Incident))
-    assert _count(Incident) == 1
+    assert committed(Incident) == 1
     # Everyone is sent to the one report, and the line manager is told once.
     assert {a.location.rsplit("/", 1)[-1] for a in answers} == {str(made.id)}
 
@@ -100,4 +94,4 @@ def test_one_contact_sent_many_times_at_once_is_logged_once(signed_in, make_staf
     answers = race([lambda: browser.request("POST", path, data) for _ in range(N)])
 
     assert [a.status for a in answers] == [303] * N, [a.text[:300] for a in answers]
-    assert _count(ContactLogEntry) == 1
+    assert committed(ContactLogEntry) == 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal import db
 from portal.auth.models import Role
@@ -22,16 +22,10 @@ from portal.restrictions.models import (
     RestrictionReview,
     ReviewOutcome,
 )
-from tests.concurrency.conftest import N, one_winner, prepared, race
+from tests.concurrency.conftest import N, committed, one_winner, prepared, race
 from tests.web.restriction_forms import restriction_request_form, review_restriction_form
 
 pytestmark = pytest.mark.concurrency
-
-
-def _count(model, *where) -> int:
-    db.session.rollback()  # a fresh read: what the server committed
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @pytest.fixture
@@ -75,8 +69,8 @@ def test_a_restriction_is_reviewed_once_however_many_record_it(live, restriction
     answers = race([prepared(b, url, f) for b, f in zip(panel, forms, strict=True)])
 
     winner, losers = one_winner(answers)
-    assert _count(RestrictionReview) == 1
-    assert _count(Letter, Letter.kind == LetterKind.REVIEW_OUTCOME) == 1
+    assert committed(RestrictionReview) == 1
+    assert committed(Letter, Letter.kind == LetterKind.REVIEW_OUTCOME) == 1
     for loser in losers:
         assert "This restriction has already been reviewed" in loser.text
         assert "Pat Panel" in loser.text
@@ -96,7 +90,7 @@ def test_a_lifted_restriction_is_reintroduced_once(
 
     one_winner(race([prepared(b, url, form) for b in panel]))
 
-    assert _count(Restriction, Restriction.reintroduces_id == restriction.id) == 1
+    assert committed(Restriction, Restriction.reintroduces_id == restriction.id) == 1
 
 
 @pytest.fixture
@@ -133,4 +127,4 @@ def test_each_correspondence_step_is_taken_once(item, panel):
                 loser.text
             )
             assert "Pat Panel" in loser.text  # who took the step
-    assert _count(Letter, Letter.kind == LetterKind.CORRESPONDENCE_ACK) == 1
+    assert committed(Letter, Letter.kind == LetterKind.CORRESPONDENCE_ACK) == 1

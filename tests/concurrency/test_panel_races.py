@@ -4,24 +4,17 @@ Panel members at the same instant: one review, one warning, one letter."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 
-from portal import db
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role
 from portal.conduct_warnings.models import ConductWarning
 from portal.letters.models import Letter, LetterKind
 from portal.panel.models import PanelReview
-from tests.concurrency.conftest import N, one_winner, prepared, race
+from tests.concurrency.conftest import N, committed, one_winner, prepared, race
 from tests.web.forms import review_form
 
 pytestmark = pytest.mark.concurrency
-
-
-def _count(model, *where) -> int:
-    db.session.rollback()  # a fresh read: what the server committed
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @pytest.fixture
@@ -42,8 +35,8 @@ def test_one_review_however_many_record_it_at_once(incident, panel):
     ]
     answers = race([prepared(b, url, f) for b, f in zip(panel, forms, strict=True)])
     winner, _losers = one_winner(answers)
-    assert _count(PanelReview) == 1
-    assert _count(AuditEvent, AuditEvent.action == "incident.reviewed") == 1
+    assert committed(PanelReview) == 1
+    assert committed(AuditEvent, AuditEvent.action == "incident.reviewed") == 1
     for answer, form in zip(answers, forms, strict=True):
         if answer is not winner:
             assert "This incident has already been reviewed" in answer.text
@@ -57,8 +50,8 @@ def test_one_warning_however_many_issue_it_at_once(incident, panel, review_incid
     url = f"/staff/incidents/{incident.id}/warning"
     answers = race([prepared(b, url, {}) for b in panel])
     one_winner(answers)
-    assert _count(ConductWarning) == 1
-    assert _count(Letter, Letter.kind == LetterKind.WARNING) == 1
+    assert committed(ConductWarning) == 1
+    assert committed(Letter, Letter.kind == LetterKind.WARNING) == 1
     for answer in answers:
         if answer.status == 409:
             assert "A warning has already been issued for this incident" in answer.text
@@ -86,6 +79,6 @@ def test_live_previews_at_once_all_show_the_letter_and_write_nothing(incident, p
     assert not {"INSERT", "UPDATE", "DELETE", "SAVEPOINT"} & set(sent), sorted(set(sent))
     assert [a.status for a in answers] == [200] * N
     assert all('id="warning-preview"' in a.text and "Dear" in a.text for a in answers)
-    assert _count(PanelReview) == 0
-    assert _count(Letter) == 0
-    assert _count(AuditEvent, AuditEvent.action == "incident.reviewed") == 0
+    assert committed(PanelReview) == 0
+    assert committed(Letter) == 0
+    assert committed(AuditEvent, AuditEvent.action == "incident.reviewed") == 0

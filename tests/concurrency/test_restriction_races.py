@@ -4,7 +4,7 @@ at the same instant: one decides, one letter goes, and everyone else is told wha
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal import db
 from portal.audit.models import AuditEvent
@@ -17,16 +17,10 @@ from portal.restrictions.models import (
     Restriction,
     RestrictionRequest,
 )
-from tests.concurrency.conftest import N, one_winner, prepared, race
+from tests.concurrency.conftest import N, committed, one_winner, prepared, race
 from tests.web.restriction_forms import decision_form
 
 pytestmark = pytest.mark.concurrency
-
-
-def _count(model, *where) -> int:
-    db.session.rollback()  # a fresh read: what the server committed
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @pytest.fixture
@@ -57,11 +51,11 @@ def test_one_glt_decision_however_many_decide_at_once(live, signed_in, make_staf
     decided = db.session.get(RestrictionRequest, pending.id)
     db.session.refresh(decided)
     assert decided.status.decided
-    made = _count(Restriction, Restriction.request_id == pending.id)
+    made = committed(Restriction, Restriction.request_id == pending.id)
     assert made == (0 if decided.status == RequestStatus.REJECTED else 1)
-    assert _count(AuditEvent, AuditEvent.action == "restriction_request.decided") == 1
+    assert committed(AuditEvent, AuditEvent.action == "restriction_request.decided") == 1
     assert (
-        _count(
+        committed(
             RequestParticipant,
             RequestParticipant.request_id == pending.id,
             RequestParticipant.part == RequestPart.DECIDED,
@@ -97,8 +91,8 @@ def test_one_decision_letter_however_many_send_it_at_once(
     winner, losers = one_winner(race(sends))
 
     assert "/staff/letters/" in winner.location
-    assert _count(Letter, Letter.kind == LetterKind.RESTRICTION_DECISION) == 1
-    assert _count(AuditEvent, AuditEvent.action == "restriction.notified") == 1
+    assert committed(Letter, Letter.kind == LetterKind.RESTRICTION_DECISION) == 1
+    assert committed(AuditEvent, AuditEvent.action == "restriction.notified") == 1
     letter = db.session.scalar(select(Letter).where(Letter.kind == LetterKind.RESTRICTION_DECISION))
     assert db.session.get(Restriction, restriction.id).letter_id == letter.id
     for loser in losers:

@@ -96,6 +96,19 @@ def table_counts(app):
 
 
 @pytest.fixture
+def account(clock, make_customer, make_staff):
+    """A customer with a portal account (cust@test.example), opened with an access code."""
+    from portal.accounts import services as accounts
+    from tests.factories import PASSWORD
+
+    customer = make_customer()
+    _record, code = accounts.issue_access_code(make_staff(Role.CEM), clock.now, customer)
+    made = accounts.activate(customer.reference, code, "cust@test.example", PASSWORD, clock.now)
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
 def tenant(make_customer):
     """A tenant: their incidents go to the Panel / CSM with ASB remedies (§8.4)."""
     return make_customer(forename="Terry", surname="Tenant", customer_type=CustomerType.TENANT)

@@ -37,17 +37,6 @@ def _staff_sign_in(client, email: str, password: str = PASSWORD):
     )
 
 
-@pytest.fixture
-def account(clock, make_customer, make_staff):
-    from portal.auth.models import Role
-
-    customer = make_customer()
-    _record, code = accounts.issue_access_code(make_staff(Role.CEM), clock.now, customer)
-    made = accounts.activate(customer.reference, code, "cust@test.example", PASSWORD, clock.now)
-    db.session.commit()
-    return made
-
-
 def _customer_sign_in(client, email="cust@test.example", password=PASSWORD):
     return client.post(
         "/sign-in",

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 
 from portal import create_app, db
 from portal.accounts import services as accounts
-from portal.auth.models import Role
 from portal.outbox.models import OutboxEmail
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
@@ -128,15 +127,6 @@ def test_guesses_from_many_addresses_hold_back_new_browsers_but_not_the_owners(a
     assert (
         _staff_attempt(owners_browser, people.colleague.email, PASSWORD, OWNER).status_code == 303
     )
-
-
-@pytest.fixture
-def account(clock, make_customer, make_staff):
-    customer = make_customer()
-    _record, code = accounts.issue_access_code(make_staff(Role.CEM), clock.now, customer)
-    made = accounts.activate(customer.reference, code, "cust@test.example", PASSWORD, clock.now)
-    db.session.commit()
-    return made
 
 
 def _customer_attempt(client, password, address, email="cust@test.example"):
