@@ -327,7 +327,11 @@ def test_every_view_of_the_register_is_audited_and_shown_on_the_audit_trail(
 ):
     def register_views():
         return list(
-            db.session.scalars(select(AuditEvent).where(AuditEvent.action == "register.viewed"))
+            db.session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == "register.viewed")
+                .order_by(AuditEvent.id)
+            )
         )
 
     act_as("colleague")
