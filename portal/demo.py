@@ -354,7 +354,10 @@ def print_sign_ins(echo) -> None:
         user = db.session.scalar(select(User).where(User.email == email))
         code = " (+ code)" if user is not None and needs_second_factor(user) else ""
         echo(f"  {', '.join(str(r.title) for r in roles):<40} {email:<28} {name}{code}")
-    echo("  (+ code): then the code from `.venv/bin/flask --app wsgi demo-code EMAIL`")
+    echo(
+        "  (+ code): then the code from "
+        "`PORTAL_ENV=development .venv/bin/flask --app wsgi demo-code EMAIL`"
+    )
     echo("Customers sign in at /sign-in with the same password:")
     for title, email, name in CUSTOMER_SIGN_INS:
         echo(f"  {title:<40} {email:<28} {name}")
