@@ -211,6 +211,21 @@ def test_migrations_match_the_models_and_undo_cleanly(migration_url):
         engine.dispose()
 
 
+def _someone_and_a_tenant(session: Session, now: datetime, reference: str):
+    """A member of staff and a tenant to hang the records of a data migration test on."""
+    staff = User(email="mig@test.example", name="Mig", password_hash="x", created_at=now)
+    customer = Customer(
+        reference=reference,
+        forename="Mig",
+        surname="Ration",
+        customer_type=CustomerType.TENANT,
+        created_at=now,
+    )
+    session.add_all([staff, customer])
+    session.flush()
+    return staff, customer
+
+
 def _appeals_with_evidence(engine: sa.Engine) -> dict:
     """A decision letter that set one restriction, two appeals sent against it (as could
     happen before 0011) and a draft, the first with a file; returns their ids."""
@@ -220,16 +235,7 @@ def _appeals_with_evidence(engine: sa.Engine) -> dict:
 
     now = datetime(2027, 3, 19, 10, tzinfo=UTC)
     with Session(engine) as session:
-        staff = User(email="mig@test.example", name="Mig", password_hash="x", created_at=now)
-        customer = Customer(
-            reference="C-MIG-2",
-            forename="Mig",
-            surname="Ration",
-            customer_type=CustomerType.TENANT,
-            created_at=now,
-        )
-        session.add_all([staff, customer])
-        session.flush()
+        staff, customer = _someone_and_a_tenant(session, now, "C-MIG-2")
         letter = Letter(
             reference="L-MIG-1",
             customer_id=customer.id,
@@ -329,16 +335,7 @@ def _references_given(engine: sa.Engine) -> None:
 
     now = datetime(2026, 12, 4, 10, tzinfo=UTC)
     with Session(engine) as session:
-        staff = User(email="mig@test.example", name="Mig", password_hash="x", created_at=now)
-        customer = Customer(
-            reference="C-MIG-3",
-            forename="Mig",
-            surname="Ration",
-            customer_type=CustomerType.TENANT,
-            created_at=now,
-        )
-        session.add_all([staff, customer])
-        session.flush()
+        staff, customer = _someone_and_a_tenant(session, now, "C-MIG-3")
         for reference in ("INC-2026-00007", "INC-2026-00003", "INC-2025-00002", "INC-MIG-9"):
             session.add(
                 Incident(

@@ -110,15 +110,7 @@ def report_incident():
             file_lost = False
             if upload and upload.filename:
                 try:
-                    attach_evidence(
-                        actor(),
-                        utcnow(),
-                        incident,
-                        upload.filename,
-                        upload.read(),
-                        current_app.config["UPLOAD_DIR"],
-                        current_app.config["MAX_ATTACHMENT_BYTES"],
-                    )
+                    _attach(incident, upload)
                 except uploads.StorageFailed:
                     file_lost = True  # the report is kept; only the file must come again
         except ServiceError as exc:
@@ -195,6 +187,19 @@ def _incident_page(incident: Incident, evidence_form: EvidenceForm | None = None
     ), status
 
 
+def _attach(incident, upload) -> None:
+    """Store an uploaded file as evidence on ``incident`` (the service checks it)."""
+    attach_evidence(
+        actor(),
+        utcnow(),
+        incident,
+        upload.filename,
+        upload.read(),
+        current_app.config["UPLOAD_DIR"],
+        current_app.config["MAX_ATTACHMENT_BYTES"],
+    )
+
+
 @bp.route("/incidents/<int:incident_id>/evidence", methods=["POST"])
 @staff_required()
 def add_evidence(incident_id: int):
@@ -203,17 +208,8 @@ def add_evidence(incident_id: int):
         abort(403)
     form = EvidenceForm()
     if form.validate_on_submit():
-        upload = form.evidence.data
         try:
-            attach_evidence(
-                actor(),
-                utcnow(),
-                incident,
-                upload.filename,
-                upload.read(),
-                current_app.config["UPLOAD_DIR"],
-                current_app.config["MAX_ATTACHMENT_BYTES"],
-            )
+            _attach(incident, form.evidence.data)
         except ServiceError as exc:
             db.session.rollback()
             form.apply_errors(exc)
