@@ -21,7 +21,6 @@ DEMO = {"portal.demo", "portal.demo_restrictions"}
 BLUEPRINTS = ("portal.staff", "portal.customer")
 MAX_LINES = 450
 TOO_LONG = {
-    "portal/restrictions/services.py": "to be split by policy part (issue 12)",
     "portal/restrictions/models.py": "to be split with the restriction services, one model "
     "per policy part (issue 12)",
     "portal/appeals/services.py": "lodging, the CEM's steps and GLT's decision: to be split "

@@ -1,0 +1,215 @@
+"""GLT's decision on a Request to Restrict Contact (§8.19): approve, approve with changes, ask
+the Panel for more, or reject; nobody decides a request they wrote or changed (§8.16)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+
+from flask_babel import gettext as _
+
+from portal import db, transitions
+from portal.audit import services as audit
+from portal.auth import permissions
+from portal.errors import NotAllowed, ServiceError
+from portal.notifications.services import notify
+from portal.restrictions._common import take_part
+from portal.restrictions.models import (
+    RequestPart,
+    RequestStatus,
+    Restriction,
+    RestrictionRequest,
+    RestrictionStatus,
+)
+from portal.restrictions.terms import RestrictionSpec, terms_of, validate_spec
+from portal.timeutil import london_date
+
+
+def wrote_request(actor, request: RestrictionRequest) -> bool:
+    """The actor made the request or answered GLT's question on it."""
+    return actor.id in request.author_ids
+
+
+def decision_blocker(actor, request: RestrictionRequest) -> str | None:
+    """Why a GLT member cannot decide the request now, in words for the page (None if they can).
+
+    Separation of duties (§8.16): nobody decides a request they wrote or changed.
+    """
+    if request.status.decided:
+        return _("This request has been decided.")
+    if actor.id == request.requested_by_id:
+        return _(
+            "You made this request, so another member of the Group Leadership Team must decide it."
+        )
+    if wrote_request(actor, request):
+        return _(
+            "You answered the Group Leadership Team's question on this request, so another "
+            "member of the Group Leadership Team must decide it."
+        )
+    if request.status == RequestStatus.MORE_INFO:
+        return _(
+            "The Group Leadership Team asked the Panel for more information. The request can "
+            "be decided once the Panel has answered and sent it back."
+        )
+    return None
+
+
+def approves_as_proposed(request: RestrictionRequest, specs: list[RestrictionSpec]) -> bool:
+    """The restrictions granted are exactly the kinds the Panel proposed (§8.19 "approve");
+    fewer, more or other kinds are "approve with changes"."""
+    return sorted(s.kind.value for s in specs) == sorted(set(request.proposed_kinds))
+
+
+def _check_glt(actor, request: RestrictionRequest) -> None:
+    if not permissions.can_decide_restriction(actor):
+        raise NotAllowed
+    if wrote_request(actor, request):
+        raise NotAllowed
+    if request.status.decided:
+        raise RestrictionRequest.TRANSITIONS.conflict(request)
+
+
+def ask_for_more(actor, now: datetime, request: RestrictionRequest, question: str) -> None:
+    """GLT asks the Panel for more information before deciding."""
+    _check_glt(actor, request)
+    if request.status != RequestStatus.SUBMITTED:
+        raise RestrictionRequest.TRANSITIONS.conflict(request)
+    if not question.strip():
+        raise ServiceError({"question": "Say what more information you need"})
+    before = {"status": request.status}
+    transitions.move(
+        request,
+        RequestStatus.MORE_INFO,
+        rule=partial(_check_glt, actor),
+        values={"more_info_question": question.strip()},
+    )
+    audit.record(
+        actor,
+        now,
+        "restriction_request.more_info",
+        "restriction_request",
+        request.id,
+        f"{request.reference}: more information requested",
+        before=before,
+        after={"status": request.status, "question": question.strip()},
+    )
+    notify(
+        request.requested_by_id,
+        f"GLT asked for more information on {request.reference}.",
+        f"/staff/restriction-requests/{request.id}",
+        now,
+    )
+
+
+def decide(
+    actor,
+    now: datetime,
+    request: RestrictionRequest,
+    outcome: RequestStatus,
+    reasons: str,
+    specs: list[RestrictionSpec],
+) -> list[Restriction]:
+    """GLT approves, approves with changes, or rejects a request, with reasons (§8.19).
+
+    :raises NotAllowed: if the actor is not GLT, or made or changed the request.
+    :raises ServiceError: for missing reasons or an invalid restriction, or while GLT's
+        question to the Panel is still open.
+    :raises Conflict: if someone else decided the request (or asked the Panel more) first.
+    """
+    _check_glt(actor, request)
+    if request.status != RequestStatus.SUBMITTED:
+        raise ServiceError(
+            _(
+                "The Panel has not yet answered the question GLT asked: the request can be "
+                "decided once they send it back"
+            )
+        )
+    errors: dict[str, str] = {}
+    if outcome not in (
+        RequestStatus.APPROVED,
+        RequestStatus.APPROVED_WITH_CHANGES,
+        RequestStatus.REJECTED,
+    ):
+        errors["outcome"] = "Choose approve, approve with changes or reject"
+    if not reasons.strip():
+        errors["reasons"] = "Give the reasons for the decision"
+    if outcome == RequestStatus.REJECTED and specs:
+        errors["outcome"] = "A rejected request creates no restriction"
+    if outcome in (RequestStatus.APPROVED, RequestStatus.APPROVED_WITH_CHANGES):
+        if not specs:
+            errors["kind"] = "Set out the restriction you approve"
+        for spec in specs:
+            errors.update(validate_spec(spec, request.customer_id, today=london_date(now)))
+        chosen = [s.kind.value for s in specs]
+        if len(set(chosen)) != len(chosen):
+            errors["kind"] = _("Choose each kind of restriction once")
+        if outcome == RequestStatus.APPROVED and not approves_as_proposed(request, specs):
+            errors["outcome"] = (
+                "The restriction differs from the request: choose 'approve with changes'"
+            )
+    if errors:
+        raise ServiceError(errors)
+    # Under the lock: whoever decides first decides; the second is told what was decided.
+    before = {
+        "status": transitions.move(
+            request,
+            outcome,
+            rule=partial(_check_glt, actor),
+            values={
+                "decided_by_id": actor.id,
+                "decided_at": now,
+                "decision_reasons": reasons.strip(),
+            },
+        )
+    }
+    take_part(request, actor, RequestPart.DECIDED, now)
+    created = []
+    for spec in specs:
+        restriction = Restriction(
+            customer_id=request.customer_id,
+            request_id=request.id,
+            **terms_of(spec),
+            reasons=spec.reasons.strip(),
+            starts_on=spec.starts_on,
+            review_on=spec.review_on,
+            ends_on=spec.ends_on,
+            immediate_notice=spec.immediate_notice,
+            status=RestrictionStatus.ACTIVE
+            if spec.immediate_notice
+            else RestrictionStatus.AWAITING_NOTICE,
+            approved_by_id=actor.id,
+            approved_at=now,
+        )
+        db.session.add(restriction)
+        created.append(restriction)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "restriction_request.decided",
+        "restriction_request",
+        request.id,
+        f"{request.reference}: {outcome.title}",
+        before=before,
+        after={
+            "status": outcome,
+            "reasons": request.decision_reasons,
+            "restrictions": [
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "review_on": r.review_on,
+                    "ends_on": r.ends_on,
+                    "immediate": r.immediate_notice,
+                }
+                for r in created
+            ],
+        },
+    )
+    notify(
+        request.requested_by_id,
+        f"GLT decided {request.reference}: {outcome.title}.",
+        f"/staff/restriction-requests/{request.id}",
+        now,
+    )
+    return created

@@ -1,0 +1,196 @@
+"""The Request to Restrict Contact (§8.16–8.18, Appendix B): the Panel builds and submits it,
+and answers GLT's question on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from portal import db, transitions
+from portal.audit import services as audit
+from portal.auth import permissions
+from portal.auth.models import Role, User, UserRole
+from portal.conduct_warnings.models import ConductWarning, Stage
+from portal.errors import NotAllowed, ServiceError
+from portal.incidents.models import Incident
+from portal.notifications.services import notify
+from portal.references import next_reference
+from portal.restrictions._common import take_part
+from portal.restrictions.models import (
+    CHECKLIST,
+    RequestPart,
+    RequestStatus,
+    RestrictionKind,
+    RestrictionRequest,
+)
+from portal.timeutil import london_date
+
+
+def live_final_warning(customer_id: int, on: date) -> ConductWarning | None:
+    """The customer's most recent final warning that still counts on ``on`` (§8.17, point 8)."""
+    return db.session.scalar(
+        select(ConductWarning)
+        .where(
+            ConductWarning.customer_id == customer_id,
+            ConductWarning.stage == Stage.FINAL,
+            ConductWarning.issued_on <= on,
+            ConductWarning.lapses_on >= on,
+        )
+        .order_by(ConductWarning.issued_on.desc())
+        .limit(1)
+    )
+
+
+def serious_incidents(customer_id: int) -> list[Incident]:
+    """Serious incidents in the sense of §8.1 on the customer's record."""
+    return list(
+        db.session.scalars(
+            select(Incident)
+            .where(Incident.customer_id == customer_id, Incident.serious.is_(True))
+            .order_by(Incident.occurred_at.desc())
+        )
+    )
+
+
+@dataclass
+class RequestInput:
+    checklist: dict[str, str]
+    proposed_kinds: list[RestrictionKind]
+    proposal: str
+    waiver_incident_id: int | None = None
+    waiver_reason: str = ""
+
+
+def _validate_request(
+    customer_id: int, data: RequestInput, today: date
+) -> tuple[dict, ConductWarning | None]:
+    errors: dict[str, str] = {}
+    missing = [key for key in CHECKLIST if not data.checklist.get(key, "").strip()]
+    if missing:
+        errors[f"checklist_{missing[0]}"] = "Give the evidence for each point before asking GLT"
+    unknown = set(data.checklist) - set(CHECKLIST)
+    if unknown:
+        errors[""] = "The request has points that are not in the policy"
+    if not data.proposed_kinds:
+        errors["proposed_kinds"] = "Select the restriction you propose"
+    if not data.proposal.strip():
+        errors["proposal"] = "Describe the restriction you propose and why it is proportionate"
+    final = live_final_warning(customer_id, today)
+    serious = {i.id for i in serious_incidents(customer_id)}
+    if final is None:
+        if data.waiver_incident_id is None and not data.waiver_reason.strip():
+            errors["waiver_incident_id"] = (
+                "No final warning has been issued in the last 12 months. A request can only go "
+                "ahead without one after a serious incident (§8.1): choose it and give the reason"
+            )
+        elif data.waiver_incident_id not in serious:
+            errors["waiver_incident_id"] = (
+                "Choose a serious incident (§8.1) on this customer's record"
+            )
+        elif not data.waiver_reason.strip():
+            errors["waiver_reason"] = "Explain why the request cannot wait for a final warning"
+    if RestrictionKind.TERMINATION in data.proposed_kinds and not serious:
+        errors["proposed_kinds"] = (
+            "Ending all contact is only possible after a serious incident (§8.1, §8.19)"
+        )
+    return errors, final
+
+
+def submit_request(actor, now: datetime, customer, data: RequestInput) -> RestrictionRequest:
+    """The Panel asks GLT to restrict contact (§8.18).
+
+    :raises NotAllowed: if the actor is not on the Panel.
+    :raises ServiceError: if a point lacks evidence or there is no final warning or waiver.
+    """
+    if not permissions.can_request_restriction(actor):
+        raise NotAllowed
+    errors, final = _validate_request(customer.id, data, london_date(now))
+    if errors:
+        raise ServiceError(errors)
+    request = RestrictionRequest(
+        reference=next_reference("restriction_request", now),
+        customer_id=customer.id,
+        requested_by_id=actor.id,
+        requested_at=now,
+        checklist={key: data.checklist[key].strip() for key in CHECKLIST},
+        final_warning_id=final.id if final else None,
+        waiver_incident_id=None if final else data.waiver_incident_id,
+        waiver_reason="" if final else data.waiver_reason.strip(),
+        proposed_kinds=[k.value for k in dict.fromkeys(data.proposed_kinds)],
+        proposal=data.proposal.strip(),
+        status=RequestStatus.SUBMITTED,
+    )
+    db.session.add(request)
+    db.session.flush()
+    take_part(request, actor, RequestPart.REQUESTED, now)
+    audit.record(
+        actor,
+        now,
+        "restriction_request.submitted",
+        "restriction_request",
+        request.id,
+        f"{request.reference}: request to restrict contact with {customer.reference}",
+        after={
+            "proposed_kinds": request.proposed_kinds,
+            "final_warning_id": request.final_warning_id,
+            "waiver_incident_id": request.waiver_incident_id,
+        },
+    )
+    _notify_glt(request, now, "asks you to decide on restricting contact")
+    return request
+
+
+def _notify_glt(request: RestrictionRequest, now: datetime, what: str) -> None:
+    glt = db.session.scalars(
+        select(User.id).join(UserRole).where(UserRole.role == Role.GLT, User.active.is_(True))
+    )
+    authors = request.author_ids
+    for user_id in glt:
+        if user_id not in authors:
+            notify(
+                user_id,
+                f"{request.reference} {what}.",
+                f"/staff/restriction-requests/{request.id}",
+                now,
+            )
+
+
+def resubmit(actor, now: datetime, request: RestrictionRequest, data: RequestInput) -> None:
+    """The Panel answers GLT's question and sends the request back."""
+    if not permissions.can_request_restriction(actor):
+        raise NotAllowed
+    if request.status != RequestStatus.MORE_INFO:
+        if request.status == RequestStatus.SUBMITTED and not request.more_info_question:
+            raise ServiceError("This request is not waiting for more information")
+        raise RestrictionRequest.TRANSITIONS.conflict(request)
+    errors, final = _validate_request(request.customer_id, data, london_date(now))
+    if errors:
+        raise ServiceError(errors)
+    before = {"checklist": request.checklist, "proposal": request.proposal}
+    transitions.move(
+        request,
+        RequestStatus.SUBMITTED,
+        values={
+            "checklist": {key: data.checklist[key].strip() for key in CHECKLIST},
+            "proposal": data.proposal.strip(),
+            "proposed_kinds": [k.value for k in dict.fromkeys(data.proposed_kinds)],
+            "final_warning_id": final.id if final else None,
+            "waiver_incident_id": None if final else data.waiver_incident_id,
+            "waiver_reason": "" if final else data.waiver_reason.strip(),
+        },
+    )
+    # Whoever changes the request shares in writing it, so may not decide it (§8.16).
+    take_part(request, actor, RequestPart.ANSWERED, now)
+    audit.record(
+        actor,
+        now,
+        "restriction_request.resubmitted",
+        "restriction_request",
+        request.id,
+        f"{request.reference}: more information given",
+        before=before,
+        after={"checklist": request.checklist, "proposal": request.proposal},
+    )
+    _notify_glt(request, now, "has the more information you asked for")
