@@ -79,6 +79,8 @@ class Page:
 
 PAGES = [
     Page("home", "/staff/", EVERYONE),
+    Page("your account", "/staff/account", EVERYONE),
+    Page("change password", "/staff/account/password", EVERYONE),
     Page("find customer", "/staff/customers", EVERYONE),
     Page("search customers", "/staff/customers?q=tenant", EVERYONE),
     Page("customer record", "/staff/customers/{tenant}", EVERYONE),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -322,3 +323,24 @@ def test_staff_pages_are_english_whatever_language_was_chosen_before(client, sig
     for url in ("/staff/", "/staff/register", "/staff/account"):
         page = client.get(url, headers={"Accept-Language": "ur"})
         assert '<html lang="en" dir="ltr"' in page.text, url
+
+
+@pytest.mark.parametrize("field", ["current", "new", "confirm"])
+@pytest.mark.parametrize("value", ["x" * 100_000, "\u202e\U0001f600\x00\ud7ff"])
+def test_bad_input_on_the_password_form_is_refused_next_to_the_field(
+    app, client, people, field, value
+):
+    _staff_sign_in(client, people.colleague.email)
+    url = "/staff/account/password"
+    data = {
+        "current": PASSWORD,
+        "new": "a much longer password",
+        "confirm": "a much longer password",
+    }
+    data[field] = value
+    response = client.post(url, data={"csrf_token": csrf_token(client, url), **data})
+    assert response.status_code == 422
+    # The message sits by a field: the one sent wrong, or "confirm" when it no longer matches.
+    assert re.search(r'href="#(current|new|confirm)"', response.text)
+    # Nothing changed: the old password still signs in.
+    assert _staff_sign_in(app.test_client(), people.colleague.email).status_code == 303
