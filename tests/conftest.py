@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, event, make_url, text
 from portal import create_app, db
 from portal.auth.models import SignInSession
 
-pytest_plugins = ["tests.factories", "tests.restriction_factories"]
+pytest_plugins = ["tests.snapshots", "tests.factories", "tests.restriction_factories"]
 
 FROZEN_NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
 

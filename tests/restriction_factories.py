@@ -25,6 +25,7 @@ from portal.restrictions.models import (
     RestrictionKind,
 )
 from portal.timeutil import add_months, london_date
+from tests.snapshots import kept
 
 EVIDENCE = {key: f"Evidence for {key}: see the contact log and letters." for key in CHECKLIST}
 
@@ -212,6 +213,7 @@ def make_arrangement(app, clock, panel_member):
 
 
 @pytest.fixture
+@kept
 def terminated(
     app,
     clock,

@@ -16,6 +16,7 @@ from portal.customers.models import CustomerType
 from portal.customers.services import raise_alert
 from portal.deadlines import add_closure
 from portal.incidents.services import attach_evidence
+from tests.snapshots import kept
 
 
 @pytest.fixture(autouse=True)
@@ -133,6 +134,7 @@ def other_route_incident(make_incident, applicant, clock):
 
 
 @pytest.fixture
+@kept
 def restriction_stage(
     people,
     make_customer,
@@ -224,6 +226,7 @@ def restriction_stage(
 
 
 @pytest.fixture
+@kept
 def world(
     app,
     people,

@@ -1,0 +1,224 @@
+"""Fixture worlds built once per worker and copied back for every later test that asks for them.
+
+Half the tests outside the browser open the same made-up world (``world`` in
+``tests/web/conftest.py``): seven members of staff, a dozen customers, incidents in every
+state, restrictions, letters. Building it through the services takes longer than most tests
+themselves. A fixture marked :func:`kept` is built the first time as usual; the SQLite database
+(and the uploaded files) are then copied aside, and later tests get the copy put back (SQLite's
+backup API, a few milliseconds) and the fixture's value loaded afresh from it.
+
+A copy is put back only when it is exactly what building would give:
+
+- the test set up the same fixtures before, in the same order (the rows' ids depend on it);
+- each of those is known not to write (``PURE``) or to write the same rows whatever the test
+  (``SAME_EVERY_TIME``, or another kept fixture), so nothing the test holds is lost;
+- the database is SQLite (the PostgreSQL pass builds every time).
+
+Anything else builds as before. ``PORTAL_TEST_SNAPSHOTS=0`` turns copies off.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+from flask import current_app
+
+from portal import db
+
+# Fixtures that never write to the database.
+PURE = {
+    "request",
+    "pytestconfig",
+    "monkeypatch",
+    "tmp_path",
+    "tmp_path_factory",
+    "database_url",
+    "_schema",
+    "clock",
+    "app",
+    "session",
+    "client",
+    "runner",
+    "sign_in",
+    "act_as",
+    "post",
+    "token",
+    "table_counts",
+    "audit_events",
+    "_quick_password_hashes",
+    "make_staff",
+    "make_customer",
+    "make_incident",
+    "review_incident",
+    "give_warning",
+    "final_warning_for",
+    "serious_incident_for",
+    "make_request",
+    "approve_request",
+    "make_arrangement",
+    "reachable_by",
+    "spec",
+}
+# Fixtures that write, but the same rows in every test that sets them up in the same order.
+SAME_EVERY_TIME = {
+    "colleague",
+    "panel_member",
+    "glt_member",
+    "people",
+    "tenant",
+    "applicant",
+    "organisation_ready",
+}
+_KEPT: set[str] = set()
+
+
+@dataclass
+class _Copy:
+    database: sqlite3.Connection
+    files: dict[str, bytes]
+    value: object
+
+
+_copies: dict[tuple, _Copy | None] = {}
+_set_up: list[str] = []
+
+
+def enabled() -> bool:
+    return os.environ.get("PORTAL_TEST_SNAPSHOTS", "1") != "0"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _set_up.clear()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    result = yield
+    # Only this project's fixtures can write its rows (not pytest's, Playwright's, or the
+    # arguments of ``parametrize``, which pass through here too).
+    if getattr(fixturedef.func, "__module__", "").startswith("tests."):
+        _set_up.append(fixturedef.argname)
+    return result
+
+
+class _Unkeepable(Exception):
+    """A value that cannot be loaded back from the database by its key."""
+
+
+def _freeze(value):
+    if isinstance(value, SimpleNamespace):
+        return ("namespace", {name: _freeze(v) for name, v in vars(value).items()})
+    if isinstance(value, dict):
+        return ("dict", {name: _freeze(v) for name, v in value.items()})
+    if isinstance(value, list | tuple):
+        return ("sequence", type(value), [_freeze(v) for v in value])
+    if value is None or isinstance(value, str | int | float | bytes | date | datetime | Enum):
+        return ("plain", value)
+    state = sa.inspect(value, raiseerr=False)
+    if state is not None and getattr(state, "identity", None) is not None:
+        return ("row", type(value), state.identity)
+    raise _Unkeepable(type(value).__name__)
+
+
+def _thaw(frozen):
+    kind = frozen[0]
+    if kind == "namespace":
+        return SimpleNamespace(**{name: _thaw(v) for name, v in frozen[1].items()})
+    if kind == "dict":
+        return {name: _thaw(v) for name, v in frozen[1].items()}
+    if kind == "sequence":
+        return frozen[1](_thaw(v) for v in frozen[2])
+    if kind == "plain":
+        return frozen[1]
+    return db.session.get(frozen[1], frozen[2])
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    if not root.exists():
+        return {}
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def _raw(engine):
+    """A pooled connection with no transaction open in the session."""
+    db.session.commit()
+    return engine.raw_connection()
+
+
+def _take(engine, upload_dir: Path, value) -> _Copy:
+    frozen = _freeze(value)
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    connection = _raw(engine)
+    try:
+        connection.driver_connection.backup(copy)
+    finally:
+        connection.close()
+    return _Copy(copy, _files(upload_dir), frozen)
+
+
+def _put_back(engine, upload_dir: Path, copy: _Copy):
+    connection = _raw(engine)
+    try:
+        copy.database.backup(connection.driver_connection)
+    finally:
+        connection.close()
+    for name, content in copy.files.items():
+        path = upload_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    db.session.expire_all()
+    return _thaw(copy.value)
+
+
+def kept(fixture_function):
+    """Mark a fixture (under ``@pytest.fixture``) whose world is copied and put back."""
+    name = fixture_function.__name__
+    _KEPT.add(name)
+
+    @functools.wraps(fixture_function)
+    def build(*args, **kwargs):
+        engine = current_app.extensions["engine"]
+        before = tuple(n for n in _set_up if n not in PURE)
+        if (
+            not enabled()
+            or engine.dialect.name != "sqlite"
+            or any(n not in SAME_EVERY_TIME and n not in _KEPT for n in before)
+        ):
+            for n in before:
+                if n not in SAME_EVERY_TIME and n not in _KEPT:
+                    _why[n] = _why.get(n, 0) + 1
+            return fixture_function(*args, **kwargs)
+        key = (name, before)
+        upload_dir = Path(current_app.config["UPLOAD_DIR"])
+        copy = _copies.get(key)
+        if copy is not None:
+            return _put_back(engine, upload_dir, copy)
+        value = fixture_function(*args, **kwargs)
+        if key not in _copies:
+            try:
+                _copies[key] = _take(engine, upload_dir, value)
+            except _Unkeepable:
+                _copies[key] = None
+        return value
+
+    build.__signature__ = inspect.signature(fixture_function)
+    return build
+
+
+_why: dict[str, int] = {}
+
+
+def pytest_sessionfinish(session):
+    if os.environ.get("PORTAL_TEST_SNAPSHOTS_REPORT"):
+        print("\nsnapshots:", {k: (v is not None) for k, v in _copies.items()}, _why)
