@@ -120,38 +120,67 @@ class _ClockTime:
         return getattr(time, name)
 
 
-@pytest.fixture
-def app(_schema, database_url, clock, tmp_path, monkeypatch):
-    # Throttling windows (kept by Flask-Limiter in memory) move with the frozen clock.
-    monkeypatch.setattr(limits.storage.memory, "time", _ClockTime(clock))
+def _forget_g():
+    # The fixture keeps one app context open, so ``g`` would outlive each request: start
+    # every request with an empty ``g``, as in production (else Flask-Login keeps the
+    # first user signed in, and Flask-WTF a CSRF token of a cleared session).
+    for name in list(vars(g)):
+        delattr(g, name)
+
+
+def _build_app(database_url, engine, clock, upload_dir):
     app = create_app(
         {
             "DATABASE_URL": database_url,
             "TESTING": True,
             "CLOCK": clock,
-            "UPLOAD_DIR": Path(tmp_path) / "uploads",
+            "UPLOAD_DIR": upload_dir,
             "WTF_CSRF_ENABLED": True,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         },
-        engine=_schema,
+        engine=engine,
     )
-
-    def _forget_g():
-        # The fixture keeps one app context open, so ``g`` would outlive each request: start
-        # every request with an empty ``g``, as in production (else Flask-Login keeps the
-        # first user signed in, and Flask-WTF a CSRF token of a cleared session).
-        for name in list(vars(g)):
-            delattr(g, name)
-
     app.before_request_funcs.setdefault(None, []).insert(0, _forget_g)
     app.jinja_env.bytecode_cache = _TEMPLATE_CODE
-    with app.app_context():
-        yield app
-        db.session.rollback()
-        db.session.remove()
-        with app.extensions["engine"].begin() as connection:
-            for table in reversed(db.Base.metadata.sorted_tables):
-                connection.execute(table.delete())
+    return app
+
+
+@pytest.fixture(scope="session")
+def _shared_app(_schema, database_url, tmp_path_factory):
+    """One app per worker: building one (its routes compiled, its extensions bound) costs more
+    than many a test, so tests share it and each gets its settings back as they were."""
+    return _build_app(database_url, _schema, Clock(FROZEN_NOW), tmp_path_factory.mktemp("up"))
+
+
+@pytest.fixture
+def app(request, _shared_app, _schema, database_url, clock, tmp_path, monkeypatch):
+    """The app on the test database, on the test's clock, with uploads in the test's own
+    folder. A test that adds routes or hooks of its own marks itself ``fresh_app`` and gets an
+    app nobody else uses."""
+    # Throttling windows (kept by Flask-Limiter in memory) move with the frozen clock.
+    monkeypatch.setattr(limits.storage.memory, "time", _ClockTime(clock))
+    upload_dir = Path(tmp_path) / "uploads"
+    if request.node.get_closest_marker("fresh_app"):
+        app = _build_app(database_url, _schema, clock, upload_dir)
+    else:
+        app = _shared_app
+        db.bind(_schema)
+        throttle = app.extensions.get("throttle")
+        if throttle is not None:
+            throttle.storage.reset()
+    settings = dict(app.config)
+    app.config.update(CLOCK=clock, UPLOAD_DIR=upload_dir)
+    try:
+        with app.app_context():
+            yield app
+            db.session.rollback()
+            db.session.remove()
+            with app.extensions["engine"].begin() as connection:
+                for table in reversed(db.Base.metadata.sorted_tables):
+                    connection.execute(table.delete())
+    finally:
+        app.config.clear()
+        app.config.update(settings)
 
 
 @pytest.fixture

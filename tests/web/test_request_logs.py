@@ -64,6 +64,7 @@ def test_logs_never_hold_what_was_typed(client, logged, token, people):
     assert "next=" not in written  # no query strings
 
 
+@pytest.mark.fresh_app
 def test_secret_parts_of_a_path_are_masked(app, client, logged):
     app.add_url_rule("/test/reset/<token>", "reset_test", lambda token: "ok")
     client.get("/test/reset/s3cret-t0ken-value")
@@ -71,6 +72,7 @@ def test_secret_parts_of_a_path_are_masked(app, client, logged):
     assert line["path"] == "/test/reset/[hidden]"
 
 
+@pytest.mark.fresh_app
 def test_the_500_page_shows_the_reference_that_is_in_the_log(app, client, logged):
     def _broken():
         raise RuntimeError("a bug")
