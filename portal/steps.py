@@ -68,11 +68,13 @@ def perform(
     done: str | Callable | None = None,
     on_error: Callable | None = None,
     on_conflict: Callable | None = None,
+    after: Callable | None = None,
 ):
     """Take one step: ``call()`` the service; commit and flash ``done`` and redirect (303) to
     ``then`` (each may be a function of what the service returned). On a refusal roll back
     and return ``on_error(exc)`` (by default flash the message and redirect to ``then``); on
-    a conflict roll back and return ``on_conflict(exc)``; NotAllowed is a 403.
+    a conflict roll back and return ``on_conflict(exc)``; NotAllowed is a 403. ``after(result)``
+    runs once the step is committed, before the flash (to end this browser's session, say).
     """
     try:
         result = call()
@@ -88,6 +90,8 @@ def perform(
         db.session.rollback()
         return _refused(exc, on_error, then)
     db.session.commit()
+    if after is not None:
+        after(result)
     if done is not None:
         flash(done(result) if callable(done) else done, "success")
     return redirect(then(result) if callable(then) else then, 303)
@@ -98,3 +102,51 @@ def _refused(exc: ServiceError, on_error, then):
         return on_error(exc)
     flash(next(iter(exc.errors.values())), "error")
     return redirect(then(None) if callable(then) else then, 303)
+
+
+def beside_fields(form, page: Callable, aliases: dict[str, str] | None = None) -> Callable:
+    """An ``on_error`` for :func:`perform` that puts each message beside its field on
+    ``form`` (``aliases`` renames the service's field names) and returns ``page()``, the
+    form's page shown again (with its 422)."""
+
+    def _refused(exc: ServiceError):
+        form.apply_errors(exc, aliases)
+        return page()
+
+    return _refused
+
+
+def record(call: Callable):
+    """Take a step whose page is not a redirect (an audited download): ``call()`` the service
+    and commit once, returning what it returned. On a refusal roll back and raise it again;
+    NotAllowed is a 403."""
+    try:
+        result = call()
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except ServiceError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return result
+
+
+def preview(build: Callable):
+    """Show what a step would make, keeping nothing: ``build()`` (a service run as if for
+    real, or a draft) and roll back whatever it did, whatever happened.
+
+    Returns (what ``build`` returned, {}) or, on a refusal (a Conflict included), (None, its
+    errors by field); NotAllowed is a 403. The whole transaction is rolled back rather than a
+    SAVEPOINT: a draft that only reads (the Panel's live preview, sent at each pause in typing
+    by every member at once) then sends nothing but reads, and a preview that flushes (the
+    review letter) keeps nothing. Call it before anything the request means to keep.
+    """
+    try:
+        return build(), {}
+    except NotAllowed:
+        abort(403)
+    except ServiceError as exc:
+        return None, exc.errors
+    finally:
+        db.session.rollback()
