@@ -275,7 +275,7 @@ def _appeals_with_evidence(engine: sa.Engine) -> dict:
                 created_at=now,
                 updated_at=now,
                 received_at=now if sent else None,
-                received_on=date(2027, 3, 19) if sent else None,
+                counted_from=date(2027, 3, 19) if sent else None,
                 grounds="Unfair.",
                 deadline=date(2027, 4, 20),
                 decision_key=f"letter:{letter.id}" if n == 0 else None,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
 from portal.customers.models import Customer
@@ -71,6 +71,9 @@ class AppealOutcome(TitledEnum):
         }
 
 
+# An appeal in one of these states is the end of the road for its decision (§9.2, §9.4).
+FINAL = (AppealStatus.CLOSED, AppealStatus.NOT_ACCEPTED)
+
 FORMATS = {
     "": _l("No preference"),
     "large_print": _l("Large print"),
@@ -113,8 +116,6 @@ class Appeal(Base):
     # next working day if it arrived after the cut-off or on a day we are closed. When it
     # really arrived is ``received_at``. The column keeps its first name.
     counted_from: Mapped[date | None] = mapped_column("received_on")
-    # The old name, kept while tests that read it move over to ``counted_from``.
-    received_on = synonym("counted_from")
     channel: Mapped[AppealChannel] = mapped_column(default=AppealChannel.PORTAL)
     lodged_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     helped_by: Mapped[str] = mapped_column(String(200), default="")
@@ -192,13 +193,71 @@ class Appeal(Base):
         cascade="all, delete-orphan", lazy="selectin", order_by="AppealEvidence.id"
     )
 
+    # Where the appeal is, asked of the model so pages never compare status strings.
     @property
-    def open(self) -> bool:
-        return self.status not in (
-            AppealStatus.DRAFT,
-            AppealStatus.CLOSED,
-            AppealStatus.NOT_ACCEPTED,
-        )
+    def is_draft(self) -> bool:
+        """Not sent yet: the customer's alone."""
+        return self.status == AppealStatus.DRAFT
+
+    @property
+    def is_lodged(self) -> bool:
+        """Sent and waiting for the CEM to acknowledge it (or, if late, to accept it)."""
+        return self.status == AppealStatus.LODGED
+
+    @property
+    def is_acknowledged(self) -> bool:
+        """Acknowledged and waiting to be passed to GLT."""
+        return self.status == AppealStatus.ACKNOWLEDGED
+
+    @property
+    def is_with_glt(self) -> bool:
+        """Waiting for GLT's decision."""
+        return self.status == AppealStatus.WITH_GLT
+
+    @property
+    def is_decided(self) -> bool:
+        """Decided by GLT; the outcome letter is still to be sent."""
+        return self.status == AppealStatus.DECIDED
+
+    @property
+    def is_closed(self) -> bool:
+        """Decided and the customer told the outcome in writing (§9.4)."""
+        return self.status == AppealStatus.CLOSED
+
+    @property
+    def is_not_accepted(self) -> bool:
+        """Late, and the CEM did not accept it (§9.2)."""
+        return self.status == AppealStatus.NOT_ACCEPTED
+
+    @property
+    def is_open(self) -> bool:
+        """Sent and still being dealt with."""
+        return self.status not in (AppealStatus.DRAFT, *FINAL)
+
+    @property
+    def is_final(self) -> bool:
+        """Over: decided or refused as late, with no further appeal (§9.2, §9.4)."""
+        return self.status in FINAL
+
+    @property
+    def awaiting_late_decision(self) -> bool:
+        """Sent late, and the CEM has not yet decided whether to accept it (§9.2)."""
+        return self.is_lodged and self.late and self.late_accepted is None
+
+    @property
+    def overturned(self) -> bool:
+        """GLT removed the restriction on appeal."""
+        return self.outcome == AppealOutcome.OVERTURNED
+
+    @property
+    def varied(self) -> bool:
+        """GLT changed the restriction on appeal."""
+        return self.outcome == AppealOutcome.VARIED
+
+    @property
+    def came_by_portal(self) -> bool:
+        """Sent online by the customer, not given to staff by phone, letter, email or in person."""
+        return self.channel == AppealChannel.PORTAL
 
 
 class AppealEvidence(Base):

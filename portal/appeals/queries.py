@@ -11,12 +11,9 @@ from sqlalchemy.orm import joinedload
 
 from portal import db
 from portal.appeals import rules
-from portal.appeals.models import Appeal, AppealStatus
+from portal.appeals.models import FINAL, Appeal, AppealStatus
 from portal.restrictions.models import Restriction
 from portal.timeutil import london_date
-
-# An appeal in one of these states is the end of the road for its decision (§9.2, §9.4).
-FINAL = (AppealStatus.CLOSED, AppealStatus.NOT_ACCEPTED)
 
 
 def decision_key(restriction: Restriction) -> int:
@@ -47,7 +44,7 @@ class AppealRight:
     @property
     def final(self) -> bool:
         """The appeal was decided, or refused as late: there is no further appeal (§9.4)."""
-        return self.appeal is not None and self.appeal.status in FINAL
+        return self.appeal is not None and self.appeal.is_final
 
     @property
     def state(self) -> str:

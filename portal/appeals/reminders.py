@@ -10,8 +10,8 @@ from sqlalchemy import select
 from portal import db
 from portal.appeals import progress as appeal_progress
 from portal.appeals import rules
-from portal.appeals import services as appeals
 from portal.appeals.models import Appeal
+from portal.appeals.people import may_decide
 from portal.auth.models import Role, User, UserRole
 from portal.i18n import long_date
 from portal.outbox.services import enqueue
@@ -44,7 +44,7 @@ def _recipients(appeal: Appeal, role: Role, people: dict[Role, list[User]]) -> t
     decide this appeal (each requested the restriction or made the decision appealed)."""
     if role != Role.GLT:
         return [user.email for user in people[role]], False
-    free = [user.email for user in people[Role.GLT] if appeals.may_decide(user, appeal)]
+    free = [user.email for user in people[Role.GLT] if may_decide(user, appeal)]
     if free:
         return free, False
     return [user.email for user in people[Role.CEM]], True

@@ -59,11 +59,6 @@ class AppealClock:
     steps: tuple[Step, ...]
 
     @property
-    def received_on(self) -> date:
-        """The old name of ``counted_from``, kept while the tests that read it move over."""
-        return self.counted_from
-
-    @property
     def expected_outcome(self) -> date:
         """The date the customer should hear the outcome, told to them on acknowledgement."""
         return self.steps[-1].due

@@ -6,88 +6,31 @@ import secrets
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
 from sqlalchemy import select
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
 
 from portal import db
 from portal.appeals import evidence as evidence_files
+from portal.appeals import lodging, rules
 from portal.appeals import progress as appeal_progress
-from portal.appeals import rules
-from portal.appeals import services as appeals
 from portal.appeals.models import FORMATS, Appeal, AppealStatus
 from portal.appeals.queries import appeal_decisions
 from portal.customer import bp, customer_required, signed_in_customer
+from portal.customer.appeal_forms import (
+    AnswerForm,
+    EvidenceForm,
+    LateForm,
+    NewInformationForm,
+    ReasonsForm,
+    SendForm,
+    SupportForm,
+    evidence_message,
+    place_errors,
+    refusal,
+)
 from portal.errors import Conflict, ServiceError
-from portal.forms import BaseForm
 from portal.restrictions.models import Restriction
+from portal.steps import perform
 from portal.timeutil import london_date, utcnow
-
-LONG_TEXT = 5000
-
-
-class ReasonsForm(BaseForm):
-    grounds = TextAreaField(
-        _l("Why should we change our decision?"),
-        validators=[
-            InputRequired(_l("Tell us why the decision should be changed")),
-            Length(max=LONG_TEXT, message=_l("Keep this to 5000 characters or send a file")),
-        ],
-    )
-
-
-class NewInformationForm(BaseForm):
-    new_information = TextAreaField(
-        _l("Is there anything we did not know when we made the decision?"),
-        validators=[
-            Optional(),
-            Length(max=LONG_TEXT, message=_l("Keep this to 5000 characters or send a file")),
-        ],
-    )
-
-
-class EvidenceForm(BaseForm):
-    evidence = FileField(_l("Send a file"))
-
-
-class SupportForm(BaseForm):
-    needs_interpreter = RadioField(
-        _l("Do you need an interpreter?"),
-        choices=[("yes", _l("Yes")), ("no", _l("No"))],
-        validators=[InputRequired(_l("Say whether you need an interpreter"))],
-    )
-    interpreter_language = StringField(
-        _l("Which language?"), validators=[Optional(), Length(max=80)]
-    )
-    preferred_format = RadioField(
-        _l("How would you like our letters?"),
-        choices=list(FORMATS.items()),
-        default="",
-        validators=[Optional()],
-    )
-    representative = StringField(
-        _l("Someone who represents you (name and how to contact them)"),
-        validators=[Optional(), Length(max=200)],
-    )
-    other_support = TextAreaField(
-        _l("Any other help you need"), validators=[Optional(), Length(max=2000)]
-    )
-
-
-class LateForm(BaseForm):
-    late_reason = TextAreaField(
-        _l("Why is your appeal late?"),
-        validators=[
-            InputRequired(_l("Tell us why the appeal is late")),
-            Length(max=LONG_TEXT, message=_l("Keep this to 5000 characters")),
-        ],
-    )
-
-
-class SendForm(BaseForm):
-    submission_key = HiddenField()
-
 
 # Where the appeal has got to, said to the customer (the staff titles are for staff).
 CUSTOMER_STATUS = {
@@ -98,55 +41,6 @@ CUSTOMER_STATUS = {
     AppealStatus.CLOSED: _l("Your appeal has been decided"),
     AppealStatus.NOT_ACCEPTED: _l("We did not accept your late appeal"),
 }
-
-
-CUSTOMER_MESSAGES = {
-    "grounds": _l("Tell us why the decision should be changed"),
-    "interpreter_language": _l("Tell us which language the interpreter should speak"),
-    "late_reason": _l("Tell us why your appeal is late"),
-    "preferred_format": _l("Choose a format from the list"),
-}
-
-# Why an appeal cannot be started or sent, said to the customer (keys from the services).
-REFUSALS = {
-    "appealed": _l("You have already appealed against this decision."),
-    "final": _l(
-        "Your appeal against this decision has been dealt with, and there is no further appeal."
-    ),
-    "restriction": _l("This decision is no longer in force, so there is nothing to appeal."),
-}
-
-
-def _refusal(exc: ServiceError) -> str:
-    key = next((k for k in REFUSALS if k in exc.errors), None)
-    return str(REFUSALS[key]) if key else str(_l("You have already sent this appeal."))
-
-
-def _apply(form, exc: ServiceError) -> None:
-    for name in exc.errors:
-        field = getattr(form, name, None)
-        if field is not None and name in CUSTOMER_MESSAGES:
-            field.errors = [str(CUSTOMER_MESSAGES[name])]
-        elif name == "evidence":
-            form.evidence.errors = [_evidence_message(exc.errors[name])]
-        else:
-            form.form_errors.append(_refusal(exc))
-
-
-def _evidence_message(message: str) -> str:
-    if "must be one of" in message:
-        return str(_l("Send a PDF, photo (JPG or PNG), Word document, text, email or audio file"))
-    if "smaller than" in message:
-        return str(_l("The file must be smaller than 10 MB"))
-    if "empty" in message:
-        return str(_l("The file you chose is empty"))
-    if "do not match" in message:
-        return str(_l("The file's contents do not match its type"))
-    if "up to" in message:
-        return str(_l("You can send up to 10 files"))
-    if "file storage" in message:  # uploads.StorageFailed: nothing of the file was kept
-        return str(_l("We could not save your file. The problem is ours: send it again later."))
-    return str(_l("Choose a file to send"))
 
 
 def _my_appeal(appeal_id: int) -> Appeal:
@@ -160,7 +54,7 @@ def _my_appeal(appeal_id: int) -> Appeal:
 
 def _draft_or_progress(appeal_id: int):
     appeal = _my_appeal(appeal_id)
-    if appeal.status != AppealStatus.DRAFT:
+    if not appeal.is_draft:
         return appeal, redirect(url_for("customer.appeal", appeal_id=appeal.id), 303)
     return appeal, None
 
@@ -196,72 +90,67 @@ def start_appeal(restriction_id: int):
     restriction = db.session.get(Restriction, restriction_id)
     if restriction is None or restriction.customer_id != signed_in_customer().customer_id:
         abort(404)
-    try:
-        draft = appeals.start_draft(utcnow(), restriction)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(_refusal(exc), "error")
+
+    def refused(exc: ServiceError):
+        flash(refusal(exc), "error")
         return redirect(url_for("customer.appeals_index"), 303)
-    db.session.commit()
-    return redirect(url_for("customer.appeal_reasons", appeal_id=draft.id), 303)
+
+    return perform(
+        lambda: lodging.start_draft(utcnow(), restriction),
+        then=lambda draft: url_for("customer.appeal_reasons", appeal_id=draft.id),
+        on_error=refused,
+    )
 
 
-def _save(appeal: Appeal, form, answers: appeals.Answers, next_endpoint: str, template: str):
-    try:
-        appeals.save_answers(utcnow(), appeal, answers)
-    except ServiceError as exc:
-        db.session.rollback()
-        _apply(form, exc)
-        return render_template(template, appeal=appeal, form=form), 422
-    db.session.commit()
-    target = request.args.get("then")
-    if target == "check":
-        return redirect(url_for("customer.appeal_check", appeal_id=appeal.id), 303)
-    return redirect(url_for(next_endpoint, appeal_id=appeal.id), 303)
+def _ask(appeal_id: int, form_class: type[AnswerForm], template: str, next_page, **extra):
+    """One question of the draft appeal: show it with the answer kept so far, or keep the new
+    answer and go on to ``next_page`` (an endpoint, or a function of the appeal), or back to
+    the check page when the customer came from there to change it."""
+    appeal, sent = _draft_or_progress(appeal_id)
+    if sent:
+        return sent
+    form = form_class(data=form_class.kept(appeal) if request.method == "GET" else None)
+
+    def page(status: int):
+        return render_template(template, appeal=appeal, form=form, **extra), status
+
+    if not form.validate_on_submit():
+        return page(422 if form.is_submitted() else 200)
+
+    def refused(exc: ServiceError):
+        place_errors(form, exc)
+        return page(422)
+
+    if request.args.get("then") == "check":
+        next_page = "customer.appeal_check"
+    elif callable(next_page):
+        next_page = next_page(appeal)
+    return perform(
+        lambda: lodging.save_answers(utcnow(), appeal, form.answers()),
+        then=url_for(next_page, appeal_id=appeal.id),
+        on_error=refused,
+    )
 
 
 @bp.route("/appeals/<int:appeal_id>/reasons", methods=["GET", "POST"])
 @customer_required
 def appeal_reasons(appeal_id: int):
-    appeal, sent = _draft_or_progress(appeal_id)
-    if sent:
-        return sent
-    form = ReasonsForm(data={"grounds": appeal.grounds} if request.method == "GET" else None)
     template = "customer/appeals/reasons.html"
-    if form.validate_on_submit():
-        return _save(
-            appeal,
-            form,
-            appeals.Answers(grounds=form.grounds.data),
-            "customer.appeal_new_information",
-            template,
-        )
-    status = 422 if form.is_submitted() else 200
-    return render_template(template, appeal=appeal, form=form), status
+    return _ask(appeal_id, ReasonsForm, template, "customer.appeal_new_information")
 
 
 @bp.route("/appeals/<int:appeal_id>/new-information", methods=["GET", "POST"])
 @customer_required
 def appeal_new_information(appeal_id: int):
-    appeal, sent = _draft_or_progress(appeal_id)
-    if sent:
-        return sent
-    form = NewInformationForm(
-        data={"new_information": appeal.new_information} if request.method == "GET" else None
-    )
     template = "customer/appeals/new_information.html"
-    if form.validate_on_submit():
-        return _save(
-            appeal,
-            form,
-            appeals.Answers(new_information=form.new_information.data or ""),
-            "customer.appeal_support",
-            template,
-        )
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        template, appeal=appeal, form=form, evidence_form=EvidenceForm(prefix="file")
-    ), status
+    evidence_form = EvidenceForm(prefix="file")
+    return _ask(
+        appeal_id,
+        NewInformationForm,
+        template,
+        "customer.appeal_support",
+        evidence_form=evidence_form,
+    )
 
 
 @bp.route("/appeals/<int:appeal_id>/evidence", methods=["POST"])
@@ -272,10 +161,11 @@ def appeal_evidence(appeal_id: int):
         return sent
     evidence_form = EvidenceForm(prefix="file")
     upload = request.files.get("file-evidence")
-    try:
+
+    def add():
         if not evidence_form.validate_on_submit() or upload is None or not upload.filename:
             raise ServiceError({"evidence": "Choose a file to upload"})
-        evidence_files.add_evidence(
+        return evidence_files.add_evidence(
             signed_in_customer(),
             utcnow(),
             appeal,
@@ -284,9 +174,9 @@ def appeal_evidence(appeal_id: int):
             current_app.config["UPLOAD_DIR"] / "appeals",
             current_app.config["MAX_ATTACHMENT_BYTES"],
         )
-    except ServiceError as exc:
-        db.session.rollback()
-        evidence_form.evidence.errors = [_evidence_message(exc.errors.get("evidence", ""))]
+
+    def refused(exc: ServiceError):
+        evidence_form.evidence.errors = [evidence_message(exc.errors.get("evidence", ""))]
         form = NewInformationForm(data={"new_information": appeal.new_information})
         return render_template(
             "customer/appeals/new_information.html",
@@ -294,9 +184,13 @@ def appeal_evidence(appeal_id: int):
             form=form,
             evidence_form=evidence_form,
         ), 422
-    db.session.commit()
-    flash(_l("Your file has been added."), "success")
-    return redirect(url_for("customer.appeal_new_information", appeal_id=appeal.id), 303)
+
+    return perform(
+        add,
+        then=url_for("customer.appeal_new_information", appeal_id=appeal.id),
+        done=_l("Your file has been added."),
+        on_error=refused,
+    )
 
 
 def _my_file(appeal: Appeal, evidence_id: int):
@@ -328,72 +222,42 @@ def remove_appeal_evidence(appeal_id: int, evidence_id: int):
         return sent
     item = _my_file(appeal, evidence_id)
     name = item.original_name
-    stored = evidence_files.remove_evidence(signed_in_customer(), utcnow(), appeal, item)
-    db.session.commit()
-    (current_app.config["UPLOAD_DIR"] / "appeals" / stored).unlink(missing_ok=True)
-    flash(_l("You removed %(name)s.", name=name), "success")
+    removed: list[str] = []
+
+    def remove():
+        removed.append(evidence_files.remove_evidence(signed_in_customer(), utcnow(), appeal, item))
+
     target = {"appeal_id": appeal.id}
     if request.args.get("then") == "check":
         target["then"] = "check"
-    return redirect(url_for("customer.appeal_new_information", **target), 303)
+    then = url_for("customer.appeal_new_information", **target)
+
+    def refused(exc: ServiceError):
+        flash(refusal(exc), "error")
+        return redirect(then, 303)
+
+    response = perform(
+        remove, then=then, done=_l("You removed %(name)s.", name=name), on_error=refused
+    )
+    # The stored file goes only once its removal is committed.
+    for stored in removed:
+        (current_app.config["UPLOAD_DIR"] / "appeals" / stored).unlink(missing_ok=True)
+    return response
 
 
 @bp.route("/appeals/<int:appeal_id>/support", methods=["GET", "POST"])
 @customer_required
 def appeal_support(appeal_id: int):
-    appeal, sent = _draft_or_progress(appeal_id)
-    if sent:
-        return sent
-    data = None
-    if request.method == "GET":
-        # Only the customer's own answer: never a "no" they did not give.
-        answered = {True: "yes", False: "no"}.get(appeal.needs_interpreter)
-        data = {
-            "needs_interpreter": answered,
-            "interpreter_language": appeal.interpreter_language,
-            "preferred_format": appeal.preferred_format,
-            "representative": appeal.representative,
-            "other_support": appeal.other_support,
-        }
-    form = SupportForm(data=data)
-    template = "customer/appeals/support.html"
-    if form.validate_on_submit():
-        next_endpoint = "customer.appeal_late" if _late_now(appeal) else "customer.appeal_check"
-        return _save(
-            appeal,
-            form,
-            appeals.Answers(
-                needs_interpreter=form.needs_interpreter.data == "yes",
-                interpreter_language=form.interpreter_language.data or "",
-                preferred_format=form.preferred_format.data or "",
-                representative=form.representative.data or "",
-                other_support=form.other_support.data or "",
-            ),
-            next_endpoint,
-            template,
-        )
-    status = 422 if form.is_submitted() else 200
-    return render_template(template, appeal=appeal, form=form), status
+    def next_page(appeal: Appeal) -> str:
+        return "customer.appeal_late" if _late_now(appeal) else "customer.appeal_check"
+
+    return _ask(appeal_id, SupportForm, "customer/appeals/support.html", next_page)
 
 
 @bp.route("/appeals/<int:appeal_id>/late", methods=["GET", "POST"])
 @customer_required
 def appeal_late(appeal_id: int):
-    appeal, sent = _draft_or_progress(appeal_id)
-    if sent:
-        return sent
-    form = LateForm(data={"late_reason": appeal.late_reason} if request.method == "GET" else None)
-    template = "customer/appeals/late.html"
-    if form.validate_on_submit():
-        return _save(
-            appeal,
-            form,
-            appeals.Answers(late_reason=form.late_reason.data),
-            "customer.appeal_check",
-            template,
-        )
-    status = 422 if form.is_submitted() else 200
-    return render_template(template, appeal=appeal, form=form), status
+    return _ask(appeal_id, LateForm, "customer/appeals/late.html", "customer.appeal_check")
 
 
 @bp.route("/appeals/<int:appeal_id>/check", methods=["GET", "POST"])
@@ -403,36 +267,45 @@ def appeal_check(appeal_id: int):
     form = SendForm()
     if request.method == "POST" and form.validate_on_submit():
         key = (form.submission_key.data or "")[:64]
-        if appeal.status != AppealStatus.DRAFT and key and appeal.submission_key == key:
+        if not appeal.is_draft and key and appeal.submission_key == key:
             # The same form sent twice: the appeal was lodged the first time.
             return redirect(url_for("customer.appeal", appeal_id=appeal.id), 303)
-        if not key:
-            key = secrets.token_hex(16)
-        try:
-            if appeal.status != AppealStatus.DRAFT:
-                # Sent from another tab (another key) first: tell them, don't send it again.
-                raise Conflict(appeal.status.title, at=appeal.received_at)
-            appeals.lodge(signed_in_customer(), utcnow(), appeal, key)
-        except Conflict as exc:
-            db.session.rollback()
-            form.form_errors.append(_refusal(exc))
-            return _check_page(appeal, form, 409)
-        except ServiceError as exc:
-            db.session.rollback()
-            missing = set(exc.errors)
-            if "grounds" in missing:
-                flash(_l("Tell us why the decision should be changed."), "error")
-                return redirect(url_for("customer.appeal_reasons", appeal_id=appeal.id), 303)
-            if "late_reason" in missing:
-                flash(_l("Your appeal is late: tell us why."), "error")
-                return redirect(url_for("customer.appeal_late", appeal_id=appeal.id), 303)
-            form.form_errors.append(_refusal(exc))
-        else:
-            db.session.commit()
-            return redirect(url_for("customer.appeal", appeal_id=appeal.id, sent=1), 303)
-    elif appeal.status != AppealStatus.DRAFT:
+        return _send(appeal, form, key or secrets.token_hex(16))
+    if not appeal.is_draft:
         return redirect(url_for("customer.appeal", appeal_id=appeal.id), 303)
     return _check_page(appeal, form, 422 if form.is_submitted() else 200)
+
+
+def _send(appeal: Appeal, form: SendForm, key: str):
+    """Lodge the appeal; send the customer back to any answer still missing."""
+
+    def send():
+        if not appeal.is_draft:
+            # Sent from another tab (another key) first: tell them, don't send it again.
+            raise Conflict(appeal.status.title, at=appeal.received_at)
+        return lodging.lodge(signed_in_customer(), utcnow(), appeal, key)
+
+    def sent_already(exc: Conflict):
+        form.form_errors.append(refusal(exc))
+        return _check_page(appeal, form, 409)
+
+    def not_sent(exc: ServiceError):
+        missing = set(exc.errors)
+        if "grounds" in missing:
+            flash(_l("Tell us why the decision should be changed."), "error")
+            return redirect(url_for("customer.appeal_reasons", appeal_id=appeal.id), 303)
+        if "late_reason" in missing:
+            flash(_l("Your appeal is late: tell us why."), "error")
+            return redirect(url_for("customer.appeal_late", appeal_id=appeal.id), 303)
+        form.form_errors.append(refusal(exc))
+        return _check_page(appeal, form, 422)
+
+    return perform(
+        send,
+        then=url_for("customer.appeal", appeal_id=appeal.id, sent=1),
+        on_error=not_sent,
+        on_conflict=sent_already,
+    )
 
 
 def _check_page(appeal: Appeal, form: SendForm, status: int):
@@ -450,7 +323,7 @@ def _check_page(appeal: Appeal, form: SendForm, status: int):
 @customer_required
 def appeal(appeal_id: int):
     appeal = _my_appeal(appeal_id)
-    if appeal.status == AppealStatus.DRAFT:
+    if appeal.is_draft:
         return redirect(url_for("customer.appeal_check", appeal_id=appeal.id), 303)
     steps = appeal_progress.for_appeal(appeal, london_date(utcnow()))
     return render_template(
@@ -458,6 +331,5 @@ def appeal(appeal_id: int):
         appeal=appeal,
         steps=steps,
         status=CUSTOMER_STATUS[appeal.status],
-        waiting_on_late=appeal.late and appeal.late_accepted is None,
         just_sent=request.args.get("sent") == "1",
     )

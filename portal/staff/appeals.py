@@ -8,55 +8,23 @@ import secrets
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import RadioField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
 
-from portal import db
 from portal import idempotency as once
+from portal.appeals import decision, handling, lodging, rules
 from portal.appeals import evidence as evidence_files
 from portal.appeals import progress as appeal_progress
-from portal.appeals import rules
-from portal.appeals import services as appeals
+from portal.appeals.forms import AssistedForm, DecisionForm, LateDecisionForm
 from portal.appeals.models import Appeal, AppealChannel, AppealOutcome
+from portal.appeals.people import may_decide
 from portal.appeals.queries import appeal_decisions
 from portal.auth import permissions
 from portal.customers.models import Customer
 from portal.errors import Conflict, ServiceError
-from portal.forms import BaseForm, PlainDateField, PlainTimeField
-from portal.idempotency import OnceForm
-from portal.restrictions.forms import SpecMixin
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.staff.restrictions import _manager_choices
-from portal.steps import conflict_page, perform
+from portal.steps import conflict_page, perform, record
 from portal.timeutil import london_date, utcnow
-
-
-class LateDecisionForm(BaseForm):
-    accept = RadioField(
-        _l("Accept the late appeal?"),
-        choices=[("yes", _l("Yes, accept it")), ("no", _l("No, do not accept it"))],
-        validators=[InputRequired(_l("Choose whether to accept the late appeal"))],
-    )
-    late_decision_reason = TextAreaField(
-        _l("Reason"),
-        validators=[InputRequired(_l("Give the reason for the decision")), Length(max=3000)],
-    )
-
-
-class DecisionForm(SpecMixin, BaseForm):
-    outcome = RadioField(
-        _l("Decision"),
-        choices=[(o.value, o.title) for o in AppealOutcome],
-        validators=[InputRequired(_l("Choose the decision"))],
-    )
-    reasons = TextAreaField(
-        _l("Reasons, as the customer will read them"),
-        validators=[InputRequired(_l("Give the reasons for the decision")), Length(max=5000)],
-    )
-    review_on = PlainDateField(
-        _l("Review date"), validators=[Optional()], message=_l("Enter a real review date")
-    )
 
 
 def _decision_form(appeal: Appeal) -> DecisionForm:
@@ -73,40 +41,6 @@ def _variation(form: DecisionForm):
     if form.outcome.data != AppealOutcome.VARIED.value or not form.kind.data:
         return None
     return form.spec(london_date(utcnow()), form.review_on.data)
-
-
-class AssistedForm(OnceForm):
-    channel = RadioField(
-        _l("How did the customer appeal?"),
-        choices=[(c.value, c.title) for c in AppealChannel if c != AppealChannel.PORTAL],
-        validators=[InputRequired(_l("Choose how the customer appealed"))],
-    )
-    received_on = PlainDateField(
-        _l("Date received"),
-        validators=[InputRequired(_l("Enter the date the appeal was received"))],
-        message=_l("Enter a real date, like 2027-03-19"),
-    )
-    received_time = PlainTimeField(_l("Time received"), validators=[Optional()])
-    helped_by = StringField(
-        _l("Who helped (for example an interpreter, a representative or a colleague)"),
-        validators=[Optional(), Length(max=200)],
-    )
-    grounds = TextAreaField(
-        _l("The customer's reasons, in their words"),
-        validators=[InputRequired(_l("Record the customer's reasons")), Length(max=5000)],
-    )
-    new_information = TextAreaField(
-        _l("New information the customer gave"), validators=[Optional(), Length(max=5000)]
-    )
-    interpreter_language = StringField(
-        _l("Interpreter needed: which language?"),
-        validators=[Optional(), Length(max=80)],
-    )
-    representative = StringField(_l("Representative"), validators=[Optional(), Length(max=200)])
-    late_reason = TextAreaField(
-        _l("If the appeal is late: the customer's reason"),
-        validators=[Optional(), Length(max=5000)],
-    )
 
 
 @bp.route("/appeals")
@@ -131,9 +65,9 @@ def _appeal(appeal_id: int) -> Appeal:
 
 def _show(appeal: Appeal, late_form=None, decision_form=None, status=200):
     progress = appeal_progress.for_appeal(appeal, london_date(utcnow()))
-    may_decide = appeals.may_decide(current_user, appeal)
+    deciding = may_decide(current_user, appeal)
     sent_back = late_form or decision_form  # a form returned with errors, for the summary
-    if decision_form is None and may_decide and appeal.status.value == "with_glt":
+    if decision_form is None and deciding and appeal.is_with_glt:
         decision_form = _decision_form(appeal)
     return render_template(
         "staff/appeals/show.html",
@@ -143,7 +77,7 @@ def _show(appeal: Appeal, late_form=None, decision_form=None, status=200):
         late_form=late_form or LateDecisionForm(prefix="late"),
         decision_form=decision_form,
         can_manage=permissions.can_manage_appeals(current_user),
-        may_decide=may_decide,
+        may_decide=deciding,
         form=sent_back,
     ), status
 
@@ -158,7 +92,7 @@ def _step(appeal_id: int, action, done: str):
     appeal = _appeal(appeal_id)
     return perform(
         lambda: action(actor(), utcnow(), appeal),
-        then=url_for("staff.appeal_case", appeal_id=appeal.id),
+        then=_case_url(appeal),
         done=done,
         on_conflict=lambda exc: _appeal_conflict(exc, appeal),
     )
@@ -169,7 +103,7 @@ def _appeal_conflict(exc: Conflict, appeal: Appeal, form=None):
     return conflict_page(
         exc,
         heading=str(_l("This step has already been taken on appeal %(ref)s", ref=appeal.reference)),
-        back_url=url_for("staff.appeal_case", appeal_id=appeal.id),
+        back_url=_case_url(appeal),
         back_label=str(_l("Go to the appeal")),
         form=form,
     )
@@ -183,8 +117,7 @@ def appeal_evidence_file(appeal_id: int, evidence_id: int):
     path = current_app.config["UPLOAD_DIR"] / "appeals" / item.stored_name if item else None
     if path is None or not path.is_file():
         abort(404)
-    evidence_files.record_download(actor(), utcnow(), appeal, item)
-    db.session.commit()
+    record(lambda: evidence_files.record_download(actor(), utcnow(), appeal, item))
     response = send_file(
         path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name
     )
@@ -197,7 +130,7 @@ def appeal_evidence_file(appeal_id: int, evidence_id: int):
 def acknowledge_appeal(appeal_id: int):
     return _step(
         appeal_id,
-        appeals.acknowledge,
+        handling.acknowledge,
         _l("Acknowledged: the letter with the outcome date is issued."),
     )
 
@@ -205,13 +138,13 @@ def acknowledge_appeal(appeal_id: int):
 @bp.route("/appeals/<int:appeal_id>/refer", methods=["POST"])
 @staff_required(permissions.can_manage_appeals)
 def refer_appeal(appeal_id: int):
-    return _step(appeal_id, appeals.refer_to_glt, _l("Passed to GLT."))
+    return _step(appeal_id, handling.refer_to_glt, _l("Passed to GLT."))
 
 
 @bp.route("/appeals/<int:appeal_id>/outcome", methods=["POST"])
 @staff_required(permissions.can_manage_appeals)
 def send_appeal_outcome(appeal_id: int):
-    return _step(appeal_id, appeals.send_outcome, _l("The outcome letter is issued."))
+    return _step(appeal_id, decision.send_outcome, _l("The outcome letter is issued."))
 
 
 @bp.route("/appeals/<int:appeal_id>/late", methods=["POST"])
@@ -226,10 +159,10 @@ def decide_late_appeal(appeal_id: int):
             return _show(appeal, late_form=form, status=422)
 
         return perform(
-            lambda: appeals.decide_late(
+            lambda: handling.decide_late(
                 actor(), utcnow(), appeal, form.accept.data == "yes", form.late_decision_reason.data
             ),
-            then=url_for("staff.appeal_case", appeal_id=appeal.id),
+            then=_case_url(appeal),
             done=_l("Late-appeal decision recorded."),
             on_error=_refused,
             on_conflict=lambda exc: _appeal_conflict(exc, appeal, form),
@@ -241,7 +174,7 @@ def decide_late_appeal(appeal_id: int):
 @staff_required(permissions.can_decide_appeal)
 def decide_appeal(appeal_id: int):
     appeal = _appeal(appeal_id)
-    if not appeals.may_decide(current_user, appeal):
+    if not may_decide(current_user, appeal):
         abort(403)
     form = _decision_form(appeal)
     if form.validate_on_submit():
@@ -251,7 +184,7 @@ def decide_appeal(appeal_id: int):
             return _show(appeal, decision_form=form, status=422)
 
         return perform(
-            lambda: appeals.glt_decide(
+            lambda: decision.glt_decide(
                 actor(),
                 utcnow(),
                 appeal,
@@ -259,7 +192,7 @@ def decide_appeal(appeal_id: int):
                 form.reasons.data,
                 _variation(form),
             ),
-            then=url_for("staff.appeal_case", appeal_id=appeal.id),
+            then=_case_url(appeal),
             done=_l("Decision recorded. The Customer Experience Manager has been told."),
             on_error=_refused,
             on_conflict=lambda exc: _appeal_conflict(exc, appeal, form),
@@ -282,11 +215,11 @@ def lodge_appeal_for_customer(customer_id: int):
         if sent is not None and request.method == "POST":
             # Sent from a form opened before a colleague lodged the appeal: say so, and
             # show back what was typed.
-            return _lodged_conflict(appeals.already_appealed(sent), sent, form)
+            return _lodged_conflict(lodging.already_appealed(sent), sent, form)
         if sent is None:
             flash(_l("This customer has no restriction decision to appeal."), "error")
             return redirect(url_for("staff.customer", customer_id=customer.id), 303)
-        if sent.status.value in ("closed", "not_accepted"):
+        if sent.is_final:
             flash(
                 _l(
                     "The customer's appeal against this decision is over: there is no further "
@@ -296,68 +229,88 @@ def lodge_appeal_for_customer(customer_id: int):
             )
         else:
             flash(_l("The customer has already appealed against this decision."), "error")
-        return redirect(url_for("staff.appeal_case", appeal_id=sent.id), 303)
+        return redirect(_case_url(sent), 303)
     restriction = right.restriction
     if request.method == "GET":
         form.received_on.data = london_date(utcnow())
     if form.validate_on_submit():
         now = utcnow()
-        received_at = appeals.received_at_for(now, form.received_on.data, form.received_time.data)
         if (again := once.claim(form, "appeal", actor(), now, record_url)) is not None:
             return again
-        try:
-            appeal = appeals.start_draft(now, restriction)
-            appeals.save_answers(
-                now,
-                appeal,
-                appeals.Answers(
-                    grounds=form.grounds.data,
-                    new_information=form.new_information.data or "",
-                    needs_interpreter=bool((form.interpreter_language.data or "").strip()),
-                    interpreter_language=form.interpreter_language.data or "",
-                    representative=form.representative.data or "",
-                    late_reason=(form.late_reason.data or "").strip() or None,
-                ),
-            )
-            appeals.lodge(
-                actor(),
-                now,
-                appeal,
-                secrets.token_hex(16),
-                channel=AppealChannel(form.channel.data),
-                received_at=received_at,
-                helped_by=form.helped_by.data or "",
-            )
-        except Conflict as exc:
-            db.session.rollback()
-            sent = appeals.appeal_against_decision(restriction)
-            if sent is not None:
-                return _lodged_conflict(exc, sent, form)
-            form.apply_errors(exc, aliases={"appealed": "", "final": "", "restriction": ""})
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc, aliases={"appealed": "", "final": "", "restriction": ""})
-        else:
-            appeal_url = url_for("staff.appeal_case", appeal_id=appeal.id)
-            once.made(form, appeal, appeal_url)
-            db.session.commit()
-            flash(_l("Appeal %(ref)s lodged for the customer.", ref=appeal.reference), "success")
-            return redirect(appeal_url, 303)
-    status = 422 if form.is_submitted() else 200
+        return _lodge(form, restriction, now)
+    return _lodge_page(form, restriction, 422 if form.is_submitted() else 200)
+
+
+def _lodge_page(form: AssistedForm, restriction, status: int):
     return render_template(
         "staff/appeals/lodge.html",
         form=form,
-        customer=customer,
+        customer=restriction.customer,
         restriction=restriction,
-        sent_on=appeals.decision_sent_on(restriction),
+        sent_on=lodging.decision_sent_on(restriction),
     ), status
+
+
+# The services' reasons an appeal cannot be lodged, said above the form.
+NOT_A_FIELD = {"appealed": "", "final": "", "restriction": ""}
+
+
+def _lodge(form: AssistedForm, restriction, now):
+    """Lodge the appeal the customer gave by phone, letter, email or in person."""
+    received_at = lodging.received_at_for(now, form.received_on.data, form.received_time.data)
+
+    def lodge():
+        appeal = lodging.start_draft(now, restriction)
+        lodging.save_answers(
+            now,
+            appeal,
+            lodging.Answers(
+                grounds=form.grounds.data,
+                new_information=form.new_information.data or "",
+                needs_interpreter=bool((form.interpreter_language.data or "").strip()),
+                interpreter_language=form.interpreter_language.data or "",
+                representative=form.representative.data or "",
+                late_reason=(form.late_reason.data or "").strip() or None,
+            ),
+        )
+        lodging.lodge(
+            actor(),
+            now,
+            appeal,
+            secrets.token_hex(16),
+            channel=AppealChannel(form.channel.data),
+            received_at=received_at,
+            helped_by=form.helped_by.data or "",
+        )
+        once.made(form, appeal, _case_url(appeal))
+        return appeal
+
+    def refused(exc: ServiceError):
+        form.apply_errors(exc, aliases=NOT_A_FIELD)
+        return _lodge_page(form, restriction, 422)
+
+    def lodged_already(exc: Conflict):
+        sent = lodging.appeal_against_decision(restriction)
+        return refused(exc) if sent is None else _lodged_conflict(exc, sent, form)
+
+    return perform(
+        lodge,
+        then=_case_url,
+        done=lambda appeal: _l("Appeal %(ref)s lodged for the customer.", ref=appeal.reference),
+        on_error=refused,
+        on_conflict=lodged_already,
+    )
+
+
+def _case_url(appeal: Appeal) -> str:
+    return url_for("staff.appeal_case", appeal_id=appeal.id)
 
 
 def _lodged_conflict(exc: Conflict, sent: Appeal, form):
     return conflict_page(
         exc,
         heading=str(_l("The customer's appeal has already been lodged")),
-        back_url=url_for("staff.appeal_case", appeal_id=sent.id),
+        back_url=_case_url(sent),
         back_label=str(_l("Go to appeal %(ref)s", ref=sent.reference)),
         form=form,
     )

@@ -346,7 +346,7 @@ def test_a_reference_taken_meanwhile_moves_the_new_appeal_to_the_next(
     appeals.lodge(other.customer, clock.now, second, "k2")
     db.session.commit()
     assert second.reference == "AP-2027-0003"
-    assert second.status == AppealStatus.LODGED and second.received_on is not None
+    assert second.status == AppealStatus.LODGED and second.counted_from is not None
 
 
 @pytest.mark.policy("9.2")
@@ -379,7 +379,7 @@ def test_staff_record_receipt_on_the_day_the_letter_went_and_not_later_today(not
     unknown_time = appeals.received_at_for(clock.now, date(2027, 3, 19), None)
     assert unknown_time == clock.now  # midday has not come yet
     appeals.lodge(cem, clock.now, appeal, "k", AppealChannel.PHONE, unknown_time)
-    assert appeal.received_on == date(2027, 3, 19) and not appeal.late
+    assert appeal.counted_from == date(2027, 3, 19) and not appeal.late
 
 
 @pytest.mark.policy("9.3")

@@ -28,7 +28,7 @@ def _at(y, m, d, hh, mm=0) -> datetime:
 @pytest.mark.policy("9.3")
 def test_appeal_received_friday_before_easter_counts_working_days_around_it():
     clock = appeal_clock(_at(2027, 3, 19, 11), CUTOFF, CAL)
-    assert clock.received_on == date(2027, 3, 19)
+    assert clock.counted_from == date(2027, 3, 19)
     assert clock.step("acknowledge").due == date(2027, 3, 23)  # Tue
     # Good Friday 26 Mar and Easter Monday 29 Mar are skipped.
     assert clock.step("to_glt").due == date(2027, 3, 30)  # Tue
@@ -45,9 +45,9 @@ def test_appeal_received_friday_before_easter_counts_working_days_around_it():
 def test_received_after_the_cut_off_counts_from_the_next_working_day():
     before = appeal_clock(_at(2027, 3, 18, 16, 59), CUTOFF, CAL)
     after = appeal_clock(_at(2027, 3, 18, 17, 0), CUTOFF, CAL)
-    assert before.received_on == date(2027, 3, 18)
+    assert before.counted_from == date(2027, 3, 18)
     assert before.step("acknowledge").due == date(2027, 3, 22)
-    assert after.received_on == date(2027, 3, 19)
+    assert after.counted_from == date(2027, 3, 19)
     assert after.step("acknowledge").due == date(2027, 3, 23)
     assert "after the 17:00 cut-off" in after.received_note
 
@@ -55,9 +55,9 @@ def test_received_after_the_cut_off_counts_from_the_next_working_day():
 @pytest.mark.policy("9.1")
 def test_received_at_a_weekend_or_on_a_bank_holiday_counts_from_the_next_working_day():
     saturday = appeal_clock(_at(2027, 3, 20, 10), CUTOFF, CAL)
-    assert saturday.received_on == date(2027, 3, 22)
+    assert saturday.counted_from == date(2027, 3, 22)
     good_friday = appeal_clock(_at(2027, 3, 26, 10), CUTOFF, CAL)
-    assert good_friday.received_on == date(2027, 3, 30)  # Easter Monday skipped too
+    assert good_friday.counted_from == date(2027, 3, 30)  # Easter Monday skipped too
     assert "bank holiday" in good_friday.received_note
 
 

@@ -148,6 +148,25 @@ def test_a_late_appeal_asks_why_before_it_can_be_sent(customer_client, restricte
     assert db.session.get(Appeal, appeal_id).late
 
 
+@pytest.mark.parametrize(
+    ("page", "answer", "shown"),
+    [
+        ("reasons", {"grounds": "Changed my reasons."}, "Changed my reasons."),
+        ("new-information", {"new_information": "A new fact."}, "A new fact."),
+        ("support", {"needs_interpreter": "yes", "interpreter_language": "Urdu"}, "Urdu"),
+        ("late", {"late_reason": "I was away."}, "I was away."),
+    ],
+)
+def test_an_answer_changed_from_the_check_page_goes_back_to_it(
+    customer_client, restricted, page, answer, shown
+):
+    appeal_id = _start(customer_client, restricted)
+    base = f"/appeals/{appeal_id}"
+    saved = _post(customer_client, f"{base}/{page}?then=check", answer)
+    assert saved.status_code == 303 and saved.headers["Location"].endswith(f"{base}/check")
+    assert shown in customer_client.get(f"{base}/{page}").text
+
+
 def test_a_half_finished_appeal_is_kept_as_a_draft(customer_client, restricted):
     client = customer_client
     appeal_id = _start(client, restricted)

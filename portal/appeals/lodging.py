@@ -1,0 +1,250 @@
+"""Lodging an appeal (§9.1–9.2, §9.4): the customer's draft kept one page at a time, and the
+appeal sent, online or by staff for the customer, once per decision. Services flush only;
+the view commits once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal import db, transitions
+from portal.appeals import rules
+from portal.appeals.models import FINAL, FORMATS, Appeal, AppealChannel, AppealStatus
+from portal.appeals.people import staff_with
+from portal.audit import services as audit
+from portal.auth.models import Role
+from portal.errors import Conflict, ServiceError
+from portal.letters.models import Letter
+from portal.notifications.services import notify
+from portal.organisation.services import get_organisation
+from portal.references import next_reference
+from portal.restrictions.models import Restriction, RestrictionStatus
+from portal.timeutil import from_london, london_date
+from portal.workdays.services import load_calendar
+
+
+def appeal_against_decision(restriction: Restriction) -> Appeal | None:
+    """The appeal already sent against the decision that set ``restriction``, whatever its
+    state: a decision is appealed once, and a decided or refused appeal is final (§9.4)."""
+    if restriction.letter_id is None:
+        ids = select(Restriction.id).where(Restriction.id == restriction.id)
+    else:
+        ids = select(Restriction.id).where(Restriction.letter_id == restriction.letter_id)
+    return db.session.scalar(
+        select(Appeal)
+        .where(Appeal.restriction_id.in_(ids), Appeal.status != AppealStatus.DRAFT)
+        .order_by(Appeal.status.in_(FINAL), Appeal.id.desc())
+        .limit(1)
+    )
+
+
+def decision_key(restriction: Restriction) -> str:
+    """The decision an appeal against ``restriction`` is against (see Appeal.decision_key)."""
+    if restriction.letter_id is not None:
+        return f"letter:{restriction.letter_id}"
+    return f"restriction:{restriction.id}"
+
+
+def already_appealed(appeal: Appeal) -> Conflict:
+    """The Conflict for a decision already appealed: ``final`` once the appeal is over."""
+    if appeal.is_final:
+        field, message = "final", "This decision has been appealed and there is no further appeal"
+    else:
+        field, message = "appealed", "This decision has already been appealed"
+    by = appeal.lodged_by.name if appeal.lodged_by_staff_id else None
+    return Conflict(appeal.status.title, by=by, at=appeal.received_at, field=field, message=message)
+
+
+def start_draft(now: datetime, restriction: Restriction) -> Appeal:
+    """The customer's draft appeal against ``restriction`` (an existing draft is reused).
+
+    :raises ServiceError: ``restriction`` if the decision is not in force or has no appeal
+        deadline; ``appealed`` if an appeal is being dealt with; ``final`` if the appeal was
+        decided or refused as late, after which there is no further appeal (§9.2, §9.4).
+    """
+    if (
+        restriction.status != RestrictionStatus.ACTIVE
+        or restriction.ran_out_by(london_date(now))
+        or restriction.appeal_deadline is None
+    ):
+        raise ServiceError({"restriction": "This decision cannot be appealed"})
+    existing = appeal_against_decision(restriction)
+    if existing is not None:
+        raise already_appealed(existing)
+    draft = db.session.scalar(
+        select(Appeal).where(
+            Appeal.restriction_id == restriction.id, Appeal.status == AppealStatus.DRAFT
+        )
+    )
+    if draft is None:
+        draft = Appeal(
+            customer_id=restriction.customer_id,
+            restriction_id=restriction.id,
+            status=AppealStatus.DRAFT,
+            created_at=now,
+            updated_at=now,
+            deadline=restriction.appeal_deadline,
+        )
+        db.session.add(draft)
+        db.session.flush()
+    return draft
+
+
+@dataclass
+class Answers:
+    grounds: str | None = None
+    new_information: str | None = None
+    needs_interpreter: bool | None = None
+    interpreter_language: str | None = None
+    preferred_format: str | None = None
+    representative: str | None = None
+    other_support: str | None = None
+    late_reason: str | None = None
+
+
+def save_answers(now: datetime, appeal: Appeal, answers: Answers) -> None:
+    """Keep the answers given so far on a draft (one page at a time)."""
+    if appeal.status != AppealStatus.DRAFT:
+        raise ServiceError("This appeal has already been sent")
+    errors: dict[str, str] = {}
+    if answers.grounds is not None and not answers.grounds.strip():
+        errors["grounds"] = "Tell us why the decision should be changed"
+    if answers.needs_interpreter and not (answers.interpreter_language or "").strip():
+        errors["interpreter_language"] = "Tell us which language the interpreter should speak"
+    if answers.preferred_format is not None and answers.preferred_format not in FORMATS:
+        errors["preferred_format"] = "Choose a format from the list"
+    if answers.late_reason is not None and not answers.late_reason.strip():
+        errors["late_reason"] = "Tell us why the appeal is late"
+    if errors:
+        raise ServiceError(errors)
+    for name, value in vars(answers).items():
+        if value is not None:
+            setattr(appeal, name, value.strip() if isinstance(value, str) else value)
+    if answers.needs_interpreter is False:
+        appeal.interpreter_language = ""
+    appeal.updated_at = now
+    db.session.flush()
+
+
+def decision_sent_on(restriction: Restriction) -> date | None:
+    """The day the decision letter went to the customer; an appeal cannot come before it."""
+    letter = db.session.get(Letter, restriction.letter_id) if restriction.letter_id else None
+    if letter is not None:
+        return london_date(letter.issued_at)
+    return restriction.notified_on
+
+
+def received_at_for(now: datetime, day: date, at: time | None) -> datetime:
+    """When an appeal given to staff was received, from the London date and time they enter.
+
+    An unknown time is taken as midday, or as now if midday today is still to come. The day
+    itself is never moved, so a future date stays in the future and ``lodge`` refuses it.
+    """
+    if at is not None:
+        return from_london(day, at.hour, at.minute)
+    moment = from_london(day, 12, 0)
+    return min(moment, now) if day == london_date(now) else moment
+
+
+def lodge(
+    actor,
+    now: datetime,
+    appeal: Appeal,
+    submission_key: str,
+    channel: AppealChannel = AppealChannel.PORTAL,
+    received_at: datetime | None = None,
+    helped_by: str = "",
+) -> Appeal:
+    """Send the appeal. Sending the same form twice (same key) lodges it once.
+
+    ``actor`` is the customer's account, or the member of staff lodging it for them.
+    :raises ServiceError: with no grounds, a late appeal without a reason, a receipt date in
+        the future or before the decision letter was sent.
+    :raises Conflict: when the appeal was sent already (from another tab, with another key),
+        or the decision has been appealed (``appealed``) or the appeal is over (``final``).
+    """
+    submission_key = submission_key[:64]
+    if appeal.status == AppealStatus.DRAFT:
+        # Read again under the lock: another tab may have sent it meanwhile.
+        transitions.lock(appeal)
+    if appeal.status != AppealStatus.DRAFT:
+        if appeal.submission_key == submission_key:
+            return appeal
+        raise Appeal.TRANSITIONS.conflict(appeal)
+    received_at = received_at or now
+    errors: dict[str, str] = {}
+    sent_on = decision_sent_on(appeal.restriction)
+    if received_at > now:
+        if london_date(received_at) > london_date(now):
+            errors["received_on"] = "The date received cannot be in the future"
+        else:
+            errors["received_time"] = "The time received cannot be in the future"
+    elif sent_on is not None and london_date(received_at) < sent_on:
+        errors["received_on"] = (
+            f"The appeal cannot have been received before the decision letter was sent, "
+            f"on {sent_on:%-d %B %Y}"
+        )
+    if not appeal.grounds.strip():
+        errors["grounds"] = "Tell us why the decision should be changed"
+    late = rules.is_late(received_at, appeal.deadline)
+    if late and not appeal.late_reason.strip():
+        errors["late_reason"] = "Tell us why the appeal is late"
+    existing = appeal_against_decision(appeal.restriction)
+    if existing is not None:
+        raise already_appealed(existing)
+    if errors:
+        raise ServiceError(errors)
+    calendar = load_calendar()
+    counted_from, _note = calendar.received_on(received_at, get_organisation().cutoff_time)
+    staff = getattr(actor, "is_staff", False)
+    try:
+        # The decision key is unique: of two drafts against one decision sent at once (one
+        # per restriction it set), the database keeps the first and refuses the second.
+        with db.session.begin_nested():
+            transitions.move(
+                appeal,
+                AppealStatus.LODGED,
+                values={
+                    "submission_key": submission_key,
+                    "decision_key": decision_key(appeal.restriction),
+                    "received_at": received_at,
+                    "counted_from": counted_from,
+                    "channel": channel,
+                    "lodged_by_staff_id": actor.id if staff else None,
+                    "helped_by": helped_by.strip()[:200],
+                    "late": late,
+                    "updated_at": now,
+                },
+            )
+    except IntegrityError:
+        existing = appeal_against_decision(appeal.restriction)
+        if existing is None:
+            raise
+        raise already_appealed(existing) from None
+    appeal.reference = next_reference("appeal", now)
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "appeal.lodged",
+        "appeal",
+        appeal.id,
+        f"{appeal.reference}: appeal lodged ({channel.title.lower()})",
+        after={
+            "received_on": counted_from,  # the audit trail keeps its first name
+            "late": late,
+            "channel": channel,
+            "lodged_by_staff": staff,
+        },
+    )
+    for user_id in staff_with(Role.CEM):
+        notify(
+            user_id,
+            f"New appeal {appeal.reference}{' (late)' if late else ''}: acknowledge it.",
+            f"/staff/appeals/{appeal.id}",
+            now,
+        )
+    return appeal

@@ -1,0 +1,170 @@
+"""The customer's appeal forms, one question a page, and how a refusal is said to the customer
+(the services speak to staff, in English; these words are translated)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from portal.appeals import lodging
+from portal.appeals.models import FORMATS, Appeal
+from portal.errors import ServiceError
+from portal.forms import BaseForm
+
+LONG_TEXT = 5000
+
+
+class AnswerForm(BaseForm):
+    """One page of the draft appeal: its fields (``answered``) are the appeal's, by name."""
+
+    answered: tuple[str, ...] = ()
+
+    @classmethod
+    def kept(cls, appeal: Appeal) -> dict:
+        """The answers kept so far, shown again."""
+        return {name: getattr(appeal, name) for name in cls.answered}
+
+    def answers(self) -> lodging.Answers:
+        """The answers on this page, to keep on the draft."""
+        return lodging.Answers(**{name: self[name].data or "" for name in self.answered})
+
+
+class ReasonsForm(AnswerForm):
+    answered = ("grounds",)
+
+    grounds = TextAreaField(
+        _l("Why should we change our decision?"),
+        validators=[
+            InputRequired(_l("Tell us why the decision should be changed")),
+            Length(max=LONG_TEXT, message=_l("Keep this to 5000 characters or send a file")),
+        ],
+    )
+
+
+class NewInformationForm(AnswerForm):
+    answered = ("new_information",)
+
+    new_information = TextAreaField(
+        _l("Is there anything we did not know when we made the decision?"),
+        validators=[
+            Optional(),
+            Length(max=LONG_TEXT, message=_l("Keep this to 5000 characters or send a file")),
+        ],
+    )
+
+
+class EvidenceForm(BaseForm):
+    evidence = FileField(_l("Send a file"))
+
+
+class SupportForm(AnswerForm):
+    answered = (
+        "needs_interpreter",
+        "interpreter_language",
+        "preferred_format",
+        "representative",
+        "other_support",
+    )
+
+    needs_interpreter = RadioField(
+        _l("Do you need an interpreter?"),
+        choices=[("yes", _l("Yes")), ("no", _l("No"))],
+        validators=[InputRequired(_l("Say whether you need an interpreter"))],
+    )
+    interpreter_language = StringField(
+        _l("Which language?"), validators=[Optional(), Length(max=80)]
+    )
+    preferred_format = RadioField(
+        _l("How would you like our letters?"),
+        choices=list(FORMATS.items()),
+        default="",
+        validators=[Optional()],
+    )
+    representative = StringField(
+        _l("Someone who represents you (name and how to contact them)"),
+        validators=[Optional(), Length(max=200)],
+    )
+    other_support = TextAreaField(
+        _l("Any other help you need"), validators=[Optional(), Length(max=2000)]
+    )
+
+    @classmethod
+    def kept(cls, appeal: Appeal) -> dict:
+        # Only the customer's own answer: never a "no" they did not give.
+        answered = {True: "yes", False: "no"}.get(appeal.needs_interpreter)
+        return {**super().kept(appeal), "needs_interpreter": answered}
+
+    def answers(self) -> lodging.Answers:
+        answers = super().answers()
+        answers.needs_interpreter = self.needs_interpreter.data == "yes"
+        return answers
+
+
+class LateForm(AnswerForm):
+    answered = ("late_reason",)
+
+    late_reason = TextAreaField(
+        _l("Why is your appeal late?"),
+        validators=[
+            InputRequired(_l("Tell us why the appeal is late")),
+            Length(max=LONG_TEXT, message=_l("Keep this to 5000 characters")),
+        ],
+    )
+
+
+class SendForm(BaseForm):
+    submission_key = HiddenField()
+
+
+CUSTOMER_MESSAGES = {
+    "grounds": _l("Tell us why the decision should be changed"),
+    "interpreter_language": _l("Tell us which language the interpreter should speak"),
+    "late_reason": _l("Tell us why your appeal is late"),
+    "preferred_format": _l("Choose a format from the list"),
+}
+
+# Why an appeal cannot be started or sent, said to the customer (keys from the services).
+REFUSALS = {
+    "appealed": _l("You have already appealed against this decision."),
+    "final": _l(
+        "Your appeal against this decision has been dealt with, and there is no further appeal."
+    ),
+    "restriction": _l("This decision is no longer in force, so there is nothing to appeal."),
+}
+
+
+def refusal(exc: ServiceError) -> str:
+    """Why the appeal cannot be started or sent, in the customer's words."""
+    key = next((k for k in REFUSALS if k in exc.errors), None)
+    return str(REFUSALS[key]) if key else str(_l("You have already sent this appeal."))
+
+
+def place_errors(form, exc: ServiceError) -> None:
+    """Put the customer's words for each refusal beside its field, or above the form."""
+    for name in exc.errors:
+        field = getattr(form, name, None)
+        if field is not None and name in CUSTOMER_MESSAGES:
+            field.errors = [str(CUSTOMER_MESSAGES[name])]
+        elif name == "evidence":
+            form.evidence.errors = [evidence_message(exc.errors[name])]
+        else:
+            form.form_errors.append(refusal(exc))
+
+
+def evidence_message(message: str) -> str:
+    """What is wrong with the file sent, in the customer's words."""
+    if "must be one of" in message:
+        return str(_l("Send a PDF, photo (JPG or PNG), Word document, text, email or audio file"))
+    if "smaller than" in message:
+        return str(_l("The file must be smaller than 10 MB"))
+    if "empty" in message:
+        return str(_l("The file you chose is empty"))
+    if "do not match" in message:
+        return str(_l("The file's contents do not match its type"))
+    if "up to" in message:
+        return str(_l("You can send up to 10 files"))
+    if "file storage" in message:  # uploads.StorageFailed: nothing of the file was kept
+        return str(_l("We could not save your file. The problem is ours: send it again later."))
+    return str(_l("Choose a file to send"))
