@@ -22,6 +22,7 @@ def _import_models() -> None:
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.conduct_warnings import models as _warnings  # noqa: F401
+    from portal.correspondence import models as _correspondence  # noqa: F401
     from portal.customers import models as _customers  # noqa: F401
     from portal.idempotency import SubmissionKey as _submission_keys  # noqa: F401
     from portal.incidents import models as _incidents  # noqa: F401
@@ -32,6 +33,7 @@ def _import_models() -> None:
     from portal.panel import models as _panel  # noqa: F401
     from portal.references import ReferenceCounter as _reference_counters  # noqa: F401
     from portal.restrictions import models as _restrictions  # noqa: F401
+    from portal.reviews import models as _reviews  # noqa: F401
     from portal.scheduling import models as _scheduling  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
 

@@ -11,6 +11,7 @@ from portal.appeals.models import AppealChannel
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import TermKind
 from portal.auth.services import hash_password
+from portal.correspondence import services as correspondence
 from portal.restrictions import services as restrictions
 from portal.restrictions.models import (
     CHECKLIST,
@@ -145,7 +146,7 @@ def load(users: dict, customers: dict, incidents: dict, now: datetime) -> None:
         ],
     )
     restrictions.issue_decision_letter(panel, decided + timedelta(hours=1), ended, Delivery.HAND)
-    restrictions.log_correspondence(
+    correspondence.log_correspondence(
         panel,
         now - timedelta(hours=3),
         customers["former"],

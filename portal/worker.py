@@ -40,7 +40,7 @@ def _appeal_reminders(now: datetime) -> str:
 
 
 def _review_notices(now: datetime) -> str:
-    from portal.restrictions.review_notices import queue_review_notices
+    from portal.reviews.notices import queue_review_notices
 
     queued = queue_review_notices(now, _base_url())
     return f"queued {queued} review notice{'s' if queued != 1 else ''}"

@@ -57,6 +57,11 @@ class ArrangementStatus(TitledEnum):
         }
 
     @property
+    def awaiting_answer(self) -> bool:
+        """The customer has still to agree or decline (having proposed a change, again)."""
+        return self in (self.AWAITING_CUSTOMER, self.CHANGE_PROPOSED)
+
+    @property
     def customer_title(self) -> str:
         """The status as the customer reads it, in the second person."""
         return str(
@@ -158,6 +163,11 @@ class Arrangement(Base):
     @property
     def active(self) -> bool:
         return self.status == ArrangementStatus.AGREED
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """Waiting for the customer to agree or decline."""
+        return self.status.awaiting_answer
 
 
 class ArrangementTerm(Base):

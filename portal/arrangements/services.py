@@ -32,7 +32,6 @@ ANSWERS = {
     "decline": ArrangementStatus.DECLINED,
     "propose_change": ArrangementStatus.CHANGE_PROPOSED,
 }
-ANSWERABLE = (ArrangementStatus.AWAITING_CUSTOMER, ArrangementStatus.CHANGE_PROPOSED)
 
 
 @dataclass
@@ -185,7 +184,7 @@ def record_answer(
         raise ServiceError({"note": "Describe the change the customer proposes"})
     if getattr(actor, "is_staff", False) and channel == ResponseChannel.PORTAL:
         raise ServiceError({"channel": "Say how the customer gave their answer"})
-    if arrangement.status not in ANSWERABLE:  # answered or ended already: say by whom, when
+    if not arrangement.status.awaiting_answer:  # answered or ended already: say by whom, when
         raise Arrangement.TRANSITIONS.conflict(arrangement)
     # Under the row's lock, from the state the answer was given in: of two answers sent at once
     # (two tabs, or the customer online while staff take it by phone) one is recorded, and the

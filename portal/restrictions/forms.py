@@ -1,5 +1,6 @@
-"""Forms for the Request to Restrict Contact (Appendix B), the GLT decision, the decision
-letter, the six-monthly review (Appendix C) and correspondence under termination."""
+"""Forms for the Request to Restrict Contact (Appendix B), the GLT decision and the decision
+letter; :class:`SpecMixin` sets out a restriction's terms for a decision, a review or an
+appeal."""
 
 from __future__ import annotations
 
@@ -7,18 +8,17 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.forms import BaseForm, MultiCheckboxField, PlainDateField, PlainTimeField
+from portal.forms import BaseForm, MultiCheckboxField, PlainDateField
 from portal.idempotency import OnceForm
 from portal.restrictions.models import (
     CHECKLIST,
     ContactRoute,
     Delivery,
     RestrictionKind,
-    ReviewOutcome,
 )
-from portal.restrictions.services import RestrictionSpec
+from portal.restrictions.terms import RestrictionSpec
 
-_TEXT = Length(max=10_000, message=_l("Keep this to 10,000 characters or fewer"))
+TEXT = Length(max=10_000, message=_l("Keep this to 10,000 characters or fewer"))
 
 
 class RequestForm(OnceForm):
@@ -29,13 +29,13 @@ class RequestForm(OnceForm):
     )
     proposal = TextAreaField(
         _l("The proposal, and why it is proportionate"),
-        validators=[InputRequired(_l("Describe the restriction you propose")), _TEXT],
+        validators=[InputRequired(_l("Describe the restriction you propose")), TEXT],
     )
     waiver_incident_id = SelectField(
         _l("Serious incident (§8.1)"), coerce=int, validators=[Optional()]
     )
     waiver_reason = TextAreaField(
-        _l("Why this cannot wait for a final warning"), validators=[Optional(), _TEXT]
+        _l("Why this cannot wait for a final warning"), validators=[Optional(), TEXT]
     )
 
 
@@ -43,7 +43,7 @@ for _key, _label in CHECKLIST.items():
     setattr(
         RequestForm,
         f"checklist_{_key}",
-        TextAreaField(_label, validators=[Optional(), _TEXT]),
+        TextAreaField(_label, validators=[Optional(), TEXT]),
     )
 
 
@@ -54,7 +54,7 @@ class SpecMixin:
     )
     named_manager_id = SelectField(_l("Named manager"), coerce=int, validators=[Optional()])
     schedule = TextAreaField(
-        _l("Days and times, or the contact agreement"), validators=[Optional(), _TEXT]
+        _l("Days and times, or the contact agreement"), validators=[Optional(), TEXT]
     )
     third_party = StringField(
         _l("Third-party representative"), validators=[Optional(), Length(max=200)]
@@ -63,7 +63,7 @@ class SpecMixin:
         _l("End date"), validators=[Optional()], message=_l("Enter a real date for the end")
     )
     restriction_reasons = TextAreaField(
-        _l("Why this restriction is needed (told to the customer)"), validators=[Optional(), _TEXT]
+        _l("Why this restriction is needed (told to the customer)"), validators=[Optional(), TEXT]
     )
 
     def start_from(self, restriction) -> None:
@@ -111,7 +111,7 @@ class DecisionForm(SpecMixin, BaseForm):
     )
     reasons = TextAreaField(
         _l("Reasons for the decision"),
-        validators=[InputRequired(_l("Give the reasons for the decision")), _TEXT],
+        validators=[InputRequired(_l("Give the reasons for the decision")), TEXT],
     )
     starts_on = PlainDateField(
         _l("Start date"), validators=[Optional()], message=_l("Enter a real date for the start")
@@ -127,7 +127,7 @@ class DecisionForm(SpecMixin, BaseForm):
 class MoreInfoForm(BaseForm):
     question = TextAreaField(
         _l("What more do you need to know?"),
-        validators=[InputRequired(_l("Say what more information you need")), _TEXT],
+        validators=[InputRequired(_l("Say what more information you need")), TEXT],
     )
 
 
@@ -138,63 +138,3 @@ class LetterForm(BaseForm):
         default=Delivery.POST.value,
         validators=[InputRequired(_l("Choose how the letter is sent"))],
     )
-
-
-class ReviewForm(SpecMixin, BaseForm):
-    outcome = RadioField(
-        _l("Decision"),
-        choices=ReviewOutcome.choices(),
-        validators=[InputRequired(_l("Choose continue, vary or lift"))],
-    )
-    delivery = RadioField(
-        _l("How will the customer get the letter?"),
-        choices=Delivery.choices(),
-        validators=[InputRequired(_l("Choose how the letter is sent"))],
-    )
-    behaviour_since = TextAreaField(
-        _l("Behaviour since the restriction started"), validators=[Optional(), _TEXT]
-    )
-    reasons = TextAreaField(
-        _l("Reasons (told to the customer)"),
-        validators=[InputRequired(_l("Give the reasons for the decision")), _TEXT],
-    )
-    next_review_on = PlainDateField(
-        _l("Next review"),
-        validators=[Optional()],
-        message=_l("Enter a real date for the next review"),
-    )
-
-
-class ReintroduceForm(BaseForm):
-    reason = TextAreaField(
-        _l("What behaviour started again?"),
-        validators=[InputRequired(_l("Say what behaviour started again")), _TEXT],
-    )
-    review_on = PlainDateField(
-        _l("Review date"),
-        validators=[InputRequired(_l("Enter the review date"))],
-        message=_l("Enter a real date for the review"),
-    )
-
-
-class CorrespondenceForm(OnceForm):
-    received_on = PlainDateField(
-        _l("Date received"),
-        validators=[InputRequired(_l("Enter the date it was received"))],
-        message=_l("Enter a real date"),
-    )
-    received_time = PlainTimeField(_l("Time received"), validators=[Optional()])
-    channel = RadioField(
-        _l("How did it arrive?"),
-        choices=[("letter", _l("Letter")), ("email", _l("Email")), ("other", _l("Another way"))],
-        validators=[InputRequired(_l("Choose how it arrived"))],
-    )
-    summary = TextAreaField(
-        _l("What does it say?"), validators=[InputRequired(_l("Summarise what it says")), _TEXT]
-    )
-
-
-class CheckForm(BaseForm):
-    new_information = BooleanField(_l("It contains new information or evidence"))
-    safeguarding_concern = BooleanField(_l("It raises a safeguarding concern"))
-    check_notes = TextAreaField(_l("Notes"), validators=[Optional(), _TEXT])

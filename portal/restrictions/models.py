@@ -1,5 +1,7 @@
-"""Requests to restrict contact (Appendix B), restrictions (§8.19), reviews (Appendix C) and
-correspondence handled under termination of contact (§9.5)."""
+"""Requests to restrict contact (Appendix B) and restrictions (§8.19).
+
+A restriction's six-monthly review is in :mod:`portal.reviews.models`, correspondence received
+while all contact is ended in :mod:`portal.correspondence.models`."""
 
 from __future__ import annotations
 
@@ -160,6 +162,11 @@ class RestrictionRequest(Base):
     )
 
     @property
+    def more_information_requested(self) -> bool:
+        """GLT has asked the Panel a question and waits for the answer."""
+        return self.status == RequestStatus.MORE_INFO
+
+    @property
     def author_ids(self) -> set[int]:
         """Everyone who wrote or changed the request: none of them may decide it."""
         return {p.user_id for p in self.parts if p.part != RequestPart.DECIDED} | {
@@ -308,6 +315,16 @@ class Restriction(Base):
     named_manager: Mapped[User | None] = relationship(foreign_keys=[named_manager_id])
     approved_by: Mapped[User] = relationship(foreign_keys=[approved_by_id])
 
+    @property
+    def is_active(self) -> bool:
+        """In force, or notified and starting later (see :meth:`in_force_on` for a day)."""
+        return self.status == RestrictionStatus.ACTIVE
+
+    @property
+    def is_lifted(self) -> bool:
+        """Lifted at a review: it can be reintroduced if the behaviour starts again."""
+        return self.status == RestrictionStatus.LIFTED
+
     def in_force_on(self, day: date) -> bool:
         """In force on ``day``: notified (or started at once) and within its dates."""
         return (
@@ -362,131 +379,3 @@ class Restriction(Base):
             cls.letter_id.is_(None),
             cls.notified_on.is_(None),
         )
-
-
-class ReviewOutcome(TitledEnum):
-    CONTINUE = "continue"
-    VARY = "vary"
-    LIFT = "lift"
-
-    @classmethod
-    def titles(cls) -> dict:
-        return {
-            cls.CONTINUE: _l("Continue the restriction"),
-            cls.VARY: _l("Vary the restriction"),
-            cls.LIFT: _l("Lift the restriction"),
-        }
-
-
-class RestrictionReview(Base):
-    """Restricted Contact Review Form (Appendix C), every 6 months (§10.1)."""
-
-    __tablename__ = "restriction_review"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    restriction_id: Mapped[int] = mapped_column(ForeignKey("restriction.id"), index=True)
-    reviewer_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
-    reviewed_at: Mapped[datetime]
-    outcome: Mapped[ReviewOutcome]
-    reasons: Mapped[str] = mapped_column(Text)
-    behaviour_since: Mapped[str] = mapped_column(Text, default="")
-    next_review_on: Mapped[date | None]
-    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"))
-    # How the review letter went (None for reviews recorded before it was chosen).
-    delivery: Mapped[Delivery | None]
-
-    reviewer: Mapped[User] = relationship()
-
-
-class CorrespondenceStatus(TitledEnum):
-    LOGGED = "logged"
-    READ = "read"
-    CHECKED = "checked"
-    ACKNOWLEDGED = "acknowledged_and_filed"
-    ROUTED = "routed_for_review"
-
-    @classmethod
-    def titles(cls) -> dict:
-        return {
-            cls.LOGGED: _l("Logged, not yet read"),
-            cls.READ: _l("Read, not yet checked"),
-            cls.CHECKED: _l("Checked"),
-            cls.ACKNOWLEDGED: _l("Acknowledged and filed"),
-            cls.ROUTED: _l("Routed for review"),
-        }
-
-
-class Correspondence(Base):
-    """An item received while all contact is terminated: read, checked, then filed or routed."""
-
-    __tablename__ = "correspondence"
-    __table_args__ = (
-        CheckConstraint("(read_at IS NULL) = (read_by_id IS NULL)", name="read_has_who"),
-        CheckConstraint(
-            "status = 'logged' OR read_at IS NOT NULL", name="read_before_anything_else"
-        ),
-        CheckConstraint(
-            "status IN ('logged', 'read') OR checked_at IS NOT NULL", name="checked_before_outcome"
-        ),
-        CheckConstraint(
-            "status <> 'acknowledged_and_filed' OR "
-            "(NOT new_information AND NOT safeguarding_concern AND letter_id IS NOT NULL)",
-            name="filed_only_without_concerns",
-        ),
-        Index("ix_correspondence_customer_status", "customer_id", "status"),
-    )
-
-    TRANSITIONS = Transitions(
-        {
-            CorrespondenceStatus.LOGGED: (CorrespondenceStatus.READ,),
-            CorrespondenceStatus.READ: (CorrespondenceStatus.CHECKED,),
-            CorrespondenceStatus.CHECKED: (
-                CorrespondenceStatus.ACKNOWLEDGED,
-                CorrespondenceStatus.ROUTED,
-            ),
-        },
-        entity="correspondence",
-        reached_by={
-            CorrespondenceStatus.READ: "correspondence.read",
-            CorrespondenceStatus.CHECKED: "correspondence.checked",
-            CorrespondenceStatus.ACKNOWLEDGED: "correspondence.closed",
-            CorrespondenceStatus.ROUTED: "correspondence.closed",
-        },
-        said={
-            CorrespondenceStatus.READ: "This item has already been read",
-            CorrespondenceStatus.CHECKED: "This item has already been checked",
-            CorrespondenceStatus.ACKNOWLEDGED: "This item has already been acknowledged and filed",
-            CorrespondenceStatus.ROUTED: "This item has already been routed to the Panel",
-        },
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
-    restriction_id: Mapped[int] = mapped_column(ForeignKey("restriction.id"))
-    received_at: Mapped[datetime]
-    channel: Mapped[str] = mapped_column(String(20))
-    summary: Mapped[str] = mapped_column(Text)
-    logged_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
-    status: Mapped[CorrespondenceStatus] = mapped_column(default=CorrespondenceStatus.LOGGED)
-    read_at: Mapped[datetime | None]
-    read_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
-    checked_at: Mapped[datetime | None]
-    new_information: Mapped[bool] = mapped_column(default=False)
-    safeguarding_concern: Mapped[bool] = mapped_column(default=False)
-    check_notes: Mapped[str] = mapped_column(Text, default="")
-    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
-    closed_at: Mapped[datetime | None]
-
-    customer: Mapped[Customer] = relationship()
-
-    @property
-    def needs_handling(self) -> bool:
-        return self.status in OPEN_CORRESPONDENCE
-
-
-# Correspondence still to read, check, or file or route (§9.5).
-OPEN_CORRESPONDENCE = (
-    CorrespondenceStatus.LOGGED,
-    CorrespondenceStatus.READ,
-    CorrespondenceStatus.CHECKED,
-)

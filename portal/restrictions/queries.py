@@ -1,6 +1,7 @@
-"""Read-only queries for restrictions, arrangements and correspondence, each in a fixed number
-of statements: what is in force on a day (:func:`restrictions_in_force`, the one to use), the
-customer record's picture, the letters still to send and the correspondence still to handle."""
+"""Read-only queries for restrictions and arrangements, each in a fixed number of statements:
+what is in force on a day (:func:`restrictions_in_force`, the one to use), the customer
+record's picture and the letters still to send. Correspondence still to handle is in
+:mod:`portal.correspondence.queries`."""
 
 from __future__ import annotations
 
@@ -12,11 +13,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal import db
 from portal.arrangements.models import Arrangement, ArrangementStatus
+from portal.correspondence import queries as correspondence
 from portal.customers.models import Customer
 from portal.restrictions import rules
 from portal.restrictions.models import (
-    OPEN_CORRESPONDENCE,
-    Correspondence,
     RequestStatus,
     Restriction,
     RestrictionKind,
@@ -132,26 +132,6 @@ def letters_to_send(limit: int = 20) -> tuple[int, list[LetterToSend]]:
     return total or 0, letters
 
 
-def open_correspondence(limit: int = 200) -> list[Correspondence]:
-    """Correspondence still to read, check, or file or route, oldest first, for every
-    customer (§9.5), in one query."""
-    return list(
-        db.session.scalars(
-            select(Correspondence)
-            .options(joinedload(Correspondence.customer))
-            .where(Correspondence.status.in_(OPEN_CORRESPONDENCE))
-            .order_by(Correspondence.received_at, Correspondence.id)
-            .limit(limit)
-        )
-    )
-
-
-def open_correspondence_count() -> int:
-    return db.session.scalar(
-        select(func.count(Correspondence.id)).where(Correspondence.status.in_(OPEN_CORRESPONDENCE))
-    )
-
-
 @dataclass
 class ContactPicture:
     """What contact is allowed now, and (for those who may see it) how it came about."""
@@ -220,10 +200,5 @@ def contact_picture(
                 .order_by(RestrictionRequest.requested_at)
             )
         )
-        picture.open_correspondence = db.session.scalar(
-            select(func.count(Correspondence.id)).where(
-                Correspondence.customer_id == customer_id,
-                Correspondence.status.in_(OPEN_CORRESPONDENCE),
-            )
-        )
+        picture.open_correspondence = correspondence.open_for_customer(customer_id)
     return picture

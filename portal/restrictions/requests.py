@@ -18,6 +18,7 @@ from portal.incidents.models import Incident
 from portal.notifications.services import notify
 from portal.references import next_reference
 from portal.restrictions._common import take_part
+from portal.restrictions.kinds import KINDS
 from portal.restrictions.models import (
     CHECKLIST,
     RequestPart,
@@ -91,10 +92,9 @@ def _validate_request(
             )
         elif not data.waiver_reason.strip():
             errors["waiver_reason"] = "Explain why the request cannot wait for a final warning"
-    if RestrictionKind.TERMINATION in data.proposed_kinds and not serious:
-        errors["proposed_kinds"] = (
-            "Ending all contact is only possible after a serious incident (§8.1, §8.19)"
-        )
+    needs_incident = [KINDS[k].needs_serious_incident for k in data.proposed_kinds if k in KINDS]
+    if any(needs_incident) and not serious:
+        errors["proposed_kinds"] = next(filter(None, needs_incident))
     return errors, final
 
 

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.i18n import long_date
-from portal.restrictions.models import Delivery, RestrictionKind
+from portal.restrictions.kinds import KINDS, say
+from portal.restrictions.models import Delivery
 from portal.timeutil import add_months
 from portal.workdays.calendar import Deadline, WorkingCalendar
 
@@ -63,42 +64,10 @@ class AllowedContact:
 
 def allowed_contact(restriction) -> AllowedContact:
     """Describe what the customer may still do under ``restriction``."""
-    kind = restriction.kind
-    if kind == RestrictionKind.CHANNEL_ONLY:
-        channel = (
-            str(restriction.channel.title).lower()
-            if restriction.channel
-            else _("the named channel")
-        )
-        headline = _("Contact by %(channel)s only", channel=channel)
-        how = _(
-            "Accept contact by %(channel)s. Politely end calls and visits and ask them to use "
-            "%(channel)s.",
-            channel=channel,
-        )
-    elif kind == RestrictionKind.NAMED_MANAGER:
-        name = restriction.named_manager.name if restriction.named_manager else _("the manager")
-        headline = _("Contact only through %(name)s", name=name)
-        how = _(
-            "Take a message and pass it to %(name)s; do not deal with the matter yourself.",
-            name=name,
-        )
-    elif kind == RestrictionKind.SET_TIMES:
-        headline = _("Calls only at set times")
-        how = _(
-            "Take calls only: %(schedule)s. Outside those times, ask them to call back then.",
-            schedule=restriction.schedule,
-        )
-    elif kind == RestrictionKind.THIRD_PARTY:
-        headline = _("Contact only through %(name)s", name=restriction.third_party)
-        how = _("Deal with %(name)s, not the customer directly.", name=restriction.third_party)
-    else:
-        headline = _("All contact ended for a period")
-        how = _(
-            "Do not respond to calls, emails or visits. Pass any letter or email received to the "
-            "Customer Conduct Panel: it is read and checked for new information or safeguarding "
-            "concerns."
-        )
+    rule = KINDS[restriction.kind]
+    words = rule.staff_words(restriction)
+    headline = say(rule.headline, rule, words)
+    how = say(rule.how, rule, words)
     if restriction.ends_on:
         until = _(
             "until %(end)s, reviewed by %(review)s",

@@ -1,24 +1,17 @@
-"""Restriction verbs, one module per part of the policy, gathered under their old names.
+"""Restriction verbs, one module per part of the policy, gathered under one name.
 
 - :mod:`~portal.restrictions.requests`: the Request to Restrict Contact (§8.16–8.18);
 - :mod:`~portal.restrictions.decisions`: GLT's decision (§8.19), with the restriction's
   :mod:`~portal.restrictions.terms`;
-- :mod:`~portal.restrictions.decision_letter`: the decision letter (§8.20);
-- :mod:`~portal.restrictions.reviews`: the six-monthly review and reintroduction (§10.1);
-- :mod:`~portal.restrictions.correspondence`: correspondence under termination (§9.5).
+- :mod:`~portal.restrictions.decision_letter`: the decision letter (§8.20).
 
-New code may import from those modules directly; ``restrictions.decide(...)`` keeps working.
+The six-monthly review (§10.1) is :mod:`portal.reviews.services`; correspondence under
+termination (§9.5) is :mod:`portal.correspondence.services`. New code may import from the
+modules directly; ``restrictions.decide(...)`` keeps working.
 """
 
 from __future__ import annotations
 
-from portal.restrictions.correspondence import (
-    check,
-    close_correspondence,
-    draft_acknowledgement,
-    log_correspondence,
-    mark_read,
-)
 from portal.restrictions.decision_letter import (
     LetterDates,
     decision_letter_sent,
@@ -41,13 +34,13 @@ from portal.restrictions.requests import (
     serious_incidents,
     submit_request,
 )
-from portal.restrictions.reviews import (
+from portal.restrictions.terms import (
+    MANAGER_ROLES,
+    RestrictionSpec,
     build_replacement,
-    reintroduce,
-    review_restriction,
-    reviews_due,
+    same_terms,
+    validate_spec,
 )
-from portal.restrictions.terms import MANAGER_ROLES, RestrictionSpec, same_terms, validate_spec
 
 __all__ = [
     "MANAGER_ROLES",
@@ -57,23 +50,15 @@ __all__ = [
     "approves_as_proposed",
     "ask_for_more",
     "build_replacement",
-    "check",
-    "close_correspondence",
     "decide",
     "decision_blocker",
     "decision_letter_sent",
-    "draft_acknowledgement",
     "draft_decision_letter",
     "issue_decision_letter",
     "letter_dates",
     "live_final_warning",
-    "log_correspondence",
-    "mark_read",
     "missing_from_decision_letter",
-    "reintroduce",
     "resubmit",
-    "review_restriction",
-    "reviews_due",
     "same_terms",
     "serious_incidents",
     "submit_request",

@@ -4,19 +4,22 @@ them: what they are, and whether they are complete and within the policy's limit
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 
 from portal import db
 from portal.auth.models import Role, User
 from portal.restrictions import rules
+from portal.restrictions.kinds import KINDS, NO_DETAIL
 from portal.restrictions.models import (
     ContactRoute,
     Restriction,
     RestrictionKind,
+    RestrictionStatus,
 )
 from portal.restrictions.requests import serious_incidents
+from portal.timeutil import london_date
 
 # Who may be the one named manager a customer deals with (§8.19): the people the decision
 # form offers, so a restriction never names a colleague without a manager's role.
@@ -39,16 +42,34 @@ class RestrictionSpec:
 
 def terms_of(spec: RestrictionSpec) -> dict:
     """The kind and the one detail that kind needs; details of other kinds are dropped."""
-    kind = spec.kind
-    return {
-        "kind": kind,
-        "channel": spec.channel if kind == RestrictionKind.CHANNEL_ONLY else None,
-        "named_manager_id": spec.named_manager_id
-        if kind == RestrictionKind.NAMED_MANAGER
-        else None,
-        "schedule": spec.schedule.strip() if kind == RestrictionKind.SET_TIMES else "",
-        "third_party": spec.third_party.strip() if kind == RestrictionKind.THIRD_PARTY else "",
-    }
+    terms = {"kind": spec.kind, **NO_DETAIL}
+    rule = KINDS[spec.kind]
+    if rule.detail is not None:
+        value = rule.detail_of(spec)
+        terms[rule.detail] = value.strip() if isinstance(value, str) else value
+    return terms
+
+
+def build_replacement(
+    actor, now: datetime, old: Restriction, variation: RestrictionSpec, review_on: date
+) -> Restriction:
+    """A restriction in force from today that replaces ``old`` with varied terms (at a review
+    or on appeal); not yet added to the session."""
+    return Restriction(
+        customer_id=old.customer_id,
+        request_id=old.request_id,
+        **terms_of(variation),
+        reasons=variation.reasons.strip(),
+        starts_on=london_date(now),
+        review_on=review_on,
+        ends_on=variation.ends_on,
+        immediate_notice=True,
+        status=RestrictionStatus.ACTIVE,
+        approved_by_id=actor.id,
+        approved_at=now,
+        replaces_id=old.id,
+        delivery=old.delivery,
+    )
 
 
 def same_terms(restriction: Restriction, spec: RestrictionSpec) -> bool:
@@ -86,23 +107,13 @@ def validate_spec(
         # The other dates are measured from the start: they are checked once it is right (and
         # a start such as 9999-12-01 has no date six months later to compare with).
         spec = replace(spec, review_on=None, ends_on=None)
-    if spec.kind == RestrictionKind.CHANNEL_ONLY and spec.channel is None:
-        errors[prefix + "channel"] = "Choose the channel the customer may use"
-    if spec.kind == RestrictionKind.NAMED_MANAGER:
-        manager = db.session.get(User, spec.named_manager_id) if spec.named_manager_id else None
-        if manager is None or not manager.active or not manager.has_role(*MANAGER_ROLES):
-            errors[prefix + "named_manager_id"] = "Choose the manager the customer deals with"
-    if spec.kind == RestrictionKind.SET_TIMES and not spec.schedule.strip():
-        errors[prefix + "schedule"] = "Give the days and times, or the contact agreement"
-    if spec.kind == RestrictionKind.THIRD_PARTY and not spec.third_party.strip():
-        errors[prefix + "third_party"] = "Name the third-party representative"
-    if spec.kind == RestrictionKind.TERMINATION:
-        if not serious_incidents(customer_id):
-            errors[prefix + "kind"] = (
-                "Ending all contact is only possible after a serious incident (§8.1, §8.19)"
-            )
-        if spec.ends_on is None and prefix + "starts_on" not in errors:
-            errors[prefix + "ends_on"] = "Ending all contact must have an end date"
+    rule = KINDS[spec.kind]
+    if rule.detail is not None and not _named(rule.detail, rule.detail_of(spec)):
+        errors[prefix + rule.detail] = rule.missing
+    if rule.needs_serious_incident and not serious_incidents(customer_id):
+        errors[prefix + "kind"] = rule.needs_serious_incident
+    if rule.needs_end and spec.ends_on is None and prefix + "starts_on" not in errors:
+        errors[prefix + "ends_on"] = rule.needs_end
     if spec.review_on is not None:
         if spec.review_on <= spec.starts_on:
             errors[prefix + "review_on"] = "The review date must be after the start date"
@@ -122,3 +133,13 @@ def validate_spec(
     if not spec.reasons.strip():
         errors[prefix + "restriction_reasons"] = "Explain why this restriction is needed"
     return errors
+
+
+def _named(detail: str, value) -> bool:
+    """Whether the detail a kind needs is given; a named manager must be an active one."""
+    if detail == "named_manager_id":
+        manager = db.session.get(User, value) if value else None
+        return manager is not None and manager.active and manager.has_role(*MANAGER_ROLES)
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None

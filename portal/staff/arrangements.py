@@ -3,22 +3,21 @@ staff record the customer's answer given by phone, letter or in person."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from portal import db
 from portal import idempotency as once
 from portal.arrangements import services
 from portal.arrangements.forms import AnswerForm, ArrangementForm, EndForm
 from portal.arrangements.models import Arrangement, ResponseChannel, TermKind
 from portal.auth import permissions
 from portal.customers.models import Customer
-from portal.errors import Conflict, NotAllowed, ServiceError
+from portal.errors import Conflict, ServiceError
 from portal.htmx import is_htmx
 from portal.letters import render as letter_render
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
-from portal.steps import conflict_page
+from portal.steps import beside_fields, conflict_page, perform, preview
 from portal.timeutil import london_date, utcnow
 
 
@@ -47,51 +46,15 @@ def _terms(form: ArrangementForm) -> list[services.TermInput]:
     return terms
 
 
-@bp.route("/customers/<int:customer_id>/arrangements/new", methods=["GET", "POST"])
-@staff_required(permissions.can_request_restriction)
-def new_arrangement(customer_id: int):
-    customer = get_or_404(Customer, customer_id)
-    form = ArrangementForm()
-    preview_html, preview_errors = None, None
-    previewing = request.form.get("action") == "preview" or is_htmx()
-    if form.is_submitted() and form.validate():
-        today = london_date(utcnow())
-        try:
-            if previewing:
-                draft = services.build(
-                    customer, form.summary.data, _terms(form), form.review_on.data, today
-                )
-                _subject, preview_html = letter_render.arrangement(
-                    arrangement=draft, issued_on=today
-                )
-            else:
-                record_url = url_for("staff.customer", customer_id=customer.id)
-                again = once.claim(form, "arrangement", actor(), utcnow(), record_url)
-                if again is not None:
-                    return again
-                arrangement = services.approve(
-                    actor(),
-                    utcnow(),
-                    customer,
-                    form.summary.data,
-                    _terms(form),
-                    form.review_on.data,
-                )
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-            preview_errors = exc.errors
-        else:
-            if not previewing:
-                once.made(form, arrangement, record_url)
-                db.session.commit()
-                flash(_l("Arrangement approved and the letter issued to the customer."), "success")
-                return redirect(url_for("staff.customer", customer_id=customer.id), 303)
-    elif previewing and form.is_submitted():
-        preview_errors = {"": "Complete the form to see the letter"}
+def _draft_letter(customer, form: ArrangementForm, today) -> str:
+    """The letter the arrangement would send, built but not saved."""
+    draft = services.build(customer, form.summary.data, _terms(form), form.review_on.data, today)
+    _subject, html = letter_render.arrangement(arrangement=draft, issued_on=today)
+    return html
+
+
+def _arrangement_page(form: ArrangementForm, customer, html, errors, previewing: bool):
+    """The arrangement form with its letter preview, or (htmx) the preview alone."""
     template = "staff/arrangements/_preview.html" if is_htmx() else "staff/arrangements/new.html"
     status = 200 if (not form.is_submitted() or previewing) and not form.errors else 422
     if is_htmx():
@@ -102,12 +65,57 @@ def new_arrangement(customer_id: int):
             form=form if not is_htmx() else None,
             arrangement_form=form,
             customer=customer,
-            preview_html=preview_html,
-            preview_errors=preview_errors,
+            preview_html=html,
+            preview_errors=errors,
         ),
         status,
         {"Vary": "HX-Request"},
     )
+
+
+@bp.route("/customers/<int:customer_id>/arrangements/new", methods=["GET", "POST"])
+@staff_required(permissions.can_request_restriction)
+def new_arrangement(customer_id: int):
+    customer = get_or_404(Customer, customer_id)
+    form = ArrangementForm()
+    html, errors = None, None
+    previewing = request.form.get("action") == "preview" or is_htmx()
+    if form.is_submitted() and form.validate():
+        if previewing:
+            html, errors = preview(lambda: _draft_letter(customer, form, london_date(utcnow())))
+            if errors:
+                form.apply_errors(ServiceError(errors))
+            errors = errors or None
+        else:
+            record_url = url_for("staff.customer", customer_id=customer.id)
+            again = once.claim(form, "arrangement", actor(), utcnow(), record_url)
+            if again is not None:
+                return again
+
+            def _approve():
+                arrangement = services.approve(
+                    actor(),
+                    utcnow(),
+                    customer,
+                    form.summary.data,
+                    _terms(form),
+                    form.review_on.data,
+                )
+                once.made(form, arrangement, record_url)
+
+            def _refused(exc: ServiceError):
+                form.apply_errors(exc)
+                return _arrangement_page(form, customer, None, exc.errors, previewing)
+
+            return perform(
+                _approve,
+                then=record_url,
+                done=_l("Arrangement approved and the letter issued to the customer."),
+                on_error=_refused,
+            )
+    elif previewing and form.is_submitted():
+        errors = {"": "Complete the form to see the letter"}
+    return _arrangement_page(form, customer, html, errors, previewing)
 
 
 @bp.route("/arrangements/<int:arrangement_id>/answer", methods=["GET", "POST"])
@@ -116,25 +124,24 @@ def record_arrangement_answer(arrangement_id: int):
     arrangement = get_or_404(Arrangement, arrangement_id)
     form = AnswerForm()
     if form.validate_on_submit():
-        try:
-            services.record_answer(
+        return perform(
+            lambda: services.record_answer(
                 actor(),
                 utcnow(),
                 arrangement,
                 form.answer.data,
                 ResponseChannel(form.channel.data),
                 form.note.data or "",
-            )
-        except Conflict as exc:
-            db.session.rollback()
-            return _answered_conflict(exc, arrangement, form)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(_l("The customer's answer is recorded."), "success")
-            return redirect(url_for("staff.customer", customer_id=arrangement.customer_id), 303)
+            ),
+            then=url_for("staff.customer", customer_id=arrangement.customer_id),
+            done=_l("The customer's answer is recorded."),
+            on_error=beside_fields(form, lambda: _answer_page(form, arrangement)),
+            on_conflict=lambda exc: _answered_conflict(exc, arrangement, form),
+        )
+    return _answer_page(form, arrangement)
+
+
+def _answer_page(form: AnswerForm, arrangement: Arrangement):
     return render_template("staff/arrangements/answer.html", form=form, arrangement=arrangement), (
         422 if form.is_submitted() else 200
     )
@@ -146,18 +153,17 @@ def end_arrangement(arrangement_id: int):
     arrangement = get_or_404(Arrangement, arrangement_id)
     form = EndForm()
     if form.validate_on_submit():
-        try:
-            services.end(actor(), utcnow(), arrangement, form.reason.data)
-        except Conflict as exc:
-            db.session.rollback()
-            return _answered_conflict(exc, arrangement, form)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(_l("Arrangement ended."), "success")
-            return redirect(url_for("staff.customer", customer_id=arrangement.customer_id), 303)
+        return perform(
+            lambda: services.end(actor(), utcnow(), arrangement, form.reason.data),
+            then=url_for("staff.customer", customer_id=arrangement.customer_id),
+            done=_l("Arrangement ended."),
+            on_error=beside_fields(form, lambda: _end_page(form, arrangement)),
+            on_conflict=lambda exc: _answered_conflict(exc, arrangement, form),
+        )
+    return _end_page(form, arrangement)
+
+
+def _end_page(form: EndForm, arrangement: Arrangement):
     return render_template("staff/arrangements/end.html", form=form, arrangement=arrangement), (
         422 if form.is_submitted() else 200
     )

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, render_template, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from portal import db
 from portal import idempotency as once
 from portal.auth import permissions
+from portal.correspondence import queries
+from portal.correspondence import services as correspondence_steps
+from portal.correspondence.forms import CheckForm, CorrespondenceForm
+from portal.correspondence.models import Correspondence, CorrespondenceStatus
 from portal.customers.models import Customer
 from portal.errors import Conflict, ServiceError
 from portal.forms import combine
-from portal.restrictions import queries, services
-from portal.restrictions.forms import CheckForm, CorrespondenceForm
-from portal.restrictions.models import Correspondence, CorrespondenceStatus
+from portal.restrictions.queries import termination_in_force
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
+from portal.steps import beside_fields, perform
 from portal.timeutil import london_date, utcnow
 
 STEPS = ("read", "check", "close")
@@ -46,17 +48,11 @@ def _customer_page(
     now = utcnow()
     log_form = log_form or CorrespondenceForm()
     check_form = check_form or CheckForm(prefix="check")
-    items = list(
-        db.session.scalars(
-            select(Correspondence)
-            .where(Correspondence.customer_id == customer.id)
-            .order_by(Correspondence.received_at.desc())
-        )
-    )
+    items = queries.items_for_customer(customer.id)
     # Each acknowledgement as it would go, read before it is issued and frozen.
     previews = {}
     for item in items:
-        draft = services.draft_acknowledgement(item, now)
+        draft = correspondence_steps.draft_acknowledgement(item, now)
         if draft is not None:
             previews[item.id] = draft[1]
     summary_form = next((f for f in (log_form, check_form) if f.error_list()), None)
@@ -71,7 +67,7 @@ def _customer_page(
         failed=failed,
         previews=previews,
         Status=CorrespondenceStatus,
-        termination=queries.termination_in_force(customer.id, london_date(now)),
+        termination=termination_in_force(customer.id, london_date(now)),
     ), status
 
 
@@ -86,8 +82,9 @@ def correspondence(customer_id: int):
         items_url = url_for("staff.correspondence", customer_id=customer.id)
         if (again := once.claim(form, "correspondence", actor(), now, items_url)) is not None:
             return again
-        try:
-            item = services.log_correspondence(
+
+        def _log():
+            item = correspondence_steps.log_correspondence(
                 actor(),
                 now,
                 customer,
@@ -95,18 +92,38 @@ def correspondence(customer_id: int):
                 form.channel.data,
                 form.summary.data,
             )
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
             once.made(form, item, items_url)
-            db.session.commit()
-            flash(
-                _l("Logged. Read it and check it for new information or safeguarding concerns."),
-                "success",
-            )
-            return redirect(items_url, 303)
+
+        return perform(
+            _log,
+            then=items_url,
+            done=_l("Logged. Read it and check it for new information or safeguarding concerns."),
+            on_error=beside_fields(
+                form, lambda: _customer_page(customer, log_form=form, status=422)
+            ),
+        )
     return _customer_page(customer, log_form=form, status=422 if form.is_submitted() else 200)
+
+
+def _take(step: str, item: Correspondence, form: CheckForm):
+    """Take one step on the item; what to tell the person once it is done."""
+    if step == "read":
+        correspondence_steps.mark_read(actor(), utcnow(), item)
+        return _l("Marked as read.")
+    if step == "check":
+        correspondence_steps.check(
+            actor(),
+            utcnow(),
+            item,
+            bool(form.new_information.data),
+            bool(form.safeguarding_concern.data),
+            form.check_notes.data or "",
+        )
+        return _l("Check recorded.")
+    letter = correspondence_steps.close_correspondence(actor(), utcnow(), item)
+    if letter:
+        return _l("Acknowledged and filed; the acknowledgement letter is issued.")
+    return _l("Routed to the Panel for review.")
 
 
 @bp.route("/correspondence/<int:item_id>/<step>", methods=["POST"])
@@ -124,31 +141,10 @@ def correspondence_step(item_id: int, step: str):
             page_errors = [(f"item-{item.id}", str(_l("Read the item before checking it")))]
             return _customer_page(customer, failed=item, page_errors=page_errors, status=422)
         return _customer_page(customer, check_form=form, failed=item, status=422)
-    try:
-        if step == "read":
-            services.mark_read(actor(), utcnow(), item)
-            message = _l("Marked as read.")
-        elif step == "check":
-            services.check(
-                actor(),
-                utcnow(),
-                item,
-                bool(form.new_information.data),
-                bool(form.safeguarding_concern.data),
-                form.check_notes.data or "",
-            )
-            message = _l("Check recorded.")
-        else:
-            letter = services.close_correspondence(actor(), utcnow(), item)
-            message = (
-                _l("Acknowledged and filed; the acknowledgement letter is issued.")
-                if letter
-                else _l("Routed to the Panel for review.")
-            )
-    except Conflict as exc:
+
+    def _taken_first(exc: Conflict):
         # A colleague took the step first: said beside the item, with who and when (409),
         # and the check as typed kept in its form.
-        db.session.rollback()
         db.session.refresh(item)
         said = next(iter(exc.errors.values()))
         detail = exc.describe() if exc.by or exc.at else ""
@@ -157,8 +153,8 @@ def correspondence_step(item_id: int, step: str):
         return _customer_page(
             customer, check_form=form, failed=item, page_errors=page_errors, status=409
         )
-    except ServiceError as exc:
-        db.session.rollback()
+
+    def _refused(exc: ServiceError):
         form.apply_errors(exc)
         # A refusal that is not about a field is shown beside the item it is about.
         anchor = f"item-{item.id}"
@@ -168,9 +164,13 @@ def correspondence_step(item_id: int, step: str):
         return _customer_page(
             customer, check_form=form, failed=item, page_errors=page_errors, status=422
         )
-    db.session.commit()
-    flash(message, "success")
-    return redirect(
-        url_for("staff.correspondence", customer_id=item.customer_id, _anchor=f"item-{item.id}"),
-        303,
+
+    return perform(
+        lambda: _take(step, item, form),
+        then=url_for(
+            "staff.correspondence", customer_id=item.customer_id, _anchor=f"item-{item.id}"
+        ),
+        done=lambda message: message,
+        on_error=_refused,
+        on_conflict=_taken_first,
     )

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal import db
 from portal.auth import permissions
 from portal.conduct_warnings.services import (
     draft_warning_letter,
@@ -17,7 +16,7 @@ from portal.conduct_warnings.services import (
     issue_warning,
     stage_for,
 )
-from portal.errors import Conflict, NotAllowed, ServiceError
+from portal.errors import Conflict, ServiceError
 from portal.forms import BaseForm
 from portal.htmx import is_htmx, render_page_or_fragment
 from portal.incidents import queries
@@ -28,7 +27,7 @@ from portal.panel.models import Outcome
 from portal.panel.services import ReviewInput, draft_review, record_review
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
-from portal.steps import conflict_page
+from portal.steps import beside_fields, conflict_page, perform, preview
 from portal.timeutil import london_date, utcnow
 
 
@@ -69,14 +68,15 @@ def _letter_after_review(incident: Incident, data: ReviewInput) -> tuple[str | N
     Returns (html, {}); (None, {}) for an outcome with no warning letter; or (None, what is
     wrong with the review).
     """
-    try:
+
+    def _draft() -> str | None:
         review = draft_review(actor(), utcnow(), incident, data)
         if data.outcome != Outcome.WARNING:
-            return None, {}
+            return None
         _stage, _subject, html = draft_warning_letter(incident, utcnow(), review=review)
-    except ServiceError as exc:
-        return None, exc.errors
-    return html, {}
+        return html
+
+    return preview(_draft)
 
 
 def _preview_state(shown: str, html: str | None, errors: dict, no_letter: bool) -> dict:
@@ -126,47 +126,46 @@ def review_incident(incident_id: int):
         flash(_l("This report has already been reviewed."), "success")
         return redirect(url_for("staff.incident", incident_id=incident.id), 303)
     form = ReviewForm()
-    preview: dict = {}
+    shown: dict = {}
     if form.validate_on_submit():
         data = _review_input(form)
-        if previewing:
-            try:
-                html, errors = _letter_after_review(incident, data)
-            except NotAllowed:
-                abort(403)
-            if errors and not is_htmx():
-                form.apply_errors(ServiceError(errors))
-            no_letter = not errors and data.outcome != Outcome.WARNING
-            preview = {"html": html, "errors": errors, "no_letter": no_letter}
-        else:
-            try:
-                review = record_review(actor(), utcnow(), incident, data)
-            except NotAllowed:
-                db.session.rollback()
-                abort(403)
-            except Conflict as exc:
-                db.session.rollback()
-                return _review_conflict(exc, incident, form)
-            except ServiceError as exc:
-                db.session.rollback()
-                form.apply_errors(exc)
-            else:
-                db.session.commit()
-                if review.outcome == Outcome.WARNING:
-                    flash(
-                        _l("Review recorded. Check the warning letter, then issue it."), "success"
-                    )
-                    return redirect(url_for("staff.warning_preview", incident_id=incident.id), 303)
-                flash(_l("Review recorded."), "success")
-                return redirect(url_for("staff.incident", incident_id=incident.id), 303)
+        if not previewing:
+            return perform(
+                lambda: record_review(actor(), utcnow(), incident, data),
+                then=lambda review: _after_review(review, incident),
+                done=lambda review: (
+                    _l("Review recorded. Check the warning letter, then issue it.")
+                    if review.outcome == Outcome.WARNING
+                    else _l("Review recorded.")
+                ),
+                on_error=beside_fields(form, lambda: _review_page(form, incident, shown)),
+                on_conflict=lambda exc: _review_conflict(exc, incident, form),
+            )
+        html, errors = _letter_after_review(incident, data)
+        if errors and not is_htmx():
+            form.apply_errors(ServiceError(errors))
+        no_letter = not errors and data.outcome != Outcome.WARNING
+        shown = {"html": html, "errors": errors, "no_letter": no_letter}
     elif previewing and form.is_submitted():
         errors = {field.name: str(field.errors[0]) for field in form if field.errors}
-        preview = {"errors": errors or {"": _("Complete the form to see the letter")}}
+        shown = {"errors": errors or {"": _("Complete the form to see the letter")}}
+    return _review_page(form, incident, shown)
+
+
+def _after_review(review, incident: Incident) -> str:
+    """Where a recorded review leads: to the warning letter, if it decided on a warning."""
+    if review.outcome == Outcome.WARNING:
+        return url_for("staff.warning_preview", incident_id=incident.id)
+    return url_for("staff.incident", incident_id=incident.id)
+
+
+def _review_page(form: ReviewForm, incident: Incident, shown: dict):
+    """The review form with the warning letter it leads to, or (htmx) the preview alone."""
     state = _preview_state(
         request.form.get("preview_shown", ""),
-        preview.get("html"),
-        preview.get("errors", {}),
-        preview.get("no_letter", False),
+        shown.get("html"),
+        shown.get("errors", {}),
+        shown.get("no_letter", False),
     )
     status = 422 if form.is_submitted() and form.error_list() and not is_htmx() else 200
     return render_page_or_fragment(
@@ -207,39 +206,23 @@ def _warning_conflict(exc: Conflict, incident: Incident):
 def warning_preview(incident_id: int):
     incident = _incident_for_panel(incident_id)
     form = BaseForm()
-    try:
-        stage, subject, html = draft_warning_letter(incident, utcnow())
-    except Conflict as exc:
-        if request.method == "POST":
-            # Issued from a page opened before a colleague issued it.
-            return _warning_conflict(exc, incident)
-        flash(next(iter(exc.errors.values())), "error")
-        return redirect(url_for("staff.incident", incident_id=incident.id), 303)
-    except ServiceError as exc:
-        flash(next(iter(exc.errors.values())), "error")
-        return redirect(url_for("staff.incident", incident_id=incident.id), 303)
+    incident_url = url_for("staff.incident", incident_id=incident.id)
     if form.validate_on_submit():
-        try:
-            warning = issue_warning(actor(), utcnow(), incident)
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except Conflict as exc:
-            db.session.rollback()
-            return _warning_conflict(exc, incident)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(next(iter(exc.errors.values())), "error")
-            return redirect(url_for("staff.incident", incident_id=incident.id), 303)
-        db.session.commit()
-        flash(
-            _l(
+        # Issued from a page opened before a colleague issued it: the 409 page says so.
+        return perform(
+            lambda: issue_warning(actor(), utcnow(), incident),
+            then=lambda warning: url_for("staff.letter", letter_id=warning.letter_id),
+            done=lambda warning: _l(
                 "%(stage)s issued. The letter is frozen and recorded on the register.",
                 stage=warning.stage.title,
             ),
-            "success",
+            on_error=lambda exc: _back_to(incident_url, exc.errors),
+            on_conflict=lambda exc: _warning_conflict(exc, incident),
         )
-        return redirect(url_for("staff.letter", letter_id=warning.letter_id), 303)
+    drafted, refused = preview(lambda: draft_warning_letter(incident, utcnow()))
+    if refused:
+        return _back_to(incident_url, refused)
+    stage, subject, html = drafted
     return render_template(
         "staff/panel/warning_preview.html",
         form=form,
@@ -248,3 +231,9 @@ def warning_preview(incident_id: int):
         subject=subject,
         letter_html=html,
     )
+
+
+def _back_to(url: str, errors: dict):
+    """Back to ``url`` (303), saying why the warning cannot be issued."""
+    flash(next(iter(errors.values())), "error")
+    return redirect(url, 303)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +15,7 @@ from portal import idempotency as once
 from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
 from portal.customers.models import Customer
-from portal.errors import Conflict, NotAllowed, ServiceError
+from portal.errors import Conflict, ServiceError
 from portal.htmx import render_page_or_fragment
 from portal.restrictions import delivery as deliveries
 from portal.restrictions import queries, services
@@ -28,7 +30,7 @@ from portal.restrictions.models import (
 )
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
-from portal.steps import conflict_page, perform
+from portal.steps import beside_fields, conflict_page, perform, preview
 from portal.timeutil import london_date, utcnow
 
 
@@ -85,21 +87,25 @@ def new_restriction_request(customer_id: int):
             again := once.claim(form, "restriction_request", actor(), utcnow(), form_url)
         ) is not None:
             return again
-        try:
+
+        def _submit():
             created = services.submit_request(actor(), utcnow(), customer, _request_input(form))
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            created_url = url_for("staff.restriction_request", request_id=created.id)
-            once.made(form, created, created_url)
-            db.session.commit()
-            flash(
-                _l("Request %(ref)s sent to the Group Leadership Team.", ref=created.reference),
-                "success",
-            )
-            return redirect(created_url, 303)
+            once.made(form, created, _request_url(created))
+            return created
+
+        return perform(
+            _submit,
+            then=_request_url,
+            done=lambda created: _l(
+                "Request %(ref)s sent to the Group Leadership Team.", ref=created.reference
+            ),
+            on_error=beside_fields(form, lambda: _request_page(form, customer, status=422)),
+        )
     return _request_page(form, customer, status=422 if form.is_submitted() else 200)
+
+
+def _request_url(restriction_request) -> str:
+    return url_for("staff.restriction_request", request_id=restriction_request.id)
 
 
 @bp.route("/restriction-requests/<int:request_id>/edit", methods=["GET", "POST"])
@@ -119,25 +125,16 @@ def edit_restriction_request(request_id: int):
     form.waiver_incident_id.choices = [(0, "")] + [
         (i.id, i.reference) for i in services.serious_incidents(restriction_request.customer_id)
     ]
+    page = partial(_request_page, form, restriction_request.customer, restriction_request)
     if form.validate_on_submit():
-        try:
-            services.resubmit(actor(), utcnow(), restriction_request, _request_input(form))
-        except Conflict as exc:
-            db.session.rollback()
-            return _request_conflict(exc, restriction_request, form)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(_l("Request sent back to the Group Leadership Team."), "success")
-            return redirect(url_for("staff.restriction_request", request_id=request_id), 303)
-    return _request_page(
-        form,
-        restriction_request.customer,
-        restriction_request,
-        status=422 if form.is_submitted() else 200,
-    )
+        return perform(
+            lambda: services.resubmit(actor(), utcnow(), restriction_request, _request_input(form)),
+            then=url_for("staff.restriction_request", request_id=request_id),
+            done=_l("Request sent back to the Group Leadership Team."),
+            on_error=beside_fields(form, lambda: page(status=422)),
+            on_conflict=lambda exc: _request_conflict(exc, restriction_request, form),
+        )
+    return page(status=422 if form.is_submitted() else 200)
 
 
 @bp.route("/restriction-requests")
@@ -326,41 +323,41 @@ def decision_letter(request_id: int):
         delivery = Delivery.POST
         form.delivery.errors = [str(_l("Choose how the letter is sent"))]
     previewing = request.form.get("action") == "preview"
+    page = partial(_letter_page, restriction_request, restrictions, form, delivery)
     if request.method == "POST" and form.validate() and not previewing:
-        try:
-            letter = services.issue_decision_letter(actor(), utcnow(), restrictions, delivery)
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except Conflict as exc:
-            db.session.rollback()
-            return _letter_conflict(exc, request_id)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(
-                _l(
-                    "Decision letter issued. The restriction is in force and shown on the "
-                    "customer's record."
-                ),
-                "success",
-            )
-            return redirect(url_for("staff.letter", letter_id=letter.id), 303)
-    subject, html, dates = services.draft_decision_letter(restrictions, delivery, utcnow())
+        return perform(
+            lambda: services.issue_decision_letter(actor(), utcnow(), restrictions, delivery),
+            then=lambda letter: url_for("staff.letter", letter_id=letter.id),
+            done=_l(
+                "Decision letter issued. The restriction is in force and shown on the "
+                "customer's record."
+            ),
+            on_error=beside_fields(form, lambda: page(status=422)),
+            on_conflict=lambda exc: _letter_conflict(exc, request_id),
+        )
+    return page(status=422 if request.method == "POST" and not previewing else 200)
+
+
+def _letter_page(restriction_request, restrictions, form, delivery, status: int):
+    """The decision letter as it would be issued (or, htmx, its preview alone)."""
+    now = utcnow()
+    drafted, refused = preview(lambda: services.draft_decision_letter(restrictions, delivery, now))
     missing = services.missing_from_decision_letter(restrictions)
-    cannot = deliveries.problem(restrictions[0].customer, delivery)
+    if refused:  # drafting refuses nothing today; were it to, the page would say what
+        html, dates = "", services.letter_dates(delivery, now)
+        missing = [*missing, *refused.values()]
+    else:
+        _subject, html, dates = drafted
     return render_page_or_fragment(
         "staff/restrictions/letter.html",
         "staff/restrictions/_letter_preview.html",
-        status=422 if request.method == "POST" and not previewing else 200,
+        status=status,
         form=form,
         r=restriction_request,
         letter_html=html,
         dates=dates,
         missing=missing,
-        cannot=cannot,
+        cannot=deliveries.problem(restrictions[0].customer, delivery),
         delivery=delivery,
     )
 

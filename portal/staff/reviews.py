@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal import db
 from portal.auth import permissions
-from portal.errors import Conflict, NotAllowed, ServiceError
+from portal.errors import Conflict
 from portal.htmx import is_htmx
 from portal.letters.models import Letter
-from portal.restrictions import rules, services
-from portal.restrictions.forms import ReintroduceForm, ReviewForm
-from portal.restrictions.models import (
-    Delivery,
-    Restriction,
-    ReviewOutcome,
-)
+from portal.restrictions import rules
+from portal.restrictions.models import Delivery, Restriction
+from portal.reviews import services as reviews
+from portal.reviews.forms import ReintroduceForm, ReviewForm
+from portal.reviews.models import ReviewOutcome
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.staff.restrictions import _manager_choices
-from portal.steps import conflict_page
+from portal.steps import beside_fields, conflict_page, perform, preview
 from portal.timeutil import london_date, utcnow
 
 
@@ -28,7 +26,7 @@ from portal.timeutil import london_date, utcnow
 @staff_required(permissions.can_request_restriction)
 def reviews_due():
     today = london_date(utcnow())
-    rows = services.reviews_due(today)
+    rows = reviews.reviews_due(today)
     return render_template("staff/reviews/queue.html", rows=rows, today=today)
 
 
@@ -38,69 +36,34 @@ def _review_form() -> ReviewForm:
     return form
 
 
-@bp.route("/restrictions/<int:restriction_id>/review", methods=["GET", "POST"])
-@staff_required(permissions.can_request_restriction)
-def review_restriction(restriction_id: int):
-    restriction = get_or_404(Restriction, restriction_id)
-    form = _review_form()
-    if not form.is_submitted():
-        form.start_from(restriction)
-        # The way the decision letter went, to start with; the Panel can choose another.
-        form.delivery.data = restriction.delivery.value if restriction.delivery else None
-    preview_html, preview_errors = None, None
-    if form.validate_on_submit():
-        outcome = ReviewOutcome(form.outcome.data)
-        variation = None
-        if outcome == ReviewOutcome.VARY and form.kind.data:
-            today = london_date(utcnow())
-            variation = form.spec(today, form.next_review_on.data or today)
-        previewing = request.form.get("action") == "preview" or is_htmx()
-        savepoint = db.session.begin_nested() if previewing else None
-        try:
-            review = services.review_restriction(
-                actor(),
-                utcnow(),
-                restriction,
-                outcome,
-                form.reasons.data or "",
-                form.behaviour_since.data or "",
-                form.next_review_on.data,
-                variation,
-                Delivery(form.delivery.data),
-            )
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except Conflict as exc:
-            db.session.rollback()
-            if savepoint is None:
-                return _reviewed_conflict(exc, restriction, form)
-            preview_errors = exc.errors
-        except ServiceError as exc:
-            if savepoint is not None:
-                savepoint.rollback()
-                preview_errors = exc.errors
-            else:
-                db.session.rollback()
-                form.apply_errors(exc, {"review_on": "next_review_on"})
-        else:
-            if savepoint is not None:
-                # The letter exactly as it would be issued; nothing is kept.
-                preview_html = db.session.get(Letter, review.letter_id).body_html
-                savepoint.rollback()
-                db.session.rollback()
-            else:
-                db.session.commit()
-                flash(_l("Review recorded and the customer's letter issued."), "success")
-                return redirect(url_for("staff.letter", letter_id=review.letter_id), 303)
-    elif form.is_submitted() and is_htmx():
-        preview_errors = {"": "Complete the form to see the letter"}
+def _record(restriction: Restriction, form: ReviewForm):
+    """Record the review the form sets out (a preview records it too, and keeps nothing)."""
+    outcome = ReviewOutcome(form.outcome.data)
+    variation = None
+    if outcome.varies and form.kind.data:
+        today = london_date(utcnow())
+        variation = form.spec(today, form.next_review_on.data or today)
+    return reviews.review_restriction(
+        actor(),
+        utcnow(),
+        restriction,
+        outcome,
+        form.reasons.data or "",
+        form.behaviour_since.data or "",
+        form.next_review_on.data,
+        variation,
+        Delivery(form.delivery.data),
+    )
+
+
+def _review_page(form: ReviewForm, restriction: Restriction, html=None, errors=None):
+    """The review form with its letter preview, or (htmx) the preview alone."""
     context = {
         "form": form,
         "restriction": restriction,
         "allowed": rules.allowed_contact(restriction),
-        "preview_html": preview_html,
-        "preview_errors": preview_errors,
+        "preview_html": html,
+        "preview_errors": errors,
     }
     if is_htmx():
         return (
@@ -112,35 +75,61 @@ def review_restriction(restriction_id: int):
     return render_template("staff/reviews/review.html", **context), status, {"Vary": "HX-Request"}
 
 
+@bp.route("/restrictions/<int:restriction_id>/review", methods=["GET", "POST"])
+@staff_required(permissions.can_request_restriction)
+def review_restriction(restriction_id: int):
+    restriction = get_or_404(Restriction, restriction_id)
+    form = _review_form()
+    if not form.is_submitted():
+        form.start_from(restriction)
+        # The way the decision letter went, to start with; the Panel can choose another.
+        form.delivery.data = restriction.delivery.value if restriction.delivery else None
+    html, errors = None, None
+    if form.validate_on_submit():
+        if request.form.get("action") == "preview" or is_htmx():
+            # The letter exactly as it would be issued; nothing is kept.
+            html, errors = preview(
+                lambda: db.session.get(Letter, _record(restriction, form).letter_id).body_html
+            )
+        else:
+            return perform(
+                lambda: _record(restriction, form),
+                then=lambda review: url_for("staff.letter", letter_id=review.letter_id),
+                done=_l("Review recorded and the customer's letter issued."),
+                on_error=beside_fields(
+                    form,
+                    lambda: _review_page(form, restriction),
+                    {"review_on": "next_review_on"},
+                ),
+                on_conflict=lambda exc: _reviewed_conflict(exc, restriction, form),
+            )
+    elif form.is_submitted() and is_htmx():
+        errors = {"": "Complete the form to see the letter"}
+    return _review_page(form, restriction, html, errors)
+
+
+def _reintroduce_page(form: ReintroduceForm, restriction: Restriction):
+    return render_template("staff/reviews/reintroduce.html", form=form, restriction=restriction), (
+        422 if form.is_submitted() else 200
+    )
+
+
 @bp.route("/restrictions/<int:restriction_id>/reintroduce", methods=["GET", "POST"])
 @staff_required(permissions.can_request_restriction)
 def reintroduce_restriction(restriction_id: int):
     restriction = get_or_404(Restriction, restriction_id)
     form = ReintroduceForm()
     if form.validate_on_submit():
-        try:
-            again = services.reintroduce(
+        return perform(
+            lambda: reviews.reintroduce(
                 actor(), utcnow(), restriction, form.reason.data, form.review_on.data
-            )
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except Conflict as exc:
-            db.session.rollback()
-            return _reviewed_conflict(exc, restriction, form)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(
-                _l("Restriction reintroduced with immediate effect. Send the decision letter."),
-                "success",
-            )
-            return redirect(url_for("staff.customer", customer_id=again.customer_id), 303)
-    return render_template("staff/reviews/reintroduce.html", form=form, restriction=restriction), (
-        422 if form.is_submitted() else 200
-    )
+            ),
+            then=lambda again: url_for("staff.customer", customer_id=again.customer_id),
+            done=_l("Restriction reintroduced with immediate effect. Send the decision letter."),
+            on_error=beside_fields(form, lambda: _reintroduce_page(form, restriction)),
+            on_conflict=lambda exc: _reviewed_conflict(exc, restriction, form),
+        )
+    return _reintroduce_page(form, restriction)
 
 
 def _reviewed_conflict(exc: Conflict, restriction: Restriction, form):

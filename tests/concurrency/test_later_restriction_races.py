@@ -11,17 +11,13 @@ from sqlalchemy import select
 
 from portal import db
 from portal.auth.models import Role
+from portal.correspondence import services as correspondence
+from portal.correspondence.models import Correspondence, CorrespondenceStatus
 from portal.letters.models import Letter, LetterKind
 from portal.restrictions import services as restrictions
-from portal.restrictions.models import (
-    Correspondence,
-    CorrespondenceStatus,
-    RequestStatus,
-    Restriction,
-    RestrictionRequest,
-    RestrictionReview,
-    ReviewOutcome,
-)
+from portal.restrictions.models import RequestStatus, Restriction, RestrictionRequest
+from portal.reviews import services as reviews
+from portal.reviews.models import RestrictionReview, ReviewOutcome
 from tests.concurrency.conftest import N, committed, one_winner, prepared, race
 from tests.web.restriction_forms import restriction_request_form, review_restriction_form
 
@@ -81,7 +77,7 @@ def test_a_lifted_restriction_is_reintroduced_once(
     live, restriction_in_force, panel_member, clock, panel
 ):
     restriction = restriction_in_force()
-    restrictions.review_restriction(
+    reviews.review_restriction(
         panel_member, clock.now, restriction, ReviewOutcome.LIFT, "Calmer.", "Calmer.", None
     )
     db.session.commit()
@@ -95,7 +91,7 @@ def test_a_lifted_restriction_is_reintroduced_once(
 
 @pytest.fixture
 def item(live, terminated, panel_member, clock):
-    logged = restrictions.log_correspondence(
+    logged = correspondence.log_correspondence(
         panel_member, clock.now, terminated, clock.now - timedelta(hours=1), "letter", "Fence."
     )
     db.session.commit()

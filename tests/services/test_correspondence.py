@@ -13,17 +13,15 @@ from sqlalchemy.exc import IntegrityError
 from portal import db
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role
+from portal.correspondence import services as correspondence
+from portal.correspondence.models import Correspondence, CorrespondenceStatus
 from portal.errors import NotAllowed, ServiceError
 from portal.letters.models import Letter, LetterKind
 from portal.notifications.models import Notification
 from portal.restrictions import queries
-from portal.restrictions import services as restrictions
-from portal.restrictions.models import (
-    Correspondence,
-    CorrespondenceStatus,
-    RestrictionKind,
-    ReviewOutcome,
-)
+from portal.restrictions.models import RestrictionKind
+from portal.reviews import services as reviews
+from portal.reviews.models import ReviewOutcome
 from tests.restriction_factories import refusal
 
 TODAY = date(2026, 11, 23)  # the London date of the frozen clock (tests/conftest.py)
@@ -47,7 +45,7 @@ def log(app, clock, panel_member):
     """``log(customer, summary=..., channel=..., received_at=..., actor=...)``, now."""
 
     def _log(customer, summary="Same points about the fence again.", channel="letter", **kw):
-        return restrictions.log_correspondence(
+        return correspondence.log_correspondence(
             kw.get("actor", panel_member),
             clock.now,
             customer,
@@ -79,7 +77,7 @@ def test_once_contact_is_restored_correspondence_is_not_logged_here(
     app, clock, terminated, log, panel_member
 ):
     [termination] = queries.restrictions_in_force(terminated.id, TODAY)
-    restrictions.review_restriction(
+    reviews.review_restriction(
         panel_member, clock.now, termination, ReviewOutcome.LIFT, "Apologised.", "", None
     )
     db.session.commit()
@@ -128,9 +126,9 @@ def test_only_the_panel_and_the_cem_handle_correspondence(
     assert _state() == before
     item = log(terminated)
     for step, args in (
-        (restrictions.mark_read, ()),
-        (restrictions.check, (False, False, "")),
-        (restrictions.close_correspondence, ()),
+        (correspondence.mark_read, ()),
+        (correspondence.check, (False, False, "")),
+        (correspondence.close_correspondence, ()),
     ):
         with pytest.raises(NotAllowed):
             step(someone, clock.now, item, *args)
@@ -147,13 +145,13 @@ def test_nothing_new_is_read_checked_acknowledged_and_filed(
     cem = make_staff(Role.CEM, name="Helen Byrne")
     item = log(terminated, summary="Asks again about the deposit.")
     later = clock.now + timedelta(hours=1)
-    restrictions.mark_read(cem, later, item)
+    correspondence.mark_read(cem, later, item)
     assert item.status == CorrespondenceStatus.READ
     assert (item.read_at, item.read_by_id) == (later, cem.id)
-    restrictions.check(panel_member, later, item, False, False, "")
+    correspondence.check(panel_member, later, item, False, False, "")
     assert item.status == CorrespondenceStatus.CHECKED and item.checked_at == later
     notes_before = _count(Notification)
-    letter = restrictions.close_correspondence(panel_member, later, item)
+    letter = correspondence.close_correspondence(panel_member, later, item)
     db.session.commit()
 
     assert item.status == CorrespondenceStatus.ACKNOWLEDGED and item.closed_at == later
@@ -182,10 +180,10 @@ def test_nothing_new_is_read_checked_acknowledged_and_filed(
 @pytest.mark.policy("9.5")
 def test_unhandled_items_are_counted_for_the_panel(app, clock, terminated, log, panel_member):
     first, second = log(terminated), log(terminated)
-    restrictions.mark_read(panel_member, clock.now, first)
+    correspondence.mark_read(panel_member, clock.now, first)
     assert _open(terminated.id, True) == 2
-    restrictions.check(panel_member, clock.now, first, False, False, "")
-    restrictions.close_correspondence(panel_member, clock.now, first)
+    correspondence.check(panel_member, clock.now, first, False, False, "")
+    correspondence.close_correspondence(panel_member, clock.now, first)
     assert _open(terminated.id, True) == 1
     assert _open(terminated.id, False) == 0
     assert second.status == CorrespondenceStatus.LOGGED
@@ -209,24 +207,24 @@ def test_new_information_or_a_concern_is_routed_for_review_without_a_letter(
     other_panel = make_staff(Role.PANEL, name="Daniel Hughes")
     retired = make_staff(Role.PANEL, name="Retired Panel", active=False)
     item = log(terminated, summary="Says the boiler has failed and a child is unwell.")
-    restrictions.mark_read(panel_member, clock.now, item)
+    correspondence.mark_read(panel_member, clock.now, item)
     db.session.commit()
     before = _state()
     refused = refusal(
-        restrictions.check, panel_member, clock.now, item, new_information, safeguarding, "  "
+        correspondence.check, panel_member, clock.now, item, new_information, safeguarding, "  "
     )
     assert "check_notes" in refused.errors
     assert _state() == before
     item = db.session.get(Correspondence, item.id)
     assert item.status == CorrespondenceStatus.READ
 
-    restrictions.check(
+    correspondence.check(
         panel_member, clock.now, item, new_information, safeguarding, " Referred to safeguarding. "
     )
     assert (item.new_information, item.safeguarding_concern) == (new_information, safeguarding)
     assert item.check_notes == "Referred to safeguarding."
     letters_before = _count(Letter)
-    assert restrictions.close_correspondence(panel_member, clock.now, item) is None
+    assert correspondence.close_correspondence(panel_member, clock.now, item) is None
     db.session.commit()
     assert item.status == CorrespondenceStatus.ROUTED and item.closed_at == clock.now
     assert item.letter_id is None and _count(Letter) == letters_before
@@ -244,8 +242,8 @@ def test_new_information_or_a_concern_is_routed_for_review_without_a_letter(
 @pytest.mark.policy("9.5")
 def test_an_item_with_a_concern_cannot_be_filed(app, clock, terminated, log, panel_member):
     item = log(terminated)
-    restrictions.mark_read(panel_member, clock.now, item)
-    restrictions.check(panel_member, clock.now, item, False, True, "Mentions self-harm.")
+    correspondence.mark_read(panel_member, clock.now, item)
+    correspondence.check(panel_member, clock.now, item, False, True, "Mentions self-harm.")
     db.session.commit()
     # Even forced, the database refuses to file an item with a concern.
     some_letter = db.session.scalar(select(Letter.id).limit(1))
@@ -264,21 +262,21 @@ def test_steps_out_of_order_are_refused(app, clock, terminated, log, panel_membe
     item = log(terminated)
     db.session.commit()  # each refusal rolls back: the item must outlast them
     now = clock.now
-    check = (restrictions.check, panel_member, now, item, False, False, "")
-    close = (restrictions.close_correspondence, panel_member, now, item)
-    read = (restrictions.mark_read, panel_member, now, item)
+    check = (correspondence.check, panel_member, now, item, False, False, "")
+    close = (correspondence.close_correspondence, panel_member, now, item)
+    read = (correspondence.mark_read, panel_member, now, item)
 
     assert "Read the item before checking it" in str(refusal(*check))
     assert "Check the item before closing it" in str(refusal(*close))
-    restrictions.mark_read(panel_member, now, item)
+    correspondence.mark_read(panel_member, now, item)
     db.session.commit()
     assert "already been read" in str(refusal(*read))
     assert "Check the item before closing it" in str(refusal(*close))
-    restrictions.check(panel_member, now, item, False, False, "")
+    correspondence.check(panel_member, now, item, False, False, "")
     db.session.commit()
     assert "already been checked" in str(refusal(*check))
     assert "already been checked" in str(refusal(*read))
-    restrictions.close_correspondence(panel_member, now, item)
+    correspondence.close_correspondence(panel_member, now, item)
     db.session.commit()
     letters = _count(Letter)
     for step in (read, check, close):
@@ -291,8 +289,62 @@ def test_steps_out_of_order_are_refused(app, clock, terminated, log, panel_membe
 def test_the_acknowledgement_is_dated_the_day_it_is_sent(app, clock, terminated, log, panel_member):
     item = log(terminated, received_at=datetime(2026, 11, 20, 16, 0, tzinfo=UTC))
     clock.now = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)  # still the 24th in London (GMT)
-    restrictions.mark_read(panel_member, clock.now, item)
-    restrictions.check(panel_member, clock.now, item, False, False, "")
-    letter = restrictions.close_correspondence(panel_member, clock.now, item)
+    correspondence.mark_read(panel_member, clock.now, item)
+    correspondence.check(panel_member, clock.now, item, False, False, "")
+    letter = correspondence.close_correspondence(panel_member, clock.now, item)
     assert "<p>24 November 2026</p>" in letter.body_html
     assert "of Friday 20 November 2026" in letter.body_html
+
+
+# --- each step in turn -----------------------------------------------------------------------
+
+
+@pytest.mark.policy("9.5")
+def test_correspondence_is_logged_read_checked_then_acknowledged_and_filed(
+    app, clock, terminated, panel_member
+):
+    item = correspondence.log_correspondence(
+        panel_member,
+        clock.now,
+        terminated,
+        clock.now - timedelta(hours=1),
+        "letter",
+        "Same points.",
+    )
+    with pytest.raises(ServiceError):
+        correspondence.check(panel_member, clock.now, item, False, False, "")  # not read yet
+    correspondence.mark_read(panel_member, clock.now, item)
+    with pytest.raises(ServiceError):
+        correspondence.close_correspondence(panel_member, clock.now, item)  # not checked yet
+    correspondence.check(panel_member, clock.now, item, False, False, "")
+    letter = correspondence.close_correspondence(panel_member, clock.now, item)
+    assert item.status == CorrespondenceStatus.ACKNOWLEDGED
+    assert "received" in letter.body_html.lower()
+
+
+@pytest.mark.policy("9.5")
+def test_new_information_or_a_safeguarding_concern_is_routed_for_review(
+    app, clock, terminated, panel_member
+):
+    item = correspondence.log_correspondence(
+        panel_member, clock.now, terminated, clock.now, "email", "Says a child is at risk."
+    )
+    correspondence.mark_read(panel_member, clock.now, item)
+    with pytest.raises(ServiceError):
+        correspondence.check(panel_member, clock.now, item, False, True, " ")
+    correspondence.check(
+        panel_member, clock.now, item, False, True, "Safeguarding referral needed."
+    )
+    assert correspondence.close_correspondence(panel_member, clock.now, item) is None
+    assert item.status == CorrespondenceStatus.ROUTED and item.letter_id is None
+
+
+@pytest.mark.policy("9.5")
+def test_correspondence_is_only_logged_while_all_contact_is_ended(
+    app, clock, restriction_in_force, panel_member
+):
+    restriction = restriction_in_force()
+    with pytest.raises(ServiceError):
+        correspondence.log_correspondence(
+            panel_member, clock.now, restriction.customer, clock.now, "letter", "Hello."
+        )

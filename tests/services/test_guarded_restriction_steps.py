@@ -11,17 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import db
+from portal.correspondence import services as correspondence
+from portal.correspondence.models import CorrespondenceStatus
 from portal.errors import Conflict
 from portal.letters.models import Letter
 from portal.restrictions import services as restrictions
-from portal.restrictions.models import (
-    ContactRoute,
-    CorrespondenceStatus,
-    RequestStatus,
-    Restriction,
-    RestrictionReview,
-    ReviewOutcome,
-)
+from portal.restrictions.models import ContactRoute, RequestStatus, Restriction
+from portal.reviews import services as reviews
+from portal.reviews.models import RestrictionReview, ReviewOutcome
 from portal.timeutil import london_date
 from tests.restriction_factories import request_input, spec
 
@@ -67,7 +64,7 @@ def test_a_restriction_is_reviewed_once(restriction_in_force, panel_member, cloc
     restriction = restriction_in_force()
     next_review = _next_review(clock) if outcome == ReviewOutcome.CONTINUE else None
     conflict = twice(
-        restrictions.review_restriction,
+        reviews.review_restriction,
         panel_member,
         clock.now,
         restriction,
@@ -91,7 +88,7 @@ def test_a_restriction_is_varied_once(restriction_in_force, panel_member, clock)
     today = london_date(clock.now)
     variation = spec(today, channel=ContactRoute.LETTER)
     conflict = twice(
-        restrictions.review_restriction,
+        reviews.review_restriction,
         panel_member,
         clock.now,
         restriction,
@@ -107,12 +104,12 @@ def test_a_restriction_is_varied_once(restriction_in_force, panel_member, clock)
 @pytest.mark.policy("10.1")
 def test_a_lifted_restriction_is_reintroduced_once(restriction_in_force, panel_member, clock):
     restriction = restriction_in_force()
-    restrictions.review_restriction(
+    reviews.review_restriction(
         panel_member, clock.now, restriction, ReviewOutcome.LIFT, "Calmer.", "Calmer.", None
     )
     db.session.commit()
     conflict = twice(
-        restrictions.reintroduce,
+        reviews.reintroduce,
         panel_member,
         clock.now,
         restriction,
@@ -124,7 +121,7 @@ def test_a_lifted_restriction_is_reintroduced_once(restriction_in_force, panel_m
 
 @pytest.fixture
 def item(terminated, panel_member, clock):
-    logged = restrictions.log_correspondence(
+    logged = correspondence.log_correspondence(
         panel_member, clock.now, terminated, clock.now - timedelta(hours=1), "letter", "Fence."
     )
     db.session.commit()
@@ -133,19 +130,19 @@ def item(terminated, panel_member, clock):
 
 @pytest.mark.policy("9.5")
 def test_each_correspondence_step_is_taken_once(item, panel_member, clock):
-    read = twice(restrictions.mark_read, panel_member, clock.now, item)
+    read = twice(correspondence.mark_read, panel_member, clock.now, item)
     assert "already been read" in str(read) and read.by == panel_member.name
-    checked = twice(restrictions.check, panel_member, clock.now, item, False, False, "")
+    checked = twice(correspondence.check, panel_member, clock.now, item, False, False, "")
     assert "already been checked" in str(checked)
-    filed = twice(restrictions.close_correspondence, panel_member, clock.now, item)
+    filed = twice(correspondence.close_correspondence, panel_member, clock.now, item)
     assert "acknowledged and filed" in str(filed) and filed.at == clock.now
     assert item.status == CorrespondenceStatus.ACKNOWLEDGED
 
 
 @pytest.mark.policy("9.5")
 def test_an_item_with_a_concern_is_routed_once(item, panel_member, clock):
-    restrictions.mark_read(panel_member, clock.now, item)
-    restrictions.check(panel_member, clock.now, item, False, True, "Mentions self-harm.")
+    correspondence.mark_read(panel_member, clock.now, item)
+    correspondence.check(panel_member, clock.now, item, False, True, "Mentions self-harm.")
     db.session.commit()
-    routed = twice(restrictions.close_correspondence, panel_member, clock.now, item)
+    routed = twice(correspondence.close_correspondence, panel_member, clock.now, item)
     assert "routed to the Panel" in str(routed)

@@ -12,11 +12,13 @@ import pytest
 from pypdf import PdfReader
 
 from portal import db
+from portal.correspondence import services as correspondence
 from portal.letters.models import Letter, LetterKind
 from portal.letters.pdf import render_pdf
 from portal.restrictions import queries
-from portal.restrictions import services as restrictions
-from portal.restrictions.models import RestrictionKind, ReviewOutcome
+from portal.restrictions.models import RestrictionKind
+from portal.reviews import services as reviews
+from portal.reviews.models import ReviewOutcome
 from tests.restriction_factories import spec
 
 COMPLAINTS = "Complaints: 0161 000 0001"
@@ -154,7 +156,7 @@ def test_the_arrangement_letter_pdf(app, make_customer, make_arrangement, organi
 @pytest.mark.policy("10.1")
 def test_the_review_outcome_letter_pdf(app, clock, restriction_in_force, panel_member):
     restriction = restriction_in_force()
-    review = restrictions.review_restriction(
+    review = reviews.review_restriction(
         panel_member,
         clock.now,
         restriction,
@@ -189,7 +191,7 @@ def test_the_review_outcome_letter_pdf(app, clock, restriction_in_force, panel_m
 
 @pytest.mark.policy("9.5")
 def test_the_correspondence_acknowledgement_pdf(app, clock, terminated, panel_member):
-    item = restrictions.log_correspondence(
+    item = correspondence.log_correspondence(
         panel_member,
         clock.now,
         terminated,
@@ -197,9 +199,9 @@ def test_the_correspondence_acknowledgement_pdf(app, clock, terminated, panel_me
         "email",
         "Asks again about the deposit.",
     )
-    restrictions.mark_read(panel_member, clock.now, item)
-    restrictions.check(panel_member, clock.now, item, False, False, "")
-    letter = restrictions.close_correspondence(panel_member, clock.now, item)
+    correspondence.mark_read(panel_member, clock.now, item)
+    correspondence.check(panel_member, clock.now, item, False, False, "")
+    letter = correspondence.close_correspondence(panel_member, clock.now, item)
     db.session.commit()
     assert letter.kind == LetterKind.CORRESPONDENCE_ACK
     standard, large = _both(app, letter)

@@ -12,8 +12,8 @@ from pypdf import PdfReader
 from portal import db
 from portal.letters.models import Letter
 from portal.letters.pdf import render_pdf
-from portal.restrictions import services as restrictions
-from portal.restrictions.models import ReviewOutcome
+from portal.reviews import services as reviews
+from portal.reviews.models import ReviewOutcome
 from portal.timeutil import add_months
 
 
@@ -74,7 +74,7 @@ def test_review_outcome_and_warning_letters_render_as_pdf(
     app, clock, restriction_in_force, panel_member, make_customer, give_warning
 ):
     restriction = restriction_in_force()
-    review = restrictions.review_restriction(
+    review = reviews.review_restriction(
         panel_member,
         clock.now,
         restriction,

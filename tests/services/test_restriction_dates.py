@@ -13,16 +13,13 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from portal import db
+from portal.correspondence import services as correspondence
 from portal.errors import ServiceError
 from portal.restrictions import queries
 from portal.restrictions import services as restrictions
-from portal.restrictions.models import (
-    Delivery,
-    RequestStatus,
-    Restriction,
-    RestrictionKind,
-    ReviewOutcome,
-)
+from portal.restrictions.models import Delivery, RequestStatus, Restriction, RestrictionKind
+from portal.reviews import services as reviews
+from portal.reviews.models import ReviewOutcome
 from portal.timeutil import from_london
 from tests.restriction_factories import refusal, spec
 
@@ -109,7 +106,7 @@ def test_a_varied_restriction_cannot_end_years_ahead(
 ):
     old = restriction_in_force()
     refused = refusal(
-        restrictions.review_restriction,
+        reviews.review_restriction,
         panel_member,
         clock.now,
         old,
@@ -157,16 +154,16 @@ def test_a_restriction_is_in_force_to_the_end_of_its_end_date_and_not_after(
 
     assert made.in_force_on(ends) and not made.ran_out_by(ends)
     assert queries.restrictions_in_force(customer_id, ends) == [made]
-    assert restrictions.reviews_due(ends) == [made]
+    assert reviews.reviews_due(ends) == [made]
     after = ends + timedelta(days=1)
     assert not made.in_force_on(after) and made.ran_out_by(after)
     assert queries.restrictions_in_force(customer_id, after) == []
     assert queries.contact_picture(customer_id, False, after).in_force == []
-    assert restrictions.reviews_due(after) == []  # nothing to review once it has ended
+    assert reviews.reviews_due(after) == []  # nothing to review once it has ended
 
     clock.now = from_london(after, 9)
     refused = refusal(
-        restrictions.review_restriction,
+        reviews.review_restriction,
         panel_member,
         clock.now,
         made,
@@ -188,7 +185,7 @@ def test_correspondence_is_logged_only_until_ending_contact_ends(
     assert (queries.termination_in_force(terminated.id, clock.now.date()) is not None) is logged
 
     def log():
-        return restrictions.log_correspondence(
+        return correspondence.log_correspondence(
             panel_member, clock.now, terminated, clock.now - timedelta(hours=1), "letter", "Hi."
         )
 
@@ -227,7 +224,7 @@ def test_ending_all_contact_from_a_later_date_does_not_end_it_today(
     assert queries.termination_in_force(customer.id, TODAY) is None
     assert queries.termination_in_force(customer.id, starts) is not None
     refused = refusal(
-        restrictions.log_correspondence,
+        correspondence.log_correspondence,
         panel_member,
         clock.now,
         customer,

@@ -19,7 +19,9 @@ from portal.errors import ServiceError
 from portal.letters.models import Letter
 from portal.outbox.models import OutboxEmail
 from portal.restrictions import services as restrictions
-from portal.restrictions.models import ContactRoute, Delivery, RestrictionReview, ReviewOutcome
+from portal.restrictions.models import ContactRoute, Delivery
+from portal.reviews import services as reviews
+from portal.reviews.models import RestrictionReview, ReviewOutcome
 from tests.restriction_factories import make_reachable, spec
 
 TODAY = date(2026, 11, 23)  # the London date of the frozen clock (tests/conftest.py)
@@ -171,7 +173,7 @@ def test_the_email_comes_in_the_customers_language_with_the_english(
 
 
 def _review(panel_member, clock, restriction, delivery, outcome=ReviewOutcome.CONTINUE):
-    review = restrictions.review_restriction(
+    review = reviews.review_restriction(
         panel_member,
         clock.now,
         restriction,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from portal import db
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role
-from portal.errors import NotAllowed
+from portal.errors import NotAllowed, ServiceError
 from portal.letters.models import Letter, LetterKind
 from portal.restrictions import queries
 from portal.restrictions import services as restrictions
@@ -22,10 +22,11 @@ from portal.restrictions.models import (
     Delivery,
     Restriction,
     RestrictionKind,
-    RestrictionReview,
     RestrictionStatus,
-    ReviewOutcome,
 )
+from portal.reviews import services as reviews
+from portal.reviews.models import RestrictionReview, ReviewOutcome
+from portal.timeutil import add_months
 from tests.conftest import FROZEN_NOW
 from tests.restriction_factories import refusal, spec
 
@@ -69,7 +70,7 @@ def review(app, clock, panel_member):
         actor=None,
         delivery=None,
     ):
-        return restrictions.review_restriction(
+        return reviews.review_restriction(
             actor or panel_member,
             clock.now,
             restriction,
@@ -100,12 +101,12 @@ def test_reviews_due_within_14_days_most_urgent_first(
     review(lifted, ReviewOutcome.LIFT)
     db.session.commit()
 
-    due = restrictions.reviews_due(TODAY)
+    due = reviews.reviews_due(TODAY)
     assert [r.id for r in due] == [overdue.id, due_today.id, day_3.id, day_14.id]
     assert day_15.id not in {r.id for r in due}
     # The next day, day 15 comes into the queue.
-    assert day_15.id in {r.id for r in restrictions.reviews_due(TODAY + timedelta(days=1))}
-    assert [r.id for r in restrictions.reviews_due(TODAY, within_days=3)] == [
+    assert day_15.id in {r.id for r in reviews.reviews_due(TODAY + timedelta(days=1))}
+    assert [r.id for r in reviews.reviews_due(TODAY, within_days=3)] == [
         overdue.id,
         due_today.id,
         day_3.id,
@@ -120,7 +121,7 @@ def test_a_restriction_waiting_for_its_letter_is_not_in_the_review_queue(
     final_warning_for(customer)
     [waiting] = approve_request(make_request(customer), review_on=TODAY + timedelta(days=2))
     assert waiting.status == RestrictionStatus.AWAITING_NOTICE
-    assert restrictions.reviews_due(TODAY) == []
+    assert reviews.reviews_due(TODAY) == []
 
 
 # --- continue ----------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def test_continue_sets_the_next_review_and_writes_to_the_customer(
     assert event.after["review_on"] == "2027-05-23"
     assert event.after["letter"] == letter.reference
     # Reviewed, it leaves the queue.
-    assert restrictions.reviews_due(TODAY) == []
+    assert reviews.reviews_due(TODAY) == []
 
 
 @pytest.mark.policy("10.1")
@@ -460,7 +461,7 @@ def test_lift_ends_the_restriction_and_tells_the_customer(app, clock, restrictio
         queries.contact_picture(restriction.customer_id, with_history=False, today=TODAY).in_force
         == []
     )
-    assert restrictions.reviews_due(TODAY) == []
+    assert reviews.reviews_due(TODAY) == []
 
 
 # --- reintroduce -------------------------------------------------------------------------------
@@ -482,7 +483,7 @@ def test_a_lifted_restriction_is_reintroduced_at_once_with_a_reason(
     app, clock, lifted, panel_member, audit_events
 ):
     old = lifted(ends_on=date(2027, 11, 23))
-    again = restrictions.reintroduce(
+    again = reviews.reintroduce(
         panel_member, clock.now, old, "  Abusive calls started again.  ", date(2027, 2, 23)
     )
     db.session.commit()
@@ -506,7 +507,7 @@ def test_the_decision_letter_follows_a_reintroduction(
     app, clock, lifted, panel_member, organisation_ready
 ):
     old = lifted()
-    again = restrictions.reintroduce(
+    again = reviews.reintroduce(
         panel_member, clock.now, old, "Threatening emails again.", date(2027, 2, 23)
     )
     letter = restrictions.issue_decision_letter(panel_member, clock.now, [again], Delivery.HAND)
@@ -528,7 +529,7 @@ def test_a_restriction_still_in_force_cannot_be_reintroduced(
     restriction = restriction_in_force()
     before = _state()
     refused = refusal(
-        restrictions.reintroduce, panel_member, clock.now, restriction, "Again.", date(2027, 1, 4)
+        reviews.reintroduce, panel_member, clock.now, restriction, "Again.", date(2027, 1, 4)
     )
     assert "Only a lifted restriction" in str(refused)
     assert _state() == before
@@ -537,11 +538,11 @@ def test_a_restriction_still_in_force_cannot_be_reintroduced(
 @pytest.mark.policy("10.1")
 def test_a_lifted_restriction_is_reintroduced_only_once(app, clock, lifted, panel_member):
     old = lifted()
-    restrictions.reintroduce(panel_member, clock.now, old, "Again.", date(2027, 2, 23))
+    reviews.reintroduce(panel_member, clock.now, old, "Again.", date(2027, 2, 23))
     db.session.commit()
     before = _state()
     refused = refusal(
-        restrictions.reintroduce, panel_member, clock.now, old, "And again.", date(2027, 2, 23)
+        reviews.reintroduce, panel_member, clock.now, old, "And again.", date(2027, 2, 23)
     )
     assert "already been reintroduced" in str(refused)
     assert _state() == before
@@ -563,13 +564,11 @@ def test_a_reintroduced_restriction_is_reviewed_within_six_months(
 ):
     old = lifted()
     if ok:
-        again = restrictions.reintroduce(panel_member, clock.now, old, "Again.", review_on)
+        again = reviews.reintroduce(panel_member, clock.now, old, "Again.", review_on)
         assert again.review_on == review_on
     else:
         before = _state()
-        refused = refusal(
-            restrictions.reintroduce, panel_member, clock.now, old, "Again.", review_on
-        )
+        refused = refusal(reviews.reintroduce, panel_member, clock.now, old, "Again.", review_on)
         assert "review_on" in refused.errors
         assert _state() == before
 
@@ -578,9 +577,7 @@ def test_a_reintroduced_restriction_is_reviewed_within_six_months(
 def test_a_reintroduction_needs_a_reason(app, clock, lifted, panel_member):
     old = lifted()
     before = _state()
-    refused = refusal(
-        restrictions.reintroduce, panel_member, clock.now, old, " \n", date(2027, 2, 23)
-    )
+    refused = refusal(reviews.reintroduce, panel_member, clock.now, old, " \n", date(2027, 2, 23))
     assert "Say what behaviour started again" in refused.errors["reason"]
     assert _state() == before
 
@@ -593,13 +590,13 @@ def test_not_after_the_restrictions_end_date_has_passed(
     old = lifted(ends_on=date(2027, 1, 29))
     clock.now = datetime(2027, 1, 29, 10, tzinfo=UTC) + timedelta(days=days_after_end)
     if ok:
-        again = restrictions.reintroduce(panel_member, clock.now, old, "Again.", date(2027, 4, 1))
+        again = reviews.reintroduce(panel_member, clock.now, old, "Again.", date(2027, 4, 1))
         assert again.ends_on == date(2027, 1, 29)
         # Its review date is still after its start, as every restriction's is.
         assert again.review_on > again.starts_on
     else:
         refused = refusal(
-            restrictions.reintroduce, panel_member, clock.now, old, "Again.", date(2027, 4, 1)
+            reviews.reintroduce, panel_member, clock.now, old, "Again.", date(2027, 4, 1)
         )
         assert "period has ended" in refused.errors["reason"]
 
@@ -616,7 +613,7 @@ def test_a_varied_restriction_is_not_reintroduced(
         variation=spec(TODAY, kind=RestrictionKind.THIRD_PARTY, channel=None, third_party="CAB"),
     )
     assert "Only a lifted" in str(
-        refusal(restrictions.reintroduce, panel_member, clock.now, old, "x", date(2027, 2, 1))
+        refusal(reviews.reintroduce, panel_member, clock.now, old, "x", date(2027, 2, 1))
     )
 
 
@@ -625,5 +622,101 @@ def test_a_varied_restriction_is_not_reintroduced(
 def test_only_the_panel_reintroduces(app, clock, lifted, make_staff, role):
     old = lifted()
     with pytest.raises(NotAllowed):
-        restrictions.reintroduce(make_staff(role), clock.now, old, "Again.", date(2027, 2, 23))
+        reviews.reintroduce(make_staff(role), clock.now, old, "Again.", date(2027, 2, 23))
     assert queries.restrictions_in_force(old.customer_id, TODAY) == []
+
+
+# --- each outcome in turn, and reintroduction --------------------------------------------------
+
+
+@pytest.mark.policy("10.1")
+def test_reviews_due_lists_restrictions_in_force_most_urgent_first(
+    app, clock, restriction_in_force
+):
+    today = clock.now.date()
+    later = restriction_in_force(review_on=today + timedelta(days=14))
+    sooner = restriction_in_force(review_on=today + timedelta(days=3))
+    restriction_in_force(review_on=today + timedelta(days=15))  # not yet
+    assert [r.id for r in reviews.reviews_due(today)] == [sooner.id, later.id]
+
+
+@pytest.mark.policy("10.1")
+def test_review_continue_vary_lift_each_write_to_the_customer(
+    app, clock, restriction_in_force, panel_member
+):
+    today = clock.now.date()
+    kept = restriction_in_force()
+    review = reviews.review_restriction(
+        panel_member,
+        clock.now,
+        kept,
+        ReviewOutcome.CONTINUE,
+        "Behaviour continues.",
+        "",
+        add_months(today, 6),
+    )
+    assert kept.review_on == add_months(today, 6)
+    assert "continue" in db.session.get(Letter, review.letter_id).body_html.lower()
+    with pytest.raises(ServiceError):
+        reviews.review_restriction(
+            panel_member,
+            clock.now,
+            kept,
+            ReviewOutcome.CONTINUE,
+            "x",
+            "",
+            add_months(today, 6) + timedelta(days=1),
+        )
+    db.session.rollback()
+
+    varied = restriction_in_force()
+    reviews.review_restriction(
+        panel_member,
+        clock.now,
+        varied,
+        ReviewOutcome.VARY,
+        "Calmer now.",
+        "",
+        add_months(today, 3),
+        variation=spec(today, kind=RestrictionKind.SET_TIMES, channel=None, schedule="Tue 10–11"),
+    )
+    assert varied.status == RestrictionStatus.REPLACED
+    replacement = db.session.scalar(select(Restriction).where(Restriction.replaces_id == varied.id))
+    assert (
+        replacement.status == RestrictionStatus.ACTIVE and replacement.appeal_deadline is not None
+    )
+
+    lifted = restriction_in_force()
+    reviews.review_restriction(
+        panel_member, clock.now, lifted, ReviewOutcome.LIFT, "Resolved.", "", None
+    )
+    assert lifted.status == RestrictionStatus.LIFTED
+
+
+@pytest.mark.policy("10.1")
+def test_a_lifted_restriction_can_be_reintroduced_at_once_with_a_reason(
+    app, clock, restriction_in_force, panel_member
+):
+    today = clock.now.date()
+    lifted = restriction_in_force()
+    with pytest.raises(ServiceError):
+        reviews.reintroduce(panel_member, clock.now, lifted, "Started again.", add_months(today, 6))
+    db.session.rollback()
+    reviews.review_restriction(
+        panel_member, clock.now, lifted, ReviewOutcome.LIFT, "Resolved.", "", None
+    )
+    db.session.commit()
+    with pytest.raises(ServiceError) as no_reason:
+        reviews.reintroduce(panel_member, clock.now, lifted, " ", add_months(today, 6))
+    assert "reason" in no_reason.value.errors
+    db.session.rollback()
+    again = reviews.reintroduce(
+        panel_member, clock.now, lifted, "Abusive calls started again.", add_months(today, 6)
+    )
+    assert again.status == RestrictionStatus.ACTIVE and again.reintroduces_id == lifted.id
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "restriction.reintroduced")
+        )
+        == 1
+    )

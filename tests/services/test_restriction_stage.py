@@ -1,5 +1,6 @@
-"""The restriction stage through the services: requests, GLT decisions, decision letters,
-reviews, arrangements and correspondence under termination (§4.6, §8.15–8.21, §9.5, §10.1)."""
+"""The restriction stage through the services: requests, GLT decisions, decision letters and
+arrangements (§4.6, §8.15–8.21). Reviews (§10.1) are tested in test_restriction_reviews.py,
+correspondence under termination (§9.5) in test_correspondence.py."""
 
 from __future__ import annotations
 
@@ -11,21 +12,18 @@ from sqlalchemy import func, select
 from portal import db
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import ArrangementStatus, ResponseChannel, TermKind
-from portal.audit.models import AuditEvent
 from portal.auth.models import Role, UserRole
 from portal.errors import NotAllowed, ServiceError
 from portal.letters.models import Letter
 from portal.restrictions import queries, rules
 from portal.restrictions import services as restrictions
 from portal.restrictions.models import (
-    CorrespondenceStatus,
     Delivery,
     RequestStatus,
     Restriction,
     RestrictionKind,
     RestrictionRequest,
     RestrictionStatus,
-    ReviewOutcome,
 )
 from portal.timeutil import add_months
 from portal.workdays.calendar import WorkingCalendar
@@ -471,154 +469,4 @@ def test_only_the_panel_approves_arrangements(app, clock, make_customer, make_st
             "Summary",
             [arrangements.TermInput(kind=TermKind.CALL_LENGTH, amount=20)],
             add_months(clock.now.date(), 3),
-        )
-
-
-# --- reviews (§10.1) ---------------------------------------------------------------------
-
-
-@pytest.mark.policy("10.1")
-def test_reviews_due_lists_restrictions_in_force_most_urgent_first(
-    app, clock, restriction_in_force
-):
-    today = clock.now.date()
-    later = restriction_in_force(review_on=today + timedelta(days=14))
-    sooner = restriction_in_force(review_on=today + timedelta(days=3))
-    restriction_in_force(review_on=today + timedelta(days=15))  # not yet
-    assert [r.id for r in restrictions.reviews_due(today)] == [sooner.id, later.id]
-
-
-@pytest.mark.policy("10.1")
-def test_review_continue_vary_lift_each_write_to_the_customer(
-    app, clock, restriction_in_force, panel_member
-):
-    today = clock.now.date()
-    kept = restriction_in_force()
-    review = restrictions.review_restriction(
-        panel_member,
-        clock.now,
-        kept,
-        ReviewOutcome.CONTINUE,
-        "Behaviour continues.",
-        "",
-        add_months(today, 6),
-    )
-    assert kept.review_on == add_months(today, 6)
-    assert "continue" in db.session.get(Letter, review.letter_id).body_html.lower()
-    with pytest.raises(ServiceError):
-        restrictions.review_restriction(
-            panel_member,
-            clock.now,
-            kept,
-            ReviewOutcome.CONTINUE,
-            "x",
-            "",
-            add_months(today, 6) + timedelta(days=1),
-        )
-    db.session.rollback()
-
-    varied = restriction_in_force()
-    restrictions.review_restriction(
-        panel_member,
-        clock.now,
-        varied,
-        ReviewOutcome.VARY,
-        "Calmer now.",
-        "",
-        add_months(today, 3),
-        variation=spec(today, kind=RestrictionKind.SET_TIMES, channel=None, schedule="Tue 10–11"),
-    )
-    assert varied.status == RestrictionStatus.REPLACED
-    replacement = db.session.scalar(select(Restriction).where(Restriction.replaces_id == varied.id))
-    assert (
-        replacement.status == RestrictionStatus.ACTIVE and replacement.appeal_deadline is not None
-    )
-
-    lifted = restriction_in_force()
-    restrictions.review_restriction(
-        panel_member, clock.now, lifted, ReviewOutcome.LIFT, "Resolved.", "", None
-    )
-    assert lifted.status == RestrictionStatus.LIFTED
-
-
-@pytest.mark.policy("10.1")
-def test_a_lifted_restriction_can_be_reintroduced_at_once_with_a_reason(
-    app, clock, restriction_in_force, panel_member
-):
-    today = clock.now.date()
-    lifted = restriction_in_force()
-    with pytest.raises(ServiceError):
-        restrictions.reintroduce(
-            panel_member, clock.now, lifted, "Started again.", add_months(today, 6)
-        )
-    db.session.rollback()
-    restrictions.review_restriction(
-        panel_member, clock.now, lifted, ReviewOutcome.LIFT, "Resolved.", "", None
-    )
-    db.session.commit()
-    with pytest.raises(ServiceError) as no_reason:
-        restrictions.reintroduce(panel_member, clock.now, lifted, " ", add_months(today, 6))
-    assert "reason" in no_reason.value.errors
-    db.session.rollback()
-    again = restrictions.reintroduce(
-        panel_member, clock.now, lifted, "Abusive calls started again.", add_months(today, 6)
-    )
-    assert again.status == RestrictionStatus.ACTIVE and again.reintroduces_id == lifted.id
-    assert (
-        db.session.scalar(
-            select(func.count(AuditEvent.id)).where(AuditEvent.action == "restriction.reintroduced")
-        )
-        == 1
-    )
-
-
-# --- correspondence under termination (§9.5) ---------------------------------------------
-
-
-@pytest.mark.policy("9.5")
-def test_correspondence_is_logged_read_checked_then_acknowledged_and_filed(
-    app, clock, terminated, panel_member
-):
-    item = restrictions.log_correspondence(
-        panel_member,
-        clock.now,
-        terminated,
-        clock.now - timedelta(hours=1),
-        "letter",
-        "Same points.",
-    )
-    with pytest.raises(ServiceError):
-        restrictions.check(panel_member, clock.now, item, False, False, "")  # not read yet
-    restrictions.mark_read(panel_member, clock.now, item)
-    with pytest.raises(ServiceError):
-        restrictions.close_correspondence(panel_member, clock.now, item)  # not checked yet
-    restrictions.check(panel_member, clock.now, item, False, False, "")
-    letter = restrictions.close_correspondence(panel_member, clock.now, item)
-    assert item.status == CorrespondenceStatus.ACKNOWLEDGED
-    assert "received" in letter.body_html.lower()
-
-
-@pytest.mark.policy("9.5")
-def test_new_information_or_a_safeguarding_concern_is_routed_for_review(
-    app, clock, terminated, panel_member
-):
-    item = restrictions.log_correspondence(
-        panel_member, clock.now, terminated, clock.now, "email", "Says a child is at risk."
-    )
-    restrictions.mark_read(panel_member, clock.now, item)
-    with pytest.raises(ServiceError):
-        restrictions.check(panel_member, clock.now, item, False, True, " ")
-    restrictions.check(panel_member, clock.now, item, False, True, "Safeguarding referral needed.")
-    assert restrictions.close_correspondence(panel_member, clock.now, item) is None
-    assert item.status == CorrespondenceStatus.ROUTED and item.letter_id is None
-
-
-@pytest.mark.policy("9.5")
-def test_correspondence_is_only_logged_while_all_contact_is_ended(
-    app, clock, restriction_in_force, panel_member
-):
-    restriction = restriction_in_force()
-    with pytest.raises(ServiceError):
-        restrictions.log_correspondence(
-            panel_member, clock.now, restriction.customer, clock.now, "letter", "Hello."
         )

@@ -31,8 +31,9 @@ from portal.restrictions.models import (
     RestrictionKind,
     RestrictionRequest,
     RestrictionStatus,
-    ReviewOutcome,
 )
+from portal.reviews import services as reviews
+from portal.reviews.models import ReviewOutcome
 from portal.timeutil import add_months, london_date
 from tests.restriction_factories import EVIDENCE, refusal, request_input, spec
 
@@ -907,7 +908,7 @@ def test_a_restriction_lifted_before_its_letter_is_not_brought_back_by_the_lette
         RequestStatus.APPROVED,
         [spec(london_date(clock.now), immediate_notice=True)],
     )
-    restrictions.review_restriction(
+    reviews.review_restriction(
         panel_member,
         clock.now,
         made,

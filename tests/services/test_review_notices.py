@@ -11,7 +11,7 @@ from portal import db
 from portal.auth.models import Role
 from portal.outbox.models import OutboxEmail
 from portal.restrictions.models import RestrictionStatus
-from portal.restrictions.review_notices import queue_review_notices
+from portal.reviews.notices import queue_review_notices
 
 
 @pytest.fixture

@@ -156,8 +156,11 @@ def restriction_stage(
     acknowledged and filed. Each kind of restriction-stage letter: ``decision_letter``,
     ``review_letter``, ``acknowledgement_letter`` and ``arrangement_letter`` (ids).
     """
+    from portal.correspondence import services as correspondence
     from portal.restrictions import services as restrictions
-    from portal.restrictions.models import Delivery, RestrictionKind, ReviewOutcome
+    from portal.restrictions.models import Delivery, RestrictionKind
+    from portal.reviews import services as reviews
+    from portal.reviews.models import ReviewOutcome
     from tests.restriction_factories import spec
 
     now = clock.now
@@ -178,7 +181,7 @@ def restriction_stage(
         ],
     )
     restrictions.issue_decision_letter(people.panel, now, [in_force, lifted], Delivery.POST)
-    lift = restrictions.review_restriction(
+    lift = reviews.review_restriction(
         people.panel, now, lifted, ReviewOutcome.LIFT, "Calls are calm now.", "", None
     )
     requested = make_customer(
@@ -192,16 +195,16 @@ def restriction_stage(
     awaiting_letter = approve_request(make_request(requested, **waiver))[0]
     arrangement = make_arrangement(requested)
     logged, read, checked, filed = (
-        restrictions.log_correspondence(
+        correspondence.log_correspondence(
             people.panel, now, terminated, now - timedelta(hours=n), "letter", f"Letter {n}"
         )
         for n in (1, 2, 3, 4)
     )
     for item in (read, checked, filed):
-        restrictions.mark_read(people.panel, now, item)
+        correspondence.mark_read(people.panel, now, item)
     for item in (checked, filed):
-        restrictions.check(people.panel, now, item, False, False, "")
-    acknowledgement = restrictions.close_correspondence(people.panel, now, filed)
+        correspondence.check(people.panel, now, item, False, False, "")
+    acknowledgement = correspondence.close_correspondence(people.panel, now, filed)
     db.session.commit()
     return SimpleNamespace(
         restricted=restricted,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal import db
+from portal.correspondence.models import Correspondence, CorrespondenceStatus
 from portal.letters.models import Letter
-from portal.restrictions.models import Correspondence, CorrespondenceStatus
 from tests.pages import check_page, errors_on
 from tests.web.forms import assert_field_error
 

@@ -176,7 +176,7 @@ def test_customer_record(
 def correspondence(make_staff, make_customer, clock, people):
     """``grow(n)``: n items of correspondence still to handle, each from a different customer
     with whom all contact is ended, at each stage in turn (logged, read, checked)."""
-    from portal.restrictions import services as restrictions
+    from portal.correspondence import services as steps
     from portal.restrictions.models import (
         Restriction,
         RestrictionKind,
@@ -205,13 +205,13 @@ def correspondence(make_staff, make_customer, clock, people):
             )
             db.session.flush()
             handler = make_staff(Role.PANEL, name=f"Handler {k}")
-            item = restrictions.log_correspondence(
+            item = steps.log_correspondence(
                 handler, clock.now, customer, clock.now - timedelta(hours=k + 1), "letter", "Hi"
             )
             if k % 3 >= 1:
-                restrictions.mark_read(handler, clock.now, item)
+                steps.mark_read(handler, clock.now, item)
             if k % 3 == 2:
-                restrictions.check(handler, clock.now, item, False, False, "")
+                steps.check(handler, clock.now, item, False, False, "")
             db.session.commit()
             made.append(item)
 

@@ -21,8 +21,9 @@ from portal.restrictions.models import (
     Restriction,
     RestrictionKind,
     RestrictionStatus,
-    ReviewOutcome,
 )
+from portal.reviews import services as reviews
+from portal.reviews.models import ReviewOutcome
 from tests.pages import check_page, errors_on
 from tests.web.forms import assert_field_error
 from tests.web.restriction_forms import decision_form, restriction_request_form
@@ -217,7 +218,7 @@ def test_a_reintroduced_restriction_is_counted_and_its_letter_can_always_be_sent
             )
         ],
     )
-    restrictions.review_restriction(
+    reviews.review_restriction(
         people.panel,
         clock.now - timedelta(hours=2),
         first,
@@ -227,7 +228,7 @@ def test_a_reintroduced_restriction_is_counted_and_its_letter_can_always_be_sent
         None,
         delivery=Delivery.HAND,
     )
-    again = restrictions.reintroduce(
+    again = reviews.reintroduce(
         people.panel,
         clock.now - timedelta(hours=1),
         first,

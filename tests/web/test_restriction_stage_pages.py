@@ -11,11 +11,10 @@ from sqlalchemy import func, select
 from portal import db
 from portal.arrangements.models import Arrangement, ArrangementStatus
 from portal.auth.models import Role
+from portal.correspondence.models import Correspondence, CorrespondenceStatus
 from portal.letters.models import Letter
 from portal.restrictions.models import (
     CHECKLIST,
-    Correspondence,
-    CorrespondenceStatus,
     Delivery,
     RequestStatus,
     Restriction,

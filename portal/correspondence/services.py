@@ -12,6 +12,7 @@ from portal import db, transitions
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
+from portal.correspondence.models import Correspondence, CorrespondenceStatus
 from portal.customers.models import Customer
 from portal.errors import NotAllowed, ServiceError
 from portal.letters import render as letter_render
@@ -19,10 +20,6 @@ from portal.letters import services as letters
 from portal.letters.models import LetterKind
 from portal.notifications.services import notify
 from portal.restrictions import queries
-from portal.restrictions.models import (
-    Correspondence,
-    CorrespondenceStatus,
-)
 from portal.timeutil import london_date
 
 

@@ -22,14 +22,14 @@ from portal.letters.models import LetterKind
 from portal.restrictions import delivery as deliveries
 from portal.restrictions import rules
 from portal.restrictions.decision_letter import letter_dates
-from portal.restrictions.models import (
-    Delivery,
-    Restriction,
-    RestrictionReview,
-    RestrictionStatus,
-    ReviewOutcome,
+from portal.restrictions.models import Delivery, Restriction, RestrictionStatus
+from portal.restrictions.terms import (
+    RestrictionSpec,
+    build_replacement,
+    same_terms,
+    validate_spec,
 )
-from portal.restrictions.terms import RestrictionSpec, same_terms, terms_of, validate_spec
+from portal.reviews.models import RestrictionReview, ReviewOutcome
 from portal.timeutil import london_date
 
 
@@ -47,28 +47,6 @@ def reviews_due(today: date, within_days: int = 14, limit: int = 200) -> list[Re
             .order_by(Restriction.review_on, Restriction.id)
             .limit(limit)
         )
-    )
-
-
-def build_replacement(
-    actor, now: datetime, old: Restriction, variation: RestrictionSpec, review_on: date
-) -> Restriction:
-    """A restriction in force from today that replaces ``old`` with varied terms (at a review
-    or on appeal); not yet added to the session."""
-    return Restriction(
-        customer_id=old.customer_id,
-        request_id=old.request_id,
-        **terms_of(variation),
-        reasons=variation.reasons.strip(),
-        starts_on=london_date(now),
-        review_on=review_on,
-        ends_on=variation.ends_on,
-        immediate_notice=True,
-        status=RestrictionStatus.ACTIVE,
-        approved_by_id=actor.id,
-        approved_at=now,
-        replaces_id=old.id,
-        delivery=old.delivery,
     )
 
 

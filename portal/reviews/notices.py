@@ -12,7 +12,7 @@ from portal.auth.models import Role, User, UserRole
 from portal.i18n import long_date
 from portal.outbox.services import enqueue
 from portal.restrictions.models import Restriction
-from portal.restrictions.services import reviews_due
+from portal.reviews.services import reviews_due
 from portal.timeutil import london_date
 from portal.workdays.services import load_calendar
 
