@@ -30,6 +30,18 @@ class Stage(TitledEnum):
     def clause(self) -> str:
         return {"first": "8.7", "second": "8.10", "final": "8.12"}[self.value]
 
+    @property
+    def is_first(self) -> bool:
+        return self is Stage.FIRST
+
+    @property
+    def is_second(self) -> bool:
+        return self is Stage.SECOND
+
+    @property
+    def is_final(self) -> bool:
+        return self is Stage.FINAL
+
 
 class ConductWarning(Base):
     __tablename__ = "conduct_warning"

@@ -22,6 +22,7 @@ from portal.errors import ServiceError
 from portal.forms import BaseForm
 from portal.i18n import date_time
 from portal.outbox.services import enqueue
+from portal.steps import perform, record
 from portal.timeutil import utcnow
 
 
@@ -127,11 +128,14 @@ def _throttled(form, throttled: Throttled, template: str):
 
 def _signed_in(account, target: str):
     """Start the account's session on this browser and go to ``target``."""
-    sessions.start(account, utcnow(), second_factor_done=True, keep=("lang",))
-    session.permanent = True
-    login_user(account)
-    _remember_language(account)
-    db.session.commit()
+
+    def _start_session():
+        sessions.start(account, utcnow(), second_factor_done=True, keep=("lang",))
+        session.permanent = True
+        login_user(account)
+        _remember_language(account)
+
+    record(_start_session)
     return throttle.remember_browser(redirect(target, 303), "customer", account.email)
 
 
@@ -200,20 +204,31 @@ def activate():
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
-    record = sessions.current()
-    if record is not None:
-        sessions.end(record, utcnow(), "signed_out")
-        db.session.commit()
     language = session.get("lang")
     said = str(_l("You have signed out."))  # in the language they were reading
-    logout_user()
+    if language in current_app.config["LANGUAGES"] and language != "en":
+        start = url_for("customer.start", lang=language)
+    else:
+        start = url_for("customer.start")
     # Nothing stays in the cookie on a shared computer, the language included; the page that
     # says "you have signed out" is still shown in the language the customer was reading.
+    return perform(
+        lambda: _end_session(sessions.current(), utcnow()),
+        then=start,
+        done=said,
+        after=lambda _ended: _forget_browser(),
+    )
+
+
+def _end_session(signed_in, now) -> None:
+    """End this browser's session record, if it has one (signed out)."""
+    if signed_in is not None:
+        sessions.end(signed_in, now, "signed_out")
+
+
+def _forget_browser() -> None:
+    logout_user()
     sessions.forget()
-    flash(said, "success")
-    if language in current_app.config["LANGUAGES"] and language != "en":
-        return redirect(url_for("customer.start", lang=language), 303)
-    return redirect(url_for("customer.start"), 303)
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
@@ -231,34 +246,38 @@ def password_reset_request():
             return _throttled(form, throttled, "customer/password_reset_request.html")
         # Counted whether or not there is an account, so the limit tells nobody anything.
         throttle.count(*checks)
-        account = db.session.scalar(
-            select(CustomerAccount).where(
-                func.lower(CustomerAccount.email) == email, CustomerAccount.active.is_(True)
-            )
-        )
-        if account is not None:
-            path = url_for("customer.password_reset", token=services.reset_token(account, utcnow()))
-            enqueue(
-                account.email,
-                str(_l("Reset your Customer Conduct Portal password")),
-                str(
-                    _l(
-                        "Use this link within an hour to choose a new password:\n\n%(link)s\n\n"
-                        "If you did not ask for this, you can ignore this email.",
-                        link=portal_address(path),
-                    )
-                ),
-                utcnow(),
-            )
-            db.session.commit()
         # The same answer whether or not there is an account, so addresses cannot be probed.
-        flash(
-            _l("If there is an account for that address, we have emailed a link to it."),
-            "success",
+        return perform(
+            lambda: _email_reset_link(email),
+            then=url_for("customer.sign_in"),
+            done=_l("If there is an account for that address, we have emailed a link to it."),
         )
-        return redirect(url_for("customer.sign_in"), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("customer/password_reset_request.html", form=form), status
+
+
+def _email_reset_link(email: str) -> None:
+    """Queue an email with a link to choose a new password, if ``email`` has an account."""
+    account = db.session.scalar(
+        select(CustomerAccount).where(
+            func.lower(CustomerAccount.email) == email, CustomerAccount.active.is_(True)
+        )
+    )
+    if account is None:
+        return
+    path = url_for("customer.password_reset", token=services.reset_token(account, utcnow()))
+    enqueue(
+        account.email,
+        str(_l("Reset your Customer Conduct Portal password")),
+        str(
+            _l(
+                "Use this link within an hour to choose a new password:\n\n%(link)s\n\n"
+                "If you did not ask for this, you can ignore this email.",
+                link=portal_address(path),
+            )
+        ),
+        utcnow(),
+    )
 
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])
@@ -268,19 +287,25 @@ def password_reset(token: str):
         return render_template("customer/password_reset_expired.html"), 410
     form = ResetForm()
     if form.validate_on_submit():
-        try:
-            services.set_password(account, form.password.data, utcnow())
-        except ServiceError as exc:
-            db.session.rollback()
+        email = account.email
+
+        def _refused(exc: ServiceError):
             _customer_errors(form, exc)
             return render_template("customer/password_reset.html", form=form, token=token), 422
-        db.session.commit()
-        throttle.password_reset("customer", account.email)
-        # Every session of the account has ended, this browser's too: sign in afresh.
-        logout_user()
-        sessions.forget()
-        flash(_l("Your password has been changed. Sign in with it now."), "success")
-        return redirect(url_for("customer.sign_in"), 303)
+
+        def _signed_out(_result) -> None:
+            throttle.password_reset("customer", email)
+            # Every session of the account has ended, this browser's too: sign in afresh.
+            logout_user()
+            sessions.forget()
+
+        return perform(
+            lambda: services.set_password(account, form.password.data, utcnow()),
+            then=url_for("customer.sign_in"),
+            done=_l("Your password has been changed. Sign in with it now."),
+            on_error=_refused,
+            after=_signed_out,
+        )
     status = 422 if form.is_submitted() else 200
     return render_template("customer/password_reset.html", form=form, token=token), status
 
@@ -293,10 +318,14 @@ def choose_language():
         session["lang"] = language
         account = signed_in_customer()
         if account is not None:
-            account.customer.preferred_language = language
-            db.session.commit()
+            record(lambda: _prefer_language(account, language))
     back = request.form.get("back", "")
     return redirect(_safe_next(back) if back else url_for("customer.start"), 303)
+
+
+def _prefer_language(account, language: str) -> None:
+    """The signed-in customer's choice, kept for their letters and next visit."""
+    account.customer.preferred_language = language
 
 
 @bp.route("/session/keep-alive", methods=["POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -22,6 +22,7 @@ from portal.letters.responses import pdf_name, send_kept_pdf
 from portal.organisation.services import get_organisation
 from portal.restrictions.queries import restrictions_in_force, restrictions_starting_after
 from portal.restrictions.wording import your_contact
+from portal.steps import perform, record
 from portal.timeutil import london_date, utcnow
 
 
@@ -121,11 +122,10 @@ def letter_pdf(letter_id: int):
     item = _own(Letter, letter_id)
     large = request.args.get("print") == "large"
     try:
-        kept = frozen_pdf(signed_in_customer(), utcnow(), item, large_print=large)
+        kept = record(lambda: frozen_pdf(signed_in_customer(), utcnow(), item, large_print=large))
     except LetterAltered:
         db.session.rollback()
         return render_template("customer/letter_altered.html", letter=item), 409
-    db.session.commit()
     return send_kept_pdf(kept, pdf_name(item, large))
 
 
@@ -135,33 +135,34 @@ def arrangement(arrangement_id: int):
     item = _own(Arrangement, arrangement_id)
     form = AnswerForm()
     if form.validate_on_submit():
-        try:
-            arrangements.record_answer(
+
+        def _refused(exc: ServiceError):
+            if "note" in exc.errors:
+                form.note.errors = [str(_l("Tell us the change you would like"))]
+                return _arrangement_page(item, form, 422)
+            # Answered already (another tab, or by phone), or ended: their words stay in the
+            # form, and the page says why nothing was saved.
+            form.form_errors.append(str(_l("This arrangement is no longer waiting for an answer.")))
+            if isinstance(exc, Conflict):
+                db.session.refresh(item)
+                return _arrangement_page(item, form, 409)
+            return _arrangement_page(item, form, 422)
+
+        return perform(
+            lambda: arrangements.record_answer(
                 signed_in_customer(),
                 utcnow(),
                 item,
                 form.answer.data,
                 ResponseChannel.PORTAL,
                 form.note.data or "",
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            if "note" in exc.errors:
-                form.note.errors = [str(_l("Tell us the change you would like"))]
-            else:
-                # Answered already (another tab, or by phone), or ended: their words stay in
-                # the form, and the page says why nothing was saved.
-                form.form_errors.append(
-                    str(_l("This arrangement is no longer waiting for an answer."))
-                )
-                if isinstance(exc, Conflict):
-                    db.session.refresh(item)
-                    return render_template(
-                        "customer/arrangement.html", arrangement=item, form=form
-                    ), 409
-        else:
-            db.session.commit()
-            flash(_l("Thank you. We have your answer."), "success")
-            return redirect(url_for("customer.home"), 303)
-    status = 422 if form.is_submitted() else 200
+            ),
+            then=url_for("customer.home"),
+            done=_l("Thank you. We have your answer."),
+            on_error=_refused,
+        )
+    return _arrangement_page(item, form, 422 if form.is_submitted() else 200)
+
+
+def _arrangement_page(item: Arrangement, form: AnswerForm, status: int):
     return render_template("customer/arrangement.html", arrangement=item, form=form), status

@@ -1,11 +1,12 @@
-"""Read-only queries for the Panel queue and the central register (§8.7, §8.8)."""
+"""Read-only queries: an incident's page, the Panel queue, the central register (§8.7, §8.8)
+and the reports on each person's home page."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from portal import db
@@ -14,8 +15,72 @@ from portal.conduct_warnings.models import ConductWarning
 from portal.customers.models import Customer
 from portal.incidents.catalogue import Category
 from portal.incidents.models import Incident, IncidentCategory, IncidentStatus, Route
+from portal.incidents.services import review_deadline
 from portal.panel.models import Outcome, PanelReview
 from portal.timeutil import from_london
+from portal.workdays.calendar import Deadline
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """What an incident's page shows besides the report: the Panel's review and any warning
+    it led to, or, while it waits, when it is due and how that date was counted."""
+
+    review: PanelReview | None
+    warning: ConductWarning | None
+    deadline: Deadline | None
+
+
+def incident_record(incident: Incident) -> IncidentRecord:
+    review = db.session.scalar(select(PanelReview).where(PanelReview.incident_id == incident.id))
+    warning = db.session.scalar(
+        select(ConductWarning).where(ConductWarning.incident_id == incident.id)
+    )
+    deadline = review_deadline(incident) if review is None else None
+    return IncidentRecord(review, warning, deadline)
+
+
+def awaiting_manager_decision(manager_id: int) -> list[Incident]:
+    """Reports waiting for this line manager's §8.3 decision, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Incident)
+            .options(joinedload(Incident.customer), joinedload(Incident.reported_by))
+            .where(Incident.line_manager_id == manager_id, Incident.manager_decided_at.is_(None))
+            .order_by(Incident.reported_at)
+        )
+    )
+
+
+def recent_reports(reporter_id: int, limit: int = 5) -> list[Incident]:
+    """The latest reports this member of staff made, newest first."""
+    return list(
+        db.session.scalars(
+            select(Incident)
+            .options(joinedload(Incident.customer))
+            .where(Incident.reported_by_id == reporter_id)
+            .order_by(Incident.reported_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PanelCounts:
+    waiting: int
+    overdue: int
+
+
+def panel_counts(today: date, limit_to_asb: bool) -> PanelCounts:
+    """How many reports await Panel review, and how many of those are past their due date."""
+    stmt = select(
+        func.count(Incident.id),
+        func.sum(case((Incident.review_due_on < today, 1), else_=0)),
+    ).where(Incident.status == IncidentStatus.AWAITING_REVIEW)
+    if limit_to_asb:
+        stmt = stmt.where(Incident.route == Route.ASB)
+    waiting, overdue = db.session.execute(stmt).one()
+    return PanelCounts(waiting or 0, int(overdue or 0))
 
 
 def panel_queue(limit_to_asb: bool) -> list[Incident]:

@@ -74,6 +74,12 @@ def review_due_on(reported_at: datetime, calendar: WorkingCalendar):
     return deadline
 
 
+def review_deadline(incident: Incident):
+    """When the Panel reviews ``incident`` by, counted on today's calendar, with the working
+    (``explain()``) to show staff how the date was reached."""
+    return review_due_on(incident.reported_at, load_calendar())
+
+
 def _validate(data: IncidentInput, now: datetime) -> dict[str, str]:
     errors: dict[str, str] = {}
     if data.occurred_at > now:

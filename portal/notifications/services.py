@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal import db
 from portal.notifications.models import Notification
@@ -24,3 +24,34 @@ def unread_count(user_id: int) -> int:
             Notification.user_id == user_id, Notification.read_at.is_(None)
         )
     )
+
+
+def unread(user_id: int, limit: int = 10) -> list[Notification]:
+    """The member of staff's unread notifications, newest first."""
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(note: Notification, now: datetime) -> bool:
+    """Mark one notification read (the first time it is opened); whether it was unread."""
+    if note.read_at is not None:
+        return False
+    note.read_at = now
+    db.session.flush()
+    return True
+
+
+def mark_all_read(user_id: int, now: datetime) -> int:
+    """Mark every unread notification of the member of staff read; how many there were."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    )
+    return result.rowcount or 0

@@ -65,3 +65,8 @@ class PanelReview(Base):
     reasons: Mapped[str] = mapped_column(Text)
 
     reviewer: Mapped[User] = relationship()
+
+    @property
+    def gives_warning(self) -> bool:
+        """Whether the Panel decided on a written warning (§8.7–8.12)."""
+        return self.outcome == Outcome.WARNING

@@ -3,20 +3,19 @@ administrator can end every session of someone else's."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length
 
-from portal import db
 from portal.auth import permissions, sessions
 from portal.auth.admin import sign_out_everywhere
 from portal.auth.models import User
 from portal.auth.services import change_password
-from portal.errors import NotAllowed, ServiceError
 from portal.forms import BaseForm
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
+from portal.steps import beside_fields, perform
 from portal.timeutil import utcnow
 
 
@@ -52,10 +51,13 @@ def account():
 @bp.route("/account/sign-out-elsewhere", methods=["POST"])
 @staff_required()
 def sign_out_elsewhere():
-    ended = sessions.end_all(actor(), utcnow(), "signed_out_elsewhere", keep=sessions.current())
-    db.session.commit()
-    flash(_l("You have been signed out everywhere else (%(count)d).", count=ended), "success")
-    return redirect(url_for("staff.account"), 303)
+    return perform(
+        lambda: sessions.end_all(
+            actor(), utcnow(), "signed_out_elsewhere", keep=sessions.current()
+        ),
+        then=url_for("staff.account"),
+        done=lambda ended: _l("You have been signed out everywhere else (%(count)d).", count=ended),
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -63,21 +65,18 @@ def sign_out_elsewhere():
 def account_password():
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
-            change_password(
+        return perform(
+            lambda: change_password(
                 actor(), form.current.data, form.new.data, utcnow(), keep=sessions.current()
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(
-                _l("Your password has been changed. You are signed out everywhere else."),
-                "success",
-            )
-            return redirect(url_for("staff.account"), 303)
-    status = 422 if form.is_submitted() else 200
+            ),
+            then=url_for("staff.account"),
+            done=_l("Your password has been changed. You are signed out everywhere else."),
+            on_error=beside_fields(form, lambda: _password_page(form, 422)),
+        )
+    return _password_page(form, 422 if form.is_submitted() else 200)
+
+
+def _password_page(form: PasswordForm, status: int):
     return render_template("staff/account/password.html", form=form), status
 
 
@@ -85,13 +84,10 @@ def account_password():
 @staff_required(permissions.can_manage_users)
 def user_sign_out_everywhere(user_id: int):
     person = get_or_404(User, user_id)
-    try:
-        ended = sign_out_everywhere(actor(), utcnow(), person)
-    except NotAllowed:
-        abort(403)
-    db.session.commit()
-    flash(
-        _l("%(name)s has been signed out everywhere (%(count)d).", name=person.name, count=ended),
-        "success",
+    return perform(
+        lambda: sign_out_everywhere(actor(), utcnow(), person),
+        then=url_for("staff.user_access", user_id=person.id),
+        done=lambda ended: _l(
+            "%(name)s has been signed out everywhere (%(count)d).", name=person.name, count=ended
+        ),
     )
-    return redirect(url_for("staff.user_access", user_id=person.id), 303)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from portal import db, deadlines
+from portal import deadlines
 from portal.auth import permissions
-from portal.errors import ServiceError
 from portal.forms import BaseForm, PlainDateField
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
+from portal.steps import beside_fields, perform
 from portal.timeutil import london_date, utcnow
 
 
@@ -48,15 +48,12 @@ def _page(form: ClosureForm, status: int = 200):
 def closures():
     form = ClosureForm()
     if form.validate_on_submit():
-        try:
-            deadlines.add_closure(actor(), utcnow(), form.day.data, form.reason.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(_l("Closure day added. Open deadlines have been recalculated."), "success")
-            return redirect(url_for("staff.closures"), 303)
+        return perform(
+            lambda: deadlines.add_closure(actor(), utcnow(), form.day.data, form.reason.data),
+            then=url_for("staff.closures"),
+            done=_l("Closure day added. Open deadlines have been recalculated."),
+            on_error=beside_fields(form, lambda: _page(form, 422)),
+        )
     return _page(form, 422 if form.is_submitted() else 200)
 
 
@@ -66,7 +63,9 @@ def delete_closure(closure_id: int):
     form = BaseForm()
     closure = get_or_404(deadlines.Closure, closure_id)
     if form.validate_on_submit():
-        deadlines.remove_closure(actor(), utcnow(), closure)
-        db.session.commit()
-        flash(_l("Closure day removed. Open deadlines have been recalculated."), "success")
+        return perform(
+            lambda: deadlines.remove_closure(actor(), utcnow(), closure),
+            then=url_for("staff.closures"),
+            done=_l("Closure day removed. Open deadlines have been recalculated."),
+        )
     return redirect(url_for("staff.closures"), 303)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import (
@@ -22,11 +22,11 @@ from portal.auth import permissions
 from portal.auth.admin import add_user, set_roles
 from portal.auth.models import Role, User
 from portal.deadlines import update_organisation
-from portal.errors import NotAllowed, ServiceError
 from portal.forms import BaseForm, MultiCheckboxField, PlainTimeField
 from portal.organisation.services import ORGANISATION_FIELDS, get_organisation
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
+from portal.steps import beside_fields, perform
 from portal.timeutil import utcnow
 
 
@@ -126,8 +126,8 @@ def users():
     form = UserForm()
     form.line_manager_id.choices = _managers()
     if form.validate_on_submit():
-        try:
-            add_user(
+        return perform(
+            lambda: add_user(
                 actor(),
                 utcnow(),
                 form.email.data,
@@ -136,16 +136,16 @@ def users():
                 [Role(r) for r in form.roles.data],
                 form.job_title.data or "",
                 form.line_manager_id.data or None,
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(_l("Account created."), "success")
-            return redirect(url_for("staff.users"), 303)
+            ),
+            then=url_for("staff.users"),
+            done=_l("Account created."),
+            on_error=beside_fields(form, lambda: _users_page(form, 422)),
+        )
+    return _users_page(form, 422 if form.is_submitted() else 200)
+
+
+def _users_page(form: UserForm, status: int):
     people = list(db.session.scalars(select(User).order_by(User.name)))
-    status = 422 if form.is_submitted() else 200
     return render_template("staff/admin/users.html", form=form, people=people), status
 
 
@@ -155,24 +155,22 @@ def user_access(user_id: int):
     person = get_or_404(User, user_id)
     form = RolesForm(data={"roles": [r.value for r in person.roles], "active": person.active})
     if form.validate_on_submit():
-        try:
-            set_roles(
+        return perform(
+            lambda: set_roles(
                 actor(),
                 utcnow(),
                 person,
                 [Role(r) for r in form.roles.data],
                 bool(form.active.data),
-            )
-        except NotAllowed:
-            abort(403)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(_l("Access updated for %(name)s.", name=person.name), "success")
-            return redirect(url_for("staff.users"), 303)
-    status = 422 if form.is_submitted() else 200
+            ),
+            then=url_for("staff.users"),
+            done=_l("Access updated for %(name)s.", name=person.name),
+            on_error=beside_fields(form, lambda: _user_page(form, person, 422)),
+        )
+    return _user_page(form, person, 422 if form.is_submitted() else 200)
+
+
+def _user_page(form: RolesForm, person: User, status: int):
     return render_template("staff/admin/user.html", form=form, person=person), status
 
 
@@ -186,14 +184,14 @@ def organisation():
         changes = {
             k: ("" if v is None and k not in ("cutoff_time",) else v) for k, v in changes.items()
         }
-        try:
-            update_organisation(actor(), utcnow(), changes)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(_l("Organisation details saved."), "success")
-            return redirect(url_for("staff.organisation"), 303)
-    status = 422 if form.is_submitted() else 200
+        return perform(
+            lambda: update_organisation(actor(), utcnow(), changes),
+            then=url_for("staff.organisation"),
+            done=_l("Organisation details saved."),
+            on_error=beside_fields(form, lambda: _organisation_page(form, 422)),
+        )
+    return _organisation_page(form, 422 if form.is_submitted() else 200)
+
+
+def _organisation_page(form: OrganisationForm, status: int):
     return render_template("staff/admin/organisation.html", form=form), status

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from portal import db
 from portal.auth import permissions, sessions, throttle
 from portal.auth.services import authenticate
 from portal.auth.throttle import Throttled
 from portal.forms import BaseForm
 from portal.i18n import date_time
 from portal.staff import bp
+from portal.steps import perform, record
 from portal.timeutil import utcnow
 
 
@@ -75,9 +75,12 @@ def sign_in():
             return render_template("staff/sign_in.html", form=form), 422
         throttle.signed_in("staff", email)
         pending = permissions.needs_second_factor(user)
-        sessions.start(user, utcnow(), second_factor_done=not pending)
-        login_user(user)
-        db.session.commit()
+
+        def _start_session():
+            sessions.start(user, utcnow(), second_factor_done=not pending)
+            login_user(user)
+
+        record(_start_session)
         target = _safe_next(request.args.get("next"))
         if pending:
             return redirect(url_for("staff.two_factor", next=target), 303)
@@ -88,11 +91,21 @@ def sign_in():
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
-    record = sessions.current()
-    if record is not None:
-        sessions.end(record, utcnow(), "signed_out")
-        db.session.commit()
+    return perform(
+        lambda: _end_session(sessions.current(), utcnow()),
+        then=url_for("staff.sign_in"),
+        done=_l("You have signed out."),
+        after=lambda _ended: _forget_browser(),
+    )
+
+
+def _end_session(signed_in, now) -> None:
+    """End this browser's session record, if it has one (signed out)."""
+    if signed_in is not None:
+        sessions.end(signed_in, now, "signed_out")
+
+
+def _forget_browser() -> None:
+    """Sign this browser out: nothing stays in its cookie."""
     logout_user()
     sessions.forget()
-    flash(_l("You have signed out."), "success")
-    return redirect(url_for("staff.sign_in"), 303)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal import db
 from portal import idempotency as once
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.customers import queries
 from portal.customers.models import Alert, ContactChannel, Customer, WorksType
 from portal.customers.services import end_alert, log_contact, raise_alert, record_access_refusal
-from portal.errors import Conflict, ServiceError
 from portal.forms import PlainDateField, PlainTimeField, combine
 from portal.htmx import render_page_or_fragment
 from portal.idempotency import OnceForm
@@ -24,7 +22,7 @@ from portal.restrictions import queries as restriction_queries
 from portal.restrictions.rules import ALWAYS_OPEN
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
-from portal.steps import conflict_page
+from portal.steps import beside_fields, conflict_page, perform, record
 from portal.timeutil import london_date, utcnow
 
 
@@ -155,15 +153,16 @@ def _record_context(customer: Customer, **forms):
 def customer(customer_id: int):
     customer = _customer_for_view(customer_id)
     if permissions.can_view_conduct_history(current_user) and customer.has_vulnerability:
-        audit.record(
-            actor(),
-            utcnow(),
-            "vulnerability.viewed",
-            "customer",
-            customer.id,
-            f"Vulnerability details of {customer.reference} viewed",
+        record(
+            lambda: audit.record(
+                actor(),
+                utcnow(),
+                "vulnerability.viewed",
+                "customer",
+                customer.id,
+                f"Vulnerability details of {customer.reference} viewed",
+            )
         )
-        db.session.commit()
     return render_template("staff/customers/record.html", **_record_context(customer))
 
 
@@ -176,22 +175,29 @@ def raise_customer_alert(customer_id: int):
         record_url = url_for("staff.customer", customer_id=customer.id)
         if (again := once.claim(form, "alert", actor(), utcnow(), record_url)) is not None:
             return again
-        try:
-            alert = raise_alert(
-                actor(), utcnow(), customer, form.summary.data, form.advice.data or ""
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            once.made(form, alert, record_url)
-            db.session.commit()
-            flash(
-                _l("Alert raised. Every colleague who opens this customer will see it."), "success"
-            )
-            return redirect(url_for("staff.customer", customer_id=customer.id), 303)
+        return perform(
+            lambda: _made(
+                form,
+                raise_alert(actor(), utcnow(), customer, form.summary.data, form.advice.data or ""),
+                record_url,
+            ),
+            then=record_url,
+            done=_l("Alert raised. Every colleague who opens this customer will see it."),
+            on_error=beside_fields(form, lambda: _record_page(customer, form, alert_form=form)),
+        )
+    return _record_page(customer, form, alert_form=form)
+
+
+def _made(form, record, url: str):
+    """``record``, once noted as what this form created (for a second send of it)."""
+    once.made(form, record, url)
+    return record
+
+
+def _record_page(customer: Customer, form, **forms):
+    """The customer's record again, with ``form`` sent back to correct (422)."""
     return render_template(
-        "staff/customers/record.html", form=form, **_record_context(customer, alert_form=form)
+        "staff/customers/record.html", form=form, **_record_context(customer, **forms)
     ), 422
 
 
@@ -201,19 +207,18 @@ def end_customer_alert(customer_id: int, alert_id: int):
     alert = get_or_404(Alert, alert_id)
     if alert.customer_id != customer_id:
         abort(404)
-    try:
-        end_alert(actor(), utcnow(), alert)
-    except Conflict as exc:
-        db.session.rollback()
-        return conflict_page(
+    record_url = url_for("staff.customer", customer_id=customer_id)
+    return perform(
+        lambda: end_alert(actor(), utcnow(), alert),
+        then=record_url,
+        done=_l("Alert ended."),
+        on_conflict=lambda exc: conflict_page(
             exc,
             heading=str(_l("This alert has already ended")),
-            back_url=url_for("staff.customer", customer_id=customer_id),
+            back_url=record_url,
             back_label=str(_l("Go to the customer's record")),
-        )
-    db.session.commit()
-    flash(_l("Alert ended."), "success")
-    return redirect(url_for("staff.customer", customer_id=customer_id), 303)
+        ),
+    )
 
 
 @bp.route("/customers/<int:customer_id>/contacts", methods=["POST"])
@@ -225,28 +230,26 @@ def log_customer_contact(customer_id: int):
         log_url = url_for("staff.customer", customer_id=customer.id, _anchor="contact-log")
         if (again := once.claim(form, "contact", actor(), utcnow(), log_url)) is not None:
             return again
-        try:
-            entry = log_contact(
-                actor(),
-                utcnow(),
-                customer,
-                ContactChannel(form.channel.data),
-                form.direction.data == "in",
-                combine(form.occurred_on.data, form.occurred_time.data, utcnow()),
-                form.duration_minutes.data,
-                form.summary.data or "",
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            once.made(form, entry, log_url)
-            db.session.commit()
-            flash(_l("Contact logged."), "success")
-            return redirect(log_url, 303)
-    return render_template(
-        "staff/customers/record.html", form=form, **_record_context(customer, contact_form=form)
-    ), 422
+        return perform(
+            lambda: _made(
+                form,
+                log_contact(
+                    actor(),
+                    utcnow(),
+                    customer,
+                    ContactChannel(form.channel.data),
+                    form.direction.data == "in",
+                    combine(form.occurred_on.data, form.occurred_time.data, utcnow()),
+                    form.duration_minutes.data,
+                    form.summary.data or "",
+                ),
+                log_url,
+            ),
+            then=log_url,
+            done=_l("Contact logged."),
+            on_error=beside_fields(form, lambda: _record_page(customer, form, contact_form=form)),
+        )
+    return _record_page(customer, form, contact_form=form)
 
 
 @bp.route("/customers/<int:customer_id>/access-refusals", methods=["POST"])
@@ -258,25 +261,23 @@ def record_refusal(customer_id: int):
         record_url = url_for("staff.customer", customer_id=customer.id)
         if (again := once.claim(form, "refusal", actor(), utcnow(), record_url)) is not None:
             return again
-        try:
-            refusal = record_access_refusal(
-                actor(),
-                utcnow(),
-                customer,
-                WorksType(form.works_type.data),
-                form.refused_on.data,
-                form.works_description.data,
-                form.service_request_ref.data or "",
-                bool(form.cancel_request.data),
-            )
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            once.made(form, refusal, record_url)
-            db.session.commit()
-            flash(_l("Refusal of access recorded."), "success")
-            return redirect(record_url, 303)
-    return render_template(
-        "staff/customers/record.html", form=form, **_record_context(customer, refusal_form=form)
-    ), 422
+        return perform(
+            lambda: _made(
+                form,
+                record_access_refusal(
+                    actor(),
+                    utcnow(),
+                    customer,
+                    WorksType(form.works_type.data),
+                    form.refused_on.data,
+                    form.works_description.data,
+                    form.service_request_ref.data or "",
+                    bool(form.cancel_request.data),
+                ),
+                record_url,
+            ),
+            then=record_url,
+            done=_l("Refusal of access recorded."),
+            on_error=beside_fields(form, lambda: _record_page(customer, form, refusal_form=form)),
+        )
+    return _record_page(customer, form, refusal_form=form)

@@ -11,10 +11,9 @@ from portal import db, uploads
 from portal import idempotency as once
 from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
-from portal.conduct_warnings.models import ConductWarning
 from portal.conduct_warnings.services import stage_for
 from portal.customers.models import Customer
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import ServiceError
 from portal.forms import combine
 from portal.incidents.catalogue import (
     EXAMPLES,
@@ -26,21 +25,20 @@ from portal.incidents.catalogue import (
 )
 from portal.incidents.forms import EvidenceForm, IncidentForm, ManagerDecisionForm
 from portal.incidents.models import Attachment, Incident
+from portal.incidents.queries import incident_record
 from portal.incidents.services import (
     IncidentInput,
     attach_evidence,
     record_evidence_download,
     record_manager_decision,
-    review_due_on,
 )
 from portal.incidents.services import (
     report_incident as report_incident_service,
 )
-from portal.panel.models import PanelReview
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, get_or_none, staff_required
+from portal.steps import beside_fields, perform, record
 from portal.timeutil import london_date, utcnow
-from portal.workdays.services import load_calendar
 
 
 def _manager_choices() -> list[tuple[int, str]]:
@@ -103,44 +101,49 @@ def report_incident():
         again = once.claim(form, "incident", actor(), utcnow(), url_for("staff.report_incident"))
         if again is not None:
             return again
-        try:
+        file_lost = []
+
+        def _report():
             if customer is None:
                 raise ServiceError({"customer_reference": "No customer has that reference"})
             incident = report_incident_service(actor(), utcnow(), _incident_input(form, customer))
-            file_lost = False
             if upload and upload.filename:
                 try:
                     _attach(incident, upload)
                 except uploads.StorageFailed:
-                    file_lost = True  # the report is kept; only the file must come again
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(
-                exc, {"occurred_on": "occurred_on", "customer_id": "customer_reference"}
-            )
-        else:
+                    file_lost.append(upload)  # the report is kept; only the file must come again
             once.made(form, incident, url_for("staff.incident", incident_id=incident.id))
-            db.session.commit()
+            return incident
+
+        response = perform(
+            _report,
+            then=lambda incident: url_for("staff.incident", incident_id=incident.id),
+            done=lambda incident: _l(
+                "Incident %(ref)s reported. %(manager)s has been told.",
+                ref=incident.reference,
+                manager=incident.line_manager.name,
+            ),
+            on_error=beside_fields(
+                form,
+                lambda: _new_page(form, customer, 422),
+                {"occurred_on": "occurred_on", "customer_id": "customer_reference"},
+            ),
+        )
+        if file_lost:
             flash(
                 _l(
-                    "Incident %(ref)s reported. %(manager)s has been told.",
-                    ref=incident.reference,
-                    manager=incident.line_manager.name,
+                    "The report is saved, but the file %(name)s could not be: a problem with "
+                    "the portal's file storage. Send the file again: add it under Evidence "
+                    "on this page.",
+                    name=uploads.clean_filename(upload.filename),
                 ),
-                "success",
+                "error",
             )
-            if file_lost:
-                flash(
-                    _l(
-                        "The report is saved, but the file %(name)s could not be: a problem with "
-                        "the portal's file storage. Send the file again: add it under Evidence "
-                        "on this page.",
-                        name=uploads.clean_filename(upload.filename),
-                    ),
-                    "error",
-                )
-            return redirect(url_for("staff.incident", incident_id=incident.id), 303)
-    status = 422 if form.is_submitted() else 200
+        return response
+    return _new_page(form, customer, 422 if form.is_submitted() else 200)
+
+
+def _new_page(form: IncidentForm, customer: Customer | None, status: int):
     return render_template(
         "staff/incidents/new.html",
         form=form,
@@ -163,18 +166,14 @@ def incident(incident_id: int):
 
 
 def _incident_page(incident: Incident, evidence_form: EvidenceForm | None = None, status=200):
-    review = db.session.scalar(select(PanelReview).where(PanelReview.incident_id == incident.id))
-    warning = db.session.scalar(
-        select(ConductWarning).where(ConductWarning.incident_id == incident.id)
-    )
-    deadline = review_due_on(incident.reported_at, load_calendar())
+    record = incident_record(incident)
     can_review = permissions.can_review_as_panel(current_user, incident)
     return render_template(
         "staff/incidents/show.html",
         incident=incident,
-        review=review,
-        warning=warning,
-        deadline=deadline,
+        review=record.review,
+        warning=record.warning,
+        deadline=record.deadline,
         can_review=can_review,
         next_stage=stage_for(incident) if can_review else None,
         example_title=example_title,
@@ -208,17 +207,12 @@ def add_evidence(incident_id: int):
         abort(403)
     form = EvidenceForm()
     if form.validate_on_submit():
-        try:
-            _attach(incident, form.evidence.data)
-        except ServiceError as exc:
-            db.session.rollback()
-            form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(_l("Evidence added."), "success")
-            return redirect(
-                url_for("staff.incident", incident_id=incident.id, _anchor="evidence"), 303
-            )
+        return perform(
+            lambda: _attach(incident, form.evidence.data),
+            then=url_for("staff.incident", incident_id=incident.id, _anchor="evidence"),
+            done=_l("Evidence added."),
+            on_error=beside_fields(form, lambda: _incident_page(incident, form, 422)),
+        )
     return _incident_page(incident, form, 422)
 
 
@@ -232,8 +226,7 @@ def evidence_file(incident_id: int, attachment_id: int):
     path = current_app.config["UPLOAD_DIR"] / attachment.stored_name
     if not path.is_file():
         abort(404)
-    record_evidence_download(actor(), utcnow(), incident, attachment)
-    db.session.commit()
+    record(lambda: record_evidence_download(actor(), utcnow(), incident, attachment))
     response = send_file(
         path,
         mimetype=attachment.content_type,
@@ -256,24 +249,22 @@ def manager_decision(incident_id: int):
         return redirect(url_for("staff.incident", incident_id=incident.id), 303)
     form = ManagerDecisionForm()
     if form.validate_on_submit():
-        try:
-            record_manager_decision(
+        return perform(
+            lambda: record_manager_decision(
                 actor(),
                 utcnow(),
                 incident,
                 [ManagerDecision(d) for d in form.decisions.data],
                 form.notes.data or "",
-            )
-        except (ServiceError, NotAllowed) as exc:
-            db.session.rollback()
-            if isinstance(exc, NotAllowed):
-                abort(403)
-            form.apply_errors(exc)
-        else:
-            db.session.commit()
-            flash(_l("Decision recorded."), "success")
-            return redirect(url_for("staff.incident", incident_id=incident.id), 303)
-    status = 422 if form.is_submitted() else 200
+            ),
+            then=url_for("staff.incident", incident_id=incident.id),
+            done=_l("Decision recorded."),
+            on_error=beside_fields(form, lambda: _decision_page(form, incident, 422)),
+        )
+    return _decision_page(form, incident, 422 if form.is_submitted() else 200)
+
+
+def _decision_page(form: ManagerDecisionForm, incident: Incident, status: int):
     return render_template(
         "staff/incidents/decision.html", form=form, incident=incident, example_title=example_title
     ), status

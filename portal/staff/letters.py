@@ -17,6 +17,7 @@ from portal.letters.responses import pdf_name, send_kept_pdf
 from portal.letters.services import verify
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
+from portal.steps import record
 from portal.timeutil import utcnow
 
 # Letters about a restriction (its decision, reviews, correspondence while contact is ended,
@@ -70,9 +71,8 @@ def letter_pdf(letter_id: int):
     letter, incident = _letter_for_view(letter_id)
     large = request.args.get("print") == "large"
     try:
-        kept = frozen_pdf(actor(), utcnow(), letter, large_print=large)
+        kept = record(lambda: frozen_pdf(actor(), utcnow(), letter, large_print=large))
     except LetterAltered:
         db.session.rollback()
         return render_template("staff/letters/altered.html", letter=letter, incident=incident), 409
-    db.session.commit()
     return send_kept_pdf(kept, pdf_name(letter, large))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import select
 
-from portal import db
+from portal import db, steps
 from portal.accounts.models import CustomerAccount
 from portal.accounts.services import issue_access_code
 from portal.auth import permissions
@@ -19,8 +19,7 @@ from portal.timeutil import utcnow
 @staff_required(permissions.can_issue_access_code)
 def issue_customer_access_code(customer_id: int):
     customer = get_or_404(Customer, customer_id)
-    record, code = issue_access_code(actor(), utcnow(), customer)
-    db.session.commit()
+    issued, code = steps.record(lambda: issue_access_code(actor(), utcnow(), customer))
     has_account = (
         db.session.scalar(
             select(CustomerAccount.id).where(CustomerAccount.customer_id == customer.id)
@@ -31,7 +30,7 @@ def issue_customer_access_code(customer_id: int):
         "staff/customers/access_code.html",
         customer=customer,
         code=code,
-        expires_at=record.expires_at,
+        expires_at=issued.expires_at,
         has_account=has_account,
     )
     # The code is shown once: never keep this page in a cache.

@@ -8,7 +8,6 @@ from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import db
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.htmx import render_page_or_fragment
@@ -18,6 +17,7 @@ from portal.incidents.queries import RegisterFilters, register_page
 from portal.panel.models import Outcome
 from portal.staff import bp
 from portal.staff.guard import actor, staff_required
+from portal.steps import record
 from portal.timeutil import utcnow
 
 
@@ -63,25 +63,26 @@ def register():
     )
     limited = permissions.register_is_limited_to_asb(current_user)
     result = register_page(filters, limited, current_app.config["REGISTER_PAGE_SIZE"])
-    audit.record(
-        actor(),
-        utcnow(),
-        "register.viewed",
-        "register",
-        None,
-        "Central register viewed",
-        after={
-            "q": filters.q,
-            "category": filters.category,
-            "route": filters.route,
-            "status": filters.status,
-            "outcome": filters.outcome,
-            "page": result.page,
-            "from": filters.date_from,
-            "to": filters.date_to,
-        },
+    record(
+        lambda: audit.record(
+            actor(),
+            utcnow(),
+            "register.viewed",
+            "register",
+            None,
+            "Central register viewed",
+            after={
+                "q": filters.q,
+                "category": filters.category,
+                "route": filters.route,
+                "status": filters.status,
+                "outcome": filters.outcome,
+                "page": result.page,
+                "from": filters.date_from,
+                "to": filters.date_to,
+            },
+        )
     )
-    db.session.commit()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_page_or_fragment(
         "staff/register/index.html",

@@ -10,19 +10,19 @@ from __future__ import annotations
 from functools import wraps
 
 import segno
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from portal import db
+from portal import db, steps
 from portal.auth import permissions, sessions, throttle
 from portal.auth import two_factor as two_factor_service
 from portal.auth.models import User
 from portal.auth.throttle import Throttled
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import ServiceError
 from portal.forms import BaseForm
 from portal.i18n import date_time
 from portal.staff import bp
@@ -98,8 +98,7 @@ def _too_many(form, throttled: Throttled, template: str, **context):
 
 def _signed_in(record, user: User, target: str, response=None):
     """Finish signing in: the session is in force, and this browser is one they use."""
-    sessions.complete_second_factor(record, utcnow())
-    db.session.commit()
+    steps.record(lambda: sessions.complete_second_factor(record, utcnow()))
     throttle.clear(throttle.SECOND_FACTOR, "staff", str(user.id))
     return throttle.remember_browser(response or redirect(target, 303), "staff", user.email)
 
@@ -180,8 +179,7 @@ def two_factor_setup(record, user: User, target: str):
             page.headers["Cache-Control"] = "no-store"
             return _signed_in(record, user, target, page)
     else:
-        two_factor_service.start_enrolment(user, utcnow())
-        db.session.commit()
+        steps.record(lambda: two_factor_service.start_enrolment(user, utcnow()))
     status = 422 if form.is_submitted() else 200
     page = make_response(
         render_template("staff/two_factor/setup.html", form=form, **_setup(user, target)), status
@@ -219,21 +217,12 @@ def _setup(user: User, target: str) -> dict:
 @staff_required(permissions.can_manage_users)
 def reset_two_factor(user_id: int):
     person = get_or_404(User, user_id)
-    try:
-        two_factor_service.reset(actor(), utcnow(), person)
-    except NotAllowed:
-        abort(403)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash("; ".join(exc.errors.values()), "error")
-    else:
-        db.session.commit()
-        flash(
-            _l(
-                "Two-factor sign-in reset for %(name)s: they are signed out everywhere, and "
-                "set it up again with their authenticator app next time they sign in.",
-                name=person.name,
-            ),
-            "success",
-        )
-    return redirect(url_for("staff.user_access", user_id=person.id), 303)
+    return steps.perform(
+        lambda: two_factor_service.reset(actor(), utcnow(), person),
+        then=url_for("staff.user_access", user_id=person.id),
+        done=_l(
+            "Two-factor sign-in reset for %(name)s: they are signed out everywhere, and "
+            "set it up again with their authenticator app next time they sign in.",
+            name=person.name,
+        ),
+    )

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from portal.incidents.models import Incident, IncidentStatus
-from portal.incidents.queries import panel_queue
+from portal.incidents.queries import incident_record, panel_queue
 
 
 def utc(year, month, day, hour=10, minute=0) -> datetime:
@@ -137,3 +137,30 @@ def test_lateness_is_judged_by_the_london_date(
     [event] = audit_events("incident.reviewed")
     assert incident.review_due_on == date(2026, 7, 18)
     assert event.after["late"] is True
+
+
+@pytest.mark.policy("8.7")
+def test_the_incident_page_is_handed_the_due_date_and_how_it_was_counted(
+    working_day_reviews, make_incident, customer
+):
+    incident = make_incident(customer, now=utc(2026, 11, 23))
+
+    record = incident_record(incident)
+
+    assert (record.review, record.warning) == (None, None)
+    assert record.deadline.due == incident.review_due_on == date(2026, 11, 30)
+    lines = record.deadline.explain()
+    assert "Not counted: Saturday 28 November 2026 (Saturday)" in lines
+    assert lines[-1] == "Due: Monday 30 November 2026"
+
+
+def test_once_reviewed_the_incident_page_has_the_review_and_no_deadline(
+    make_incident, review_incident, customer
+):
+    incident = make_incident(customer, now=utc(2026, 11, 23))
+    review = review_incident(incident, utc(2026, 11, 24))
+
+    record = incident_record(incident)
+
+    assert record.review == review and record.review.gives_warning
+    assert record.deadline is None

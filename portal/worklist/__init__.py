@@ -1,0 +1,1 @@
+"""What waits for each member of staff: the tasks and counts on the staff home page."""

@@ -1,0 +1,150 @@
+"""Each member of staff's worklist, read in a fixed number of queries whatever the rows: the
+reports waiting for them, the Panel's queue, restriction and appeal steps, correspondence to
+handle and unread notifications. Each part is read only for those whose role it concerns."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from portal import db
+from portal.appeals import progress as appeal_progress
+from portal.appeals import services as appeals
+from portal.appeals.models import AppealStatus
+from portal.auth import permissions
+from portal.correspondence import queries as correspondence_queries
+from portal.incidents import queries as incident_queries
+from portal.incidents.models import Incident
+from portal.incidents.queries import PanelCounts
+from portal.notifications.models import Notification
+from portal.notifications.services import unread
+from portal.restrictions import queries as restriction_queries
+from portal.restrictions.models import (
+    RequestPart,
+    RequestParticipant,
+    RequestStatus,
+    Restriction,
+    RestrictionRequest,
+)
+from portal.restrictions.queries import LetterToSend
+
+# Restriction reviews this close are listed as due (§8.16 six-monthly review).
+REVIEW_NOTICE = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class RestrictionTasks:
+    to_decide: int
+    reviews: int
+    letters_to_send: int
+    letters: list[LetterToSend]
+    more_info: int
+
+
+@dataclass(frozen=True)
+class AppealTasks:
+    open: int
+    overdue: int
+    due_soon: int
+    for_glt: int
+
+
+@dataclass(frozen=True)
+class Worklist:
+    """The home page's parts; a part is None for someone whose role it does not concern."""
+
+    awaiting_decision: list[Incident]
+    my_reports: list[Incident]
+    panel: PanelCounts | None
+    restriction_tasks: RestrictionTasks | None
+    correspondence_open: int | None
+    appeal_tasks: AppealTasks | None
+    notes: list[Notification]
+
+
+def worklist(me, today: date) -> Worklist:
+    """What waits for ``me`` on ``today`` (London date)."""
+    handles_appeals = permissions.can_manage_appeals(me) or permissions.can_decide_appeal(me)
+    return Worklist(
+        awaiting_decision=incident_queries.awaiting_manager_decision(me.id),
+        my_reports=incident_queries.recent_reports(me.id),
+        panel=(
+            incident_queries.panel_counts(today, permissions.register_is_limited_to_asb(me))
+            if permissions.can_review_as_panel(me)
+            else None
+        ),
+        restriction_tasks=_restriction_tasks(me, today),
+        correspondence_open=(
+            correspondence_queries.open_correspondence_count()
+            if permissions.can_handle_correspondence(me)
+            else None
+        ),
+        appeal_tasks=_appeal_tasks(me, today) if handles_appeals else None,
+        notes=unread(me.id),
+    )
+
+
+def _restriction_tasks(me, today: date) -> RestrictionTasks | None:
+    """Requests for GLT to decide (never one ``me`` made or changed, §8.16), and for those who
+    request restrictions: reviews due soon, decision letters to send, questions from GLT."""
+    may_decide = permissions.can_decide_restriction(me)
+    may_request = permissions.can_request_restriction(me)
+    if not (may_decide or may_request):
+        return None
+    to_decide = _requests_to_decide(me) if may_decide else 0
+    reviews = letters_to_send = more_info = 0
+    letters: list[LetterToSend] = []
+    if may_request:
+        reviews = db.session.scalar(
+            select(func.count(Restriction.id)).where(
+                Restriction.in_force_clause(today),
+                Restriction.review_on <= today + REVIEW_NOTICE,
+            )
+        )
+        # Approved and waiting, or in force at once or reintroduced without a letter.
+        letters_to_send, letters = restriction_queries.letters_to_send()
+        more_info = db.session.scalar(
+            select(func.count(RestrictionRequest.id)).where(
+                RestrictionRequest.status == RequestStatus.MORE_INFO
+            )
+        )
+    return RestrictionTasks(to_decide, reviews, letters_to_send, letters, more_info)
+
+
+def _requests_to_decide(me) -> int:
+    mine = (
+        select(RequestParticipant.id)
+        .where(
+            RequestParticipant.request_id == RestrictionRequest.id,
+            RequestParticipant.user_id == me.id,
+            RequestParticipant.part != RequestPart.DECIDED,
+        )
+        .exists()
+    )
+    return db.session.scalar(
+        select(func.count(RestrictionRequest.id)).where(
+            RestrictionRequest.status == RequestStatus.SUBMITTED,
+            RestrictionRequest.requested_by_id != me.id,
+            ~mine,
+        )
+    )
+
+
+def _appeal_tasks(me, today: date) -> AppealTasks:
+    """Open appeals and how many have a step overdue or due soon (CEM), or wait for GLT."""
+    counts: Counter[str] = Counter()
+    for row in appeal_progress.for_open_appeals(today):
+        counts["open"] += 1
+        if row.appeal.status == AppealStatus.WITH_GLT and appeals.may_decide(me, row.appeal):
+            counts["for_glt"] += 1
+        if row.current is not None and row.current.attention:
+            counts[row.current.attention] += 1
+    return AppealTasks(
+        open=counts["open"],
+        overdue=counts["overdue"],
+        due_soon=counts["due_soon"],
+        for_glt=counts["for_glt"],
+    )
