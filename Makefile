@@ -20,16 +20,18 @@ run: $(STAMP)
 	$(VENV)/bin/flask --app wsgi demo-data
 	$(VENV)/bin/flask --app wsgi run --port $${PORT:-5000}
 
-# Everything but the browser tests runs on every core (each worker has its own database); the
-# browser tests share one live demo server, so they run after, one at a time. PYTEST_ARGS runs
-# just what it names, e.g. PYTEST_ARGS="-x tests/web/test_access.py".
+# One run, on one worker more than there are cores: each worker has a database of its own, and
+# a worker that meets a browser test starts its own live demo server and Chromium, which spend
+# much of their time waiting on each other, so the extra worker keeps the cores busy.
+# PYTEST_ARGS runs just what it names, e.g. PYTEST_ARGS="-x tests/web/test_access.py".
+WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	PORTAL_ENV=development $(VENV)/bin/flask --app wsgi translate compile
 ifeq ($(strip $(PYTEST_ARGS)),)
-	$(VENV)/bin/python -m pytest -n auto -m "not browser"
-	$(VENV)/bin/python -m pytest -m browser tests/browser
+	$(VENV)/bin/python -m pytest -n $(WORKERS)
 else
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 endif
