@@ -50,6 +50,16 @@ def create_app(overrides: dict | None = None, engine: Engine | None = None) -> F
         static_folder=str(BASE_DIR / "static"),
         instance_path=str(INSTANCE_DIR),
     )
+    _configure(app, overrides)
+    _bind_database(app, engine)
+    _init_extensions(app)
+    _register_views(app)
+    _template_helpers(app)
+    _responses(app)
+    return app
+
+
+def _configure(app: Flask, overrides: dict | None) -> None:
     app.config.from_object(Config)
     if overrides:
         app.config.update(overrides)
@@ -57,6 +67,8 @@ def create_app(overrides: dict | None = None, engine: Engine | None = None) -> F
     security.check_settings(app)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(BASE_DIR / "translations")
 
+
+def _bind_database(app: Flask, engine: Engine | None) -> None:
     _import_models()
     engine = engine or db.make_engine(
         app.config["DATABASE_URL"],
@@ -66,15 +78,16 @@ def create_app(overrides: dict | None = None, engine: Engine | None = None) -> F
     app.extensions["engine"] = engine
     db.bind(engine)
 
-    from portal.i18n import (
-        date_time,
-        language_label,
-        long_date,
-        plain_date,
-        select_locale,
-        short_date,
-        text_direction,
-    )
+    @app.teardown_appcontext
+    def _remove_session(exc):
+        if exc is not None:
+            db.session.rollback()
+        db.session.remove()
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal.auth import sessions
+    from portal.i18n import select_locale
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -86,26 +99,29 @@ def create_app(overrides: dict | None = None, engine: Engine | None = None) -> F
         app.extensions["throttle"] = limiter.limiter
     login_manager.login_view = "staff.sign_in"
     login_manager.login_message = None
+    login_manager.user_loader(sessions.load_user)
 
+
+def _register_views(app: Flask) -> None:
+    from portal.cli import register_cli
     from portal.customer import bp as customer_bp
     from portal.staff import bp as staff_bp
 
     app.register_blueprint(staff_bp)
     app.register_blueprint(customer_bp)
-
-    from portal.cli import register_cli
-
     register_cli(app)
 
-    from portal.auth import permissions, sessions
 
-    login_manager.user_loader(sessions.load_user)
-
-    @app.teardown_appcontext
-    def _remove_session(exc):
-        if exc is not None:
-            db.session.rollback()
-        db.session.remove()
+def _template_helpers(app: Flask) -> None:
+    from portal.auth import permissions
+    from portal.i18n import (
+        date_time,
+        language_label,
+        long_date,
+        plain_date,
+        short_date,
+        text_direction,
+    )
 
     @app.context_processor
     def _globals():
@@ -124,30 +140,34 @@ def create_app(overrides: dict | None = None, engine: Engine | None = None) -> F
     app.jinja_env.filters["date_time"] = date_time
     app.jinja_env.add_extension("jinja2.ext.i18n")
 
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+}
+ERROR_PAGES = (400, 403, 404, 405, 413, 500)
+
+
+def _responses(app: Flask) -> None:
+    """Security headers on every response, and the error pages."""
+
     @app.after_request
     def _security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'",
-        )
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         return response
 
-    def _error(status: int, template: str):
+    def _error(status: int):
         def handler(_exc):
-            return render_template(template), status
+            return render_template(f"errors/{status}.html"), status
 
         return handler
 
-    app.register_error_handler(403, _error(403, "errors/403.html"))
-    app.register_error_handler(404, _error(404, "errors/404.html"))
-    app.register_error_handler(405, _error(405, "errors/405.html"))
-    app.register_error_handler(413, _error(413, "errors/413.html"))
-    app.register_error_handler(400, _error(400, "errors/400.html"))
-    app.register_error_handler(500, _error(500, "errors/500.html"))
+    for status in ERROR_PAGES:
+        app.register_error_handler(status, _error(status))
     security.init_app(app)
     faults.init_app(app)  # after the 500 handler above: it replaces it
     logs.init_app(app)
@@ -158,5 +178,3 @@ def create_app(overrides: dict | None = None, engine: Engine | None = None) -> F
         return render_template(
             "errors/csrf.html", back=back, home=security.home_for(request.path)
         ), 400
-
-    return app

@@ -25,9 +25,10 @@ FROZEN_NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
 
 
 class _SharedTemplateCode(BytecodeCache):
-    """Compiled templates kept for the whole run. Each test builds a new app, and with it a new
-    Jinja environment that would compile every template it renders again; entries are keyed
-    by template and source checksum, so an edited template is compiled afresh."""
+    """Compiled templates kept for the whole run. An app built for one test (``fresh_app``, or
+    one a test makes itself) has a new Jinja environment that would compile every template it
+    renders again; entries are keyed by template and source checksum, so an edited template
+    is compiled afresh."""
 
     def __init__(self) -> None:
         self._code: dict[str, bytes] = {}
