@@ -144,6 +144,32 @@ def _thaw(frozen):
     return db.session.get(frozen[1], frozen[2])
 
 
+def _rows(frozen, found: dict) -> dict:
+    """The (model, identity) of every row in a frozen value, by model."""
+    kind = frozen[0]
+    if kind in ("namespace", "dict"):
+        for value in frozen[1].values():
+            _rows(value, found)
+    elif kind == "sequence":
+        for value in frozen[2]:
+            _rows(value, found)
+    elif kind == "row":
+        found.setdefault(frozen[1], set()).add(frozen[2])
+    return found
+
+
+def _load_rows(frozen) -> list:
+    """Load the value's rows a model at a time (one query each, not one per row), so
+    :func:`_thaw` finds them all in the session."""
+    loaded = []
+    for model, identities in _rows(frozen, {}).items():
+        key = sa.inspect(model).primary_key
+        if len(key) == 1:
+            wanted = [identity[0] for identity in identities]
+            loaded += db.session.scalars(sa.select(model).where(key[0].in_(wanted))).all()
+    return loaded
+
+
 def _files(root: Path) -> dict[str, bytes]:
     if not root.exists():
         return {}
@@ -178,7 +204,10 @@ def _put_back(engine, upload_dir: Path, copy: _Copy):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
     db.session.expire_all()
-    return _thaw(copy.value)
+    loaded = _load_rows(copy.value)  # held: the session keeps rows only while referenced
+    value = _thaw(copy.value)
+    del loaded
+    return value
 
 
 def kept(fixture_function):
