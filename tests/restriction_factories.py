@@ -5,6 +5,7 @@ terminated, reachable_by."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -36,6 +37,21 @@ def refusal(call, *args, **kwargs) -> ServiceError:
         call(*args, **kwargs)
     db.session.rollback()
     return raised.value
+
+
+def restriction_like(kind: RestrictionKind, **fields) -> SimpleNamespace:
+    """A stand-in for a restriction of ``kind`` (no database): no detail, review in May 2027."""
+    values = {
+        "kind": kind,
+        "channel": None,
+        "named_manager": None,
+        "schedule": "",
+        "third_party": "",
+        "ends_on": None,
+        "review_on": date(2027, 5, 23),
+    }
+    values.update(fields)
+    return SimpleNamespace(**values)
 
 
 def request_input(**overrides) -> restrictions.RequestInput:

@@ -14,22 +14,9 @@ from portal.restrictions import rules, wording
 from portal.restrictions.kinds import KINDS, NO_DETAIL, say
 from portal.restrictions.models import ContactRoute, Restriction, RestrictionKind
 from portal.restrictions.terms import RestrictionSpec, terms_of
+from tests.restriction_factories import restriction_like
 
 ORG = SimpleNamespace(address="1 Civic Way, Manchester", email="help@example.org", phone="0161")
-
-
-def _restriction(kind, **fields):
-    values = {
-        "kind": kind,
-        "channel": None,
-        "named_manager": None,
-        "schedule": "",
-        "third_party": "",
-        "ends_on": None,
-        "review_on": date(2027, 5, 23),
-    }
-    values.update(fields)
-    return SimpleNamespace(**values)
 
 
 def test_every_kind_has_one_row_and_the_customer_is_told_about_each():
@@ -101,9 +88,9 @@ def test_say_fills_in_the_detail_only_for_a_kind_that_names_one(app):
 
 @pytest.mark.policy("8.21")
 def test_a_detail_not_recorded_is_still_named_for_colleagues(app):
-    channel = rules.allowed_contact(_restriction(RestrictionKind.CHANNEL_ONLY))
+    channel = rules.allowed_contact(restriction_like(RestrictionKind.CHANNEL_ONLY))
     assert channel.headline == "Contact by the named channel only"
-    manager = rules.allowed_contact(_restriction(RestrictionKind.NAMED_MANAGER))
+    manager = rules.allowed_contact(restriction_like(RestrictionKind.NAMED_MANAGER))
     assert manager.headline == "Contact only through the manager"
 
 
@@ -164,6 +151,6 @@ def test_the_customer_is_told_what_each_kind_lets_them_do_and_where(
     app, fields, headline, how_label, how
 ):
     kind = fields.pop("kind")
-    yours = wording.your_contact(_restriction(kind, **fields), ORG)
+    yours = wording.your_contact(restriction_like(kind, **fields), ORG)
     assert (yours.headline, yours.how_label, yours.how) == (headline, how_label, how)
     assert yours.detail

@@ -12,6 +12,7 @@ import pytest
 from portal.restrictions import rules
 from portal.restrictions.models import ContactRoute, Delivery, RestrictionKind
 from portal.workdays.calendar import WorkingCalendar
+from tests.restriction_factories import restriction_like
 
 CAL = WorkingCalendar()
 SAME_DAY = (Delivery.PORTAL, Delivery.EMAIL, Delivery.HAND)
@@ -149,20 +150,6 @@ def test_the_latest_review_date_is_six_calendar_months_after_the_start(start, la
 # --- what a colleague reads on the customer record (§8.21) ----------------------------------
 
 
-def _restriction(kind, **fields):
-    values = {
-        "kind": kind,
-        "channel": None,
-        "named_manager": None,
-        "schedule": "",
-        "third_party": "",
-        "ends_on": None,
-        "review_on": date(2027, 5, 23),
-    }
-    values.update(fields)
-    return SimpleNamespace(**values)
-
-
 @pytest.mark.policy("8.21")
 @pytest.mark.parametrize(
     ("kind", "fields", "headline", "how"),
@@ -206,7 +193,7 @@ def _restriction(kind, **fields):
     ],
 )
 def test_the_flag_says_what_contact_is_allowed_for_each_kind(app, kind, fields, headline, how):
-    allowed = rules.allowed_contact(_restriction(kind, **fields))
+    allowed = rules.allowed_contact(restriction_like(kind, **fields))
     assert allowed.headline == headline
     assert how in allowed.how
 
@@ -214,11 +201,11 @@ def test_the_flag_says_what_contact_is_allowed_for_each_kind(app, kind, fields, 
 @pytest.mark.policy("8.21")
 def test_the_flag_says_until_when(app):
     open_ended = rules.allowed_contact(
-        _restriction(RestrictionKind.CHANNEL_ONLY, channel=ContactRoute.EMAIL)
+        restriction_like(RestrictionKind.CHANNEL_ONLY, channel=ContactRoute.EMAIL)
     )
     assert open_ended.until == "until reviewed, on or before Sunday 23 May 2027"
     ending = rules.allowed_contact(
-        _restriction(RestrictionKind.TERMINATION, ends_on=date(2027, 2, 23))
+        restriction_like(RestrictionKind.TERMINATION, ends_on=date(2027, 2, 23))
     )
     assert ending.until == "until Tuesday 23 February 2027, reviewed by Sunday 23 May 2027"
 
