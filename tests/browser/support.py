@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -78,7 +79,11 @@ def assert_accessible(page: Page, name: str = "") -> None:
     assert count == 0, f"axe violations on {name or page.url}:\n{report}"
 
 
-def screenshot(page: Page, name: str) -> Path:
+def screenshot(page: Page, name: str) -> Path | None:
+    """Keep a full-page picture in test-artifacts/screenshots when PORTAL_SCREENSHOTS=1 (to look
+    at the pages); otherwise take none, as a picture is a fifth of a page check's time."""
+    if os.environ.get("PORTAL_SCREENSHOTS") != "1":
+        return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
@@ -91,6 +96,6 @@ def assert_no_horizontal_scroll(page: Page, width: int) -> None:
 
 
 def check_page(page: Page, name: str) -> None:
-    """Screenshot the page, then run axe on it."""
+    """Screenshot the page (PORTAL_SCREENSHOTS=1), then run axe on it."""
     screenshot(page, name)
     assert_accessible(page, name)
