@@ -20,9 +20,9 @@ run: $(STAMP)
 	$(VENV)/bin/flask --app wsgi demo-data
 	$(VENV)/bin/flask --app wsgi run --port $${PORT:-5000}
 
-# One run, on one worker more than there are cores: each worker has a database of its own, and
-# a worker that meets a browser test starts its own live demo server and Chromium, which spend
-# much of their time waiting on each other, so the extra worker keeps the cores busy.
+# One run, on one worker more than there are cores, each worker on a database of its own: one
+# worker takes the browser tests one after another (its own live demo server and Chromium, see
+# tests/conftest.py) while the others share everything else.
 # PYTEST_ARGS runs just what it names, e.g. PYTEST_ARGS="-x tests/web/test_access.py".
 WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 

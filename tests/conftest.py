@@ -24,6 +24,22 @@ pytest_plugins = ["tests.snapshots", "tests.factories", "tests.restriction_facto
 FROZEN_NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """With ``-n``, the browser tests go to one worker, one after another, while the other
+    workers share the rest test by test: Chromiums side by side on two cores wait on each other
+    (a browser journey takes two or three times as long), while one beside the other tests
+    keeps both cores busy."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "browser" if nodeid.startswith("tests/browser/") else nodeid
+
+    return BrowserTestsTogether(config, log)
+
+
 class _SharedTemplateCode(BytecodeCache):
     """Compiled templates kept for the whole run. An app built for one test (``fresh_app``, or
     one a test makes itself) has a new Jinja environment that would compile every template it
