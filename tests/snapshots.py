@@ -35,13 +35,9 @@ from flask import current_app
 
 from portal import db
 
-# Fixtures that never write to the database.
+# This project's fixtures that never write to the database (pytest's and Playwright's are not
+# counted at all).
 PURE = {
-    "request",
-    "pytestconfig",
-    "monkeypatch",
-    "tmp_path",
-    "tmp_path_factory",
     "database_url",
     "_schema",
     "clock",
@@ -67,7 +63,6 @@ PURE = {
     "approve_request",
     "make_arrangement",
     "reachable_by",
-    "spec",
 }
 # Fixtures that write, but the same rows in every test that sets them up in the same order.
 SAME_EVERY_TIME = {
@@ -224,9 +219,6 @@ def kept(fixture_function):
             or engine.dialect.name != "sqlite"
             or any(n not in SAME_EVERY_TIME and n not in _KEPT for n in before)
         ):
-            for n in before:
-                if n not in SAME_EVERY_TIME and n not in _KEPT:
-                    _why[n] = _why.get(n, 0) + 1
             return fixture_function(*args, **kwargs)
         key = (name, before)
         upload_dir = Path(current_app.config["UPLOAD_DIR"])
@@ -243,11 +235,3 @@ def kept(fixture_function):
 
     build.__signature__ = inspect.signature(fixture_function)
     return build
-
-
-_why: dict[str, int] = {}
-
-
-def pytest_sessionfinish(session):
-    if os.environ.get("PORTAL_TEST_SNAPSHOTS_REPORT"):
-        print("\nsnapshots:", {k: (v is not None) for k, v in _copies.items()}, _why)
