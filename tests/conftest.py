@@ -24,6 +24,7 @@ pytest_plugins = ["tests.snapshots", "tests.factories", "tests.restriction_facto
 FROZEN_NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """With ``-n``, the browser tests go to one worker, one after another, while the other
     workers share the rest test by test: Chromiums side by side on two cores wait on each other
@@ -38,6 +39,28 @@ def pytest_xdist_make_scheduler(config, log):
             return "browser" if nodeid.startswith("tests/browser/") else nodeid
 
     return BrowserTestsTogether(config, log)
+
+
+_OTHER_TESTS_NICENESS = 10
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Under xdist, a browser test runs at normal priority and every other test a little below
+    it. A browser journey mostly waits: on the live server, on Chromium, on the page settling.
+    Each wait that finds both cores taken by the other workers' tests lengthens the journey,
+    and the browser worker's queue is the longest, so it decides when ``make test`` ends. The
+    other tests only need the CPU time left over, which is most of it. The priority is set on
+    the worker's own thread before any fixture starts, so the live server and Chromium started
+    for the browser tests inherit it."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    wanted = 0 if item.nodeid.startswith("tests/browser/") else _OTHER_TESTS_NICENESS
+    try:
+        if os.getpriority(os.PRIO_PROCESS, 0) != wanted:
+            os.setpriority(os.PRIO_PROCESS, 0, wanted)
+    except PermissionError:  # raising priority again needs privilege some machines don't give
+        pass
 
 
 class _SharedTemplateCode(BytecodeCache):

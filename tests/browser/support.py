@@ -75,6 +75,7 @@ def assert_accessible(page: Page, name: str = "") -> None:
     Best practice (landmarks, region, heading-order, page-has-heading-one...) runs in the same
     pass as the WCAG rules: one injection of axe per page keeps the suite quick.
     """
+    _settled(page)
     count, report = axe_violations(page, [*WCAG_TAGS, BEST_PRACTICE])
     assert count == 0, f"axe violations on {name or page.url}:\n{report}"
 
@@ -90,7 +91,15 @@ def screenshot(page: Page, name: str) -> Path | None:
     return path
 
 
+def _settled(page: Page) -> None:
+    """Wait for the page's load event. A locator check such as the heading's text passes as soon
+    as the new page's HTML arrives, before its stylesheet applies; measured then, an unstyled
+    table is wider than the screen, and axe would judge colours the page does not have."""
+    page.wait_for_load_state("load")
+
+
 def assert_no_horizontal_scroll(page: Page, width: int) -> None:
+    _settled(page)
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, f"{page.url} scrolls sideways at {width}px ({scroll_width}px)"
 
