@@ -122,6 +122,8 @@ def _template_helpers(app: Flask) -> None:
         short_date,
         text_direction,
     )
+    from portal.organisation.links import contact_links
+    from portal.organisation.services import always_open
 
     @app.context_processor
     def _globals():
@@ -138,6 +140,9 @@ def _template_helpers(app: Flask) -> None:
     app.jinja_env.filters["plain_date"] = plain_date
     app.jinja_env.filters["language_label"] = language_label
     app.jinja_env.filters["date_time"] = date_time
+    app.jinja_env.filters["contact_links"] = contact_links
+    app.jinja_env.globals["always_open"] = always_open
+    app.jinja_env.globals["error_layout"] = lambda: security.error_layout(request.path)
     app.jinja_env.add_extension("jinja2.ext.i18n")
 
 

@@ -100,6 +100,7 @@ def _incident(
                 **_context(),
                 outcome=Outcome.WARNING,
                 reasons="Abuse of a colleague after earlier advice.",
+                letter_summary=text,
                 vulnerability_considered=customer.has_vulnerability,
                 vulnerability_notes="Considered; support offered."
                 if customer.has_vulnerability

@@ -256,3 +256,9 @@ def safe_back_link(referrer: str | None) -> str | None:
 def home_for(path: str) -> str:
     """The start page for someone on ``path``: staff pages have their own."""
     return "/staff/" if path == "/staff" or path.startswith("/staff/") else "/"
+
+
+def error_layout(path: str) -> str:
+    """The layout of an error page on ``path``: a customer sees the customer pages' layout,
+    with the routes that are always open (§4.6)."""
+    return "base.html" if home_for(path) == "/staff/" else "customer/layout.html"

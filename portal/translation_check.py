@@ -34,6 +34,7 @@ CUSTOMER_SOURCES = (
     "portal/appeals/letters.py",
     "portal/appeals/models.py",
     "portal/appeals/rules.py",
+    "portal/appeals/wording.py",
     "portal/arrangements/models.py",
     "portal/conduct_warnings/models.py",
     "portal/incidents/catalogue.py",

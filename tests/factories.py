@@ -105,6 +105,7 @@ def review_input(**overrides) -> ReviewInput:
         "context_notes": "Weighed; the abuse went beyond anger about the repair.",
         "outcome": Outcome.WARNING,
         "reasons": "Personal abuse of a colleague.",
+        "letter_summary": "You shouted and swore at our officer on the phone.",
     }
     fields.update(overrides)
     return ReviewInput(**fields)

@@ -41,6 +41,13 @@ class DecisionForm(SpecMixin, BaseForm):
 
 
 class AssistedForm(OnceForm):
+    # The choices are the customer's decisions open to appeal, set by the view; an id not
+    # among them (or none) reaches the service, which says why beside this field.
+    decision = RadioField(
+        _l("Which decision is the customer appealing against?"),
+        validate_choice=False,
+        validators=[Optional()],  # with one decision open, the view chooses it
+    )
     channel = RadioField(
         _l("How did the customer appeal?"),
         choices=[(c.value, c.title) for c in AppealChannel if c != AppealChannel.PORTAL],

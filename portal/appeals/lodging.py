@@ -14,14 +14,17 @@ from portal import db, transitions
 from portal.appeals import rules
 from portal.appeals.models import FINAL, FORMATS, Appeal, AppealChannel, AppealStatus
 from portal.appeals.people import staff_with
+from portal.appeals.queries import appeal_rights
 from portal.audit import services as audit
+from portal.auth import permissions
 from portal.auth.models import Role
-from portal.errors import Conflict, ServiceError
+from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.letters.models import Letter
 from portal.notifications.services import notify
 from portal.organisation.services import get_organisation
 from portal.references import next_reference
 from portal.restrictions.models import Restriction, RestrictionStatus
+from portal.restrictions.rules import allowed_contact
 from portal.timeutil import from_london, london_date
 from portal.workdays.services import load_calendar
 
@@ -137,6 +140,109 @@ def decision_sent_on(restriction: Restriction) -> date | None:
     return restriction.notified_on
 
 
+@dataclass(frozen=True)
+class OpenDecision:
+    """A decision staff may lodge an appeal against, told apart on the phone (§9.2): what was
+    decided, when the letter was sent, its reference and the last day to appeal."""
+
+    restriction_id: int
+    decided: tuple[str, ...]
+    letter_reference: str | None
+    sent_on: date | None
+    deadline: date
+    late: bool
+
+
+def decisions_open_to_appeal(customer_id: int, now: datetime) -> list[OpenDecision]:
+    """Every decision of the customer's not yet appealed, newest first; those whose last day
+    to appeal has passed are ``late`` (a late appeal needs the customer's reason, §9.2)."""
+    grouped: dict[int, tuple] = {}
+    for restriction_id, right in appeal_rights(customer_id, now).items():
+        if right.may_appeal:
+            grouped.setdefault(id(right), (right, []))[1].append(restriction_id)
+    letter_ids = {right.restriction.letter_id for right, _ in grouped.values()} - {None}
+    letters = {
+        row.id: row
+        for row in db.session.execute(
+            select(Letter.id, Letter.reference, Letter.issued_at).where(Letter.id.in_(letter_ids))
+        )
+    }
+    decisions = []
+    for right, ids in grouped.values():
+        restriction = right.restriction
+        letter = letters.get(restriction.letter_id)
+        kinds = [allowed_contact(db.session.get(Restriction, rid)).headline for rid in ids]
+        decisions.append(
+            OpenDecision(
+                restriction_id=restriction.id,
+                decided=tuple(str(kind) for kind in kinds),
+                letter_reference=letter.reference if letter else None,
+                sent_on=london_date(letter.issued_at) if letter else restriction.notified_on,
+                deadline=right.deadline,
+                late=right.late,
+            )
+        )
+    return decisions
+
+
+def chosen_decision(customer, decision_id: int | str | None) -> Restriction | None:
+    """The restriction ``decision_id`` names, if it is one of ``customer``'s."""
+    try:
+        wanted = int(decision_id or 0)
+    except (TypeError, ValueError):
+        wanted = 0
+    # An id no row can have (a forged form) is not looked up: PostgreSQL refuses it.
+    restriction = db.session.get(Restriction, wanted) if 0 < wanted < 2**31 else None
+    if restriction is None or restriction.customer_id != customer.id:
+        return None
+    return restriction
+
+
+def lodge_for_customer(
+    actor,
+    now: datetime,
+    customer,
+    decision_id: int | str | None,
+    answers: Answers,
+    submission_key: str,
+    channel: AppealChannel,
+    received_at: datetime,
+    helped_by: str = "",
+) -> Appeal:
+    """Lodge the appeal a customer gave staff by phone, letter, email or in person (§9.2),
+    against the decision they chose with the customer (``decision_id``: a restriction it set).
+
+    :raises NotAllowed: for anyone but the CEM and the Panel.
+    :raises ServiceError: ``decision`` when none is chosen, it is another customer's or it
+        cannot be appealed; otherwise as ``save_answers`` and ``lodge`` (a late appeal needs
+        the customer's reason).
+    :raises Conflict: when the decision has already been appealed.
+    """
+    if not permissions.can_lodge_appeal_for_customer(actor):
+        raise NotAllowed()
+    restriction = chosen_decision(customer, decision_id)
+    if restriction is None:
+        raise ServiceError({"decision": "Choose one of this customer's decisions from the list"})
+    try:
+        appeal = start_draft(now, restriction)
+    except Conflict:
+        raise
+    except ServiceError as exc:
+        raise ServiceError(
+            {"decision": exc.errors.get("restriction", "This decision cannot be appealed")}
+        ) from None
+    save_answers(now, appeal, answers)
+    return lodge(
+        actor,
+        now,
+        appeal,
+        submission_key,
+        channel=channel,
+        received_at=received_at,
+        helped_by=helped_by,
+    )
+
+
 def received_at_for(now: datetime, day: date, at: time | None) -> datetime:
     """When an appeal given to staff was received, from the London date and time they enter.
 
@@ -198,7 +304,8 @@ def lodge(
     if errors:
         raise ServiceError(errors)
     calendar = load_calendar()
-    counted_from, _note = calendar.received_on(received_at, get_organisation().cutoff_time)
+    arrived = rules.arrival(received_at, get_organisation().cutoff_time, calendar)
+    counted_from = arrived.counted_from
     staff = getattr(actor, "is_staff", False)
     try:
         # The decision key is unique: of two drafts against one decision sent at once (one
@@ -232,9 +339,11 @@ def lodge(
         "appeal.lodged",
         "appeal",
         appeal.id,
-        f"{appeal.reference}: appeal lodged ({channel.title.lower()})",
+        f"{appeal.reference}: appeal lodged ({channel.title.lower()}). {arrived.explain()}",
         after={
+            "arrived_at": received_at,
             "received_on": counted_from,  # the audit trail keeps its first name
+            "counted_from_because": arrived.because,
             "late": late,
             "channel": channel,
             "lodged_by_staff": staff,

@@ -11,9 +11,13 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import NamedTuple
 
-from portal.appeals import rules
+from flask_babel import format_time
+from flask_babel import gettext as _
+
+from portal.appeals import rules, wording
 from portal.appeals.models import Appeal
 from portal.appeals.queries import open_appeals
+from portal.i18n import long_date
 from portal.organisation.services import get_organisation
 from portal.workdays.calendar import WorkingCalendar
 from portal.workdays.services import load_calendar
@@ -46,12 +50,22 @@ class StepProgress(NamedTuple):
             return "due_soon"
         return None
 
+    @property
+    def is_late(self) -> bool:
+        """Its due date has passed and it has not happened."""
+        return self.status == "overdue"
+
 
 @dataclass(frozen=True)
 class Progress:
     appeal: Appeal
     clock: rules.AppealClock
     steps: tuple[StepProgress, ...]
+    # The date a late step is now aimed for (rules.catch_up_date), and the day looked at.
+    catch_up: date | None = None
+    today: date | None = None
+    # The due dates again, with each late step taken as done on ``catch_up``.
+    projected: rules.AppealClock | None = None
 
     @property
     def current(self) -> StepProgress | None:
@@ -64,6 +78,60 @@ class Progress:
 
     def step(self, key: str) -> rules.Step:
         return self.clock.step(key)
+
+    def at(self, key: str) -> StepProgress:
+        """The step ``key`` with its status."""
+        return next(s for s in self.steps if s.key == key)
+
+    @property
+    def arrival(self) -> rules.Arrival:
+        """When the appeal really arrived and the day its clock counts from."""
+        return self.clock.arrival
+
+    @property
+    def outcome_by(self) -> date:
+        """The date the customer expects the outcome letter by: the date given on
+        acknowledgement until GLT has decided, then 5 working days from the review (§9.4)."""
+        if self.appeal.reviewed_on:
+            return self.step("tell_customer").due
+        return self.appeal.expected_outcome_on or self.expected_outcome
+
+    def expected(self, key: str) -> date:
+        """The date a step not yet taken is now expected by: its due date (for the outcome,
+        :attr:`outcome_by`), or later if an earlier step it counts from is late."""
+        promised = self.outcome_by if key == "tell_customer" else self.step(key).due
+        return max(promised, (self.projected or self.clock).step(key).due)
+
+    def is_late(self, key: str) -> bool:
+        """Whether the date promised for ``key`` has passed with the step not taken. For
+        telling the customer the outcome, the promise is :attr:`outcome_by`."""
+        if key == "tell_customer":
+            told = self.appeal.customer_told_on is not None
+            return not told and self.today is not None and self.today > self.outcome_by
+        return self.at(key).is_late
+
+    def arrival_text(self) -> str:
+        """For the customer: when their appeal arrived and, if later, the day we count from."""
+        return wording.arrival_sentence(self.arrival)
+
+    def arrival_summary(self) -> str:
+        """For staff: "Arrived …; counted from …, the next working day (why)"."""
+        return arrival_summary(self.arrival)
+
+    def told(self, key: str) -> str:
+        """For the customer: what happened at step ``key``, or by when it will; a late step
+        says so, says sorry and gives the new date (:func:`rules.catch_up_date`)."""
+        return wording.customer_step_sentence(self, key)
+
+    def overdue_note(self, key: str) -> str:
+        """For staff: "Overdue since <due date>; now aim for <date>.", or "" if not late."""
+        if not self.at(key).is_late:
+            return ""
+        return _(
+            "Overdue since %(due)s; now aim for %(date)s.",
+            due=long_date(self.at(key).due),
+            date=long_date(self.catch_up),
+        )
 
     @property
     def urgency(self) -> int:
@@ -88,10 +156,39 @@ def clock(appeal: Appeal, calendar: WorkingCalendar, cutoff: time) -> rules.Appe
 def progress(appeal: Appeal, today: date, calendar: WorkingCalendar, cutoff: time) -> Progress:
     """Where ``appeal`` is on ``today``: each step with its due date and status."""
     steps = clock(appeal, calendar, cutoff)
-    return Progress(
-        appeal,
-        steps,
-        tuple(StepProgress(s, rules.tracker_status(s, today, calendar)) for s in steps.steps),
+    rows = tuple(StepProgress(s, rules.tracker_status(s, today, calendar)) for s in steps.steps)
+    catch_up = rules.catch_up_date(today, calendar)
+    late = {row.key for row in rows if row.is_late}
+    # The steps after a late one count from the day it is now aimed for, not its due date.
+    projected = steps
+    if late & {"to_glt", "glt_review"}:
+        projected = rules.appeal_clock(
+            appeal.received_at,
+            cutoff,
+            calendar,
+            referred_on=appeal.referred_on or (catch_up if "to_glt" in late else None),
+            reviewed_on=appeal.reviewed_on or (catch_up if "glt_review" in late else None),
+        )
+    return Progress(appeal, steps, rows, catch_up, today, projected)
+
+
+def arrival_summary(arrival: rules.Arrival) -> str:
+    """The staff line: "Arrived …; counted from …, the next working day (why)"."""
+    if not arrival.moved:
+        return long_date(arrival.arrived_on)
+    why = {
+        rules.WEEKEND: _("a weekend"),
+        rules.BANK_HOLIDAY: _("bank holiday: %(name)s", name=arrival.name),
+        rules.CLOSURE: _("closed: %(name)s", name=arrival.name),
+        rules.AFTER_CUTOFF: _("after the %(cutoff)s cut-off", cutoff=f"{arrival.cutoff:%H:%M}"),
+    }[arrival.because]
+    return _(
+        "Arrived %(time)s on %(arrived)s; counted from %(counted)s, the next working day "
+        "(%(why)s).",
+        time=format_time(arrival.arrived_at, "HH:mm"),
+        arrived=long_date(arrival.arrived_on),
+        counted=long_date(arrival.counted_from),
+        why=why,
     )
 
 

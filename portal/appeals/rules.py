@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from flask_babel import lazy_gettext as _l
 
 from portal.timeutil import london
-from portal.workdays.calendar import Deadline, WorkingCalendar
+from portal.workdays.calendar import Deadline, WorkingCalendar, bank_holiday
 
 APPEAL_WINDOW = 20  # working days from notification to lodge an appeal (§9.1)
 ACKNOWLEDGE = 2  # from receipt, with the expected outcome date (§9.1)
@@ -36,6 +36,81 @@ STATUS_TITLES = {
 }
 
 
+# Why an appeal's clock starts later than the day it arrived (§9.1).
+WEEKEND = "weekend"
+BANK_HOLIDAY = "bank_holiday"
+CLOSURE = "closure"
+AFTER_CUTOFF = "after_cutoff"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """When an appeal really arrived, and the working day its clock counts from (§9.1)."""
+
+    arrived_at: datetime  # the real moment, as stored (``Appeal.received_at``)
+    counted_from: date
+    because: str | None = None  # None when it counts from the day it arrived
+    name: str = ""  # the bank holiday's or the closure's name
+    cutoff: time | None = None
+
+    @property
+    def arrived_on(self) -> date:
+        """The London date it arrived."""
+        return london(self.arrived_at).date()
+
+    @property
+    def moved(self) -> bool:
+        """Counted from a later day than the one it arrived on."""
+        return self.because is not None
+
+    def explain(self) -> str:
+        """Say when it arrived and why the count starts when it does (English; the audit trail)."""
+        local = london(self.arrived_at)
+        arrived = f"Arrived {local:%H:%M} on {local:%A %-d %B %Y}"
+        if not self.moved:
+            return f"{arrived}; counted from that day."
+        why = {
+            WEEKEND: "a weekend",
+            BANK_HOLIDAY: f"bank holiday: {self.name}",
+            CLOSURE: f"organisation closed: {self.name}",
+            AFTER_CUTOFF: f"after the {self.cutoff:%H:%M} cut-off",
+        }[self.because]
+        return (
+            f"{arrived}; counted from {self.counted_from:%A %-d %B %Y}, the next working day "
+            f"({why})."
+        )
+
+
+def arrival(received_at: datetime, cutoff: time, calendar: WorkingCalendar) -> Arrival:
+    """When an appeal arrived and the day its clock counts from: that day, or the next working
+    day if it came at a weekend, on a bank holiday, on a day we were closed, or at or after
+    the cut-off time (§9.1). A weekend or holiday is named before a closure on the same day."""
+    counted_from, _note = calendar.received_on(received_at, cutoff)
+    day = london(received_at).date()
+    if counted_from == day:
+        return Arrival(received_at, counted_from, cutoff=cutoff)
+    if day.weekday() >= 5:
+        return Arrival(received_at, counted_from, WEEKEND, cutoff=cutoff)
+    if holiday := bank_holiday(day):
+        return Arrival(received_at, counted_from, BANK_HOLIDAY, holiday, cutoff)
+    if day in calendar.closures:
+        return Arrival(received_at, counted_from, CLOSURE, calendar.closures[day], cutoff)
+    return Arrival(received_at, counted_from, AFTER_CUTOFF, cutoff=cutoff)
+
+
+def catch_up_date(today: date, calendar: WorkingCalendar) -> date:
+    """The new date we aim for once a step is late: the next working day after ``today``.
+
+    A missed step is one action that someone has now seen (the reminders chase it each
+    working day), so one working day is a date we can keep and the customer can hold us to.
+    Looked at on a day we are closed, that is still the first working day after it. The
+    customer is told the steps that count from the late one from this date (GLT's review
+    from a late referral, the outcome from a late review); staff still see the policy's due
+    dates, marked overdue, until the step is taken.
+    """
+    return calendar.next_working_day(today)
+
+
 @dataclass(frozen=True)
 class Step:
     key: str
@@ -57,6 +132,7 @@ class AppealClock:
     counted_from: date
     received_note: str
     steps: tuple[Step, ...]
+    arrival: Arrival | None = None
 
     @property
     def expected_outcome(self) -> date:
@@ -81,6 +157,7 @@ def appeal_clock(
     """Every step's due date. Later steps count from when the earlier step actually happened,
     or, until it has, from the date it is due."""
     counted_from, note = calendar.received_on(received_at, cutoff)
+    arrived = arrival(received_at, cutoff, calendar)
     acknowledge = calendar.add_working_days(counted_from, ACKNOWLEDGE)
     to_glt = calendar.add_working_days(counted_from, TO_GLT)
     review = calendar.add_working_days(referred_on or to_glt.due, GLT_REVIEW)
@@ -97,6 +174,7 @@ def appeal_clock(
             Step("notify_cem", notify, cem_notified_on),
             Step("tell_customer", tell, customer_told_on),
         ),
+        arrived,
     )
 
 

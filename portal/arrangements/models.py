@@ -62,6 +62,12 @@ class ArrangementStatus(TitledEnum):
         return self in (self.AWAITING_CUSTOMER, self.CHANGE_PROPOSED)
 
     @property
+    def waits_for_staff(self) -> bool:
+        """The customer has answered and the Panel must act: reply to the change they asked
+        for, or (declined) end the arrangement and say what happens next."""
+        return self in WAITING_FOR_STAFF
+
+    @property
     def customer_title(self) -> str:
         """The status as the customer reads it, in the second person."""
         return str(
@@ -73,6 +79,10 @@ class ArrangementStatus(TitledEnum):
                 self.ENDED: _l("This arrangement has ended"),
             }[self]
         )
+
+
+# Answers the Panel must act on; each stays on the Panel's home page until they do (§8.15).
+WAITING_FOR_STAFF = (ArrangementStatus.CHANGE_PROPOSED, ArrangementStatus.DECLINED)
 
 
 class ResponseChannel(TitledEnum):
@@ -168,6 +178,11 @@ class Arrangement(Base):
     def awaiting_answer(self) -> bool:
         """Waiting for the customer to agree or decline."""
         return self.status.awaiting_answer
+
+    @property
+    def waits_for_staff(self) -> bool:
+        """The customer has answered and the Panel has still to act on it."""
+        return self.status.waits_for_staff
 
 
 class ArrangementTerm(Base):

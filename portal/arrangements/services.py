@@ -10,6 +10,7 @@ from functools import partial
 from sqlalchemy import select
 
 from portal import db
+from portal.arrangements import notices
 from portal.arrangements.models import (
     Arrangement,
     ArrangementStatus,
@@ -32,6 +33,10 @@ ANSWERS = {
     "decline": ArrangementStatus.DECLINED,
     "propose_change": ArrangementStatus.CHANGE_PROPOSED,
 }
+
+
+class _SameAnswer(Exception):
+    """The answer given is the one already recorded, word for word."""
 
 
 @dataclass
@@ -189,18 +194,32 @@ def record_answer(
     # Under the row's lock, from the state the answer was given in: of two answers sent at once
     # (two tabs, or the customer online while staff take it by phone) one is recorded, and the
     # other is told what the first was.
-    before = {
-        "status": move(
-            arrangement,
-            ANSWERS[answer],
-            values={
-                "response_channel": channel,
-                "responded_at": now,
-                "response_note": note.strip(),
-                "response_recorded_by_id": actor.id if getattr(actor, "is_staff", False) else None,
-            },
-        )
-    }
+    target, words = ANSWERS[answer], note.strip()
+
+    def _not_sent_already(record: Arrangement) -> None:
+        # The same change asked for again (a second click, or the form sent twice) is the
+        # answer already recorded: nothing is written and nobody is told twice.
+        if record.status == target and record.response_note == words:
+            raise _SameAnswer
+
+    try:
+        before = {
+            "status": move(
+                arrangement,
+                target,
+                rule=_not_sent_already,
+                values={
+                    "response_channel": channel,
+                    "responded_at": now,
+                    "response_note": note.strip(),
+                    "response_recorded_by_id": actor.id
+                    if getattr(actor, "is_staff", False)
+                    else None,
+                },
+            )
+        }
+    except _SameAnswer:
+        return arrangement
     audit.record(
         actor,
         now,
@@ -211,6 +230,7 @@ def record_answer(
         before=before,
         after={"status": arrangement.status, "channel": channel, "note": arrangement.response_note},
     )
+    notices.tell_panel(actor, now, arrangement)
     return arrangement
 
 

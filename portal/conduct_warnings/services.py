@@ -88,11 +88,21 @@ def _warning_letter(
             "(§8.16), not another warning"
         )
     issued_on = london_date(now)
+    earlier = earlier_stages(incident)
+    # Earlier behaviour is told in the Panel's words too, where it wrote a summary (§8.11).
+    summaries = {
+        r.incident_id: r.letter_summary
+        for r in db.session.scalars(
+            select(PanelReview).where(PanelReview.incident_id.in_([i.id for _w, i in earlier]))
+        )
+        if r.letter_summary
+    }
     return stage, partial(
         letters.render_warning,
         incident=incident,
         stage=stage,
-        earlier=earlier_stages(incident),
+        earlier=earlier,
+        summaries=summaries,
         issued_on=issued_on,
         lapses_on=rules.lapses_on(issued_on),
         review=review,

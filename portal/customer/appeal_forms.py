@@ -12,6 +12,7 @@ from portal.appeals import lodging
 from portal.appeals.models import FORMATS, Appeal
 from portal.errors import ServiceError
 from portal.forms import BaseForm
+from portal.uploads import clean_filename
 
 LONG_TEXT = 5000
 
@@ -53,20 +54,35 @@ class NewInformationForm(AnswerForm):
             Length(max=LONG_TEXT, message=_l("Keep this to 5000 characters or send a file")),
         ],
     )
-
-
-class EvidenceForm(BaseForm):
+    # On the same form as the text, so adding or removing a file keeps what was typed.
     evidence = FileField(_l("Send a file"))
 
+    def file_chosen(self):
+        """The file the customer chose on this page, if they chose one."""
+        upload = self.evidence.data
+        return upload if upload is not None and getattr(upload, "filename", "") else None
 
-class SupportForm(AnswerForm):
-    answered = (
-        "needs_interpreter",
-        "interpreter_language",
-        "preferred_format",
-        "representative",
-        "other_support",
-    )
+    def ask_for_file_again(self) -> None:
+        """Say beside the file field that a chosen file was not kept and must be chosen again
+        (no browser keeps a file in a page sent back with errors)."""
+        upload = self.file_chosen()
+        if upload is not None and not self.evidence.errors:
+            self.evidence.errors = [
+                str(
+                    _l(
+                        "Your file %(name)s has not been added. Choose it again, then select "
+                        "Add this file.",
+                        name=clean_filename(upload.filename),
+                    )
+                )
+            ]
+
+
+# "Support you need" asks one question a page (the GOV.UK pattern), in this order.
+
+
+class InterpreterForm(AnswerForm):
+    answered = ("needs_interpreter", "interpreter_language")
 
     needs_interpreter = RadioField(
         _l("Do you need an interpreter?"),
@@ -75,19 +91,6 @@ class SupportForm(AnswerForm):
     )
     interpreter_language = StringField(
         _l("Which language?"), validators=[Optional(), Length(max=80)]
-    )
-    preferred_format = RadioField(
-        _l("How would you like our letters?"),
-        choices=list(FORMATS.items()),
-        default="",
-        validators=[Optional()],
-    )
-    representative = StringField(
-        _l("Someone who represents you (name and how to contact them)"),
-        validators=[Optional(), Length(max=200)],
-    )
-    other_support = TextAreaField(
-        _l("Any other help you need"), validators=[Optional(), Length(max=2000)]
     )
 
     @classmethod
@@ -100,6 +103,43 @@ class SupportForm(AnswerForm):
         answers = super().answers()
         answers.needs_interpreter = self.needs_interpreter.data == "yes"
         return answers
+
+
+class LettersForm(AnswerForm):
+    answered = ("preferred_format",)
+
+    preferred_format = RadioField(
+        _l("How would you like our letters?"),
+        choices=list(FORMATS.items()),
+        default="",
+        validators=[Optional()],
+    )
+
+
+class RepresentativeForm(AnswerForm):
+    answered = ("representative",)
+
+    representative = StringField(
+        _l("Someone who represents you (name and how to contact them)"),
+        validators=[Optional(), Length(max=200)],
+    )
+
+
+class OtherSupportForm(AnswerForm):
+    answered = ("other_support",)
+
+    other_support = TextAreaField(
+        _l("Any other help you need"), validators=[Optional(), Length(max=2000)]
+    )
+
+
+# The support questions in order: the part of the address after /support, and its form.
+SUPPORT_QUESTIONS: dict[str, type[AnswerForm]] = {
+    "interpreter": InterpreterForm,
+    "letters": LettersForm,
+    "representative": RepresentativeForm,
+    "other": OtherSupportForm,
+}
 
 
 class LateForm(AnswerForm):
@@ -116,6 +156,15 @@ class LateForm(AnswerForm):
 
 class SendForm(BaseForm):
     submission_key = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Answers the appeal cannot be sent without: {answer's name: message}, shown in the
+        # error summary and beside that answer on the check page.
+        self.missing: dict[str, str] = {}
+
+    def error_list(self) -> list[tuple[str, str]]:
+        return [*super().error_list(), *self.missing.items()]
 
 
 CUSTOMER_MESSAGES = {

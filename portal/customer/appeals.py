@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal import db
+from portal import db, deadlines
 from portal.appeals import evidence as evidence_files
 from portal.appeals import lodging, rules
 from portal.appeals import progress as appeal_progress
@@ -16,14 +16,13 @@ from portal.appeals.models import FORMATS, Appeal, AppealStatus
 from portal.appeals.queries import appeal_decisions
 from portal.customer import bp, customer_required, signed_in_customer
 from portal.customer.appeal_forms import (
+    CUSTOMER_MESSAGES,
+    SUPPORT_QUESTIONS,
     AnswerForm,
-    EvidenceForm,
     LateForm,
     NewInformationForm,
     ReasonsForm,
     SendForm,
-    SupportForm,
-    evidence_message,
     place_errors,
     refusal,
 )
@@ -74,10 +73,13 @@ def appeals_index():
             .order_by(Appeal.received_at.desc(), Appeal.id.desc())
         )
     )
+    decisions = appeal_decisions(customer_id, utcnow())
     return render_template(
         "customer/appeals/index.html",
         appeals=sent,
-        decisions=appeal_decisions(customer_id, utcnow()),
+        decisions=decisions,
+        # A last day to appeal that a closure day moved says so (spec §7).
+        moves=deadlines.moved_dates(*(d.restriction for d in decisions)),
         statuses=CUSTOMER_STATUS,
     )
 
@@ -125,9 +127,11 @@ def _ask(appeal_id: int, form_class: type[AnswerForm], template: str, next_page,
         next_page = "customer.appeal_check"
     elif callable(next_page):
         next_page = next_page(appeal)
+    # An endpoint, or (endpoint, more of its address).
+    endpoint, more = (next_page, {}) if isinstance(next_page, str) else next_page
     return perform(
         lambda: lodging.save_answers(utcnow(), appeal, form.answers()),
-        then=url_for(next_page, appeal_id=appeal.id),
+        then=url_for(endpoint, appeal_id=appeal.id, **more),
         on_error=refused,
     )
 
@@ -142,55 +146,97 @@ def appeal_reasons(appeal_id: int):
 @bp.route("/appeals/<int:appeal_id>/new-information", methods=["GET", "POST"])
 @customer_required
 def appeal_new_information(appeal_id: int):
-    template = "customer/appeals/new_information.html"
-    evidence_form = EvidenceForm(prefix="file")
-    return _ask(
-        appeal_id,
-        NewInformationForm,
-        template,
-        "customer.appeal_support",
-        evidence_form=evidence_form,
-    )
+    """The text and the files on one form: adding or removing a file keeps what was typed."""
+    if request.method == "POST":
+        return _new_information_sent(appeal_id, request.form.get("action", "continue"))
+    appeal, sent = _draft_or_progress(appeal_id)
+    if sent:
+        return sent
+    form = NewInformationForm(data=NewInformationForm.kept(appeal))
+    return render_template("customer/appeals/new_information.html", appeal=appeal, form=form)
 
 
 @bp.route("/appeals/<int:appeal_id>/evidence", methods=["POST"])
 @customer_required
 def appeal_evidence(appeal_id: int):
+    return _new_information_sent(appeal_id, "add")
+
+
+def _new_information_sent(appeal_id: int, action: str):
+    """Keep the text (when sent), add the file chosen, remove the file asked, then go on, or
+    come back to this page to add another file."""
     appeal, sent = _draft_or_progress(appeal_id)
     if sent:
         return sent
-    evidence_form = EvidenceForm(prefix="file")
-    upload = request.files.get("file-evidence")
+    form = NewInformationForm()
+    if form.file_chosen() is None and request.files.get("file-evidence"):
+        form.evidence.data = request.files["file-evidence"]  # the page before one form
+    removing = _removing(appeal)
+    target = {"appeal_id": appeal.id}
+    if request.args.get("then") == "check":
+        target["then"] = "check"
 
-    def add():
-        if not evidence_form.validate_on_submit() or upload is None or not upload.filename:
-            raise ServiceError({"evidence": "Choose a file to upload"})
-        return evidence_files.add_evidence(
-            signed_in_customer(),
-            utcnow(),
-            appeal,
-            upload.filename,
-            upload.read(current_app.config["MAX_ATTACHMENT_BYTES"] + 1),
-            current_app.config["UPLOAD_DIR"] / "appeals",
-            current_app.config["MAX_ATTACHMENT_BYTES"],
-        )
-
-    def refused(exc: ServiceError):
-        evidence_form.evidence.errors = [evidence_message(exc.errors.get("evidence", ""))]
-        form = NewInformationForm(data={"new_information": appeal.new_information})
+    def page():
+        form.ask_for_file_again()
         return render_template(
-            "customer/appeals/new_information.html",
-            appeal=appeal,
-            form=form,
-            evidence_form=evidence_form,
+            "customer/appeals/new_information.html", appeal=appeal, form=form
         ), 422
 
-    return perform(
-        add,
-        then=url_for("customer.appeal_new_information", appeal_id=appeal.id),
-        done=_l("Your file has been added."),
-        on_error=refused,
-    )
+    if not form.validate_on_submit():
+        return page()
+    upload = form.file_chosen()
+    if action == "add" and upload is None and removing is None:
+        form.evidence.errors = [str(_l("Choose a file to send"))]
+        return page()
+    removed: list[str] = []
+
+    def keep():
+        if "new_information" in request.form:
+            lodging.save_answers(utcnow(), appeal, form.answers())
+        if removing is not None:
+            removed.append(
+                evidence_files.remove_evidence(signed_in_customer(), utcnow(), appeal, removing)
+            )
+        if upload is not None:
+            evidence_files.add_evidence(
+                signed_in_customer(),
+                utcnow(),
+                appeal,
+                upload.filename,
+                upload.read(current_app.config["MAX_ATTACHMENT_BYTES"] + 1),
+                current_app.config["UPLOAD_DIR"] / "appeals",
+                current_app.config["MAX_ATTACHMENT_BYTES"],
+            )
+
+    def refused(exc: ServiceError):
+        removed.clear()  # rolled back: the file stays
+        place_errors(form, exc)
+        return page()
+
+    if removing is not None or action == "add":
+        then = url_for("customer.appeal_new_information", **target)
+    elif target.get("then"):
+        then = url_for("customer.appeal_check", appeal_id=appeal.id)
+    else:
+        then = url_for("customer.appeal_support", appeal_id=appeal.id)
+    done = None
+    if removing is not None:
+        done = _l("You removed %(name)s.", name=removing.original_name)
+    elif upload is not None:
+        done = _l("Your file has been added.")
+    response = perform(keep, then=then, done=done, on_error=refused)
+    # The stored file goes only once its removal is committed.
+    for stored in removed:
+        (current_app.config["UPLOAD_DIR"] / "appeals" / stored).unlink(missing_ok=True)
+    return response
+
+
+def _removing(appeal: Appeal):
+    """The file the customer asked to remove with a Remove button on the page, if any."""
+    asked = request.form.get("remove", "")
+    if not asked.isdigit() or int(asked) > 2**31 - 1:
+        return None
+    return _my_file(appeal, int(asked))
 
 
 def _my_file(appeal: Appeal, evidence_id: int):
@@ -245,13 +291,37 @@ def remove_appeal_evidence(appeal_id: int, evidence_id: int):
     return response
 
 
-@bp.route("/appeals/<int:appeal_id>/support", methods=["GET", "POST"])
+@bp.route(
+    "/appeals/<int:appeal_id>/support",
+    methods=["GET", "POST"],
+    defaults={"question": "interpreter"},
+)
+@bp.route("/appeals/<int:appeal_id>/support/<question>", methods=["GET", "POST"])
 @customer_required
-def appeal_support(appeal_id: int):
-    def next_page(appeal: Appeal) -> str:
+def appeal_support(appeal_id: int, question: str):
+    """The support the customer needs, one question a page (one endpoint, so the list of the
+    appeal's steps shows "Support you need" as the step they are on)."""
+    if question not in SUPPORT_QUESTIONS:
+        abort(404)
+    order = list(SUPPORT_QUESTIONS)
+    at = order.index(question)
+
+    def next_page(appeal: Appeal):
+        if at + 1 < len(order):
+            return "customer.appeal_support", {"question": order[at + 1]}
         return "customer.appeal_late" if _late_now(appeal) else "customer.appeal_check"
 
-    return _ask(appeal_id, SupportForm, "customer/appeals/support.html", next_page)
+    back = ("customer.appeal_support", {"question": order[at - 1]}) if at else None
+    return _ask(
+        appeal_id,
+        SUPPORT_QUESTIONS[question],
+        "customer/appeals/support.html",
+        next_page,
+        question=question,
+        number=at + 1,
+        questions=len(order),
+        back=back,
+    )
 
 
 @bp.route("/appeals/<int:appeal_id>/late", methods=["GET", "POST"])
@@ -290,14 +360,14 @@ def _send(appeal: Appeal, form: SendForm, key: str):
         return _check_page(appeal, form, 409)
 
     def not_sent(exc: ServiceError):
-        missing = set(exc.errors)
-        if "grounds" in missing:
-            flash(_l("Tell us why the decision should be changed."), "error")
-            return redirect(url_for("customer.appeal_reasons", appeal_id=appeal.id), 303)
-        if "late_reason" in missing:
-            flash(_l("Your appeal is late: tell us why."), "error")
-            return redirect(url_for("customer.appeal_late", appeal_id=appeal.id), 303)
-        form.form_errors.append(refusal(exc))
+        # Each missing answer in the error summary, linked to its row, and said beside it.
+        form.missing = {
+            name: str(CUSTOMER_MESSAGES[name])
+            for name in ("grounds", "late_reason")
+            if name in exc.errors
+        }
+        if not form.missing:
+            form.form_errors.append(refusal(exc))
         return _check_page(appeal, form, 422)
 
     return perform(
@@ -329,6 +399,7 @@ def appeal(appeal_id: int):
     return render_template(
         "customer/appeals/progress.html",
         appeal=appeal,
+        moves=deadlines.moved_dates(appeal),
         steps=steps,
         status=CUSTOMER_STATUS[appeal.status],
         just_sent=request.args.get("sent") == "1",

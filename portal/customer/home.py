@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal import db
+from portal import db, deadlines
 from portal.appeals.queries import appeal_decisions
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import Arrangement, ArrangementStatus, ResponseChannel
@@ -83,13 +83,16 @@ def home():
             .limit(50)
         )
     )
+    decisions = appeal_decisions(customer_id, utcnow())
     org = get_organisation()
     return render_template(
         "customer/home.html",
         org=org,
         restrictions=[(r, your_contact(r, org)) for r in restrictions],
         upcoming=[(r, your_contact(r, org)) for r in upcoming],
-        decisions=appeal_decisions(customer_id, utcnow()),
+        decisions=decisions,
+        # A last day to appeal that a closure day moved says so (spec §7).
+        moves=deadlines.moved_dates(*(d.restriction for d in decisions)),
         arrangements=open_arrangements,
         letters=letters,
     )

@@ -100,6 +100,7 @@ class Alert(Base):
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
 
     raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
+    ended_by: Mapped[User | None] = relationship(foreign_keys=[ended_by_id])
 
     @property
     def active(self) -> bool:

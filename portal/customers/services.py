@@ -86,13 +86,33 @@ def raise_alert(actor, now: datetime, customer: Customer, summary: str, advice: 
     return alert
 
 
-def end_alert(actor, now: datetime, alert: Alert) -> Alert:
-    """End an alert that no longer applies.
+ALERT_END_REASON_MAX = 500
 
+
+def alert_already_ended(alert: Alert) -> Conflict:
+    """What to tell someone ending an alert that has ended already: by whom, and when."""
+    ender = db.session.get(User, alert.ended_by_id) if alert.ended_by_id else None
+    return Conflict(
+        "ended",
+        by=ender.name if ender else None,
+        at=alert.ended_at,
+        message="This alert has already ended",
+    )
+
+
+def end_alert(actor, now: datetime, alert: Alert, reason: str) -> Alert:
+    """End an alert that no longer applies, saying why (kept in the audit entry).
+
+    :raises ServiceError: if the reason is missing or too long.
     :raises Conflict: if it has ended already (two colleagues ending it at once: one does).
     """
     if not permissions.can_raise_alert(actor):
         raise NotAllowed
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError({"reason": "Say why the alert is ending"})
+    if len(reason) > ALERT_END_REASON_MAX:
+        raise ServiceError({"reason": "Keep the reason to 500 characters or fewer"})
     ended = db.session.execute(
         update(Alert)
         .where(Alert.id == alert.id, Alert.ended_at.is_(None))
@@ -101,13 +121,7 @@ def end_alert(actor, now: datetime, alert: Alert) -> Alert:
     )
     if ended.rowcount != 1:
         db.session.refresh(alert)
-        ender = db.session.get(User, alert.ended_by_id) if alert.ended_by_id else None
-        raise Conflict(
-            "ended",
-            by=ender.name if ender else None,
-            at=alert.ended_at,
-            message="This alert has already ended",
-        )
+        raise alert_already_ended(alert)
     set_committed_value(alert, "ended_at", now)
     set_committed_value(alert, "ended_by_id", actor.id)
     audit.record(
@@ -118,7 +132,7 @@ def end_alert(actor, now: datetime, alert: Alert) -> Alert:
         alert.customer_id,
         "H&S alert ended",
         before={"alert_id": alert.id, "active": True},
-        after={"alert_id": alert.id, "active": False},
+        after={"alert_id": alert.id, "active": False, "reason": reason},
     )
     return alert
 

@@ -78,7 +78,7 @@ EXAMPLE_CATEGORY: dict[str, Category] = {
     key: category for category, examples in EXAMPLES.items() for key in examples
 }
 
-# Example types that make an incident "serious" in the sense of §8.1 / §5.5.
+# Example types that make a report serious under §8.1 by themselves (see incidents/rules.py).
 SERIOUS_EXAMPLES = frozenset({"threats", "physical_violence", "discriminatory_comments"})
 
 

@@ -114,6 +114,21 @@ class ManagerDecisionForm(BaseForm):
     )
 
 
+class SeriousnessForm(BaseForm):
+    serious = RadioField(
+        _l("Is this a serious incident under §8.1?"),
+        choices=[("yes", _l("Yes, serious")), ("no", _l("No, not serious"))],
+        validators=[InputRequired(_l("Say whether the incident is serious"))],
+    )
+    serious_reason = TextAreaField(
+        _l("Reason for your judgement"),
+        validators=[
+            InputRequired(_l("Give the reason for your judgement")),
+            Length(max=2000, message=_l("Keep the reason to 2,000 characters or fewer")),
+        ],
+    )
+
+
 class EvidenceForm(BaseForm):
     # Its own id: "evidence" is the heading the page links to after an upload.
     evidence = FileField(

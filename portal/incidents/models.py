@@ -51,6 +51,13 @@ class Incident(Base):
             "NOT police_informed OR police_informed_at IS NOT NULL", name="police_when"
         ),
         CheckConstraint("occurred_at <= reported_at", name="not_in_future"),
+        CheckConstraint(
+            "(serious_marked_at IS NULL) = (serious_marked_by_id IS NULL)",
+            name="serious_marked_has_who",
+        ),
+        CheckConstraint(
+            "serious_marked_at IS NULL OR serious_reason <> ''", name="serious_marked_has_reason"
+        ),
         Index("ix_incident_status_due", "status", "review_due_on"),
         Index("ix_incident_customer_occurred", "customer_id", "occurred_at"),
         Index("ix_incident_reported", "reported_at", "id"),
@@ -76,7 +83,12 @@ class Incident(Base):
     police_informed: Mapped[bool] = mapped_column(default=False)
     police_informed_at: Mapped[datetime | None]
     crime_reference: Mapped[str] = mapped_column(String(40), default="")
+    # Serious under §8.1 (see portal/incidents/rules.py): from the report, unless the Panel
+    # has marked it one way or the other, with a reason.
     serious: Mapped[bool] = mapped_column(default=False)
+    serious_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    serious_marked_at: Mapped[datetime | None]
+    serious_marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     route: Mapped[Route]
     status: Mapped[IncidentStatus] = mapped_column(default=IncidentStatus.AWAITING_REVIEW)
     review_due_on: Mapped[date]
@@ -96,6 +108,7 @@ class Incident(Base):
     customer: Mapped[Customer] = relationship()
     reported_by: Mapped[User] = relationship(foreign_keys=[reported_by_id])
     line_manager: Mapped[User] = relationship(foreign_keys=[line_manager_id])
+    serious_marked_by: Mapped[User | None] = relationship(foreign_keys=[serious_marked_by_id])
     category_links: Mapped[list[IncidentCategory]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="IncidentCategory.id"
     )
@@ -110,6 +123,10 @@ class Incident(Base):
     @property
     def manager_decided(self) -> bool:
         return self.manager_decided_at is not None
+
+    @property
+    def serious_marked_by_panel(self) -> bool:
+        return self.serious_marked_at is not None
 
     @property
     def route_is_asb(self) -> bool:

@@ -11,23 +11,27 @@ from sqlalchemy import select
 
 from portal import db, uploads
 from portal.audit import services as audit
+from portal.auth import permissions
 from portal.auth.models import User
 from portal.customers.models import Customer, CustomerType
 from portal.errors import NotAllowed, ServiceError
 from portal.incidents.catalogue import (
     EXAMPLE_CATEGORY,
-    SERIOUS_EXAMPLES,
     Category,
     Channel,
     ManagerDecision,
     ProtectedCharacteristic,
 )
 from portal.incidents.models import Attachment, Incident, IncidentCategory, IncidentStatus, Route
+from portal.incidents.rules import manager_decisions_allowed, serious_by_report
 from portal.notifications.services import notify
 from portal.organisation.services import get_organisation
 from portal.references import next_reference
+from portal.timeutil import london_date
 from portal.workdays.calendar import WorkingCalendar
 from portal.workdays.services import load_calendar
+
+SERIOUS_REASON_MAX = 2000
 
 
 @dataclass
@@ -125,7 +129,7 @@ def report_incident(actor: User, now: datetime, data: IncidentInput) -> Incident
     if errors:
         raise ServiceError(errors)
     examples = sorted(set(data.example_types))
-    serious = bool(SERIOUS_EXAMPLES.intersection(examples)) or data.injury
+    serious = serious_by_report(examples, data.injury)
     incident = Incident(
         reference=next_reference("incident", now),
         customer_id=customer.id,
@@ -240,6 +244,13 @@ def record_manager_decision(
         raise ServiceError(
             {"decisions": "'No further immediate action' cannot be chosen with another action"}
         )
+    if any(d not in manager_decisions_allowed(incident.serious) for d in chosen):
+        raise ServiceError(
+            {
+                "decisions": "Ending all contact is only possible after a serious incident "
+                "(§8.1, §8.19): this incident is not marked serious"
+            }
+        )
     if ManagerDecision.NONE not in chosen and not notes.strip():
         raise ServiceError({"notes": "Explain the decision and what happens next"})
     incident.manager_decisions = [d.value for d in chosen]
@@ -260,24 +271,68 @@ def record_manager_decision(
     return incident
 
 
-def recompute_review_due(actor, now: datetime, calendar: WorkingCalendar) -> int:
-    """Recompute open Panel review deadlines after a calendar change; audit each change."""
+def mark_seriousness(
+    actor: User, now: datetime, incident: Incident, serious: bool, reason: str
+) -> Incident:
+    """Record the Panel's judgement that ``incident`` is serious under §8.1, or is not.
+
+    :raises NotAllowed: if the actor may not review the incident for the Panel.
+    :raises ServiceError: if no reason is given, or it is too long.
+    """
+    if not permissions.can_review_as_panel(actor, incident):
+        raise NotAllowed
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError({"serious_reason": "Give the reason for your judgement"})
+    if len(reason) > SERIOUS_REASON_MAX:
+        raise ServiceError({"serious_reason": "Keep the reason to 2,000 characters or fewer"})
+    before = {"serious": incident.serious, "reason": incident.serious_reason}
+    incident.serious = serious
+    incident.serious_reason = reason
+    incident.serious_marked_at = now
+    incident.serious_marked_by_id = actor.id
+    db.session.flush()
+    audit.record(
+        actor,
+        now,
+        "incident.seriousness_marked",
+        "incident",
+        incident.id,
+        f"{incident.reference} marked {'serious' if serious else 'not serious'} (§8.1)",
+        before=before,
+        after={"serious": serious, "reason": reason},
+    )
+    return incident
+
+
+def recompute_review_due(
+    actor, now: datetime, calendar: WorkingCalendar, because: dict | None = None
+) -> int:
+    """Recompute open Panel review deadlines after a calendar change; audit each change.
+
+    A due date already passed stays as it was, and none is moved to a day already passed.
+    ``because`` (e.g. ``{"closure_added": day}``) is recorded with each change.
+    """
     changed = 0
+    today = london_date(now)
     open_incidents = db.session.scalars(
-        select(Incident).where(Incident.status == IncidentStatus.AWAITING_REVIEW)
+        select(Incident).where(
+            Incident.status == IncidentStatus.AWAITING_REVIEW, Incident.review_due_on >= today
+        )
     )
     for incident in open_incidents:
         due = review_due_on(incident.reported_at, calendar).due
-        if due != incident.review_due_on:
+        if due != incident.review_due_on and due >= today:
             audit.record(
                 actor,
                 now,
                 "incident.review_due_recomputed",
                 "incident",
                 incident.id,
-                f"Review due date of {incident.reference} moved after a calendar change",
+                f"Review due date of {incident.reference} moved from {incident.review_due_on} "
+                f"to {due} after a calendar change",
                 before={"review_due_on": incident.review_due_on},
-                after={"review_due_on": due},
+                after={"review_due_on": due, **(because or {})},
             )
             incident.review_due_on = due
             changed += 1

@@ -55,9 +55,19 @@ def review_outcome(
     next_review_on: date | None,
     notified_on: date | None = None,
     appeal_deadline: date | None = None,
+    others=(),
 ) -> tuple[str, str]:
-    """The §10.1 letter; a varied restriction's letter also says how long there is to appeal."""
+    """The §10.1 letter; a varied restriction's letter also says how long there is to appeal.
+
+    ``others`` are the customer's restrictions the review leaves in force
+    (:func:`portal.reviews.queries.still_in_force`): the letter says each one, with whom or
+    by which route, and when it is next reviewed, and says "the usual ways" only without them.
+    """
     current = replacement or restriction
+    org = get_organisation()
+    remaining = [
+        (your_contact(r, org), r.starts_on if r.starts_on > issued_on else None) for r in others
+    ]
     return _render(
         "letters/review_outcome.html",
         _("The review of your contact restriction"),
@@ -65,7 +75,8 @@ def review_outcome(
         restriction=restriction,
         replacement=replacement,
         current=current,
-        yours=your_contact(current, get_organisation()),
+        yours=your_contact(current, org),
+        others=remaining,
         outcome=outcome,
         reasons=reasons,
         issued_on=issued_on,

@@ -18,8 +18,11 @@ from portal.organisation.services import get_organisation
 from portal.references import next_reference
 
 
-def render_warning(*, incident, stage: Stage, earlier, issued_on: date, lapses_on: date, review):
-    """Render a warning letter (§8.9, §8.11, §8.13) and return (subject, html)."""
+def render_warning(
+    *, incident, stage: Stage, earlier, issued_on: date, lapses_on: date, review, summaries=None
+):
+    """Render a warning letter (§8.9, §8.11, §8.13) and return (subject, html); ``summaries``
+    holds the Panel's summary for the letter of each earlier incident, by incident id."""
     org = get_organisation()
     subject = _("%(stage)s: your conduct towards our colleagues", stage=stage.title)
     html = render_template(
@@ -32,6 +35,7 @@ def render_warning(*, incident, stage: Stage, earlier, issued_on: date, lapses_o
         issued_on=issued_on,
         lapses_on=lapses_on,
         review=review,
+        summaries=summaries or {},
         subject=subject,
     )
     return subject, html

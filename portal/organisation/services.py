@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal import db
+from portal.organisation.links import AlwaysOpen
 from portal.organisation.models import Organisation
 
 
@@ -16,6 +18,16 @@ def get_organisation() -> Organisation:
         db.session.add(org)
         db.session.flush()
     return org
+
+
+def always_open() -> AlwaysOpen | None:
+    """The routes that are always open (§4.6), for the customer pages' layout; None when they
+    cannot be read (an error page while the database is failing must still show)."""
+    try:
+        org = db.session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+    except SQLAlchemyError:
+        return None
+    return org and AlwaysOpen(org.complaints_contact, org.emergency_contact)
 
 
 ORGANISATION_FIELDS = (
@@ -36,12 +48,19 @@ ORGANISATION_FIELDS = (
 )
 
 
+# §4.6: the routes no restriction closes, shown on every customer page and in every letter.
+ALWAYS_OPEN_FIELDS = {
+    "complaints_contact": "how to make a complaint",
+    "emergency_contact": "how to report an emergency repair or a health and safety issue",
+}
+
+
 def update_organisation(actor, now, changes: dict) -> Organisation:
     """Change the organisation's details (:func:`portal.deadlines.update_organisation` also
     moves the open deadlines that the deadline settings move).
 
-    :raises ServiceError: for a missing name, a bad review period or a policy link that is
-        not a web address.
+    :raises ServiceError: for a missing name or always-open route, a bad review period or a
+        policy link that is not a web address.
     """
     from portal.audit import services as audit
     from portal.errors import ServiceError
@@ -57,6 +76,9 @@ def update_organisation(actor, now, changes: dict) -> Organisation:
         errors["postal_delivery_days"] = (
             "Letters sent by post must count as received within 0 to 10 working days"
         )
+    for name, route in ALWAYS_OPEN_FIELDS.items():
+        if not str(changes.get(name, "")).strip():
+            errors[name] = f"Enter {route}: every customer page and letter shows it"
     if changes.get("panel_review_unit") not in ("calendar", "working"):
         errors["panel_review_unit"] = "Select calendar days or working days"
     url = str(changes.get("policy_url", "")).strip()

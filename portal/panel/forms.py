@@ -7,7 +7,7 @@ from wtforms import BooleanField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.forms import BaseForm, MultiCheckboxField
-from portal.panel.models import CONTEXT_CONSIDERATIONS, Outcome
+from portal.panel.models import CONTEXT_CONSIDERATIONS, LETTER_SUMMARY_MAX, Outcome
 
 _MAX = Length(max=10_000, message=_l("Keep this to 10,000 characters or fewer"))
 
@@ -35,6 +35,7 @@ class ReviewForm(BaseForm):
     support_referral_to = TextAreaField(_l("Support service"), validators=[Optional(), _MAX])
     eia_needed = BooleanField(_l("An Equality Impact Assessment is needed (§4.7)"))
     eia_notes = TextAreaField(_l("Who completes it, and by when"), validators=[Optional(), _MAX])
+    # The view offers only the outcomes open for the incident (panel.services.outcomes_for).
     outcome = RadioField(
         _l("Outcome"),
         choices=Outcome.choices(),
@@ -43,4 +44,14 @@ class ReviewForm(BaseForm):
     reasons = TextAreaField(
         _l("Reasons for the outcome"),
         validators=[InputRequired(_l("Give the reasons for the outcome")), _MAX],
+    )
+    letter_summary = TextAreaField(
+        _l("Summary for the letter"),
+        validators=[
+            Optional(),
+            Length(
+                max=LETTER_SUMMARY_MAX,
+                message=_l("Keep the summary for the letter to 1,500 characters or fewer"),
+            ),
+        ],
     )

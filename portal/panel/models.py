@@ -41,6 +41,10 @@ CONTEXT_CONSIDERATIONS: dict[str, object] = {
 }
 
 
+# The longest summary of the behaviour a warning letter will quote (§8.9).
+LETTER_SUMMARY_MAX = 1500
+
+
 class PanelReview(Base):
     __tablename__ = "panel_review"
     __table_args__ = (
@@ -63,6 +67,8 @@ class PanelReview(Base):
     eia_notes: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[Outcome]
     reasons: Mapped[str] = mapped_column(Text)
+    # What the warning letter says happened (§8.9), in the Panel's words, not the report's.
+    letter_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     reviewer: Mapped[User] = relationship()
 

@@ -11,7 +11,12 @@ from portal.auth import permissions
 from portal.conduct_warnings.services import stage_for
 from portal.errors import NotAllowed, ServiceError
 from portal.incidents.models import Incident, IncidentStatus, Route
-from portal.panel.models import CONTEXT_CONSIDERATIONS, Outcome, PanelReview
+from portal.panel.models import (
+    CONTEXT_CONSIDERATIONS,
+    LETTER_SUMMARY_MAX,
+    Outcome,
+    PanelReview,
+)
 from portal.timeutil import london_date
 
 
@@ -27,7 +32,19 @@ class ReviewInput:
     support_referral_to: str = ""
     eia_needed: bool = False
     eia_notes: str = ""
+    letter_summary: str = ""
     extra: dict = field(default_factory=dict)
+
+
+def outcomes_for(incident: Incident) -> list[Outcome]:
+    """The outcomes open to the Panel for ``incident``: no warning while a final warning is
+    live (§8.12, §8.16), and ASB remedies only on the §8.4 route."""
+    return [
+        outcome
+        for outcome in Outcome
+        if not (outcome == Outcome.WARNING and stage_for(incident) is None)
+        and not (outcome == Outcome.ASB_REFERRAL and incident.route != Route.ASB)
+    ]
 
 
 def record_review(actor, now: datetime, incident: Incident, data: ReviewInput) -> PanelReview:
@@ -100,6 +117,13 @@ def draft_review(actor, now: datetime, incident: Incident, data: ReviewInput) ->
             "A final warning is still live: the next step is a request to restrict contact, "
             "not another warning"
         )
+    summary = data.letter_summary.strip()
+    if data.outcome == Outcome.WARNING and not summary:
+        errors["letter_summary"] = (
+            "Write what happened, for the warning letter, in words the customer will understand"
+        )
+    elif len(summary) > LETTER_SUMMARY_MAX:
+        errors["letter_summary"] = "Keep the summary for the letter to 1,500 characters or fewer"
     if data.outcome == Outcome.ASB_REFERRAL and incident.route != Route.ASB:
         errors["outcome"] = (
             "Anti-social behaviour remedies apply only to tenants and their relatives or "
@@ -121,4 +145,5 @@ def draft_review(actor, now: datetime, incident: Incident, data: ReviewInput) ->
         eia_notes=data.eia_notes.strip() if data.eia_needed else "",
         outcome=data.outcome,
         reasons=data.reasons.strip(),
+        letter_summary=summary if data.outcome == Outcome.WARNING else "",
     )

@@ -29,6 +29,7 @@ OPEN_ARRANGEMENTS = (
     ArrangementStatus.AWAITING_CUSTOMER,
     ArrangementStatus.AGREED,
     ArrangementStatus.CHANGE_PROPOSED,
+    ArrangementStatus.DECLINED,  # until the Panel ends it, saying what happens next
 )
 
 

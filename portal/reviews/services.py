@@ -30,6 +30,7 @@ from portal.restrictions.terms import (
     validate_spec,
 )
 from portal.reviews.models import RestrictionReview, ReviewOutcome
+from portal.reviews.queries import still_in_force
 from portal.timeutil import london_date
 
 
@@ -150,6 +151,9 @@ def review_restriction(
         next_review_on=next_review_on,
         notified_on=dates.notified_on if dates else None,
         appeal_deadline=dates.appeal_deadline if dates else None,
+        # What else limits contact after this review, frozen into the letter with the rest: a
+        # lifted restriction is "the usual ways again" only when nothing else remains.
+        others=still_in_force(restriction, today),
     )
     letter = letters.freeze(actor, now, restriction.customer, LetterKind.REVIEW_OUTCOME, render)
     if replacement is not None:

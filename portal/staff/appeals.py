@@ -9,6 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal import deadlines
 from portal import idempotency as once
 from portal.appeals import decision, handling, lodging, rules
 from portal.appeals import evidence as evidence_files
@@ -20,6 +21,7 @@ from portal.appeals.queries import appeal_decisions
 from portal.auth import permissions
 from portal.customers.models import Customer
 from portal.errors import Conflict, ServiceError
+from portal.i18n import long_date
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.staff.restrictions import _manager_choices
@@ -48,7 +50,13 @@ def _variation(form: DecisionForm):
 def appeals_tracker():
     today = london_date(utcnow())
     rows = [
-        {"appeal": row.appeal, "steps": row.steps, "current": row.current}
+        {
+            "appeal": row.appeal,
+            "steps": row.steps,
+            "current": row.current,
+            "arrival": row.arrival,
+            "overdue": row.overdue_note(row.current.key) if row.current else "",
+        }
         for row in appeal_progress.most_pressing_first(appeal_progress.for_open_appeals(today))
     ]
     return render_template(
@@ -72,7 +80,9 @@ def _show(appeal: Appeal, late_form=None, decision_form=None, status=200):
     return render_template(
         "staff/appeals/show.html",
         appeal=appeal,
+        moves=deadlines.moved_dates(appeal),
         steps=progress.steps,
+        progress=progress,
         titles=rules.STATUS_TITLES,
         late_form=late_form or LateDecisionForm(prefix="late"),
         decision_form=decision_form,
@@ -230,24 +240,58 @@ def lodge_appeal_for_customer(customer_id: int):
         else:
             flash(_l("The customer has already appealed against this decision."), "error")
         return redirect(_case_url(sent), 303)
-    restriction = right.restriction
+    decisions = _offer_decisions(form, customer)
     if request.method == "GET":
         form.received_on.data = london_date(utcnow())
     if form.validate_on_submit():
         now = utcnow()
         if (again := once.claim(form, "appeal", actor(), now, record_url)) is not None:
             return again
-        return _lodge(form, restriction, now)
-    return _lodge_page(form, restriction, 422 if form.is_submitted() else 200)
+        return _lodge(form, customer, now)
+    return _lodge_page(form, customer, decisions, 422 if form.is_submitted() else 200)
 
 
-def _lodge_page(form: AssistedForm, restriction, status: int):
+def _decision_label(decision: lodging.OpenDecision) -> str:
+    """A decision as the CEM reads it to a customer on the phone (§9.2)."""
+    words = {
+        "decided": "; ".join(decision.decided),
+        "ref": decision.letter_reference or _l("no letter reference"),
+        "sent": long_date(decision.sent_on) if decision.sent_on else _l("date not known"),
+        "deadline": long_date(decision.deadline),
+    }
+    if decision.late:
+        return str(
+            _l(
+                "%(decided)s: letter %(ref)s sent %(sent)s. Late: the last day to appeal was "
+                "%(deadline)s, so the customer's reason for the delay is needed.",
+                **words,
+            )
+        )
+    return str(
+        _l(
+            "%(decided)s: letter %(ref)s sent %(sent)s. The last day to appeal is %(deadline)s.",
+            **words,
+        )
+    )
+
+
+def _offer_decisions(form: AssistedForm, customer: Customer) -> list:
+    """Offer every decision of the customer's not yet appealed, late ones marked; with only
+    one, it is chosen."""
+    decisions = lodging.decisions_open_to_appeal(customer.id, utcnow())
+    form.decision.choices = [(str(d.restriction_id), _decision_label(d)) for d in decisions]
+    if form.decision.data in (None, "", "None") and len(decisions) == 1:
+        form.decision.data = str(decisions[0].restriction_id)
+    return decisions
+
+
+def _lodge_page(form: AssistedForm, customer: Customer, decisions: list, status: int):
     return render_template(
         "staff/appeals/lodge.html",
         form=form,
-        customer=restriction.customer,
-        restriction=restriction,
-        sent_on=lodging.decision_sent_on(restriction),
+        customer=customer,
+        decisions=decisions,
+        sent_on=decisions[0].sent_on if len(decisions) == 1 else None,
     ), status
 
 
@@ -255,15 +299,16 @@ def _lodge_page(form: AssistedForm, restriction, status: int):
 NOT_A_FIELD = {"appealed": "", "final": "", "restriction": ""}
 
 
-def _lodge(form: AssistedForm, restriction, now):
+def _lodge(form: AssistedForm, customer: Customer, now):
     """Lodge the appeal the customer gave by phone, letter, email or in person."""
     received_at = lodging.received_at_for(now, form.received_on.data, form.received_time.data)
 
     def lodge():
-        appeal = lodging.start_draft(now, restriction)
-        lodging.save_answers(
+        appeal = lodging.lodge_for_customer(
+            actor(),
             now,
-            appeal,
+            customer,
+            form.decision.data,
             lodging.Answers(
                 grounds=form.grounds.data,
                 new_information=form.new_information.data or "",
@@ -272,11 +317,6 @@ def _lodge(form: AssistedForm, restriction, now):
                 representative=form.representative.data or "",
                 late_reason=(form.late_reason.data or "").strip() or None,
             ),
-        )
-        lodging.lodge(
-            actor(),
-            now,
-            appeal,
             secrets.token_hex(16),
             channel=AppealChannel(form.channel.data),
             received_at=received_at,
@@ -287,11 +327,27 @@ def _lodge(form: AssistedForm, restriction, now):
 
     def refused(exc: ServiceError):
         form.apply_errors(exc, aliases=NOT_A_FIELD)
-        return _lodge_page(form, restriction, 422)
+        return _lodge_page(form, customer, _offer_decisions(form, customer), 422)
 
     def lodged_already(exc: Conflict):
-        sent = lodging.appeal_against_decision(restriction)
-        return refused(exc) if sent is None else _lodged_conflict(exc, sent, form)
+        chosen = lodging.chosen_decision(customer, form.decision.data)
+        sent = lodging.appeal_against_decision(chosen) if chosen is not None else None
+        if sent is None:
+            return refused(exc)
+        decisions = _offer_decisions(form, customer)
+        if not decisions:
+            return _lodged_conflict(exc, sent, form)
+        # Other decisions are still open: say so beside the choice, keeping what was typed.
+        form.decision.errors = [
+            str(
+                _l(
+                    "The customer has already appealed against this decision (appeal "
+                    "%(ref)s). Choose another decision.",
+                    ref=sent.reference,
+                )
+            )
+        ]
+        return _lodge_page(form, customer, decisions, 422)
 
     return perform(
         lodge,

@@ -8,13 +8,21 @@ from flask_login import current_user
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from portal import deadlines
 from portal import idempotency as once
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.customers import queries
 from portal.customers.models import Alert, ContactChannel, Customer, WorksType
-from portal.customers.services import end_alert, log_contact, raise_alert, record_access_refusal
-from portal.forms import PlainDateField, PlainTimeField, combine
+from portal.customers.services import (
+    ALERT_END_REASON_MAX,
+    alert_already_ended,
+    end_alert,
+    log_contact,
+    raise_alert,
+    record_access_refusal,
+)
+from portal.forms import BaseForm, PlainDateField, PlainTimeField, combine
 from portal.htmx import render_page_or_fragment
 from portal.idempotency import OnceForm
 from portal.organisation.services import get_organisation
@@ -39,6 +47,19 @@ class AlertForm(OnceForm):
         validators=[
             Optional(),
             Length(max=2000, message=_l("Advice must be 2000 characters or fewer")),
+        ],
+    )
+
+
+class EndAlertForm(BaseForm):
+    reason = TextAreaField(
+        _l("Why is the alert ending?"),
+        validators=[
+            InputRequired(_l("Say why the alert is ending")),
+            Length(
+                max=ALERT_END_REASON_MAX,
+                message=_l("Keep the reason to 500 characters or fewer"),
+            ),
         ],
     )
 
@@ -130,6 +151,8 @@ def _record_context(customer: Customer, **forms):
     )
     return {
         "contact": contact,
+        # "Appeal by" dates a closure day moved say so (spec §7).
+        "moves": deadlines.moved_dates(*contact.history),
         "always_open": ALWAYS_OPEN,
         # The flag gives colleagues the numbers for the routes a restriction never closes.
         "org": get_organisation() if contact.in_force else None,
@@ -138,7 +161,8 @@ def _record_context(customer: Customer, **forms):
         "can_handle_correspondence": permissions.can_handle_correspondence(current_user),
         "customer": customer,
         "record": record,
-        "timeline": queries.timeline(record),
+        "timeline": queries.timeline(record, current_user),
+        "readable_letters": queries.warnings_with_readable_letters(record, current_user),
         "with_history": with_history,
         "today": london_date(now),
         "alert_form": forms.get("alert_form") or AlertForm(prefix="alert"),
@@ -201,23 +225,42 @@ def _record_page(customer: Customer, form, **forms):
     ), 422
 
 
-@bp.route("/customers/<int:customer_id>/alerts/<int:alert_id>/end", methods=["POST"])
+@bp.route("/customers/<int:customer_id>/alerts/<int:alert_id>/end", methods=["GET", "POST"])
 @staff_required(permissions.can_raise_alert)
 def end_customer_alert(customer_id: int, alert_id: int):
     alert = get_or_404(Alert, alert_id)
     if alert.customer_id != customer_id:
         abort(404)
-    record_url = url_for("staff.customer", customer_id=customer_id)
-    return perform(
-        lambda: end_alert(actor(), utcnow(), alert),
-        then=record_url,
-        done=_l("Alert ended."),
-        on_conflict=lambda exc: conflict_page(
-            exc,
-            heading=str(_l("This alert has already ended")),
-            back_url=record_url,
-            back_label=str(_l("Go to the customer's record")),
-        ),
+    form = EndAlertForm()
+    if not alert.active:
+        return _alert_ended_page(alert_already_ended(alert), customer_id, form)
+    if form.validate_on_submit():
+        return perform(
+            lambda: end_alert(actor(), utcnow(), alert, form.reason.data),
+            then=url_for("staff.customer", customer_id=customer_id),
+            done=_l("Alert ended."),
+            on_error=beside_fields(form, lambda: _end_alert_page(form, alert)),
+            on_conflict=lambda exc: _alert_ended_page(exc, customer_id, form),
+        )
+    return _end_alert_page(form, alert)
+
+
+def _end_alert_page(form: EndAlertForm, alert: Alert):
+    """Ask why the alert is ending, and confirm; sent back (422) with what needs correcting."""
+    customer = get_or_404(Customer, alert.customer_id)
+    page = render_template(
+        "staff/customers/end_alert.html", form=form, alert=alert, customer=customer
+    )
+    return page, 422 if form.is_submitted() else 200
+
+
+def _alert_ended_page(exc, customer_id: int, form: EndAlertForm):
+    return conflict_page(
+        exc,
+        heading=str(_l("This alert has already ended")),
+        back_url=url_for("staff.customer", customer_id=customer_id),
+        back_label=str(_l("Go to the customer's record")),
+        form=form,
     )
 
 

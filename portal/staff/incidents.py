@@ -23,12 +23,19 @@ from portal.incidents.catalogue import (
     ProtectedCharacteristic,
     example_title,
 )
-from portal.incidents.forms import EvidenceForm, IncidentForm, ManagerDecisionForm
+from portal.incidents.forms import (
+    EvidenceForm,
+    IncidentForm,
+    ManagerDecisionForm,
+    SeriousnessForm,
+)
 from portal.incidents.models import Attachment, Incident
 from portal.incidents.queries import incident_record
+from portal.incidents.rules import manager_decisions_allowed
 from portal.incidents.services import (
     IncidentInput,
     attach_evidence,
+    mark_seriousness,
     record_evidence_download,
     record_manager_decision,
 )
@@ -144,6 +151,16 @@ def report_incident():
 
 
 def _new_page(form: IncidentForm, customer: Customer | None, status: int):
+    upload = request.files.get(form.evidence.name)
+    if status == 422 and upload and upload.filename and not form.evidence.errors:
+        # A browser never keeps a chosen file in a page sent back: say so beside the field.
+        form.evidence.errors = [
+            _l(
+                "Attach %(name)s again: the report had a problem, so the file was not kept. "
+                "Everything you typed is still here.",
+                name=uploads.clean_filename(upload.filename),
+            )
+        ]
     return render_template(
         "staff/incidents/new.html",
         form=form,
@@ -165,7 +182,12 @@ def incident(incident_id: int):
     return _incident_page(_incident_for_view(incident_id))
 
 
-def _incident_page(incident: Incident, evidence_form: EvidenceForm | None = None, status=200):
+def _incident_page(
+    incident: Incident,
+    evidence_form: EvidenceForm | None = None,
+    status=200,
+    serious_form: SeriousnessForm | None = None,
+):
     record = incident_record(incident)
     can_review = permissions.can_review_as_panel(current_user, incident)
     return render_template(
@@ -179,7 +201,8 @@ def _incident_page(incident: Incident, evidence_form: EvidenceForm | None = None
         example_title=example_title,
         can_add_evidence=permissions.can_add_evidence(current_user, incident),
         evidence_form=evidence_form or EvidenceForm(),
-        form=evidence_form,
+        form=evidence_form or serious_form,
+        serious_form=serious_form or SeriousnessForm(),
         ManagerDecision=ManagerDecision,
         characteristic=ProtectedCharacteristic,
         today=london_date(utcnow()),
@@ -216,6 +239,25 @@ def add_evidence(incident_id: int):
     return _incident_page(incident, form, 422)
 
 
+@bp.route("/incidents/<int:incident_id>/seriousness", methods=["POST"])
+@staff_required(permissions.can_review_as_panel)
+def mark_incident_seriousness(incident_id: int):
+    incident = _incident_for_view(incident_id)
+    if not permissions.can_review_as_panel(current_user, incident):
+        abort(403)
+    form = SeriousnessForm()
+    if form.validate_on_submit():
+        return perform(
+            lambda: mark_seriousness(
+                actor(), utcnow(), incident, form.serious.data == "yes", form.serious_reason.data
+            ),
+            then=url_for("staff.incident", incident_id=incident.id, _anchor="seriousness"),
+            done=_l("Your judgement on whether the incident is serious is recorded."),
+            on_error=beside_fields(form, lambda: _incident_page(incident, None, 422, form)),
+        )
+    return _incident_page(incident, None, 422, form)
+
+
 @bp.route("/incidents/<int:incident_id>/evidence/<int:attachment_id>")
 @staff_required()
 def evidence_file(incident_id: int, attachment_id: int):
@@ -248,6 +290,9 @@ def manager_decision(incident_id: int):
         flash(_l("The decision on this incident has already been recorded."), "success")
         return redirect(url_for("staff.incident", incident_id=incident.id), 303)
     form = ManagerDecisionForm()
+    # Only what this incident allows: ending all contact needs a serious incident (§8.19).
+    allowed = {d.value for d in manager_decisions_allowed(incident.serious)}
+    form.decisions.choices = [c for c in form.decisions.choices if c[0] in allowed]
     if form.validate_on_submit():
         return perform(
             lambda: record_manager_decision(

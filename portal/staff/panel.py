@@ -24,7 +24,7 @@ from portal.incidents.catalogue import example_title
 from portal.incidents.models import Incident, IncidentStatus
 from portal.panel.forms import ReviewForm
 from portal.panel.models import Outcome
-from portal.panel.services import ReviewInput, draft_review, record_review
+from portal.panel.services import ReviewInput, draft_review, outcomes_for, record_review
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.steps import beside_fields, conflict_page, perform, preview
@@ -58,6 +58,7 @@ def _review_input(form: ReviewForm) -> ReviewInput:
         support_referral_to=form.support_referral_to.data or "",
         eia_needed=bool(form.eia_needed.data),
         eia_notes=form.eia_notes.data or "",
+        letter_summary=form.letter_summary.data or "",
     )
 
 
@@ -133,11 +134,7 @@ def review_incident(incident_id: int):
             return perform(
                 lambda: record_review(actor(), utcnow(), incident, data),
                 then=lambda review: _after_review(review, incident),
-                done=lambda review: (
-                    _l("Review recorded. Check the warning letter, then issue it.")
-                    if review.outcome == Outcome.WARNING
-                    else _l("Review recorded.")
-                ),
+                done=_review_recorded,
                 on_error=beside_fields(form, lambda: _review_page(form, incident, shown)),
                 on_conflict=lambda exc: _review_conflict(exc, incident, form),
             )
@@ -153,10 +150,25 @@ def review_incident(incident_id: int):
 
 
 def _after_review(review, incident: Incident) -> str:
-    """Where a recorded review leads: to the warning letter, if it decided on a warning."""
+    """Where a recorded review leads: to the warning letter, if it decided on a warning; to
+    the request form, if it decided to ask GLT to restrict contact (§8.18)."""
     if review.outcome == Outcome.WARNING:
         return url_for("staff.warning_preview", incident_id=incident.id)
+    if review.outcome == Outcome.RESTRICTION_REQUEST and permissions.can_request_restriction(
+        current_user
+    ):
+        return url_for("staff.new_restriction_request", customer_id=incident.customer_id)
     return url_for("staff.incident", incident_id=incident.id)
+
+
+def _review_recorded(review):
+    if review.outcome == Outcome.WARNING:
+        return _l("Review recorded. Check the warning letter, then issue it.")
+    if review.outcome == Outcome.RESTRICTION_REQUEST and permissions.can_request_restriction(
+        current_user
+    ):
+        return _l("Review recorded. Now complete the request to restrict contact.")
+    return _l("Review recorded.")
 
 
 def _review_page(form: ReviewForm, incident: Incident, shown: dict):
@@ -168,6 +180,9 @@ def _review_page(form: ReviewForm, incident: Incident, shown: dict):
         shown.get("no_letter", False),
     )
     status = 422 if form.is_submitted() and form.error_list() and not is_htmx() else 200
+    # Offer only the outcomes open for this incident; the service refuses the others.
+    allowed = {o.value for o in outcomes_for(incident)}
+    form.outcome.choices = [c for c in form.outcome.choices if c[0] in allowed]
     return render_page_or_fragment(
         "staff/panel/review.html",
         "staff/panel/_preview.html",

@@ -20,6 +20,7 @@ from portal.htmx import render_page_or_fragment
 from portal.restrictions import delivery as deliveries
 from portal.restrictions import queries, services
 from portal.restrictions.forms import DecisionForm, LetterForm, MoreInfoForm, RequestForm
+from portal.restrictions.kinds import KINDS
 from portal.restrictions.models import (
     CHECKLIST,
     Delivery,
@@ -62,6 +63,13 @@ def _request_page(form, customer, restriction_request=None, status=200):
     form.waiver_incident_id.choices = [(0, str(_l("No serious incident")))] + [
         (i.id, f"{i.reference}, {i.occurred_at:%d %b %Y}") for i in serious
     ]
+    if not serious:
+        # Ending all contact needs a serious incident (§8.19): not offered without one.
+        form.proposed_kinds.choices = [
+            (value, title)
+            for value, title in form.proposed_kinds.choices
+            if not KINDS[RestrictionKind(value)].needs_serious_incident
+        ]
     return render_template(
         "staff/restrictions/request_form.html",
         form=form,

@@ -22,6 +22,11 @@ def _bank_holidays(year: int) -> dict[date, str]:
     return dict(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 
+def bank_holiday(day: date) -> str | None:
+    """The name of the England & Wales bank holiday on ``day``, or None."""
+    return _bank_holidays(day.year).get(day)
+
+
 @dataclass(frozen=True)
 class SkippedDay:
     day: date

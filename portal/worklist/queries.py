@@ -5,7 +5,7 @@ handle and unread notifications. Each part is read only for those whose role it 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -14,6 +14,8 @@ from portal import db
 from portal.appeals import progress as appeal_progress
 from portal.appeals import services as appeals
 from portal.appeals.models import AppealStatus
+from portal.arrangements import queries as arrangement_queries
+from portal.arrangements.queries import AnswerToAct
 from portal.auth import permissions
 from portal.correspondence import queries as correspondence_queries
 from portal.incidents import queries as incident_queries
@@ -42,6 +44,9 @@ class RestrictionTasks:
     letters_to_send: int
     letters: list[LetterToSend]
     more_info: int
+    # Customers' answers to arrangements that the Panel has still to act on (§8.15).
+    answers_to_act: int = 0
+    answers: list[AnswerToAct] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,9 @@ def _restriction_tasks(me, today: date) -> RestrictionTasks | None:
     to_decide = _requests_to_decide(me) if may_decide else 0
     reviews = letters_to_send = more_info = 0
     letters: list[LetterToSend] = []
+    answers_to_act, answers = 0, []
     if may_request:
+        answers_to_act, answers = arrangement_queries.waiting_for_staff()
         reviews = db.session.scalar(
             select(func.count(Restriction.id)).where(
                 Restriction.in_force_clause(today),
@@ -111,7 +118,9 @@ def _restriction_tasks(me, today: date) -> RestrictionTasks | None:
                 RestrictionRequest.status == RequestStatus.MORE_INFO
             )
         )
-    return RestrictionTasks(to_decide, reviews, letters_to_send, letters, more_info)
+    return RestrictionTasks(
+        to_decide, reviews, letters_to_send, letters, more_info, answers_to_act, answers
+    )
 
 
 def _requests_to_decide(me) -> int:

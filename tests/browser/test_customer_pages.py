@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from babel.support import Translations
 from playwright.sync_api import Page, expect
@@ -214,11 +216,19 @@ def test_appeal_journey_without_javascript(customer_page, bethany):
     page.locator("#grounds").fill("To nieporozumienie.")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/new-information")
-    page.locator("#file-evidence").set_input_files(
+    expect(page.locator("a.back-link")).to_have_text(_in("pl", "Back"))
+    page.locator("#new_information").fill("Sąsiad przeprosił.")
+    page.locator("main button[value=add]").click()  # no file chosen yet
+    expect(page.locator("#error-summary a[href='#evidence']")).to_be_visible()
+    expect(page.locator("#evidence-error")).to_be_visible()
+    expect(page.locator("#new_information")).to_have_value("Sąsiad przeprosił.")
+    page.locator("#evidence").set_input_files(
         files=[{"name": "note.txt", "mimeType": "text/plain", "buffer": b"My note."}]
     )
-    page.locator("main form[enctype] button[type=submit]").click()
+    page.locator("main button[value=add]").click()
     expect(page.get_by_role("link", name="note.txt")).to_be_visible()
+    # Adding the file kept what was typed.
+    expect(page.locator("#new_information")).to_have_value("Sąsiad przeprosił.")
     page.get_by_role("button", name=_in("pl", "Save and continue")).click()
     page.wait_for_url("**/support")
     assert_no_horizontal_scroll(page, 320)
@@ -227,7 +237,12 @@ def test_appeal_journey_without_javascript(customer_page, bethany):
     expect(page.locator("#error-summary")).to_be_visible()
     page.locator("#interpreter_language").fill("polski")
     page.locator("main form button[type=submit]").click()
+    # One question a page: letters, someone to help, anything else.
+    for question in ("letters", "representative", "other"):
+        page.wait_for_url(f"**/support/{question}")
+        page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/check")
+    expect(page.get_by_text("Sąsiad przeprosił.")).to_be_visible()
     assert_no_horizontal_scroll(page, 320)
     expect(page.get_by_role("link", name="note.txt")).to_be_visible()
     page.locator("main form button[type=submit]").click()
@@ -269,7 +284,19 @@ def test_appeal_journey_by_keyboard_alone(customer_page):
     page.keyboard.press("Enter")
     page.wait_for_url("**/new-information")
     assert_accessible(page, "appeal new information")
-    _tab_to(page, "main form:not([enctype]) button[type=submit]")
+    _tab_to(page, "#new_information")
+    page.keyboard.type("I have a letter from my doctor.")
+    _tab_to(page, "main button[value=add]")
+    page.keyboard.press("Enter")  # no file chosen: the summary, focused, links to the field
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(page.locator("#new_information")).to_have_value("I have a letter from my doctor.")
+    assert_accessible(page, "appeal new information, no file chosen")
+    screenshot(page, "customer-appeal-new-information-no-file")
+    _tab_to(page, "#error-summary a[href='#evidence']")
+    page.keyboard.press("Enter")
+    expect(page.locator("#evidence")).to_be_focused()
+    _tab_to(page, "main button[value=continue]")
     page.keyboard.press("Enter")
     page.wait_for_url("**/support")
     assert_accessible(page, "appeal support")
@@ -280,6 +307,11 @@ def test_appeal_journey_by_keyboard_alone(customer_page):
     expect(page.locator("#needs_interpreter-1")).to_be_checked()
     _tab_to(page, "main form button[type=submit]")
     page.keyboard.press("Enter")
+    for question in ("letters", "representative", "other"):
+        page.wait_for_url(f"**/support/{question}")
+        assert_accessible(page, f"appeal support: {question}")
+        _tab_to(page, "main form button[type=submit]")
+        page.keyboard.press("Enter")
     page.wait_for_url("**/check")
     assert_accessible(page, "appeal check your answers")
     screenshot(page, f"customer-appeal-check-{'js' if js else 'no-js'}")
@@ -306,11 +338,15 @@ def test_a_late_appeal_in_arabic(customer_page, karim):
     page.locator("#grounds").fill("لم أكن في المكتب ذلك اليوم.")
     page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/new-information")
-    page.locator("main form:not([enctype]) button[type=submit]").click()
+    page.locator("main button[value=continue]").click()
     page.wait_for_url("**/support")
     page.locator("#needs_interpreter-1").check()
     page.locator("main form button[type=submit]").click()
+    for question in ("letters", "representative", "other"):
+        page.wait_for_url(f"**/support/{question}")
+        page.locator("main form button[type=submit]").click()
     page.wait_for_url("**/late")
+    expect(page.locator("a.back-link")).to_have_attribute("href", re.compile(r"/support/other$"))
     expect(page.locator("h1")).to_have_text(_in("ar", "Your appeal is late"))
     assert_accessible(page, "why the appeal is late, in Arabic")
     page.locator("main form button[type=submit]").click()  # no reason given

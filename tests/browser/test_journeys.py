@@ -85,6 +85,9 @@ def test_report_decide_review_and_issue_a_warning(open_as, js):
     panel.get_by_label("Reasons for the outcome").fill(
         "Personal abuse of a colleague on the phone."
     )
+    panel.get_by_label("Summary for the letter").fill(
+        "You swore at our colleague on the phone about your repair."
+    )
     screenshot(panel, f"journey-{mode}-4-review")
     if js:
         assert_accessible(panel, "review form, filled in")
@@ -95,6 +98,9 @@ def test_report_decide_review_and_issue_a_warning(open_as, js):
         "Check the first stage warning before you issue it"
     )
     expect(panel.get_by_role("heading", name=re.compile("First stage warning"))).to_be_visible()
+    expect(panel.locator(".letter")).to_contain_text(
+        "You swore at our colleague on the phone about your repair."
+    )
     screenshot(panel, f"journey-{mode}-5-preview")
     if js:
         assert_accessible(panel, "warning preview")

@@ -57,6 +57,12 @@ PAGES = [
     ("incident-csm", "csm", lambda d: f"/staff/incidents/{d.awaiting_review}", 200),
     ("incident-cem", "cem", lambda d: f"/staff/incidents/{d.warned}", 200),
     ("decision-form", "manager", lambda d: f"/staff/incidents/{d.awaiting_decision}/decision", 200),
+    (
+        "request-cannot-send-yet",
+        "panel",
+        lambda d: f"/staff/customers/{d.customers['C-100010']}/restriction-requests/new",
+        200,
+    ),
     ("panel-queue", "panel", lambda d: "/staff/panel", 200),
     ("panel-queue-csm", "csm", lambda d: "/staff/panel", 200),
     ("review-form", "panel", lambda d: f"/staff/incidents/{d.awaiting_review}/review", 200),
@@ -118,6 +124,13 @@ def test_review_form_with_errors_passes_axe(open_as, demo):
     page.get_by_role("button", name="Record review").click()
     assert page.title().startswith("Error:")
     check_page(page, "review-form-errors")
+
+
+def test_the_panels_seriousness_judgement_with_errors_passes_axe(open_as, demo):
+    page = open_as("panel", f"/staff/incidents/{demo.awaiting_review}")
+    page.get_by_role("button", name="Record the Panel's judgement").click()
+    assert page.title().startswith("Error:")
+    check_page(page, "incident-seriousness-errors")
 
 
 def test_customer_record_with_errors_passes_axe(open_as, demo):

@@ -16,6 +16,8 @@ from tests.browser.support import assert_accessible, screenshot
 pytestmark = pytest.mark.browser
 
 REFERRED = "We have also referred you to {}, who may be able to help you."
+# The letter tells the behaviour in the Panel's words, not the caretaker's report (§8.9).
+SUMMARY = "You shouted at our caretaker and called him names."
 
 
 def _recorded(live_server, incident_id: int) -> tuple:
@@ -47,6 +49,7 @@ def _fill_in_a_warning(page: Page) -> None:
     )
     page.get_by_role("radio", name="Written warning").check()
     page.get_by_label("Reasons for the outcome").fill("Personal abuse of a caretaker.")
+    page.get_by_label("Summary for the letter").fill(SUMMARY)
 
 
 def test_the_letter_preview_follows_the_support_referral_as_the_panel_types(
@@ -60,7 +63,8 @@ def test_the_letter_preview_follows_the_support_referral_as_the_panel_types(
     expect(preview).to_contain_text("as you fill in the form")
 
     _fill_in_a_warning(page)
-    expect(letter).to_contain_text("Verbal abuse towards a caretaker")
+    expect(letter).to_contain_text(SUMMARY)
+    expect(letter).not_to_contain_text("Verbal abuse towards a caretaker")
     expect(letter).not_to_contain_text("referred you")
     expect(live).to_have_text("Warning letter preview updated")
 
@@ -96,6 +100,7 @@ def test_without_javascript_the_preview_button_shows_the_same_letter(open_as, de
         REFERRED.format("Manchester Mind")
     )
     expect(page.locator("#support_referral_to")).to_have_value("Manchester Mind")
+    expect(page.locator("#letter_summary")).to_have_value(SUMMARY)
     expect(page.get_by_role("radio", name="Written warning")).to_be_checked()
     screenshot(page, "warning-preview-no-js")
     assert _recorded(live_server, demo.awaiting_review) == before

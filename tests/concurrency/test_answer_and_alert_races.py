@@ -148,7 +148,7 @@ def test_colleagues_ending_an_alert_at_once_end_it_once(
     path = f"/staff/customers/{customer.id}/alerts/{alert.id}/end"
 
     answers = race(
-        [prepared(b, path, {}, token_from=f"/staff/customers/{customer.id}") for b in browsers]
+        [prepared(b, path, {"reason": "The dog has gone."}, token_from=path) for b in browsers]
     )
 
     _winner, losers = one_winner(answers)

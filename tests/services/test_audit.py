@@ -42,7 +42,7 @@ def workflow(
     record_review(panel_member, at(), incident, review_input())
     issue_warning(panel_member, at(), incident)
     alert = raise_alert(manager, at(), customer, "Risk of violence", "")
-    end_alert(manager, at(), alert)
+    end_alert(manager, at(), alert, "Moved out")
     log_contact(colleague, at(), customer, ContactChannel.EMAIL, True, clock.now, None, "")
     record_access_refusal(
         colleague, at(), customer, WorksType.ESSENTIAL, date(2026, 11, 20), "Gas check", "", False

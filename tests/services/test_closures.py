@@ -39,7 +39,7 @@ def test_a_closure_day_moves_an_open_working_day_review_deadline(
     assert event.actor_id == admin.id
     assert event.at == CHANGED
     assert event.before == {"review_due_on": "2026-11-30"}
-    assert event.after == {"review_due_on": "2026-12-01"}
+    assert event.after == {"review_due_on": "2026-12-01", "closure_added": "2026-11-27"}
 
 
 @pytest.mark.policy("8.7")

@@ -10,7 +10,7 @@ import pytest
 
 from portal.auth.models import Role
 from portal.customers.models import ContactChannel, WorksType
-from portal.customers.queries import CONTACT_PERIODS, contact_counts, customer_record
+from portal.customers.queries import CONTACT_PERIODS, contact_counts, customer_record, timeline
 from portal.customers.services import end_alert, log_contact, raise_alert, record_access_refusal
 from portal.errors import Conflict, NotAllowed, ServiceError
 
@@ -81,12 +81,12 @@ def test_an_ended_alert_is_no_longer_shown_and_ends_only_once(manager, customer,
     alert = raise_alert(manager, clock.now, customer, "Risk of violence", "")
     later = clock.now + timedelta(days=30)
 
-    end_alert(manager, later, alert)
+    end_alert(manager, later, alert, "The dog has been rehomed")
 
     assert (alert.active, alert.ended_at, alert.ended_by_id) == (False, later, manager.id)
     assert customer_record(customer, later, with_history=False).alerts == []
     with pytest.raises(Conflict) as caught:
-        end_alert(manager, later + timedelta(minutes=1), alert)
+        end_alert(manager, later + timedelta(minutes=1), alert, "Ending it again")
     assert "already ended" in str(caught.value)
     assert (caught.value.by, caught.value.at) == (manager.name, later)
     assert alert.ended_at == later
@@ -97,14 +97,14 @@ def test_a_colleague_may_not_end_an_alert(manager, colleague, customer, clock):
     alert = raise_alert(manager, clock.now, customer, "Risk of violence", "")
 
     with pytest.raises(NotAllowed):
-        end_alert(colleague, clock.now, alert)
+        end_alert(colleague, clock.now, alert, "Not a risk")
 
     assert alert.active is True
 
 
 def test_alerts_are_audited(manager, customer, clock, audit_events):
     alert = raise_alert(manager, clock.now, customer, "Risk of violence", "Two officers")
-    end_alert(manager, clock.now + timedelta(days=1), alert)
+    end_alert(manager, clock.now + timedelta(days=1), alert, "  Moved to sheltered housing  ")
 
     raised, ended = audit_events(entity_type="customer", entity_id=customer.id)
     assert raised.action == "alert.raised"
@@ -115,7 +115,93 @@ def test_alerts_are_audited(manager, customer, clock, audit_events):
     }
     assert ended.action == "alert.ended"
     assert ended.before == {"alert_id": alert.id, "active": True}
-    assert ended.after == {"alert_id": alert.id, "active": False}
+    assert ended.after == {
+        "alert_id": alert.id,
+        "active": False,
+        "reason": "Moved to sheltered housing",
+    }
+
+
+@pytest.mark.policy("8.5")
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("", "Say why the alert is ending"),
+        ("   ", "Say why the alert is ending"),
+        ("x" * 501, "Keep the reason to 500 characters or fewer"),
+    ],
+    ids=["blank", "spaces", "too long"],
+)
+def test_ending_an_alert_needs_a_reason_of_500_characters_or_fewer(
+    manager, customer, clock, audit_events, reason, message
+):
+    alert = raise_alert(manager, clock.now, customer, "Risk of violence", "")
+
+    with pytest.raises(ServiceError) as caught:
+        end_alert(manager, clock.now, alert, reason)
+
+    assert caught.value.errors == {"reason": message}
+    assert alert.active is True
+    assert [e.action for e in audit_events(entity_type="customer", entity_id=customer.id)] == [
+        "alert.raised"
+    ]
+    assert end_alert(manager, clock.now, alert, "x" * 500).active is False
+
+
+@pytest.mark.policy("8.5")
+def test_the_history_says_who_ended_an_alert_when_and_why(
+    manager, customer, clock, session, make_staff
+):
+    panel_member = make_staff(Role.PANEL, name="Pat Panel")
+    alert = raise_alert(manager, clock.now, customer, "Aggressive dog", "Call first")
+    later = clock.now + timedelta(days=3)
+    end_alert(panel_member, later, alert, "The dog has been rehomed")
+    session.commit()
+
+    record = customer_record(customer, later, with_history=True)
+    items = timeline(record, panel_member)
+
+    assert record.alerts == [] and [a.id for a in record.ended_alerts] == [alert.id]
+    ended, raised = items
+    assert (ended.kind, ended.at, ended.by, ended.reason, ended.detail) == (
+        "alert_ended",
+        later,
+        "Pat Panel",
+        "The dog has been rehomed",
+        "Aggressive dog",
+    )
+    assert (raised.kind, raised.at, raised.by) == ("alert", clock.now, manager.name)
+
+
+def test_the_history_orders_events_of_one_day_by_their_time_newest_first(
+    manager, customer, clock, session, make_staff
+):
+    panel_member = make_staff(Role.PANEL)
+    morning = datetime(2026, 11, 24, 9, 15, tzinfo=UTC)
+    # Recorded in the wrong order: the afternoon's alert first, the morning's second.
+    afternoon_alert = raise_alert(manager, morning + timedelta(hours=6), customer, "Later", "")
+    morning_alert = raise_alert(manager, morning, customer, "Earlier", "")
+    refusal = record_access_refusal(
+        manager,
+        morning + timedelta(hours=2),
+        customer,
+        WorksType.ESSENTIAL,
+        date(2026, 11, 24),
+        "Gas check",
+        "",
+        False,
+    )
+    same_moment = raise_alert(manager, morning, customer, "Same moment, made later", "")
+    session.commit()
+
+    items = timeline(customer_record(customer, clock.now, with_history=True), panel_member)
+
+    assert [(i.kind, i.ident) for i in items] == [
+        ("alert", afternoon_alert.id),
+        ("refusal", refusal.id),
+        ("alert", same_moment.id),  # the same moment: the row made later first
+        ("alert", morning_alert.id),
+    ]
 
 
 # --- The contact log (§6.5–6.6) ------------------------------------------------------------

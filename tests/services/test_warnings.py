@@ -48,15 +48,20 @@ def warn(session, make_incident, review_incident, panel_member):
     """Report an incident at ``when`` with ``behaviour``, review it, and issue the warning."""
 
     def _warn(customer, when: datetime, behaviour: str, **review):
+        # The letter tells the behaviour in the Panel's words, not the colleague's report.
         incident = make_incident(
-            customer, now=when, occurred_at=when - timedelta(hours=1), description=behaviour
+            customer, now=when, occurred_at=when - timedelta(hours=1), description=REPORT
         )
+        review.setdefault("letter_summary", behaviour)
         review_incident(incident, when + timedelta(hours=2), **review)
         warning = issue_warning(panel_member, when + timedelta(hours=3), incident)
         session.commit()
         return warning
 
     return _warn
+
+
+REPORT = "Colleague's notes: rang at 9.05, abusive, call ended. Not for the customer's letter."
 
 
 def letter_of(session, warning) -> Letter:

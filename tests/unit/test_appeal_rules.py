@@ -7,8 +7,14 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from portal.appeals.rules import (
+    AFTER_CUTOFF,
+    BANK_HOLIDAY,
+    CLOSURE,
+    WEEKEND,
     appeal_clock,
     appeal_deadline,
+    arrival,
+    catch_up_date,
     is_late,
     step_status,
     tracker_status,
@@ -133,3 +139,61 @@ def test_due_today_over_a_bank_holiday_weekend():
     assert tracker_status(step, date(2027, 3, 25), CAL) == "on_track"
     assert tracker_status(step, date(2027, 3, 30), CAL) == "due_soon"
     assert tracker_status(step, date(2027, 3, 31), CAL) == "due_today"
+
+
+# The day an appeal arrived and the day its clock counts from (issue 16, point 2).
+
+
+@pytest.mark.policy("9.1")
+def test_an_appeal_that_arrived_on_a_saturday_keeps_that_day_and_counts_from_monday():
+    arrived = arrival(_at(2026, 11, 21, 11), CUTOFF, CAL)  # Sat 21 Nov 2026, GMT
+    assert arrived.arrived_on == date(2026, 11, 21)
+    assert arrived.counted_from == date(2026, 11, 23)
+    assert arrived.because == WEEKEND and arrived.moved
+    assert arrived.explain() == (
+        "Arrived 11:00 on Saturday 21 November 2026; counted from Monday 23 November 2026, "
+        "the next working day (a weekend)."
+    )
+
+
+@pytest.mark.policy("9.1")
+def test_an_appeal_that_arrived_on_christmas_day_counts_from_after_boxing_day():
+    arrived = arrival(_at(2026, 12, 25, 10), CUTOFF, CAL)  # Friday, a bank holiday
+    assert arrived.because == BANK_HOLIDAY and arrived.name == "Christmas Day"
+    assert arrived.counted_from == date(2026, 12, 29)  # Boxing Day is kept on Mon 28 Dec
+
+
+@pytest.mark.policy("9.1")
+def test_an_appeal_that_arrived_on_a_closure_day_names_the_closure():
+    closed = WorkingCalendar({date(2026, 12, 23): "Office move"})
+    arrived = arrival(_at(2026, 12, 23, 10), CUTOFF, closed)
+    assert arrived.because == CLOSURE and arrived.name == "Office move"
+    assert arrived.counted_from == date(2026, 12, 24)
+    assert "(organisation closed: Office move)" in arrived.explain()
+
+
+@pytest.mark.policy("9.1")
+def test_an_appeal_after_the_cut_off_counts_from_the_next_working_day_and_says_why():
+    before = arrival(_at(2026, 12, 3, 16, 59), CUTOFF, CAL)  # Thu 3 Dec 2026
+    after = arrival(_at(2026, 12, 3, 17, 30), CUTOFF, CAL)
+    assert not before.moved and before.counted_from == date(2026, 12, 3)
+    assert before.explain() == "Arrived 16:59 on Thursday 3 December 2026; counted from that day."
+    assert after.because == AFTER_CUTOFF and after.counted_from == date(2026, 12, 4)
+    assert "Arrived 17:30 on Thursday 3 December 2026" in after.explain()
+    assert "(after the 17:00 cut-off)" in after.explain()
+    # The appeal clock carries the same arrival.
+    assert appeal_clock(_at(2026, 12, 3, 17, 30), CUTOFF, CAL).arrival == after
+
+
+@pytest.mark.parametrize(
+    ("today", "new_date"),
+    [
+        (date(2026, 12, 3), date(2026, 12, 4)),  # Thu → Fri
+        (date(2026, 12, 4), date(2026, 12, 7)),  # Fri → Mon, over the weekend
+        (date(2026, 12, 24), date(2026, 12, 29)),  # over Christmas and Boxing Day (Mon 28)
+        (date(2026, 12, 26), date(2026, 12, 29)),  # looked at on a Saturday
+        (date(2026, 12, 29), date(2026, 12, 30)),
+    ],
+)
+def test_a_late_step_is_aimed_for_the_next_working_day(today, new_date):
+    assert catch_up_date(today, CAL) == new_date

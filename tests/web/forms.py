@@ -50,6 +50,7 @@ def review_form(**overrides) -> dict:
         "eia_notes": "",
         "outcome": "warning",
         "reasons": "Personal verbal abuse of a colleague on the phone.",
+        "letter_summary": "You swore at our colleague on the phone about the leak.",
     }
     data.update(overrides)
     return data

@@ -37,6 +37,8 @@ PANEL_OR_CEM = frozenset({"panel", "cem"})
 RESTRICTION_READERS = frozenset({"panel", "glt", "cem"})
 # The conduct history (arrangements and their letters): the restriction readers and the CSM.
 HISTORY_READERS = RESTRICTION_READERS | {"csm"}
+# Who raises and ends health and safety alerts (§8.5).
+ALERT_KEEPERS = frozenset({"line_manager", "other_manager", "panel", "csm"})
 
 
 @dataclass
@@ -105,6 +107,8 @@ PAGES = [
         "/staff/register?q=tenant&category=aggressive_or_abusive",
         frozenset({"panel", "csm"}),
     ),
+    # Ending an alert asks why, and confirms (§8.5): those who may raise one.
+    Page("end alert", "/staff/customers/{tenant}/alerts/{alert}/end", ALERT_KEEPERS),
     Page("closures", "/staff/admin/closures", frozenset({"admin"})),
     Page("staff accounts", "/staff/admin/users", frozenset({"admin"})),
     Page("one account", "/staff/admin/users/{other_colleague}", frozenset({"admin"})),
@@ -193,9 +197,16 @@ FORMS = [
         "raise alert",
         "/staff/customers/{tenant}/alerts",
         lambda w: {"alert-summary": "Threatened staff with a knife", "alert-advice": "Go in pairs"},
-        frozenset({"line_manager", "other_manager", "panel", "csm"}),
+        ALERT_KEEPERS,
         "alert",
         prefix="alert-",
+    ),
+    Form(
+        "end alert",
+        "/staff/customers/{tenant}/alerts/{alert}/end",
+        lambda w: {"reason": "He has moved out; the dog went with him."},
+        ALERT_KEEPERS,
+        "audit_event",
     ),
     Form(
         "log contact",
@@ -243,6 +254,13 @@ FORMS = [
         "/staff/incidents/{awaiting}/decision",
         lambda w: {"decisions": ["report_to_police"], "notes": "Threats: reported to police."},
         frozenset({"line_manager"}),
+        "audit_event",
+    ),
+    Form(
+        "mark seriousness",
+        "/staff/incidents/{awaiting}/seriousness",
+        lambda w: {"serious": "yes", "serious_reason": "Sustained abuse over two calls."},
+        frozenset({"panel", "csm"}),
         "audit_event",
     ),
     Form(
@@ -436,10 +454,43 @@ FORMS = [
 
 # POST routes that take no fields, only the CSRF token.
 BARE_POSTS = [
-    (
-        "end alert",
-        "/staff/customers/{tenant}/alerts/{alert}/end",
-        frozenset({"line_manager", "other_manager", "panel", "csm"}),
-    ),
     ("remove closure", "/staff/admin/closures/{closure}/delete", frozenset({"admin"})),
 ]
+
+
+@dataclass
+class CustomerPage:
+    """A customer's page: its URL (formatted with the ids of the customer world in
+    tests/web/test_always_open_pages.py) and whether it needs the customer signed in; a
+    ``stage`` of "sent" is read after the draft appeal has been sent."""
+
+    name: str
+    url: str
+    signed_in: bool
+    status: int = 200
+    stage: str = "draft"
+
+
+CUSTOMER_PAGES = [
+    CustomerPage("start", "/", False),
+    CustomerPage("sign in", "/sign-in", False),
+    CustomerPage("set up your account", "/activate", False),
+    CustomerPage("forgotten password", "/password-reset", False),
+    CustomerPage("password reset link", "/password-reset/not-a-token", False, 410),
+    CustomerPage("your account", "/home", True),
+    CustomerPage("appeals", "/appeals", True),
+    CustomerPage("appeal reasons", "/appeals/{draft}/reasons", True),
+    CustomerPage("appeal new information", "/appeals/{draft}/new-information", True),
+    CustomerPage("appeal support", "/appeals/{draft}/support", True),
+    CustomerPage("appeal letters format", "/appeals/{draft}/support/letters", True),
+    CustomerPage("appeal representative", "/appeals/{draft}/support/representative", True),
+    CustomerPage("appeal other support", "/appeals/{draft}/support/other", True),
+    CustomerPage("appeal late reason", "/appeals/{draft}/late", True),
+    CustomerPage("appeal check", "/appeals/{draft}/check", True),
+    CustomerPage("appeal progress", "/appeals/{draft}", True, stage="sent"),
+    CustomerPage("appeal confirmation", "/appeals/{draft}?sent=1", True, stage="sent"),
+    CustomerPage("letter", "/letters/{letter}", True),
+    CustomerPage("arrangement answer", "/arrangements/{arrangement}", True),
+]
+# Customer GET routes that answer with a file, not a page.
+CUSTOMER_DOWNLOADS = {"customer.letter_pdf", "customer.appeal_evidence_file"}

@@ -127,6 +127,9 @@ def test_policy_enclosure_and_deadline_settings_are_configured_not_coded(
             "name": "Test Homes",
             "policy_title": "Customer Conduct Policy v2",
             "policy_url": "https://homes.example/conduct.pdf",
+            # §4.6: never saved blank (tests/web/test_always_open_pages.py).
+            "complaints_contact": "Complaints: 0161 000 0001",
+            "emergency_contact": "Emergency repairs: 0161 000 0999",
             "cutoff_time": "16:30",
             "panel_review_days": "5",
             "panel_review_unit": "working",

@@ -150,6 +150,12 @@ CUSTOMER_ROUTES = [
     ("POST", "/appeals/{draft}/evidence/{draft_file}/remove", {}),
     ("GET", "/appeals/{draft}/support", None),
     ("POST", "/appeals/{draft}/support", {"needs_interpreter": "yes", "interpreter_language": "x"}),
+    ("GET", "/appeals/{draft}/support/letters", None),
+    ("POST", "/appeals/{draft}/support/letters", {"preferred_format": "large_print"}),
+    ("GET", "/appeals/{draft}/support/representative", None),
+    ("POST", "/appeals/{draft}/support/representative", {"representative": "Someone else"}),
+    ("GET", "/appeals/{draft}/support/other", None),
+    ("POST", "/appeals/{draft}/support/other", {"other_support": "Someone else's."}),
     ("GET", "/appeals/{draft}/late", None),
     ("POST", "/appeals/{draft}/late", {"late_reason": "Someone else's reason."}),
     ("GET", "/appeals/{draft}/check", None),
@@ -160,6 +166,7 @@ CUSTOMER_ROUTES = [
     # My own appeal, with another customer's file
     ("GET", "/appeals/{mine}/evidence/{draft_file}", None),
     ("POST", "/appeals/{mine}/evidence/{draft_file}/remove", {}),
+    ("POST", "/appeals/{mine}/new-information", {"remove": "{draft_file}"}),
 ]
 
 
@@ -170,14 +177,17 @@ def test_another_customers_appeal_is_not_found_and_nothing_changes(
     me, others, table_counts, method, path, data
 ):
     w = others
-    url = path.format(
-        draft=w.draft.id,
-        draft_file=w.draft_file.id,
-        lodged=w.lodged.id,
-        lodged_file=w.lodged_file.id,
-        draft_restriction=w.draft_restriction.id,
-        mine=me.draft.id,
-    )
+    ids = {
+        "draft": w.draft.id,
+        "draft_file": w.draft_file.id,
+        "lodged": w.lodged.id,
+        "lodged_file": w.lodged_file.id,
+        "draft_restriction": w.draft_restriction.id,
+        "mine": me.draft.id,
+    }
+    url = path.format(**ids)
+    if isinstance(data, dict):
+        data = {name: value.format(**ids) for name, value in data.items()}
     before = (table_counts(), _stored_files(w))
     draft_before = (w.draft.grounds, w.draft.new_information, w.draft.needs_interpreter)
     if method == "GET":

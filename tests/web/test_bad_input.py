@@ -130,6 +130,7 @@ TEXT_FIELDS = {
         "reasons",
     ],
     "raise alert": ["alert-summary", "alert-advice"],
+    "end alert": ["reason"],
     "log contact": ["contact-summary", "contact-duration_minutes", "contact-occurred_on"],
     "record refusal": [
         "refusal-works_description",
@@ -572,9 +573,9 @@ def test_ending_another_customers_alert_is_page_not_found(world, act_as, post, t
 def test_ending_an_alert_twice_says_so(client, world, act_as, post, table_counts):
     panel = act_as("panel")
     url = f"/staff/customers/{world.tenant.id}/alerts/{world.alert.id}/end"
-    assert post(url).status_code == 303
+    assert post(url, {"reason": "No longer a risk."}).status_code == 303
     before = table_counts()
-    again = post(url)
+    again = post(url, {"reason": "Ending it from a second tab."})
     assert table_counts() == before
     soup = check_page(again, 409)
     assert "already ended" in soup.get_text()

@@ -103,15 +103,13 @@ def test_the_whole_journey_one_question_per_page(customer_client, restricted):
     )
     assert need.status_code == 422
     assert "which language" in need.text
-    done = _post(
-        client,
-        f"{base}/support",
-        {
-            "needs_interpreter": "yes",
-            "interpreter_language": "Polish",
-            "preferred_format": "large_print",
-        },
-    )
+    interpreter = {"needs_interpreter": "yes", "interpreter_language": "Polish"}
+    answered = _post(client, f"{base}/support", interpreter)
+    assert answered.headers["Location"].endswith(f"{base}/support/letters")
+    letters = _post(client, f"{base}/support/letters", {"preferred_format": "large_print"})
+    assert letters.headers["Location"].endswith(f"{base}/support/representative")
+    _post(client, f"{base}/support/representative", {"representative": ""})
+    done = _post(client, f"{base}/support/other", {"other_support": ""})
     assert done.headers["Location"].endswith(f"{base}/check")
     check = client.get(f"{base}/check")
     assert "The report was wrong." in check.text and "letter.pdf" in check.text
@@ -138,7 +136,8 @@ def test_a_late_appeal_asks_why_before_it_can_be_sent(customer_client, restricte
     _post(client, f"{base}/reasons", {"grounds": "Reasons."})
     clock.now = datetime(2027, 4, 21, 9, tzinfo=UTC)
     _signed_in(customer_client)
-    moved = _post(client, f"{base}/support", {"needs_interpreter": "no"})
+    _post(client, f"{base}/support", {"needs_interpreter": "no"})
+    moved = _post(client, f"{base}/support/other", {"other_support": ""})
     assert moved.headers["Location"].endswith(f"{base}/late")
     _post(client, f"{base}/late", {"late_reason": "I was in hospital."})
     check = client.get(f"{base}/check")

@@ -123,12 +123,16 @@ def test_a_report_goes_to_the_manager_then_the_panel_and_ends_in_a_first_warning
     not_all = review_form(context_considered=list(CONTEXT_CONSIDERATIONS)[:-1])
     assert_field_error(post(review_url, not_all, token_from=review_url), "context_considered")
     assert count(PanelReview) == 0
-    preview = follow(client, post(review_url, review_form(), token_from=review_url))
+    summary = "You said you would hurt our officer if the boiler was not fixed that day."
+    reviewed = review_form(letter_summary=summary)
+    preview = follow(client, post(review_url, reviewed, token_from=review_url))
 
-    # The letter is previewed: this behaviour, the consequences, the policy enclosed (§8.9).
+    # The letter is previewed: this behaviour in the Panel's words (not the colleague's report
+    # word for word), the consequences, the policy enclosed (§8.9).
     assert preview.h1.get_text(strip=True) == "Check the first stage warning before you issue it"
     letter = text_of(preview.select_one(".letter"))
-    assert "Said he would hurt me if the boiler was not fixed today." in letter
+    assert summary in letter
+    assert "Said he would hurt me if the boiler was not fixed today." not in letter
     assert "first stage written warning" in letter
     assert "we will send you a second stage written warning" in letter
     assert "Enclosed:" in letter
@@ -171,7 +175,9 @@ def _report_review_issue(client, post, act_as, customer, people, description, to
     follow(client, post("/staff/incidents/new", data))
     incident = latest_incident()
     act_as("panel")
-    preview = follow(client, post(f"/staff/incidents/{incident.id}/review", review_form()))
+    # The Panel's summary for the letter tells the behaviour (§8.9, §8.11, §8.13).
+    reviewed = review_form(letter_summary=description)
+    preview = follow(client, post(f"/staff/incidents/{incident.id}/review", reviewed))
     issued = follow(client, post(f"/staff/incidents/{incident.id}/warning"))
     return incident, text_of(preview.select_one(".letter")), issued
 

@@ -13,7 +13,7 @@ import pytest
 from portal import db
 from portal.auth.models import Role
 from portal.customers.models import ContactChannel, WorksType
-from portal.customers.services import log_contact, raise_alert, record_access_refusal
+from portal.customers.services import end_alert, log_contact, raise_alert, record_access_refusal
 from portal.incidents.catalogue import Category
 
 SMALL, LARGE = 2, 25
@@ -97,6 +97,37 @@ def test_home(client, act_as, count_queries, reports, role):
     assert_same_for_few_and_many(client, count_queries, reports, ["/staff/"])
 
 
+@pytest.mark.policy("8.15")
+def test_home_with_arrangement_answers_waiting(
+    client, act_as, count_queries, make_customer, make_arrangement, make_staff, clock
+):
+    """The Panel's list of customers' answers to act on (each a different customer's, taken by
+    phone by another Panel member, so each also brings a notice)."""
+    from portal.arrangements import services as arrangements
+    from portal.arrangements.models import ResponseChannel
+
+    act_as("panel")
+    taker = make_staff(Role.PANEL, name="Phone Taker")
+    made: list = []
+
+    def grow(n):
+        while len(made) < n:
+            arrangement = make_arrangement(make_customer(forename="Row", surname=f"A{len(made)}"))
+            answer = "propose_change" if len(made) % 2 else "decline"
+            arrangements.record_answer(
+                taker,
+                clock.now,
+                arrangement,
+                answer,
+                ResponseChannel.PHONE,
+                f"Change number {len(made)}",
+            )
+            db.session.commit()
+            made.append(arrangement)
+
+    assert_same_for_few_and_many(client, count_queries, grow, ["/staff/"])
+
+
 def test_home_for_a_reporter(client, people, sign_in, count_queries, make_customer, make_incident):
     """The colleague's own recent reports (each about a different customer)."""
     sign_in(people.colleague)
@@ -130,11 +161,12 @@ def test_customer_search(client, act_as, count_queries, make_customer, people, c
     assert_same_for_few_and_many(client, count_queries, grow, urls, {"HX-Request": "true"})
 
 
-@pytest.mark.parametrize("role", ["colleague", "panel"])
+@pytest.mark.parametrize("role", ["colleague", "panel", "csm"])
 def test_customer_record(
     client, act_as, count_queries, make_staff, make_customer, give_warning, clock, people, role
 ):
-    """A record with warnings, incidents, contacts, alerts and refusals, each by someone else."""
+    """A record with warnings, incidents, contacts, alerts (every other one ended, with its
+    reason) and refusals, each by someone else; the CSM's links are checked per row."""
     customer = make_customer(forename="Busy", surname="Record")
     made: list = []
 
@@ -144,7 +176,11 @@ def test_customer_record(
             staff = make_staff(Role.PANEL, name=f"Panel {k}")
             # A warning every 13 months, so each lapses before the next: 25 first stages.
             give_warning(customer, clock.now - timedelta(days=400 * (k + 1)))
-            raise_alert(staff, clock.now - timedelta(days=k), customer, f"Risk {k}", "Advice")
+            alert = raise_alert(
+                staff, clock.now - timedelta(days=k), customer, f"Risk {k}", "Advice"
+            )
+            if k % 2:
+                end_alert(staff, clock.now, alert, f"Reason {k}")
             log_contact(
                 staff,
                 clock.now,

@@ -84,7 +84,8 @@ def test_htmx_gets_only_the_letter_and_it_follows_the_support_referral(
     plain = check_fragment(client.post(review_url, data=data, headers=HTMX), "warning-preview")
     letter = _letter_text(plain)
     assert "first stage written warning" in letter
-    assert asb_incident.description in letter
+    assert data["letter_summary"] in letter, "the letter tells the Panel's summary (§8.9)"
+    assert asb_incident.description not in letter, "not the colleague's report word for word"
     assert "Support" not in letter and "referred you" not in letter
 
     referred = {**data, "support_referral": "y", "support_referral_to": "Manchester Mind"}
