@@ -17,6 +17,7 @@ from sqlalchemy import and_, or_, select
 
 from portal import db
 from portal.appeals import rules as appeal_rules
+from portal.appeals.lodging import decision_key
 from portal.appeals.models import Appeal, AppealStatus
 from portal.audit import services as audit
 from portal.audit.models import AuditEvent
@@ -107,13 +108,6 @@ def _first_told(entity_type: str, ids: list[int], field: str) -> dict[int, date]
     return told
 
 
-def _decision_key(restriction: Restriction) -> str:
-    # As :func:`portal.appeals.lodging.decision_key`: the decision an appeal is against.
-    if restriction.letter_id is not None:
-        return f"letter:{restriction.letter_id}"
-    return f"restriction:{restriction.id}"
-
-
 def _recompute_appeal_deadlines(
     actor, now: datetime, calendar: WorkingCalendar, because: dict
 ) -> int:
@@ -133,11 +127,11 @@ def _recompute_appeal_deadlines(
     )
     if not restrictions:
         return 0
-    keys = {_decision_key(r) for r in restrictions}
+    keys = {decision_key(r) for r in restrictions}
     appealed = set(
         db.session.scalars(select(Appeal.decision_key).where(Appeal.decision_key.in_(keys)))
     )
-    restrictions = [r for r in restrictions if _decision_key(r) not in appealed]
+    restrictions = [r for r in restrictions if decision_key(r) not in appealed]
     told = _first_told("restriction", [r.id for r in restrictions], "appeal_deadline")
     changed = 0
     for restriction in restrictions:

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from portal import db
+from portal.accounts import services as accounts
+from portal.accounts.models import CustomerAccount
 from portal.auth.models import Role
 from portal.auth.services import create_user
 from portal.conduct_warnings.services import issue_warning
@@ -133,3 +135,14 @@ def give_warning(app, make_incident, review_incident, panel_member):
         return warning
 
     return _give
+
+
+def portal_account(customer, email: str, password: str, now) -> CustomerAccount:
+    """An activated portal account for ``customer``, signed in with ``email`` and ``password``."""
+    return CustomerAccount(
+        customer_id=customer.id,
+        email=email,
+        password_hash=accounts.hash_password(password),
+        activated_at=now,
+        password_changed_at=now,
+    )

@@ -11,8 +11,6 @@ from flask import abort
 from sqlalchemy import func, select
 
 from portal import db
-from portal.accounts import services as accounts
-from portal.accounts.models import CustomerAccount
 from portal.appeals import services as appeals
 from portal.appeals.models import Appeal
 from portal.audit.models import AuditEvent
@@ -20,6 +18,7 @@ from portal.letters.models import Letter
 from portal.organisation.services import get_organisation
 from portal.restrictions.models import Delivery
 from tests.conftest import csrf_token
+from tests.factories import portal_account
 from tests.pages import check_page
 from tests.web.routes import CUSTOMER_DOWNLOADS, CUSTOMER_PAGES, FORMS
 
@@ -57,15 +56,7 @@ def customer_world(app, client, clock, make_customer, restriction_in_force, make
     org.emergency_contact = EMERGENCY
     db.session.commit()
     customer = make_customer(email=EMAIL, address="4 Open Road, Manchester M4 4OP")
-    db.session.add(
-        CustomerAccount(
-            customer_id=customer.id,
-            email=EMAIL,
-            password_hash=accounts.hash_password(PASSWORD),
-            activated_at=clock.now,
-            password_changed_at=clock.now,
-        )
-    )
+    db.session.add(portal_account(customer, EMAIL, PASSWORD, clock.now))
     db.session.commit()
     restriction = restriction_in_force(customer, delivery=Delivery.PORTAL)
     arrangement = make_arrangement(customer)

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from portal import db
-from portal.accounts import services as accounts
-from portal.accounts.models import CustomerAccount
 from portal.arrangements import services as arrangements
 from tests.conftest import csrf_token
+from tests.factories import portal_account
 from tests.pages import check_page
 
 PASSWORD = "a long enough password"
@@ -19,15 +18,7 @@ PROPOSAL = "Could the calls be on Thursdays? I work on Tuesdays."
 @pytest.fixture
 def customer(app, clock, make_customer):
     customer = make_customer(address="1 Road, Manchester")
-    db.session.add(
-        CustomerAccount(
-            customer_id=customer.id,
-            email="answers@test.example",
-            password_hash=accounts.hash_password(PASSWORD),
-            activated_at=clock.now,
-            password_changed_at=clock.now,
-        )
-    )
+    db.session.add(portal_account(customer, "answers@test.example", PASSWORD, clock.now))
     db.session.commit()
     return customer
 
