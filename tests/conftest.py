@@ -53,6 +53,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     other tests only need the CPU time left over, which is most of it. The priority is set on
     the worker's own thread before any fixture starts, so the live server and Chromium started
     for the browser tests inherit it."""
+    _PDFS.active = _PDFS.enabled and not item.nodeid.startswith("tests/concurrency/")
     if "PYTEST_XDIST_WORKER" not in os.environ:
         return
     wanted = 0 if item.nodeid.startswith("tests/browser/") else _OTHER_TESTS_NICENESS
@@ -81,6 +82,48 @@ class _SharedTemplateCode(BytecodeCache):
 
 
 _TEMPLATE_CODE = _SharedTemplateCode()
+
+
+class _RememberedPdfs:
+    """PDFs WeasyPrint made in this process, by their exact input: a letter laid out once is
+    not laid out again by every later test that downloads the same letter (a second or more
+    each). Only a document given as a string with the same base address and options comes
+    from here; the bytes are those WeasyPrint made for it. Tests of concurrent downloads lay
+    every PDF out afresh, so their race keeps its width (``tests/concurrency/``);
+    ``PORTAL_TEST_PDF_MEMO=0`` lays out every one."""
+
+    def __init__(self) -> None:
+        self.made: dict[str, bytes] = {}
+        self.enabled = os.environ.get("PORTAL_TEST_PDF_MEMO", "1") != "0"
+        self.active = self.enabled
+
+    def install(self) -> None:
+        import weasyprint
+
+        original = weasyprint.HTML
+        remembered = self
+
+        class HTML(original):
+            def __init__(self, *args, string=None, **kwargs):
+                self._input = None
+                if string is not None and not args:
+                    self._input = repr((string, sorted(kwargs.items())))
+                super().__init__(*args, string=string, **kwargs)
+
+            def write_pdf(self, target=None, **options):
+                if target is not None or self._input is None or not remembered.active:
+                    return super().write_pdf(target, **options)
+                key = hashlib.sha256(
+                    repr((self._input, sorted(options.items()))).encode()
+                ).hexdigest()
+                if key not in remembered.made:
+                    remembered.made[key] = super().write_pdf(**options)
+                return remembered.made[key]
+
+        weasyprint.HTML = HTML
+
+
+_PDFS = _RememberedPdfs()
 
 
 class Clock:
@@ -309,3 +352,7 @@ def csrf_token(client, url: str) -> str:
 @pytest.fixture
 def token(client):
     return lambda url: csrf_token(client, url)
+
+
+def pytest_configure(config) -> None:
+    _PDFS.install()

@@ -63,6 +63,8 @@ PURE = {
     "approve_request",
     "make_arrangement",
     "reachable_by",
+    "restriction_in_force",
+    "march_19",
 }
 # Fixtures that write, but the same rows in every test that sets them up in the same order.
 SAME_EVERY_TIME = {
@@ -120,6 +122,12 @@ def _freeze(value):
         return ("sequence", type(value), [_freeze(v) for v in value])
     if value is None or isinstance(value, str | int | float | bytes | date | datetime | Enum):
         return ("plain", value)
+    if isinstance(value, Path):
+        # Each test has an upload folder of its own: a path inside it is kept relative to it.
+        uploads = Path(current_app.config["UPLOAD_DIR"])
+        if value.is_relative_to(uploads):
+            return ("upload", str(value.relative_to(uploads)))
+        return ("plain", value)
     state = sa.inspect(value, raiseerr=False)
     if state is not None and getattr(state, "identity", None) is not None:
         return ("row", type(value), state.identity)
@@ -136,6 +144,8 @@ def _thaw(frozen):
         return frozen[1](_thaw(v) for v in frozen[2])
     if kind == "plain":
         return frozen[1]
+    if kind == "upload":
+        return Path(current_app.config["UPLOAD_DIR"]) / frozen[1]
     return db.session.get(frozen[1], frozen[2])
 
 

@@ -20,6 +20,7 @@ from portal.restrictions import services as restrictions
 from portal.restrictions.models import Delivery
 from tests.conftest import csrf_token
 from tests.restriction_factories import spec
+from tests.snapshots import kept
 
 PASSWORD = "a long enough password"
 PDF = b"%PDF-1.4 evidence"
@@ -38,10 +39,16 @@ def _draft(now, restriction, with_file: bool, upload_dir, max_bytes):
 
 
 @pytest.fixture
-def others(app, clock, restriction_in_force):
-    """Another customer's draft appeal and a third customer's sent appeal, each with a file."""
+def march_19(clock):
     clock.now = MARCH_19
-    now = clock.now
+    return clock
+
+
+@pytest.fixture
+@kept
+def others(app, march_19, restriction_in_force):
+    """Another customer's draft appeal and a third customer's sent appeal, each with a file."""
+    now = march_19.now
     upload_dir = app.config["UPLOAD_DIR"] / "appeals"
     limit = app.config["MAX_ATTACHMENT_BYTES"]
     draft_restriction = restriction_in_force(now=now)
@@ -60,6 +67,7 @@ def others(app, clock, restriction_in_force):
 
 
 @pytest.fixture
+@kept
 def appeal_world(others, clock, restriction_in_force, people):
     """Besides ``others``: appeals in each state the CEM and GLT act on, each against a
     decision on a customer of its own, and a customer who has not appealed yet."""
