@@ -123,7 +123,8 @@ def _template_helpers(app: Flask) -> None:
         text_direction,
     )
     from portal.organisation.links import contact_links
-    from portal.organisation.services import always_open
+    from portal.organisation.services import always_open, organisation_name
+    from portal.organisation.texts import org_text
 
     @app.context_processor
     def _globals():
@@ -142,6 +143,8 @@ def _template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date_time"] = date_time
     app.jinja_env.filters["contact_links"] = contact_links
     app.jinja_env.globals["always_open"] = always_open
+    app.jinja_env.globals["org_text"] = org_text
+    app.jinja_env.globals["organisation_name"] = organisation_name
     app.jinja_env.globals["error_layout"] = lambda: security.error_layout(request.path)
     app.jinja_env.add_extension("jinja2.ext.i18n")
 

@@ -87,6 +87,16 @@ def demo_data(reset: bool) -> None:
     created = load_demo(reset=reset)
     db.session.commit()
     click.echo("Demo data loaded." if created else "Demo data was already there.")
+    # Letters are frozen when issued: the links in the demo's letters keep the address in
+    # force when it was loaded, whatever the portal is served on later.
+    address = current_app.config["PUBLIC_URL"]
+    if created:
+        click.echo(f"Its letters link to {address} (PORTAL_PUBLIC_URL).")
+    else:
+        click.echo(
+            "Its letters keep the address they were issued with; to link them to "
+            f"{address}, load it again with --reset."
+        )
     print_sign_ins(click.echo)
 
 

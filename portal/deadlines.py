@@ -73,17 +73,20 @@ def recomputed_date(stored: date, counted: date, today: date, told: date | None 
 
 def recompute_open_deadlines(actor, now: datetime, change: CalendarChange | None = None) -> int:
     """Recompute every stored deadline of every open record against the current calendar: the
-    Panel's review (§8.7), the last day to appeal a decision (§9.1) and the expected outcome
-    of an appeal (§9.1, §9.3, §9.4). Each record that changes gets one audit entry with the old
-    date, the new date and the closure day that moved it (see :func:`recomputed_date`).
+    Panel's review (§8.7), the last day to appeal a decision (§9.1), the day an appeal sent
+    today counts from (§9.1) and the expected outcome of an appeal (§9.1, §9.3, §9.4). Each
+    date that changes gets one audit entry with the old date, the new date and the closure day
+    that moved it (see :func:`recomputed_date`).
 
-    Returns how many records' deadlines moved.
+    Returns how many dates moved.
     """
+    workdays.hold_calendar(changing=True)  # no date is counted with it meanwhile
     calendar = workdays.load_calendar()
     because = change.audited() if change else {}
     return (
         recompute_review_due(actor, now, calendar, because)
         + _recompute_appeal_deadlines(actor, now, calendar, because)
+        + _recompute_arrivals(actor, now, calendar, because)
         + _recompute_expected_outcomes(actor, now, calendar, because)
     )
 
@@ -174,6 +177,28 @@ def _recompute_appeal_deadlines(
     return changed
 
 
+def _recompute_arrivals(actor, now: datetime, calendar: WorkingCalendar, because: dict) -> int:
+    """The day each appeal counts from, where that is not yet past: an appeal that arrived
+    today on what is now a closure day counts from the next working day, as its clock (and so
+    every step's due date) already counts it (§9.1)."""
+    today = london_date(now)
+    cutoff = organisation.get_organisation().cutoff_time
+    appeals = db.session.scalars(
+        select(Appeal).where(Appeal.counted_from >= today).order_by(Appeal.id)
+    )
+    changed = 0
+    for appeal in appeals:
+        old = appeal.counted_from
+        counted = appeal_rules.arrival(appeal.received_at, cutoff, calendar).counted_from
+        new = recomputed_date(old, counted, today)
+        if new != old:
+            appeal.counted_from = new
+            _audit_appeal(actor, now, appeal, {"counted_from": old}, {"counted_from": new}, because)
+            changed += 1
+    db.session.flush()
+    return changed
+
+
 def _recompute_expected_outcomes(
     actor, now: datetime, calendar: WorkingCalendar, because: dict
 ) -> int:
@@ -224,6 +249,8 @@ def add_closure(actor, now: datetime, day: date, reason: str) -> Closure:
 
     :raises ServiceError: for a day already closed, or no reason.
     """
+    # First, before any row is locked: a step counting a date meanwhile waits, or goes first.
+    workdays.hold_calendar(changing=True)
     closure = workdays.add_closure_day(actor, now, day, reason)
     recompute_open_deadlines(actor, now, CalendarChange(day, added=True))
     return closure
@@ -231,6 +258,7 @@ def add_closure(actor, now: datetime, day: date, reason: str) -> Closure:
 
 def remove_closure(actor, now: datetime, closure: Closure) -> None:
     """Remove a closure day, then recompute open deadlines."""
+    workdays.hold_calendar(changing=True)
     day = closure.day
     workdays.remove_closure_day(actor, now, closure)
     recompute_open_deadlines(actor, now, CalendarChange(day, added=False))
@@ -301,6 +329,7 @@ def update_organisation(actor, now: datetime, changes: dict) -> Organisation:
 
     :raises ServiceError: as :func:`portal.organisation.services.update_organisation`.
     """
+    workdays.hold_calendar(changing=True)  # the cut-off and the Panel's days count dates too
     org = organisation.get_organisation()
     before = {name: getattr(org, name) for name in DEADLINE_SETTINGS}
     org = organisation.update_organisation(actor, now, changes)

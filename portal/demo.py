@@ -19,7 +19,10 @@ from portal.customers.models import ContactChannel, Customer, CustomerType
 from portal.customers.services import log_contact, raise_alert
 from portal.incidents.catalogue import Category, Channel, ManagerDecision
 from portal.incidents.services import IncidentInput, record_manager_decision, report_incident
+from portal.letters.delivery import Delivery
+from portal.organisation.demo_texts import DEMO_TEXTS
 from portal.organisation.services import get_organisation
+from portal.organisation.texts import set_translations
 from portal.panel.models import CONTEXT_CONSIDERATIONS, Outcome
 from portal.panel.services import ReviewInput, record_review
 
@@ -107,7 +110,10 @@ def _incident(
                 else "",
             ),
         )
-        issue_warning(panel, review_at + timedelta(minutes=30), incident)
+        # Each warning letter goes a way that reaches the customer (§8.9): by post where the
+        # record has their address, otherwise handed to them at their home.
+        delivery = Delivery.POST if customer.address else Delivery.HAND
+        issue_warning(panel, review_at + timedelta(minutes=30), incident, delivery)
     return incident
 
 
@@ -135,6 +141,7 @@ def load_demo(reset: bool = False) -> bool:
         "Write to the Customer Experience Manager at the address above, email "
         "appeals@demo.example, or ask any colleague to help you appeal."
     )
+    set_translations(org, DEMO_TEXTS)
     users: dict[str, User] = {}
     for email, name, title, roles in STAFF:
         users[email] = create_user(email, name, DEMO_PASSWORD, roles, now, job_title=title)
@@ -152,7 +159,14 @@ def load_demo(reset: bool = False) -> bool:
     quiet = _customer(
         "C-100001", "Aled", "Jones", CustomerType.TENANT, created, email="aled.jones@demo.example"
     )
-    first = _customer("C-100002", "Bethany", "Clarke", CustomerType.TENANT, created)
+    first = _customer(
+        "C-100002",
+        "Bethany",
+        "Clarke",
+        CustomerType.TENANT,
+        created,
+        address="9 Sample Lane, Wythenshawe, Manchester M22 6FG",
+    )
     second = _customer("C-100003", "Connor", "Walsh", CustomerType.TENANT, created)
     final = _customer("C-100004", "Deborah", "Nolan", CustomerType.LEASEHOLDER, created)
     lapsed = _customer("C-100005", "Emeka", "Obi", CustomerType.TENANT, created)

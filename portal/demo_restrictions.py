@@ -17,6 +17,7 @@ from portal.restrictions.models import (
     CHECKLIST,
     ContactRoute,
     Delivery,
+    EiaOutcome,
     RequestStatus,
     RestrictionKind,
 )
@@ -74,6 +75,17 @@ def load(users: dict, customers: dict, incidents: dict, now: datetime) -> None:
             checklist=dict(EVIDENCE),
             proposed_kinds=[RestrictionKind.CHANNEL_ONLY, RestrictionKind.NAMED_MANAGER],
             proposal="Contact by email only, handled by the Neighbourhood Manager, for six months.",
+            representative_considered=True,
+            representative_decision=(
+                "Her daughter helps with letters and was asked to help; the customer prefers "
+                "to write herself, so contact stays with her."
+            ),
+            eia_needed=True,
+            eia_outcome=EiaOutcome.ADJUSTMENTS,
+            eia_note=(
+                "Completed by the Panel chair: she has a sight impairment, so replies go in "
+                "large print, and emails are answered within two working days."
+            ),
         ),
     )
     decided = asked + timedelta(days=2)
@@ -110,6 +122,16 @@ def load(users: dict, customers: dict, incidents: dict, now: datetime) -> None:
             proposal="Deal with the customer only through their housing options adviser.",
             waiver_incident_id=incidents["applicant"].id,
             waiver_reason="Threats of violence to a colleague; police informed.",
+            representative_considered=True,
+            representative_decision=(
+                "Her housing options adviser has agreed to act for her, and she agreed."
+            ),
+            eia_needed=True,
+            eia_outcome=EiaOutcome.RESTRICTION_CHANGED,
+            eia_note=(
+                "Completed by the Equality and Diversity lead: she has dyslexia, so the Panel "
+                "proposes contact through her adviser rather than by letter only."
+            ),
         ),
     )
 
@@ -124,6 +146,18 @@ def load(users: dict, customers: dict, incidents: dict, now: datetime) -> None:
             proposal="End all contact for three months, except complaints and emergencies.",
             waiver_incident_id=incidents["former"].id,
             waiver_reason="Threatened to assault a contractor; police attended.",
+            representative_considered=False,
+            representative_decision=(
+                "No relative or support worker is known; a referral to an advocacy service "
+                "was offered and declined."
+            ),
+            eia_needed=False,
+            eia_note="No known vulnerability or additional needs (checked with tenancy support).",
+            other_methods_exhausted=True,
+            other_methods_tried=(
+                "Letters only, then one named officer, each for six weeks: the threats "
+                "continued by phone and at the office."
+            ),
         ),
     )
     decided = now - timedelta(days=11)
@@ -144,6 +178,12 @@ def load(users: dict, customers: dict, incidents: dict, now: datetime) -> None:
                 reasons="Threats of violence to a contractor at the customer's former home.",
             )
         ],
+        # GLT asked for an assessment the Panel had not thought needed (§4.7).
+        restrictions.EiaAnswer(
+            needed=True,
+            outcome=EiaOutcome.NO_IMPACT,
+            note="Asked for after a recent bereavement; completed the same day, no impact found.",
+        ),
     )
     restrictions.issue_decision_letter(panel, decided + timedelta(hours=1), ended, Delivery.HAND)
     correspondence.log_correspondence(
@@ -189,4 +229,5 @@ def load(users: dict, customers: dict, incidents: dict, now: datetime) -> None:
             arrangements.TermInput(kind=TermKind.CALL_LENGTH, amount=20),
         ],
         add_months(today, 3),
+        Delivery.PORTAL,  # Connor Walsh answers it there
     )

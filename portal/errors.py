@@ -4,13 +4,59 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
+
+
+class Problem(LazyString):
+    """One reason a service refused: a stable ``code`` for code to act on, and a message said
+    in the language of whoever reads it (give a lazy string, ``_l("...")``).
+
+    It reads as a string wherever one was expected (compared, joined, shown on a page), in
+    the locale in force when it is read, not when it was raised: the same refusal is English
+    on a staff page and Urdu on the page of a customer reading in Urdu. Views choose what to
+    do by ``code``, never by matching the English.
+    """
+
+    def __init__(self, code: str, message: str | LazyString):
+        super().__init__(str, message)
+        self.code = code
+        self.message = message
+
+    def __html__(self) -> str:
+        # Escaped: a message may carry what someone typed (a file's name, say).
+        return str(escape(str(self)))
+
+    def __repr__(self) -> str:
+        return f"Problem({self.code!r}, {str(self)!r})"
+
+
+def code_of(message) -> str | None:
+    """The code of a service's message, or None for a plain string."""
+    return getattr(message, "code", None) if isinstance(message, Problem) else None
+
 
 class ServiceError(Exception):
-    """A rule refused the action; ``errors`` maps a field name (or "") to a message."""
+    """A rule refused the action; ``errors`` maps a field name (or "") to a message: a
+    :class:`Problem` (a code and a translatable message) or, in older services, plain English.
+    """
 
-    def __init__(self, errors: dict[str, str] | str):
-        self.errors = {"": errors} if isinstance(errors, str) else dict(errors)
-        super().__init__("; ".join(self.errors.values()))
+    def __init__(self, errors: dict[str, str | Problem] | str | Problem):
+        single = isinstance(errors, str | LazyString)
+        self.errors = {"": errors} if single else dict(errors)
+        super().__init__(*self.errors.values())
+
+    def __str__(self) -> str:
+        return "; ".join(str(message) for message in self.errors.values())
+
+    @property
+    def codes(self) -> dict[str, str | None]:
+        """Each field's code (None where the message is plain text)."""
+        return {name: code_of(message) for name, message in self.errors.items()}
+
+    def problem(self, *codes: str) -> Problem | None:
+        """The first of the messages whose code is one of ``codes``, if any."""
+        return next((m for m in self.errors.values() if code_of(m) in codes), None)
 
 
 class NotAllowed(Exception):
@@ -22,7 +68,8 @@ class Conflict(ServiceError):
 
     Carries what happened (``what``: the record's state now, in words), who did it (``by``) and
     when (``at``) where known, for the page that tells the person. ``field`` is the key the
-    message goes under in ``errors``, for views that place it beside a field.
+    message goes under in ``errors``, for views that place it beside a field; without a
+    ``message`` of its own it is :meth:`describe`, said when read, with the code "conflict".
     """
 
     def __init__(
@@ -36,7 +83,8 @@ class Conflict(ServiceError):
         self.what = str(what)
         self.by = by
         self.at = at
-        super().__init__({field: message or self.describe()})
+        said = message or Problem("conflict", LazyString(self.describe))
+        super().__init__({field: said})
 
     def describe(self) -> str:
         """One sentence: who did what, and when."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 # Each language's name in English, for staff pages (customers see each in its own script).
@@ -35,18 +35,37 @@ def text_direction(locale: str) -> str:
     return "rtl" if locale in current_app.config["RTL_LANGUAGES"] else "ltr"
 
 
+# A date with its weekday, shaped to sit inside each language's sentences (issue 16, point 20).
+# Polish messages put the date after "do dnia" / "w dniu", which take the genitive: the month is
+# genitive already ("5 stycznia"), and the weekday, which would be nominative, goes last in
+# brackets ("do dnia 5 stycznia 2027 r. (wtorek)") rather than first ("do dnia wtorek 5 ...",
+# which is wrong). Urdu and Arabic use their standard full form, the weekday set off by a comma.
+LONG_DATE_PATTERNS = {
+    "en": "EEEE d MMMM y",
+    "pl": "d MMMM y 'r.' (EEEE)",
+    "ur": "EEEE، d MMMM y",
+    "ar": "EEEE، d MMMM y",
+}
+# Without the weekday: Polish writes "r." (roku) after the year.
+PLAIN_DATE_PATTERNS = {"en": "d MMMM y", "pl": "d MMMM y 'r.'", "ur": "d MMMM y", "ar": "d MMMM y"}
+
+
+def _language() -> str:
+    return str(get_locale() or "en").split("_")[0]
+
+
 def long_date(value: date | datetime | None) -> str:
-    """e.g. 'Tuesday 12 January 2027' in English, localised elsewhere."""
+    """e.g. 'Tuesday 12 January 2027' in English, '12 stycznia 2027 r. (wtorek)' in Polish."""
     if value is None:
         return ""
-    return format_date(value, "EEEE d MMMM y")
+    return format_date(value, LONG_DATE_PATTERNS.get(_language(), LONG_DATE_PATTERNS["en"]))
 
 
 def plain_date(value: date | datetime | None) -> str:
-    """e.g. '12 January 2027' in English, localised elsewhere (letters' dates)."""
+    """e.g. '12 January 2027' in English, '12 stycznia 2027 r.' in Polish (letters' dates)."""
     if value is None:
         return ""
-    return format_date(value, "d MMMM y")
+    return format_date(value, PLAIN_DATE_PATTERNS.get(_language(), PLAIN_DATE_PATTERNS["en"]))
 
 
 def short_date(value: date | datetime | None) -> str:

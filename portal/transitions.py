@@ -103,6 +103,12 @@ def lock(record, expect: Iterable[Enum] | None = None, rule: Callable | None = N
 
     :raises Conflict: if the record has moved on from the states expected.
     """
+    # The working calendar before the row: a closure day's recompute holds the calendar and
+    # the audit trail's lock, then moves the dates on rows like this one. A step holding the
+    # row and waiting for the audit trail would deadlock with it; it waits here instead.
+    from portal.workdays.services import hold_calendar
+
+    hold_calendar()
     table = _table(record)
     db.session.refresh(record, with_for_update={"of": type(record)})
     state = getattr(record, table.column)

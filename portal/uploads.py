@@ -10,7 +10,9 @@ import secrets
 import unicodedata
 from pathlib import Path
 
-from portal.errors import ServiceError
+from flask_babel import lazy_gettext as _l
+
+from portal.errors import Problem, ServiceError
 
 ALLOWED_ATTACHMENT_TYPES = {
     ".pdf": "application/pdf",
@@ -72,17 +74,20 @@ def check_upload(filename: str | None, content: bytes, max_bytes: int) -> tuple[
     name = clean_filename(filename)
     suffix = Path(name).suffix.lower()
     if not name:
-        raise ServiceError({"evidence": "Choose a file to upload"})
+        raise ServiceError({"evidence": Problem("upload.missing", _l("Choose a file to upload"))})
     if suffix not in ALLOWED_ATTACHMENT_TYPES:
         allowed = ", ".join(sorted({s.lstrip(".").upper() for s in ALLOWED_ATTACHMENT_TYPES}))
-        raise ServiceError({"evidence": f"The file must be one of: {allowed}"})
+        one_of = _l("The file must be one of: %(types)s", types=allowed)
+        raise ServiceError({"evidence": Problem("upload.type", one_of)})
     if not content:
-        raise ServiceError({"evidence": "The selected file is empty"})
+        raise ServiceError({"evidence": Problem("upload.empty", _l("The selected file is empty"))})
     if len(content) > max_bytes:
-        raise ServiceError({"evidence": f"The file must be smaller than {max_bytes // 2**20} MB"})
+        too_big = _l("The file must be smaller than %(size)d MB", size=max_bytes // 2**20)
+        raise ServiceError({"evidence": Problem("upload.too_big", too_big)})
     magic = MAGIC.get(suffix)
     if magic and not content.startswith(magic):
-        raise ServiceError({"evidence": "The file's contents do not match its type"})
+        mismatch = _l("The file's contents do not match its type")
+        raise ServiceError({"evidence": Problem("upload.mismatch", mismatch)})
     return name, suffix
 
 
@@ -96,9 +101,14 @@ class StorageFailed(ServiceError):
         self.error = error
         super().__init__(
             {
-                "evidence": "The file could not be saved because of a problem with the portal's "
-                "file storage, so it has not been added. Send it again; if this keeps "
-                "happening, tell the portal administrator."
+                "evidence": Problem(
+                    "upload.storage",
+                    _l(
+                        "The file could not be saved because of a problem with the portal's "
+                        "file storage, so it has not been added. Send it again; if this keeps "
+                        "happening, tell the portal administrator."
+                    ),
+                )
             }
         )
 

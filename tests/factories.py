@@ -16,6 +16,7 @@ from portal.conduct_warnings.services import issue_warning
 from portal.customers.models import Customer, CustomerType
 from portal.incidents.catalogue import Category, Channel
 from portal.incidents.services import IncidentInput, report_incident
+from portal.letters.delivery import Delivery
 from portal.panel.models import CONTEXT_CONSIDERATIONS, Outcome
 from portal.panel.services import ReviewInput, record_review
 
@@ -130,7 +131,7 @@ def give_warning(app, make_incident, review_incident, panel_member):
     def _give(customer, when: datetime):
         incident = make_incident(customer, now=when, occurred_at=when - timedelta(hours=1))
         review_incident(incident, when + timedelta(hours=2))
-        warning = issue_warning(panel_member, when + timedelta(hours=3), incident)
+        warning = issue_warning(panel_member, when + timedelta(hours=3), incident, Delivery.HAND)
         db.session.commit()
         return warning
 

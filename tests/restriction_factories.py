@@ -54,11 +54,23 @@ def restriction_like(kind: RestrictionKind, **fields) -> SimpleNamespace:
     return SimpleNamespace(**values)
 
 
+# The §4.5, §4.7 and §9.5 answers every request gives (§9.5's are kept only when the proposal
+# ends all contact).
+CONSIDERATIONS = {
+    "representative_considered": True,
+    "representative_decision": "Offered contact through their support worker; they declined.",
+    "eia_needed": False,
+    "other_methods_exhausted": True,
+    "other_methods_tried": "Email only for three months, then one named manager: both broken.",
+}
+
+
 def request_input(**overrides) -> restrictions.RequestInput:
     fields = {
         "checklist": dict(EVIDENCE),
         "proposed_kinds": [RestrictionKind.CHANNEL_ONLY],
         "proposal": "Contact by email only for six months.",
+        **CONSIDERATIONS,
     }
     fields.update(overrides)
     return restrictions.RequestInput(**fields)
@@ -221,6 +233,7 @@ def make_arrangement(app, clock, panel_member):
             "Calls at a set time should keep things calm.",
             terms,
             review_on or add_months(london_date(now), 3),
+            Delivery.HAND,
         )
         db.session.commit()
         return arrangement

@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash
@@ -18,7 +19,7 @@ from portal.audit import services as audit
 from portal.auth import sessions
 from portal.auth.services import dummy_hash, hash_password
 from portal.customers.models import Customer
-from portal.errors import ServiceError
+from portal.errors import Problem, ServiceError
 
 ACCESS_CODE_DAYS = 28
 # No 0/O, 1/I/L, 5/S or 2/Z: the code is often read from paper or over the phone.
@@ -80,11 +81,16 @@ def issue_access_code(actor, now: datetime, customer: Customer) -> tuple[AccessC
     return record, _format_code(raw)
 
 
-def _check_password_rules(password: str, errors: dict[str, str], field: str = "password") -> None:
+def _check_password_rules(password: str, errors: dict, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD:
-        errors[field] = f"Use at least {MIN_PASSWORD} characters for your password"
+        errors[field] = Problem(
+            "account.password_short",
+            _l("Use at least %(count)d characters for your password", count=MIN_PASSWORD),
+        )
     elif len(password) > 200:
-        errors[field] = "Use 200 characters or fewer for your password"
+        errors[field] = Problem(
+            "account.password_long", _l("Use 200 characters or fewer for your password")
+        )
 
 
 def activate(
@@ -95,10 +101,12 @@ def activate(
     :raises ServiceError: for a wrong or expired code, an email in use, or a short password.
     """
     reference = reference.strip().upper()[:40]
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
-        errors["email"] = "Enter your email address, like name@example.com"
+        errors["email"] = Problem(
+            "account.email_invalid", _l("Enter your email address, like name@example.com")
+        )
     _check_password_rules(password, errors)
     customer = db.session.scalar(
         select(Customer).where(func.upper(Customer.reference) == reference)
@@ -115,9 +123,12 @@ def activate(
             )
         )
     if record is None:
-        errors["code"] = (
-            "The reference or access code is not right, or the code has expired. Check your "
-            "letter, or ask us for a new code"
+        errors["code"] = Problem(
+            "account.code_wrong",
+            _l(
+                "The reference or access code is not right, or the code has expired. Check your "
+                "letter, or ask us for a new code."
+            ),
         )
         raise ServiceError(errors)
     account = db.session.scalar(
@@ -130,7 +141,13 @@ def activate(
         )
     )
     if taken is not None:
-        errors["email"] = "This email address is used by another account: use a different one"
+        errors["email"] = Problem(
+            "account.email_taken",
+            _l(
+                "This email address already has an account. Sign in with it, or use a "
+                "different address."
+            ),
+        )
     if errors:
         raise ServiceError(errors)
     if account is None:
@@ -197,7 +214,7 @@ def account_for_reset(token: str, now: datetime) -> CustomerAccount | None:
 
 
 def set_password(account: CustomerAccount, password: str, now: datetime) -> None:
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     _check_password_rules(password, errors)
     if errors:
         raise ServiceError(errors)
@@ -213,4 +230,33 @@ def set_password(account: CustomerAccount, password: str, now: datetime) -> None
         account.customer_id,
         "Portal password changed with a reset link",
         after={"sessions_ended": ended},
+    )
+
+
+def choose_letter_language(account: CustomerAccount, now: datetime, language: str, languages):
+    """The customer's own answer to which language we write their letters in (English is
+    always sent as well). Choosing the language of the portal's pages never changes it.
+
+    :raises ServiceError: ``language`` (``letters.language_unknown``) if it is not one of
+        ``languages``.
+    """
+    if language not in languages:
+        raise ServiceError(
+            {"language": Problem("letters.language_unknown", _l("Choose a language from the list"))}
+        )
+    customer = account.customer
+    before = customer.preferred_language
+    if before == language:
+        return
+    customer.preferred_language = language
+    db.session.flush()
+    audit.record(
+        account,
+        now,
+        "customer.language_set",
+        "customer",
+        customer.id,
+        f"Preferred language of {customer.reference} set to {language} by the customer",
+        before={"language": before},
+        after={"language": language},
     )

@@ -7,11 +7,14 @@ import hashlib
 from datetime import datetime
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from portal import db, uploads
+from portal.appeals.lodging import SENT_ALREADY
 from portal.appeals.models import Appeal, AppealEvidence, AppealStatus
 from portal.audit import services as audit
 from portal.auth import permissions
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import NotAllowed, Problem, ServiceError
 
 MAX_EVIDENCE_FILES = 10
 
@@ -31,10 +34,11 @@ def add_evidence(
         too big file, contents that do not match the type, or too many files.
     """
     if appeal.status != AppealStatus.DRAFT:
-        raise ServiceError("This appeal has already been sent")
+        raise ServiceError(SENT_ALREADY)
     name, suffix = uploads.check_upload(filename, content, max_bytes)
     if len(appeal.evidence) >= MAX_EVIDENCE_FILES:
-        raise ServiceError({"evidence": f"You can send up to {MAX_EVIDENCE_FILES} files"})
+        too_many = _l("You can send up to %(count)d files", count=MAX_EVIDENCE_FILES)
+        raise ServiceError({"evidence": Problem("appeal.too_many_files", too_many)})
     stored = uploads.store(upload_dir, suffix, content)
     item = AppealEvidence(
         original_name=name,
@@ -71,9 +75,10 @@ def remove_evidence(actor, now: datetime, appeal: Appeal, item: AppealEvidence) 
     :raises ServiceError: once the appeal has been sent (its files are then evidence).
     """
     if appeal.status != AppealStatus.DRAFT:
-        raise ServiceError("This appeal has already been sent")
+        raise ServiceError(SENT_ALREADY)
     if item not in appeal.evidence:
-        raise ServiceError("This file is not part of the appeal")
+        not_its = _l("This file is not part of the appeal")
+        raise ServiceError(Problem("appeal.not_its_file", not_its))
     stored = item.stored_name
     appeal.evidence.remove(item)
     appeal.updated_at = now

@@ -21,7 +21,7 @@ from portal.letters.models import LetterKind
 from portal.notifications.services import notify
 from portal.organisation.services import get_organisation
 from portal.timeutil import london_date
-from portal.workdays.services import load_calendar
+from portal.workdays.services import hold_calendar, load_calendar
 
 
 def clock(appeal: Appeal, calendar=None, cutoff=None) -> rules.AppealClock:
@@ -92,6 +92,9 @@ def acknowledge(actor, now: datetime, appeal: Appeal):
     if appeal.status != AppealStatus.LODGED:
         raise Appeal.TRANSITIONS.conflict(appeal)
     _late_accepted_first(appeal)
+    # The outcome date is counted with the calendar: a closure day added meanwhile waits
+    # until this is committed (its recompute then moves the date), or is counted here.
+    hold_calendar()
     today = london_date(now)
     # Moved first, under the lock: a second "Acknowledge" makes no second letter.
     transitions.move(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,7 +19,7 @@ from portal.appeals.queries import appeal_rights
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.auth.models import Role
-from portal.errors import Conflict, NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, Problem, ServiceError
 from portal.letters.models import Letter
 from portal.notifications.services import notify
 from portal.organisation.services import get_organisation
@@ -26,7 +27,7 @@ from portal.references import next_reference
 from portal.restrictions.models import Restriction, RestrictionStatus
 from portal.restrictions.rules import allowed_contact
 from portal.timeutil import from_london, london_date
-from portal.workdays.services import load_calendar
+from portal.workdays.services import hold_calendar, load_calendar
 
 
 def appeal_against_decision(restriction: Restriction) -> Appeal | None:
@@ -51,12 +52,29 @@ def decision_key(restriction: Restriction) -> str:
     return f"restriction:{restriction.id}"
 
 
+# Why an appeal is refused, each with its code (portal/errors.Problem): the customer's pages
+# show the message in the customer's language, or words of their own for a code.
+NOT_OPEN = Problem("appeal.not_open", _l("This decision cannot be appealed"))
+FINAL_ALREADY = Problem(
+    "appeal.final", _l("This decision has been appealed and there is no further appeal")
+)
+APPEALED_ALREADY = Problem("appeal.appealed", _l("This decision has already been appealed"))
+SENT_ALREADY = Problem("appeal.sent", _l("This appeal has already been sent"))
+NO_GROUNDS = Problem("appeal.grounds_missing", _l("Tell us why the decision should be changed"))
+NO_INTERPRETER_LANGUAGE = Problem(
+    "appeal.interpreter_language_missing",
+    _l("Tell us which language the interpreter should speak"),
+)
+UNKNOWN_FORMAT = Problem("appeal.format_unknown", _l("Choose a format from the list"))
+NO_LATE_REASON = Problem("appeal.late_reason_missing", _l("Tell us why the appeal is late"))
+
+
 def already_appealed(appeal: Appeal) -> Conflict:
     """The Conflict for a decision already appealed: ``final`` once the appeal is over."""
     if appeal.is_final:
-        field, message = "final", "This decision has been appealed and there is no further appeal"
+        field, message = "final", FINAL_ALREADY
     else:
-        field, message = "appealed", "This decision has already been appealed"
+        field, message = "appealed", APPEALED_ALREADY
     by = appeal.lodged_by.name if appeal.lodged_by_staff_id else None
     return Conflict(appeal.status.title, by=by, at=appeal.received_at, field=field, message=message)
 
@@ -73,7 +91,7 @@ def start_draft(now: datetime, restriction: Restriction) -> Appeal:
         or restriction.ran_out_by(london_date(now))
         or restriction.appeal_deadline is None
     ):
-        raise ServiceError({"restriction": "This decision cannot be appealed"})
+        raise ServiceError({"restriction": NOT_OPEN})
     existing = appeal_against_decision(restriction)
     if existing is not None:
         raise already_appealed(existing)
@@ -111,16 +129,16 @@ class Answers:
 def save_answers(now: datetime, appeal: Appeal, answers: Answers) -> None:
     """Keep the answers given so far on a draft (one page at a time)."""
     if appeal.status != AppealStatus.DRAFT:
-        raise ServiceError("This appeal has already been sent")
-    errors: dict[str, str] = {}
+        raise ServiceError(SENT_ALREADY)
+    errors: dict[str, Problem] = {}
     if answers.grounds is not None and not answers.grounds.strip():
-        errors["grounds"] = "Tell us why the decision should be changed"
+        errors["grounds"] = NO_GROUNDS
     if answers.needs_interpreter and not (answers.interpreter_language or "").strip():
-        errors["interpreter_language"] = "Tell us which language the interpreter should speak"
+        errors["interpreter_language"] = NO_INTERPRETER_LANGUAGE
     if answers.preferred_format is not None and answers.preferred_format not in FORMATS:
-        errors["preferred_format"] = "Choose a format from the list"
+        errors["preferred_format"] = UNKNOWN_FORMAT
     if answers.late_reason is not None and not answers.late_reason.strip():
-        errors["late_reason"] = "Tell us why the appeal is late"
+        errors["late_reason"] = NO_LATE_REASON
     if errors:
         raise ServiceError(errors)
     for name, value in vars(answers).items():
@@ -220,6 +238,7 @@ def lodge_for_customer(
     """
     if not permissions.can_lodge_appeal_for_customer(actor):
         raise NotAllowed()
+    hold_calendar()  # before the draft is locked: see lodge
     restriction = chosen_decision(customer, decision_id)
     if restriction is None:
         raise ServiceError({"decision": "Choose one of this customer's decisions from the list"})
@@ -228,9 +247,7 @@ def lodge_for_customer(
     except Conflict:
         raise
     except ServiceError as exc:
-        raise ServiceError(
-            {"decision": exc.errors.get("restriction", "This decision cannot be appealed")}
-        ) from None
+        raise ServiceError({"decision": exc.errors.get("restriction", NOT_OPEN)}) from None
     save_answers(now, appeal, answers)
     return lodge(
         actor,
@@ -273,6 +290,9 @@ def lodge(
         or the decision has been appealed (``appealed``) or the appeal is over (``final``).
     """
     submission_key = submission_key[:64]
+    # The arrival is counted with the calendar: a closure day added meanwhile waits until
+    # the appeal is lodged (its recompute then sees it), or is in the calendar read here.
+    hold_calendar()
     if appeal.status == AppealStatus.DRAFT:
         # Read again under the lock: another tab may have sent it meanwhile.
         transitions.lock(appeal)
@@ -281,7 +301,7 @@ def lodge(
             return appeal
         raise Appeal.TRANSITIONS.conflict(appeal)
     received_at = received_at or now
-    errors: dict[str, str] = {}
+    errors: dict[str, str | Problem] = {}
     sent_on = decision_sent_on(appeal.restriction)
     if received_at > now:
         if london_date(received_at) > london_date(now):
@@ -294,10 +314,10 @@ def lodge(
             f"on {sent_on:%-d %B %Y}"
         )
     if not appeal.grounds.strip():
-        errors["grounds"] = "Tell us why the decision should be changed"
+        errors["grounds"] = NO_GROUNDS
     late = rules.is_late(received_at, appeal.deadline)
     if late and not appeal.late_reason.strip():
-        errors["late_reason"] = "Tell us why the appeal is late"
+        errors["late_reason"] = NO_LATE_REASON
     existing = appeal_against_decision(appeal.restriction)
     if existing is not None:
         raise already_appealed(existing)

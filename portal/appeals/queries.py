@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from portal import db
 from portal.appeals import rules
 from portal.appeals.models import FINAL, Appeal, AppealStatus
+from portal.letters.models import Letter
 from portal.restrictions.models import Restriction
 from portal.timeutil import london_date
 
@@ -35,6 +36,10 @@ class AppealRight:
     late: bool
     appeal: Appeal | None
     draft: Appeal | None
+    # Every restriction the decision set (``restriction`` first), and its decision letter
+    # (None for a decision told without one): what names the decision to the customer.
+    decided: tuple[Restriction, ...] = ()
+    letter: Letter | None = None
 
     @property
     def may_appeal(self) -> bool:
@@ -89,17 +94,25 @@ def _rights(customer_id: int, now: datetime) -> tuple[list[Restriction], dict[in
         elif key not in sent or sent[key].status in FINAL:
             # An appeal still being dealt with says more than an older, finished one.
             sent[key] = appeal
-    rights: dict[int, AppealRight] = {}
+    decided: dict[int, list[Restriction]] = {}
     for restriction in restrictions:
-        key = decision_key(restriction)
-        if key not in rights:
-            rights[key] = AppealRight(
-                restriction=restriction,
-                deadline=restriction.appeal_deadline,
-                late=rules.is_late(now, restriction.appeal_deadline),
-                appeal=sent.get(key),
-                draft=drafts.get(key),
-            )
+        decided.setdefault(decision_key(restriction), []).append(restriction)
+    letter_ids = {r.letter_id for r in restrictions if r.letter_id is not None}
+    letters = {
+        letter.id: letter
+        for letter in db.session.scalars(select(Letter).where(Letter.id.in_(letter_ids)))
+    }
+    rights: dict[int, AppealRight] = {}
+    for key, (restriction, *_others) in decided.items():
+        rights[key] = AppealRight(
+            restriction=restriction,
+            deadline=restriction.appeal_deadline,
+            late=rules.is_late(now, restriction.appeal_deadline),
+            appeal=sent.get(key),
+            draft=drafts.get(key),
+            decided=tuple(decided[key]),
+            letter=letters.get(restriction.letter_id),
+        )
     return restrictions, rights
 
 

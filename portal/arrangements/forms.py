@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from portal.arrangements.models import WEEKDAYS, ResponseChannel, TermKind
 from portal.forms import BaseForm, MultiCheckboxField, PlainDateField, PlainTimeField
 from portal.idempotency import OnceForm
+from portal.letters.delivery import Delivery
 
 _TEXT = Length(max=5_000, message=_l("Keep this to 5,000 characters or fewer"))
 _DAYS = [(str(i), day) for i, day in enumerate(WEEKDAYS)]
@@ -52,6 +53,13 @@ class ArrangementForm(OnceForm):
         _l("Review the arrangement by"),
         validators=[InputRequired(_l("Enter the review date"))],
         message=_l("Enter a real review date"),
+    )
+    # Needed to approve, not to preview: the service refuses an arrangement without it.
+    delivery = RadioField(
+        _l("How will the customer get this letter?"),
+        choices=Delivery.choices(),
+        validators=[Optional()],
+        invalid_choice_message=_l("Choose how the letter is sent"),
     )
 
 

@@ -14,6 +14,8 @@ from portal.auth.models import User
 from portal.customers.models import Customer
 from portal.db import Base
 from portal.enums import TitledEnum
+from portal.letters.delivery import sent_line
+from portal.restrictions.models import Delivery
 from portal.transitions import Transitions
 
 WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday")]
@@ -113,6 +115,8 @@ class Arrangement(Base):
             "status NOT IN ('agreed', 'declined', 'change_proposed') OR responded_at IS NOT NULL",
             name="answered_has_time",
         ),
+        # Arrangements made before the delivery step (issue 16) have neither; every later one both.
+        CheckConstraint("(delivery IS NULL) = (sent_at IS NULL)", name="delivery_has_time"),
         Index("ix_arrangement_customer_status", "customer_id", "status"),
     )
 
@@ -163,6 +167,8 @@ class Arrangement(Base):
     response_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     ended_at: Mapped[datetime | None]
     letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
+    delivery: Mapped[Delivery | None]
+    sent_at: Mapped[datetime | None]
 
     customer: Mapped[Customer] = relationship()
     approved_by: Mapped[User] = relationship(foreign_keys=[approved_by_id])
@@ -183,6 +189,11 @@ class Arrangement(Base):
     def waits_for_staff(self) -> bool:
         """The customer has answered and the Panel has still to act on it."""
         return self.status.waits_for_staff
+
+    @property
+    def sent_line(self) -> str:
+        """How and when the letter went, e.g. "Sent by post on 5 December 2026"."""
+        return sent_line(self.delivery, self.sent_at)
 
 
 class ArrangementTerm(Base):

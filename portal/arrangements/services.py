@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import partial
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import db
@@ -20,9 +22,11 @@ from portal.arrangements.models import (
 )
 from portal.audit import services as audit
 from portal.auth import permissions
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import NotAllowed, Problem, ServiceError
+from portal.letters import delivery as deliveries
 from portal.letters import render as letter_render
 from portal.letters import services as letters
+from portal.letters.delivery import Delivery
 from portal.letters.models import LetterKind
 from portal.timeutil import add_months, london_date
 from portal.transitions import move
@@ -135,15 +139,31 @@ def approve(
     summary: str,
     terms: list[TermInput],
     review_on: date,
+    delivery: Delivery | None,
     incident_id: int | None = None,
 ) -> Arrangement:
-    """The Panel approves an arrangement and writes to the customer about it.
+    """The Panel approves an arrangement and writes to the customer about it, by a way that
+    reaches them (§8.15); in the portal or by email, they are told the letter is there.
 
     :raises NotAllowed: if the actor is not on the Panel.
+    :raises ServiceError: for a bad term or date, or a way that cannot reach the customer.
     """
     if not permissions.can_request_restriction(actor):
         raise NotAllowed
-    arrangement = build(customer, summary, terms, review_on, london_date(now), incident_id)
+    # Every problem at once, the way the letter goes among them; nothing is written before.
+    errors: dict = {}
+    try:
+        arrangement = build(customer, summary, terms, review_on, london_date(now), incident_id)
+    except ServiceError as exc:
+        errors.update(exc.errors)
+    try:
+        deliveries.check(customer, delivery)
+    except ServiceError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ServiceError(errors)
+    arrangement.delivery = delivery
+    arrangement.sent_at = now
     arrangement.approved_by_id = actor.id
     arrangement.approved_at = now
     arrangement.status = ArrangementStatus.AWAITING_CUSTOMER
@@ -153,19 +173,24 @@ def approve(
     letter = letters.freeze(actor, now, customer, LetterKind.ARRANGEMENT, render)
     arrangement.letter_id = letter.id
     db.session.flush()
+    with force_locale("en"):
+        sent = arrangement.sent_line
     audit.record(
         actor,
         now,
         "arrangement.approved",
         "arrangement",
         arrangement.id,
-        f"Informal arrangement proposed to {customer.reference}",
+        f"Informal arrangement proposed to {customer.reference}. {sent}",
         after={
             "terms": [t.describe() for t in arrangement.terms],
             "review_on": review_on,
             "letter": letter.reference,
+            "delivery": delivery,
+            "sent_at": now,
         },
     )
+    deliveries.tell_customer(actor, now, customer, letter, delivery)
     return arrangement
 
 
@@ -184,9 +209,11 @@ def record_answer(
     elif getattr(actor, "customer_id", None) != arrangement.customer_id:
         raise NotAllowed
     if answer not in ANSWERS:
-        raise ServiceError({"answer": "Choose agree, decline or propose a change"})
+        unknown = _l("Choose agree, decline or propose a change")
+        raise ServiceError({"answer": Problem("arrangement.answer_unknown", unknown)})
     if answer == "propose_change" and not note.strip():
-        raise ServiceError({"note": "Describe the change the customer proposes"})
+        no_change = _l("Describe the change the customer proposes")
+        raise ServiceError({"note": Problem("arrangement.change_missing", no_change)})
     if getattr(actor, "is_staff", False) and channel == ResponseChannel.PORTAL:
         raise ServiceError({"channel": "Say how the customer gave their answer"})
     if not arrangement.status.awaiting_answer:  # answered or ended already: say by whom, when

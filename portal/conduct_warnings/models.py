@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.auth.models import User
 from portal.db import Base
 from portal.enums import TitledEnum
+from portal.letters.delivery import sent_line
+from portal.restrictions.models import Delivery
 
 
 class Stage(TitledEnum):
@@ -47,6 +49,8 @@ class ConductWarning(Base):
     __tablename__ = "conduct_warning"
     __table_args__ = (
         CheckConstraint("lapses_on > issued_on", name="lapses_after_issue"),
+        # Warnings issued before the delivery step (issue 16) have neither; every later one both.
+        CheckConstraint("(delivery IS NULL) = (sent_at IS NULL)", name="delivery_has_time"),
         Index("ix_warning_customer_issued", "customer_id", "issued_on"),
     )
 
@@ -59,8 +63,15 @@ class ConductWarning(Base):
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
     issued_at: Mapped[datetime]
     letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), unique=True)
+    delivery: Mapped[Delivery | None]
+    sent_at: Mapped[datetime | None]
 
     issued_by: Mapped[User] = relationship()
+
+    @property
+    def sent_line(self) -> str:
+        """How and when the letter went, e.g. "Sent by post on 5 December 2026"."""
+        return sent_line(self.delivery, self.sent_at)
 
     def live_on(self, day: date) -> bool:
         return self.issued_on <= day <= self.lapses_on

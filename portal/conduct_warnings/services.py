@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -16,7 +17,9 @@ from portal.conduct_warnings import rules
 from portal.conduct_warnings.models import ConductWarning, Stage
 from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.incidents.models import Incident
+from portal.letters import delivery as deliveries
 from portal.letters import services as letters
+from portal.letters.delivery import Delivery
 from portal.letters.models import LetterKind
 from portal.panel.models import Outcome, PanelReview
 from portal.timeutil import london_date
@@ -121,11 +124,14 @@ def draft_warning_letter(
     return stage, *render()
 
 
-def issue_warning(actor, now: datetime, incident: Incident) -> ConductWarning:
-    """Freeze the warning letter and record the warning on the register.
+def issue_warning(
+    actor, now: datetime, incident: Incident, delivery: Delivery | None
+) -> ConductWarning:
+    """Freeze the warning letter, record the warning on the register and how the letter goes
+    (§8.9): by a way that reaches the customer; in the portal or by email, they are told so.
 
     :raises NotAllowed: if the actor may not issue warnings for this incident.
-    :raises ServiceError: if no warning can be issued.
+    :raises ServiceError: if no warning can be issued, or not the way chosen.
     :raises Conflict: if a warning was issued for the incident already.
     """
     if not (
@@ -135,6 +141,8 @@ def issue_warning(actor, now: datetime, incident: Incident) -> ConductWarning:
     # The incident's row is the lock: of two issuing at once, the second finds the first's
     # warning here, before any letter is made.
     transitions.lock(incident, rule=_no_warning_yet)
+    # A warning only counts if it reaches the customer: refuse before anything is written.
+    deliveries.check(incident.customer, delivery)
     stage, render = _warning_letter(incident, now)
     letter = letters.freeze(actor, now, incident.customer, LetterKind.WARNING, render)
     issued_on = london_date(now)
@@ -147,22 +155,29 @@ def issue_warning(actor, now: datetime, incident: Incident) -> ConductWarning:
         issued_by_id=actor.id,
         issued_at=now,
         letter_id=letter.id,
+        delivery=delivery,
+        sent_at=now,
     )
     db.session.add(warning)
     db.session.flush()
+    with force_locale("en"):
+        sent = warning.sent_line
     audit.record(
         actor,
         now,
         "warning.issued",
         "conduct_warning",
         warning.id,
-        f"{stage.title} issued to {incident.customer.reference} for {incident.reference}",
+        f"{stage.title} issued to {incident.customer.reference} for {incident.reference}. {sent}",
         after={
             "stage": stage,
             "issued_on": issued_on,
             "lapses_on": warning.lapses_on,
             "letter": letter.reference,
             "sha256": letter.content_sha256,
+            "delivery": delivery,
+            "sent_at": now,
         },
     )
+    deliveries.tell_customer(actor, now, incident.customer, letter, delivery)
     return warning

@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portal.appeals import lodging
 from portal.appeals.models import FORMATS, Appeal
-from portal.errors import ServiceError
+from portal.errors import ServiceError, code_of
 from portal.forms import BaseForm
 from portal.uploads import clean_filename
 
@@ -167,53 +167,42 @@ class SendForm(BaseForm):
         return [*super().error_list(), *self.missing.items()]
 
 
-CUSTOMER_MESSAGES = {
-    "grounds": _l("Tell us why the decision should be changed"),
-    "interpreter_language": _l("Tell us which language the interpreter should speak"),
-    "late_reason": _l("Tell us why your appeal is late"),
-    "preferred_format": _l("Choose a format from the list"),
-}
-
-# Why an appeal cannot be started or sent, said to the customer (keys from the services).
-REFUSALS = {
-    "appealed": _l("You have already appealed against this decision."),
-    "final": _l(
+# The customer's own words for a refusal, by its code (portal/errors.Problem), where the
+# service's words are for staff; any other refusal is shown as the service says it, in the
+# language of the page.
+CUSTOMER_WORDS = {
+    "appeal.appealed": _l("You have already appealed against this decision."),
+    "appeal.final": _l(
         "Your appeal against this decision has been dealt with, and there is no further appeal."
     ),
-    "restriction": _l("This decision is no longer in force, so there is nothing to appeal."),
+    "appeal.not_open": _l("This decision is no longer in force, so there is nothing to appeal."),
+    "upload.type": _l("Send a PDF, photo (JPG or PNG), Word document, text, email or audio file"),
+    # Nothing of the file was kept, and the customer cannot reach the portal's administrator.
+    "upload.storage": _l("We could not save your file. The problem is ours: send it again later."),
 }
+# Why an appeal cannot be started or sent, said to the customer.
+REFUSALS = ("appeal.appealed", "appeal.final", "appeal.not_open")
+
+
+def said_to_customer(message) -> str:
+    """One of a service's messages as the customer is told it, in the language of the page."""
+    words = CUSTOMER_WORDS.get(code_of(message))
+    return str(words if words is not None else message)
 
 
 def refusal(exc: ServiceError) -> str:
     """Why the appeal cannot be started or sent, in the customer's words."""
-    key = next((k for k in REFUSALS if k in exc.errors), None)
-    return str(REFUSALS[key]) if key else str(_l("You have already sent this appeal."))
+    problem = exc.problem(*REFUSALS)
+    if problem is not None:
+        return said_to_customer(problem)
+    return str(_l("You have already sent this appeal."))
 
 
 def place_errors(form, exc: ServiceError) -> None:
-    """Put the customer's words for each refusal beside its field, or above the form."""
-    for name in exc.errors:
-        field = getattr(form, name, None)
-        if field is not None and name in CUSTOMER_MESSAGES:
-            field.errors = [str(CUSTOMER_MESSAGES[name])]
-        elif name == "evidence":
-            form.evidence.errors = [evidence_message(exc.errors[name])]
+    """Put each refusal beside its field, or above the form."""
+    for name, message in exc.errors.items():
+        field = getattr(form, name, None) if name else None
+        if field is not None:
+            field.errors = [said_to_customer(message)]
         else:
             form.form_errors.append(refusal(exc))
-
-
-def evidence_message(message: str) -> str:
-    """What is wrong with the file sent, in the customer's words."""
-    if "must be one of" in message:
-        return str(_l("Send a PDF, photo (JPG or PNG), Word document, text, email or audio file"))
-    if "smaller than" in message:
-        return str(_l("The file must be smaller than 10 MB"))
-    if "empty" in message:
-        return str(_l("The file you chose is empty"))
-    if "do not match" in message:
-        return str(_l("The file's contents do not match its type"))
-    if "up to" in message:
-        return str(_l("You can send up to 10 files"))
-    if "file storage" in message:  # uploads.StorageFailed: nothing of the file was kept
-        return str(_l("We could not save your file. The problem is ours: send it again later."))
-    return str(_l("Choose a file to send"))

@@ -16,7 +16,6 @@ from portal.appeals.models import FORMATS, Appeal, AppealStatus
 from portal.appeals.queries import appeal_decisions
 from portal.customer import bp, customer_required, signed_in_customer
 from portal.customer.appeal_forms import (
-    CUSTOMER_MESSAGES,
     SUPPORT_QUESTIONS,
     AnswerForm,
     LateForm,
@@ -25,6 +24,7 @@ from portal.customer.appeal_forms import (
     SendForm,
     place_errors,
     refusal,
+    said_to_customer,
 )
 from portal.errors import Conflict, ServiceError
 from portal.restrictions.models import Restriction
@@ -362,7 +362,7 @@ def _send(appeal: Appeal, form: SendForm, key: str):
     def not_sent(exc: ServiceError):
         # Each missing answer in the error summary, linked to its row, and said beside it.
         form.missing = {
-            name: str(CUSTOMER_MESSAGES[name])
+            name: said_to_customer(exc.errors[name])
             for name in ("grounds", "late_reason")
             if name in exc.errors
         }

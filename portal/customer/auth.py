@@ -82,27 +82,14 @@ class ResetForm(BaseForm):
     )
 
 
-# Service messages in the customer's words (services speak English to staff).
-CUSTOMER_MESSAGES = {
-    "code": _l(
-        "The reference or access code is not right, or the code has expired. Check your letter, "
-        "or ask us for a new code."
-    ),
-    "email": _l("Enter your email address, like name@example.com"),
-    "password": _l("Use at least 10 characters for your password"),
-}
-EMAIL_IN_USE = _l(
-    "This email address already has an account. Sign in with it, or use a different address."
-)
-
-
 def _customer_errors(form, exc: ServiceError) -> None:
+    """Each of the service's messages beside its field, in the language of the page."""
     for name, message in exc.errors.items():
-        target = getattr(form, name, None)
-        if name == "email" and "another account" in str(message):
-            form.email.errors = [str(EMAIL_IN_USE)]
-        elif target is not None and name in CUSTOMER_MESSAGES:
-            target.errors = [str(CUSTOMER_MESSAGES[name])]
+        target = getattr(form, name, None) if name else None
+        if target is not None:
+            target.errors = [str(message)]
+        else:
+            form.form_errors.append(str(message))
 
 
 def _safe_next(target: str | None) -> str:
@@ -164,13 +151,11 @@ def sign_in():
 
 
 def _remember_language(account) -> None:
-    """A language chosen just before signing in is kept for next time; otherwise the
-    customer's saved choice applies."""
+    """With no language chosen for the pages yet, show them in the language of the customer's
+    letters. A language chosen for the pages never changes the letters' (issue 16, point 15):
+    the customer is asked that separately (portal/customer/letters_language.py)."""
     languages = current_app.config["LANGUAGES"]
-    chosen = session.get("lang")
-    if chosen in languages:
-        account.customer.preferred_language = chosen
-    elif account.customer.preferred_language in languages:
+    if session.get("lang") not in languages and account.customer.preferred_language in languages:
         session["lang"] = account.customer.preferred_language
 
 
@@ -192,7 +177,7 @@ def activate():
             return _throttled(form, throttled, "customer/activate.html")
         except ServiceError as exc:
             db.session.rollback()
-            if "code" in exc.errors:
+            if exc.problem("account.code_wrong") is not None:
                 throttle.count(*checks)
             _customer_errors(form, exc)
             return render_template("customer/activate.html", form=form), 422
@@ -268,7 +253,7 @@ def _email_reset_link(email: str) -> None:
     path = url_for("customer.password_reset", token=services.reset_token(account, utcnow()))
     enqueue(
         account.email,
-        str(_l("Reset your Customer Conduct Portal password")),
+        str(_l("Reset your password for Your contact with us")),
         str(
             _l(
                 "Use this link within an hour to choose a new password:\n\n%(link)s\n\n"
@@ -312,20 +297,13 @@ def password_reset(token: str):
 
 @bp.route("/language", methods=["POST"])
 def choose_language():
-    """Remember the chosen language in the session and, when signed in, on the customer."""
+    """Show the pages in the chosen language (kept in the session). The language of the
+    customer's letters stays as it is: that is its own question (customer.letters_language)."""
     language = request.form.get("lang", "")
     if language in current_app.config["LANGUAGES"]:
         session["lang"] = language
-        account = signed_in_customer()
-        if account is not None:
-            record(lambda: _prefer_language(account, language))
     back = request.form.get("back", "")
     return redirect(_safe_next(back) if back else url_for("customer.start"), 303)
-
-
-def _prefer_language(account, language: str) -> None:
-    """The signed-in customer's choice, kept for their letters and next visit."""
-    account.customer.preferred_language = language
 
 
 @bp.route("/session/keep-alive", methods=["POST"])

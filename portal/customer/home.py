@@ -14,6 +14,7 @@ from portal.appeals.queries import appeal_decisions
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import Arrangement, ArrangementStatus, ResponseChannel
 from portal.customer import bp, customer_required, signed_in_customer
+from portal.customer.letters_language import letters_language_notice
 from portal.errors import Conflict, ServiceError
 from portal.forms import BaseForm
 from portal.letters.files import LetterAltered, check_letter, frozen_pdf
@@ -21,7 +22,7 @@ from portal.letters.models import Letter
 from portal.letters.responses import pdf_name, send_kept_pdf
 from portal.organisation.services import get_organisation
 from portal.restrictions.queries import restrictions_in_force, restrictions_starting_after
-from portal.restrictions.wording import your_contact
+from portal.restrictions.wording import your_contact, your_contact_together
 from portal.steps import perform, record
 from portal.timeutil import london_date, utcnow
 
@@ -89,12 +90,21 @@ def home():
         "customer/home.html",
         org=org,
         restrictions=[(r, your_contact(r, org)) for r in restrictions],
+        # Two or more in force are said as one (None for fewer): never a list that reads as
+        # a contradiction.
+        together=your_contact_together(restrictions, org),
         upcoming=[(r, your_contact(r, org)) for r in upcoming],
         decisions=decisions,
+        # Each decision named by the kinds of restriction it set (with its letter, below).
+        decided={
+            right.restriction.id: "; ".join(str(r.kind.title) for r in right.decided)
+            for right in decisions
+        },
         # A last day to appeal that a closure day moved says so (spec §7).
         moves=deadlines.moved_dates(*(d.restriction for d in decisions)),
         arrangements=open_arrangements,
         letters=letters,
+        letters_language=letters_language_notice(signed_in_customer()),
     )
 
 
@@ -140,7 +150,8 @@ def arrangement(arrangement_id: int):
     if form.validate_on_submit():
 
         def _refused(exc: ServiceError):
-            if "note" in exc.errors:
+            if exc.problem("arrangement.change_missing") is not None:
+                # The service's words are for the Panel taking an answer by phone.
                 form.note.errors = [str(_l("Tell us the change you would like"))]
                 return _arrangement_page(item, form, 422)
             # Answered already (another tab, or by phone), or ended: their words stay in the

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.forms import BaseForm, MultiCheckboxField, PlainDateField, PlainTimeField
@@ -127,6 +134,13 @@ class SeriousnessForm(BaseForm):
             Length(max=2000, message=_l("Keep the reason to 2,000 characters or fewer")),
         ],
     )
+    # The judgement the page showed (Incident.serious_judgement_seen).
+    seen = HiddenField()
+
+    def seen_judgement(self) -> str | None:
+        """What the page showed, or None from a form without the field (a page cached before
+        it had one): then nothing is checked."""
+        return self.seen.raw_data[0] if self.seen.raw_data else None
 
 
 class EvidenceForm(BaseForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -127,6 +128,19 @@ class Incident(Base):
     @property
     def serious_marked_by_panel(self) -> bool:
         return self.serious_marked_at is not None
+
+    @property
+    def serious_judgement_seen(self) -> str:
+        """The Panel's judgement as it stands, in a word the form carries (its hidden ``seen``):
+        "" until the Panel marks it. A judgement sent from a page that showed another is
+        refused, so one member never overwrites another's unread."""
+        if self.serious_marked_at is None:
+            return ""
+        said = (
+            f"{self.serious}|{self.serious_marked_by_id}|"
+            f"{self.serious_marked_at.isoformat()}|{self.serious_reason}"
+        )
+        return hashlib.sha256(said.encode()).hexdigest()[:16]
 
     @property
     def route_is_asb(self) -> bool:

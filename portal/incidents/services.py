@@ -9,12 +9,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from portal import db, uploads
+from portal import db, transitions, uploads
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.auth.models import User
 from portal.customers.models import Customer, CustomerType
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.incidents.catalogue import (
     EXAMPLE_CATEGORY,
     Category,
@@ -29,7 +29,7 @@ from portal.organisation.services import get_organisation
 from portal.references import next_reference
 from portal.timeutil import london_date
 from portal.workdays.calendar import WorkingCalendar
-from portal.workdays.services import load_calendar
+from portal.workdays.services import hold_calendar, load_calendar
 
 SERIOUS_REASON_MAX = 2000
 
@@ -128,6 +128,7 @@ def report_incident(actor: User, now: datetime, data: IncidentInput) -> Incident
         errors["line_manager_id"] = "Choose the manager to tell (your line manager or another)"
     if errors:
         raise ServiceError(errors)
+    hold_calendar()  # the review's due date is counted with it (see portal.deadlines)
     examples = sorted(set(data.example_types))
     serious = serious_by_report(examples, data.injury)
     incident = Incident(
@@ -272,12 +273,22 @@ def record_manager_decision(
 
 
 def mark_seriousness(
-    actor: User, now: datetime, incident: Incident, serious: bool, reason: str
+    actor: User,
+    now: datetime,
+    incident: Incident,
+    serious: bool,
+    reason: str,
+    seen: str | None = None,
 ) -> Incident:
     """Record the Panel's judgement that ``incident`` is serious under §8.1, or is not.
 
+    ``seen`` is the judgement the member's page showed (``Incident.serious_judgement_seen``;
+    None checks nothing). The same judgement sent again by the same member (a double click)
+    is recorded once.
+
     :raises NotAllowed: if the actor may not review the incident for the Panel.
     :raises ServiceError: if no reason is given, or it is too long.
+    :raises Conflict: if another member's judgement was recorded after the page was shown.
     """
     if not permissions.can_review_as_panel(actor, incident):
         raise NotAllowed
@@ -286,6 +297,19 @@ def mark_seriousness(
         raise ServiceError({"serious_reason": "Give the reason for your judgement"})
     if len(reason) > SERIOUS_REASON_MAX:
         raise ServiceError({"serious_reason": "Keep the reason to 2,000 characters or fewer"})
+    transitions.lock(incident)  # read again, under the lock: another member may have judged it
+    if (incident.serious_marked_by_id, incident.serious, incident.serious_reason) == (
+        actor.id,
+        serious,
+        reason,
+    ):
+        return incident  # this judgement is on record already: sent twice
+    if (
+        seen is not None
+        and incident.serious_marked_by_panel
+        and seen != incident.serious_judgement_seen
+    ):
+        raise _judged_meanwhile(incident)
     before = {"serious": incident.serious, "reason": incident.serious_reason}
     incident.serious = serious
     incident.serious_reason = reason
@@ -303,6 +327,17 @@ def mark_seriousness(
         after={"serious": serious, "reason": reason},
     )
     return incident
+
+
+def _judged_meanwhile(incident: Incident) -> Conflict:
+    what = "Marked serious" if incident.serious else "Marked not serious"
+    return Conflict(
+        what,
+        by=incident.serious_marked_by.name,
+        at=incident.serious_marked_at,
+        message="The Panel's judgement has changed since you opened this page: read it, then "
+        "record yours again if you still disagree",
+    )
 
 
 def recompute_review_due(

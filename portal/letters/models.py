@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -71,10 +72,24 @@ class Letter(Base):
         return self.translation_html is not None
 
     def subject_in(self, locale: str) -> str:
-        """The subject in the reader's language where the letter was sent in it."""
-        if self.translated and locale == self.language:
-            return self.translation_subject or self.subject
-        return self.subject
+        """The letter's title in the reader's language (:meth:`title_in`)."""
+        return self.title_in(locale)[0]
+
+    def title_in(self, locale: str) -> tuple[str, str]:
+        """The letter's title for a reader of ``locale``, and the language it is in: its
+        subject as sent in that language; otherwise what kind of letter it is, in that
+        language; the English subject only where neither is there."""
+        if locale == "en":
+            return self.subject, "en"
+        if self.translated and locale == self.language and self.translation_subject:
+            return self.translation_subject, locale
+        with force_locale(locale):
+            title = str(self.kind.title)
+        with force_locale("en"):
+            english = str(self.kind.title)
+        if title != english:
+            return title, locale
+        return self.subject, "en"
 
 
 class LetterFile(Base):

@@ -12,8 +12,10 @@ from flask_babel import gettext as _
 
 from portal import db
 from portal.audit import services as audit
+from portal.auth.models import Role
 from portal.conduct_warnings.models import Stage
 from portal.letters.models import Letter, LetterKind
+from portal.letters.signature import signature, signed_by
 from portal.organisation.services import get_organisation
 from portal.references import next_reference
 
@@ -37,6 +39,7 @@ def render_warning(
         review=review,
         summaries=summaries or {},
         subject=subject,
+        signer=signature(Role.PANEL),
     )
     return subject, html
 
@@ -65,15 +68,18 @@ def content_hash(body_html: str, language: str = "en", translation_html: str | N
 def freeze(actor, now: datetime, customer, kind: LetterKind, render: Render) -> Letter:
     """Render the letter in English, and in the customer's language where there is one, and
     store exactly what was rendered with its SHA-256."""
-    with force_locale("en"):
+    # Signed by whoever issues it, by name and role, and numbered first so that a letter the
+    # customer answers can give its reference to quote (issue 16, point 18).
+    reference = next_reference("letter", now)
+    with signed_by(actor, reference), force_locale("en"):
         subject, html = render()
     language = letter_language(customer)
     translation_subject = translation_html = None
     if language != "en":
-        with force_locale(language):
+        with signed_by(actor, reference), force_locale(language):
             translation_subject, translation_html = render()
     letter = Letter(
-        reference=next_reference("letter", now),
+        reference=reference,
         customer_id=customer.id,
         kind=kind,
         subject=subject[:200],

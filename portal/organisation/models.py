@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import time
 
-from sqlalchemy import CheckConstraint, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base
 
@@ -33,3 +33,30 @@ class Organisation(Base):
     cutoff_time: Mapped[time] = mapped_column(default=time(17, 0))
     panel_review_days: Mapped[int] = mapped_column(default=5)
     panel_review_unit: Mapped[str] = mapped_column(String(10), default="calendar")
+    # Loaded only when a page or letter in another language asks for one.
+    texts: Mapped[list[OrganisationText]] = relationship(
+        cascade="all, delete-orphan", order_by="OrganisationText.field"
+    )
+
+
+class OrganisationText(Base):
+    """One customer-facing text (how to complain, appeal…) in one language other than
+    English; a language with no row shows the English, marked as English."""
+
+    __tablename__ = "organisation_text"
+    __table_args__ = (
+        CheckConstraint(
+            "field IN ('complaints_contact', 'emergency_contact', 'appeals_contact',"
+            " 'review_request_contact')",
+            name="known_field",
+        ),
+        CheckConstraint("language <> 'en'", name="not_english"),
+        CheckConstraint("length(text) > 0", name="not_blank"),
+    )
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    language: Mapped[str] = mapped_column(String(10), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)

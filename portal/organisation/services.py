@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import db
 from portal.organisation.links import AlwaysOpen
 from portal.organisation.models import Organisation
+from portal.organisation.texts import (
+    MAX_LENGTH,
+    TEXT_FIELDS,
+    TEXT_LANGUAGES,
+    form_key,
+    org_text,
+    set_translations,
+)
 
 
 def get_organisation() -> Organisation:
@@ -20,14 +30,32 @@ def get_organisation() -> Organisation:
     return org
 
 
-def always_open() -> AlwaysOpen | None:
-    """The routes that are always open (§4.6), for the customer pages' layout; None when they
-    cannot be read (an error page while the database is failing must still show)."""
+# What a failing database raises: SQLite's own error comes unwrapped when the transaction's
+# BEGIN IMMEDIATE (portal/db.py) cannot take the write lock.
+UNREADABLE = (SQLAlchemyError, sqlite3.Error)
+
+
+def always_open(locale: str = "en") -> AlwaysOpen | None:
+    """The routes that are always open (§4.6) in ``locale`` (:func:`org_text`), for the
+    customer pages' layout; None when they cannot be read (an error page while the database
+    is failing must still show)."""
     try:
         org = db.session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
-    except SQLAlchemyError:
+        return org and AlwaysOpen(
+            org_text("complaints_contact", locale, org), org_text("emergency_contact", locale, org)
+        )
+    except UNREADABLE:
         return None
-    return org and AlwaysOpen(org.complaints_contact, org.emergency_contact)
+
+
+def organisation_name() -> str:
+    """The organisation's name for the page header; blank when it cannot be read (as on the
+    page that says the database is failing)."""
+    try:
+        org = db.session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+    except UNREADABLE:
+        return ""
+    return org.name if org else ""
 
 
 ORGANISATION_FIELDS = (
@@ -79,6 +107,11 @@ def update_organisation(actor, now, changes: dict) -> Organisation:
     for name, route in ALWAYS_OPEN_FIELDS.items():
         if not str(changes.get(name, "")).strip():
             errors[name] = f"Enter {route}: every customer page and letter shows it"
+    for field in TEXT_FIELDS:
+        for code in TEXT_LANGUAGES:
+            key = form_key(field, code)
+            if len(str(changes.get(key) or "")) > MAX_LENGTH:
+                errors[key] = f"Keep this to {MAX_LENGTH} characters or fewer"
     if changes.get("panel_review_unit") not in ("calendar", "working"):
         errors["panel_review_unit"] = "Select calendar days or working days"
     url = str(changes.get("policy_url", "")).strip()
@@ -93,6 +126,9 @@ def update_organisation(actor, now, changes: dict) -> Organisation:
         setattr(org, name, value.strip() if isinstance(value, str) else value)
     after = {name: getattr(org, name) for name in ORGANISATION_FIELDS}
     changed = {k: v for k, v in after.items() if before[k] != v}
+    texts_before, texts_after = set_translations(org, changes)
+    before.update(texts_before)
+    changed.update(texts_after)
     db.session.flush()
     if changed:
         audit.record(

@@ -3,6 +3,7 @@ the Panel for more, or reject; nobody decides a request they wrote or changed (�
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
@@ -15,14 +16,57 @@ from portal.errors import NotAllowed, ServiceError
 from portal.notifications.services import notify
 from portal.restrictions._common import take_part
 from portal.restrictions.models import (
+    EiaOutcome,
     RequestPart,
     RequestStatus,
     Restriction,
     RestrictionRequest,
     RestrictionStatus,
 )
+from portal.restrictions.requests import ends_all_contact
+from portal.restrictions.review_together import review_together
 from portal.restrictions.terms import RestrictionSpec, terms_of, validate_spec
 from portal.timeutil import london_date
+
+
+@dataclass(frozen=True)
+class EiaAnswer:
+    """GLT's answer on the Equality Impact Assessment at its decision (§4.7)."""
+
+    needed: bool | None
+    outcome: EiaOutcome | None = None
+    note: str = ""
+
+    @classmethod
+    def of_request(cls, request: RestrictionRequest) -> EiaAnswer:
+        """The Panel's answer, which GLT confirms by leaving it as it is."""
+        return cls(request.eia_needed, request.eia_outcome, request.eia_note)
+
+    @property
+    def not_complete(self) -> bool:
+        return bool(self.needed) and self.outcome == EiaOutcome.NOT_COMPLETE
+
+
+def _check_eia(request: RestrictionRequest, eia: EiaAnswer, approving: bool) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if eia.needed is None:
+        errors["eia_needed"] = "Say whether an Equality Impact Assessment was needed (§4.7)"
+    elif eia.needed and eia.outcome is None:
+        errors["eia_outcome"] = "Choose the outcome of the Equality Impact Assessment"
+    elif approving and eia.not_complete:
+        errors["eia_outcome"] = (
+            "The Equality Impact Assessment must be complete before contact is restricted "
+            "(§4.7): ask the Panel for more information, or reject the request"
+        )
+    # A request made before the question was asked has no answer to differ from.
+    panel = EiaAnswer.of_request(request)
+    differs = panel.needed is not None and (eia.needed, eia.outcome if eia.needed else None) != (
+        panel.needed,
+        panel.outcome if panel.needed else None,
+    )
+    if not errors and differs and not eia.note.strip():
+        errors["eia_note"] = "Say why your answer differs from the Panel's"
+    return errors
 
 
 def wrote_request(actor, request: RestrictionRequest) -> bool:
@@ -108,8 +152,13 @@ def decide(
     outcome: RequestStatus,
     reasons: str,
     specs: list[RestrictionSpec],
+    eia: EiaAnswer | None = None,
+    together: bool = False,
 ) -> list[Restriction]:
-    """GLT approves, approves with changes, or rejects a request, with reasons (§8.19).
+    """GLT approves, approves with changes, or rejects a request, with reasons (§8.19), and
+    confirms or records the Equality Impact Assessment (§4.7; ``None`` confirms the Panel's).
+    With ``together``, the restrictions approved and those already in force for the customer
+    are given one review date (:func:`portal.restrictions.review_together.review_together`).
 
     :raises NotAllowed: if the actor is not GLT, or made or changed the request.
     :raises ServiceError: for missing reasons or an invalid restriction, or while GLT's
@@ -147,6 +196,15 @@ def decide(
             errors["outcome"] = (
                 "The restriction differs from the request: choose 'approve with changes'"
             )
+        if ends_all_contact(s.kind for s in specs) and not request.other_methods_exhausted:
+            errors.setdefault(
+                "kind",
+                "All contact can only be ended once the Panel has recorded that all other "
+                "methods of restricted contact were exhausted (§9.5): ask the Panel for more "
+                "information",
+            )
+    eia = eia or EiaAnswer.of_request(request)
+    errors.update(_check_eia(request, eia, approving=outcome != RequestStatus.REJECTED))
     if errors:
         raise ServiceError(errors)
     # Under the lock: whoever decides first decides; the second is told what was decided.
@@ -159,6 +217,9 @@ def decide(
                 "decided_by_id": actor.id,
                 "decided_at": now,
                 "decision_reasons": reasons.strip(),
+                "decision_eia_needed": eia.needed,
+                "decision_eia_outcome": eia.outcome if eia.needed else None,
+                "decision_eia_note": eia.note.strip(),
             },
         )
     }
@@ -183,6 +244,8 @@ def decide(
         db.session.add(restriction)
         created.append(restriction)
     db.session.flush()
+    # Audited date by date, before the decision's own entry records the dates that stand.
+    moved = review_together(actor, now, created) if together and created else []
     audit.record(
         actor,
         now,
@@ -194,6 +257,9 @@ def decide(
         after={
             "status": outcome,
             "reasons": request.decision_reasons,
+            "eia_needed": eia.needed,
+            "eia_outcome": eia.outcome if eia.needed else None,
+            "eia_note": eia.note.strip(),
             "restrictions": [
                 {
                     "id": r.id,
@@ -204,6 +270,7 @@ def decide(
                 }
                 for r in created
             ],
+            "reviewed_together": [m.restriction.id for m in moved] if together else None,
         },
     )
     notify(

@@ -14,14 +14,52 @@ from portal.restrictions.models import (
     CHECKLIST,
     ContactRoute,
     Delivery,
+    EiaOutcome,
     RestrictionKind,
 )
 from portal.restrictions.terms import RestrictionSpec
 
 TEXT = Length(max=10_000, message=_l("Keep this to 10,000 characters or fewer"))
+SHORT = Length(max=1000, message=_l("Keep this to 1,000 characters or fewer"))
+YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
 
 
-class RequestForm(OnceForm):
+def yes_no(answer: str | None) -> bool | None:
+    """A yes/no radio's answer as a bool, or None when it was not answered."""
+    return {"yes": True, "no": False}.get(answer or "")
+
+
+def as_yes_no(value: bool | None) -> str | None:
+    return {True: "yes", False: "no"}.get(value)
+
+
+class EiaMixin:
+    """Whether an Equality Impact Assessment was needed, and what it found (§4.7)."""
+
+    eia_needed = RadioField(
+        _l("Was an Equality Impact Assessment needed? (§4.7)"),
+        choices=YES_NO,
+        validators=[Optional()],
+    )
+    eia_outcome = RadioField(
+        _l("Outcome of the Equality Impact Assessment"),
+        choices=EiaOutcome.choices(),
+        validators=[Optional()],
+    )
+    eia_note = TextAreaField(_l("About the assessment"), validators=[Optional(), TEXT])
+
+    def eia_answer(self) -> tuple[bool | None, EiaOutcome | None, str]:
+        outcome = self.eia_outcome.data
+        needed = yes_no(self.eia_needed.data)
+        return needed, EiaOutcome(outcome) if outcome else None, self.eia_note.data or ""
+
+    def start_eia_from(self, needed, outcome, note) -> None:
+        self.eia_needed.data = as_yes_no(needed)
+        self.eia_outcome.data = outcome.value if outcome else None
+        self.eia_note.data = note
+
+
+class RequestForm(EiaMixin, OnceForm):
     proposed_kinds = MultiCheckboxField(
         _l("What restriction do you propose? (§8.19)"),
         choices=RestrictionKind.choices(),
@@ -36,6 +74,22 @@ class RequestForm(OnceForm):
     )
     waiver_reason = TextAreaField(
         _l("Why this cannot wait for a final warning"), validators=[Optional(), TEXT]
+    )
+    representative_considered = RadioField(
+        _l(
+            "Was a representative (an advocate, family member or support worker) considered? (§4.5)"
+        ),
+        choices=YES_NO,
+        validators=[Optional()],
+    )
+    representative_decision = TextAreaField(
+        _l("What was decided, and why"), validators=[Optional(), SHORT]
+    )
+    other_methods_exhausted = BooleanField(
+        _l("All other methods of restricted contact have been exhausted (§9.5)")
+    )
+    other_methods_tried = TextAreaField(
+        _l("What was tried, and why it did not work"), validators=[Optional(), TEXT]
     )
 
 
@@ -93,7 +147,7 @@ class SpecMixin:
         )
 
 
-class DecisionForm(SpecMixin, BaseForm):
+class DecisionForm(EiaMixin, SpecMixin, BaseForm):
     # GLT may grant several restrictions in one decision, each kind with its own detail below
     # (the channel, the manager, the times, the representative); the reasons and dates are
     # shared. Granting exactly the kinds proposed is "approve" (§8.19).
@@ -122,6 +176,8 @@ class DecisionForm(SpecMixin, BaseForm):
     immediate_notice = BooleanField(
         _l("Start at once, before the letter arrives, to keep colleagues safe (§4.6)")
     )
+    # Offered, and ticked to start with, only while another restriction is in force (§10.1).
+    review_together = BooleanField(_l("Review together with the restrictions already in force"))
 
 
 class MoreInfoForm(BaseForm):

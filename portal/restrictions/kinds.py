@@ -48,6 +48,8 @@ class KindRule:
     needs_end: str = ""
     # Said when a kind open only after a serious incident (§8.1) is chosen without one.
     needs_serious_incident: str = ""
+    # Ends all contact: asked for only once all other methods are exhausted (§9.5).
+    ends_all_contact: bool = False
 
     def detail_of(self, terms) -> object:
         """The detail ``terms`` (a restriction or its spec) gives for this kind, or None."""
@@ -119,6 +121,7 @@ KINDS: dict[RestrictionKind, KindRule] = {
         needs_serious_incident=(
             "Ending all contact is only possible after a serious incident (§8.1, §8.19)"
         ),
+        ends_all_contact=True,
     ),
 }
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    false,
     or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -77,6 +78,24 @@ class RequestStatus(TitledEnum):
         return self in (self.APPROVED, self.APPROVED_WITH_CHANGES, self.REJECTED)
 
 
+class EiaOutcome(TitledEnum):
+    """What an Equality Impact Assessment found (§4.7)."""
+
+    NO_IMPACT = "no_impact"
+    ADJUSTMENTS = "adjustments_made"
+    RESTRICTION_CHANGED = "restriction_changed"
+    NOT_COMPLETE = "not_complete"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.NO_IMPACT: _l("Completed: no impact found"),
+            cls.ADJUSTMENTS: _l("Completed: adjustments made"),
+            cls.RESTRICTION_CHANGED: _l("Completed: the restriction was changed because of it"),
+            cls.NOT_COMPLETE: _l("Not yet complete"),
+        }
+
+
 # The points of §8.17 that the Panel answers with evidence. The eighth, "a final warning has
 # been issued", is read from the data (RestrictionRequest.final_warning_id), not ticked.
 CHECKLIST: dict[str, object] = {
@@ -106,6 +125,25 @@ class RestrictionRequest(Base):
         CheckConstraint(
             "decided_by_id IS NULL OR decided_by_id <> requested_by_id", name="not_own_request"
         ),
+        # Requests made before these questions were asked have no answers (NULL); every
+        # answer given has its words, and a needed assessment has its outcome (§4.5, §4.7).
+        CheckConstraint(
+            "representative_considered IS NULL OR representative_decision <> ''",
+            name="representative_explained",
+        ),
+        CheckConstraint(
+            "eia_needed IS NULL OR NOT eia_needed OR eia_outcome IS NOT NULL",
+            name="eia_outcome_when_needed",
+        ),
+        CheckConstraint(
+            "decision_eia_needed IS NULL OR NOT decision_eia_needed "
+            "OR decision_eia_outcome IS NOT NULL",
+            name="decision_eia_outcome_when_needed",
+        ),
+        CheckConstraint(
+            "NOT other_methods_exhausted OR other_methods_tried <> ''",
+            name="exhausted_methods_described",
+        ),
         Index("ix_restriction_request_status", "status", "requested_at"),
     )
 
@@ -125,6 +163,20 @@ class RestrictionRequest(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     decided_at: Mapped[datetime | None]
     decision_reasons: Mapped[str] = mapped_column(Text, default="")
+    # §4.5: was a representative, relative or support worker considered, and what came of it.
+    representative_considered: Mapped[bool | None]
+    representative_decision: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # §4.7: whether an Equality Impact Assessment was needed, and what it found, as the Panel
+    # sent it and as GLT confirmed or recorded it at the decision.
+    eia_needed: Mapped[bool | None]
+    eia_outcome: Mapped[EiaOutcome | None]
+    eia_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    decision_eia_needed: Mapped[bool | None]
+    decision_eia_outcome: Mapped[EiaOutcome | None]
+    decision_eia_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # §9.5: all other methods of restricted contact exhausted before all contact is ended.
+    other_methods_exhausted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    other_methods_tried: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     # GLT decides a submitted request once (§8.19), or asks the Panel for more first.
     TRANSITIONS = Transitions(

@@ -21,6 +21,7 @@ from portal.restrictions._common import take_part
 from portal.restrictions.kinds import KINDS
 from portal.restrictions.models import (
     CHECKLIST,
+    EiaOutcome,
     RequestPart,
     RequestStatus,
     RestrictionKind,
@@ -62,6 +63,85 @@ class RequestInput:
     proposal: str
     waiver_incident_id: int | None = None
     waiver_reason: str = ""
+    # §4.5: None until the Panel says whether a representative was considered.
+    representative_considered: bool | None = None
+    representative_decision: str = ""
+    # §4.7: None until the Panel says whether an Equality Impact Assessment was needed.
+    eia_needed: bool | None = None
+    eia_outcome: EiaOutcome | None = None
+    eia_note: str = ""
+    # §9.5: asked only when the proposal ends all contact.
+    other_methods_exhausted: bool = False
+    other_methods_tried: str = ""
+
+
+SHORT = 1000  # the representative answer is a sentence or two, not a report
+
+
+def ends_all_contact(kinds) -> bool:
+    """Any of ``kinds`` (values or members) ends all contact (§9.5)."""
+    return any(KINDS[RestrictionKind(k)].ends_all_contact for k in kinds)
+
+
+def _check_considerations(data: RequestInput) -> dict[str, str]:
+    """§4.5, §4.7 and §9.5: what the Panel must answer before GLT is asked."""
+    errors: dict[str, str] = {}
+    if data.representative_considered is None:
+        errors["representative_considered"] = (
+            "Say whether a representative, relative or support worker was considered (§4.5)"
+        )
+    elif not data.representative_decision.strip():
+        errors["representative_decision"] = (
+            "Say what was decided about a representative, and why"
+            if data.representative_considered
+            else "Say why a representative was not considered"
+        )
+    elif len(data.representative_decision.strip()) > SHORT:
+        errors["representative_decision"] = f"Keep this to {SHORT:,} characters or fewer"
+    if data.eia_needed is None:
+        errors["eia_needed"] = "Say whether an Equality Impact Assessment was needed (§4.7)"
+    elif data.eia_needed and data.eia_outcome is None:
+        errors["eia_outcome"] = "Choose the outcome of the Equality Impact Assessment"
+    elif data.eia_needed and not data.eia_note.strip():
+        errors["eia_note"] = "Say what the assessment found, or who is completing it and by when"
+    if ends_all_contact(data.proposed_kinds):
+        if not data.other_methods_exhausted:
+            errors["other_methods_exhausted"] = (
+                "All contact can only be ended once all other methods of restricted contact "
+                "have been exhausted (§9.5): confirm they have been"
+            )
+        if not data.other_methods_tried.strip():
+            errors["other_methods_tried"] = (
+                "Describe the other methods tried, and why they did not work (§9.5)"
+            )
+    return errors
+
+
+def considerations(data: RequestInput) -> dict[str, object]:
+    """The request's columns for §4.5, §4.7 and §9.5, from answers already checked."""
+    ends_all = ends_all_contact(data.proposed_kinds)
+    return {
+        "representative_considered": data.representative_considered,
+        "representative_decision": data.representative_decision.strip(),
+        "eia_needed": data.eia_needed,
+        "eia_outcome": data.eia_outcome if data.eia_needed else None,
+        "eia_note": data.eia_note.strip(),
+        "other_methods_exhausted": ends_all and data.other_methods_exhausted,
+        "other_methods_tried": data.other_methods_tried.strip() if ends_all else "",
+    }
+
+
+def considerations_of(request: RestrictionRequest) -> dict[str, object]:
+    """The request's §4.5, §4.7 and §9.5 answers, for the audit entry."""
+    return {
+        "representative_considered": request.representative_considered,
+        "representative_decision": request.representative_decision,
+        "eia_needed": request.eia_needed,
+        "eia_outcome": request.eia_outcome,
+        "eia_note": request.eia_note,
+        "other_methods_exhausted": request.other_methods_exhausted,
+        "other_methods_tried": request.other_methods_tried,
+    }
 
 
 def _validate_request(
@@ -95,6 +175,7 @@ def _validate_request(
     needs_incident = [KINDS[k].needs_serious_incident for k in data.proposed_kinds if k in KINDS]
     if any(needs_incident) and not serious:
         errors["proposed_kinds"] = next(filter(None, needs_incident))
+    errors.update(_check_considerations(data))
     return errors, final
 
 
@@ -121,6 +202,7 @@ def submit_request(actor, now: datetime, customer, data: RequestInput) -> Restri
         proposed_kinds=[k.value for k in dict.fromkeys(data.proposed_kinds)],
         proposal=data.proposal.strip(),
         status=RequestStatus.SUBMITTED,
+        **considerations(data),
     )
     db.session.add(request)
     db.session.flush()
@@ -136,6 +218,7 @@ def submit_request(actor, now: datetime, customer, data: RequestInput) -> Restri
             "proposed_kinds": request.proposed_kinds,
             "final_warning_id": request.final_warning_id,
             "waiver_incident_id": request.waiver_incident_id,
+            **considerations_of(request),
         },
     )
     _notify_glt(request, now, "asks you to decide on restricting contact")
@@ -168,7 +251,11 @@ def resubmit(actor, now: datetime, request: RestrictionRequest, data: RequestInp
     errors, final = _validate_request(request.customer_id, data, london_date(now))
     if errors:
         raise ServiceError(errors)
-    before = {"checklist": request.checklist, "proposal": request.proposal}
+    before = {
+        "checklist": request.checklist,
+        "proposal": request.proposal,
+        **considerations_of(request),
+    }
     transitions.move(
         request,
         RequestStatus.SUBMITTED,
@@ -179,6 +266,7 @@ def resubmit(actor, now: datetime, request: RestrictionRequest, data: RequestInp
             "final_warning_id": final.id if final else None,
             "waiver_incident_id": None if final else data.waiver_incident_id,
             "waiver_reason": "" if final else data.waiver_reason.strip(),
+            **considerations(data),
         },
     )
     # Whoever changes the request shares in writing it, so may not decide it (§8.16).
@@ -191,6 +279,10 @@ def resubmit(actor, now: datetime, request: RestrictionRequest, data: RequestInp
         request.id,
         f"{request.reference}: more information given",
         before=before,
-        after={"checklist": request.checklist, "proposal": request.proposal},
+        after={
+            "checklist": request.checklist,
+            "proposal": request.proposal,
+            **considerations_of(request),
+        },
     )
     _notify_glt(request, now, "has the more information you asked for")

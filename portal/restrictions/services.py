@@ -21,6 +21,7 @@ from portal.restrictions.decision_letter import (
     missing_from_decision_letter,
 )
 from portal.restrictions.decisions import (
+    EiaAnswer,
     approves_as_proposed,
     ask_for_more,
     decide,
@@ -29,6 +30,7 @@ from portal.restrictions.decisions import (
 )
 from portal.restrictions.requests import (
     RequestInput,
+    ends_all_contact,
     live_final_warning,
     resubmit,
     serious_incidents,
@@ -44,6 +46,7 @@ from portal.restrictions.terms import (
 
 __all__ = [
     "MANAGER_ROLES",
+    "EiaAnswer",
     "LetterDates",
     "RequestInput",
     "RestrictionSpec",
@@ -54,6 +57,7 @@ __all__ = [
     "decision_blocker",
     "decision_letter_sent",
     "draft_decision_letter",
+    "ends_all_contact",
     "issue_decision_letter",
     "letter_dates",
     "live_final_warning",

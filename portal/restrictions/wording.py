@@ -1,4 +1,5 @@
-"""What a restriction means, said to the customer in plain words, with how to reach us."""
+"""What a restriction means, said to the customer in plain words, with how to reach us; and
+what several restrictions in force at once mean, read as one (:func:`your_contact_together`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.i18n import long_date
+from portal.restrictions.combined import combine
 from portal.restrictions.kinds import KINDS, say
 from portal.restrictions.models import ContactRoute, RestrictionKind
 
@@ -118,4 +120,112 @@ def your_contact(restriction, org) -> YourContact:
         until,
         str(said.how_label) if how else "",
         how or "",
+    )
+
+
+@dataclass(frozen=True)
+class YourContactTogether:
+    """What the restrictions in force let the customer do, read as one (§8.19, §8.20)."""
+
+    headline: str
+    # What it means, one sentence each.
+    lines: list[str]
+    # Where to get in touch: (label, address, phone or email) for each way open.
+    reach: list[tuple[str, str]]
+    until: str
+    # Each restriction as it is said alone, with its own end and review: where each part
+    # of the statement comes from.
+    each: list[tuple[object, YourContact]]
+
+
+def _or(names: list[str]) -> str:
+    """``names`` as "one or the other" (the names are the organisation's, in English)."""
+    said = names[0]
+    for name in names[1:]:
+        said = _("%(one)s or %(other)s", one=said, other=name)
+    return said
+
+
+def _with(text, **values) -> str:
+    return str(text) % values
+
+
+def your_contact_together(restrictions, org) -> YourContactTogether | None:
+    """Say what the restrictions in force let the customer do, read as one; None for fewer
+    than two (each is then said alone, by :func:`your_contact`, as it always was).
+
+    The rule for reading them together is :func:`portal.restrictions.combined.combine`.
+    """
+    c = combine(restrictions)
+    if not c.together:
+        return None
+    each = [(r, your_contact(r, org)) for r in c.restrictions]
+    until = _(
+        "We will next review your restrictions by %(date)s.", date=long_date(c.next_review_on)
+    )
+    if c.ended is not None:
+        # Ending all contact overrides the others while it lasts (§9.5); the routes no
+        # restriction closes are shown beside every statement.
+        said = SAID[RestrictionKind.TERMINATION, None]
+        lines = [str(said.detail)]
+        if c.outlasting:
+            lines.append(
+                _(
+                    "When this ends on %(date)s, your other restrictions listed here still apply.",
+                    date=long_date(c.ended.ends_on),
+                )
+            )
+        return YourContactTogether(str(said.headline), lines, [], until, each)
+    managers = [p.value for p in c.managers]
+    manager_names = _or([m.name if m is not None else "" for m in managers]) if managers else ""
+    manager_email = managers[0].email if len(managers) == 1 and managers[0] is not None else ""
+    routes = {p.value for p in c.channels}
+    one_route = next(iter(routes)) if len(routes) == 1 else None
+    lines: list[str] = []
+    if c.representatives:
+        names = _or([p.value for p in c.representatives])
+        headline = _with(SAID[RestrictionKind.THIRD_PARTY, None].headline, name=names)
+        lines.append(_with(SAID[RestrictionKind.THIRD_PARTY, None].detail, name=names))
+    elif one_route == ContactRoute.EMAIL and managers:
+        headline = _("Email %(name)s only", name=manager_names)
+    elif one_route == ContactRoute.LETTER and managers:
+        headline = _("Write to %(name)s only", name=manager_names)
+    elif routes and one_route is None:
+        headline = _("Contact us by letter or email only")
+    elif one_route is not None:
+        headline = str(SAID[RestrictionKind.CHANNEL_ONLY, one_route].headline)
+    elif managers:
+        headline = _with(SAID[RestrictionKind.NAMED_MANAGER, None].headline, name=manager_names)
+    else:
+        headline = str(SAID[RestrictionKind.SET_TIMES, None].headline)
+    if one_route is not None:
+        lines.append(str(SAID[RestrictionKind.CHANNEL_ONLY, one_route].detail))
+    elif routes:
+        lines.append(
+            _(
+                "Please do not phone or visit our offices about your case. Write to us or "
+                "email us and we will reply."
+            )
+        )
+    if managers:
+        lines.append(_with(SAID[RestrictionKind.NAMED_MANAGER, None].detail, name=manager_names))
+    if c.schedules:
+        lines.append(
+            _(
+                "Phone calls only at the agreed times: %(schedule)s.",
+                schedule="; ".join(p.value for p in c.schedules),
+            )
+        )
+    reach: list[tuple[str, str]] = []
+    if ContactRoute.EMAIL in routes or (not routes and manager_email):
+        if manager_email:
+            reach.append((_("Their email address:"), manager_email))
+        else:
+            reach.append((_("Our email address:"), org.email))
+    if ContactRoute.LETTER in routes:
+        reach.append((_("Our address:"), org.address))
+    if c.schedules:
+        reach.append((_("Our phone number:"), org.phone))
+    return YourContactTogether(
+        headline, lines, [(label, how) for label, how in reach if how], until, each
     )

@@ -1,5 +1,6 @@
 """What the customer is told still applies after a review (§10.1): the restrictions a review
-leaves untouched, for the review letter to name."""
+leaves untouched, for the review letter to name; and the restrictions of one customer that are
+reviewed together (issue 16), for the review pages to show."""
 
 from __future__ import annotations
 
@@ -34,3 +35,19 @@ def still_in_force(reviewed: Restriction, on: date) -> list[Restriction]:
             .order_by(Restriction.review_on, Restriction.starts_on, Restriction.id)
         )
     )
+
+
+def in_force_by_customer(customer_ids, on: date) -> dict[int, list[Restriction]]:
+    """Each customer's restrictions in force on ``on``, soonest review first, in one query:
+    the reviews list shows which restrictions of one customer are reviewed together."""
+    if not customer_ids:
+        return {}
+    found: dict[int, list[Restriction]] = {}
+    for restriction in db.session.scalars(
+        select(Restriction)
+        .options(joinedload(Restriction.named_manager))
+        .where(Restriction.customer_id.in_(set(customer_ids)), Restriction.in_force_clause(on))
+        .order_by(Restriction.review_on, Restriction.id)
+    ):
+        found.setdefault(restriction.customer_id, []).append(restriction)
+    return found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import current_app, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import (
@@ -24,6 +24,14 @@ from portal.auth.models import Role, User
 from portal.deadlines import update_organisation
 from portal.forms import BaseForm, MultiCheckboxField, PlainTimeField
 from portal.organisation.services import ORGANISATION_FIELDS, get_organisation
+from portal.organisation.texts import (
+    LANGUAGE_NAMES,
+    MAX_LENGTH,
+    TEXT_FIELDS,
+    TEXT_LANGUAGES,
+    form_key,
+    translations,
+)
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.steps import beside_fields, perform
@@ -115,6 +123,19 @@ class OrganisationForm(BaseForm):
     )
 
 
+# Each customer-facing text in each other language (blank: the English shows, marked).
+for _field in TEXT_FIELDS:
+    for _code in TEXT_LANGUAGES:
+        setattr(
+            OrganisationForm,
+            form_key(_field, _code),
+            TextAreaField(
+                _l("In %(language)s", language=LANGUAGE_NAMES.get(_code, _code)),
+                validators=[Optional(), Length(max=MAX_LENGTH)],
+            ),
+        )
+
+
 def _managers() -> list[tuple[int, str]]:
     users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
     return [(0, str(_l("None")))] + [(u.id, u.name) for u in users]
@@ -178,9 +199,10 @@ def _user_page(form: RolesForm, person: User, status: int):
 @staff_required(permissions.can_manage_users)
 def organisation():
     org = get_organisation()
-    form = OrganisationForm(obj=org)
+    form = OrganisationForm(obj=org, **translations(org))
     if form.validate_on_submit():
-        changes = {name: getattr(form, name).data for name in ORGANISATION_FIELDS}
+        names = (*ORGANISATION_FIELDS, *translations(org))
+        changes = {name: getattr(form, name).data for name in names}
         changes = {
             k: ("" if v is None and k not in ("cutoff_time",) else v) for k, v in changes.items()
         }
@@ -194,4 +216,9 @@ def organisation():
 
 
 def _organisation_page(form: OrganisationForm, status: int):
-    return render_template("staff/admin/organisation.html", form=form), status
+    return render_template(
+        "staff/admin/organisation.html",
+        form=form,
+        text_languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in TEXT_LANGUAGES],
+        rtl=current_app.config["RTL_LANGUAGES"],
+    ), status

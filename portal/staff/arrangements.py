@@ -14,7 +14,9 @@ from portal.auth import permissions
 from portal.customers.models import Customer
 from portal.errors import Conflict, ServiceError
 from portal.htmx import is_htmx
+from portal.letters import delivery as deliveries
 from portal.letters import render as letter_render
+from portal.letters.delivery import Delivery
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.steps import beside_fields, conflict_page, perform, preview
@@ -65,6 +67,7 @@ def _arrangement_page(form: ArrangementForm, customer, html, errors, previewing:
             form=form if not is_htmx() else None,
             arrangement_form=form,
             customer=customer,
+            only_by_hand="" if is_htmx() else deliveries.only_by_hand_notice(customer),
             preview_html=html,
             preview_errors=errors,
         ),
@@ -100,6 +103,7 @@ def new_arrangement(customer_id: int):
                     form.summary.data,
                     _terms(form),
                     form.review_on.data,
+                    Delivery(form.delivery.data) if form.delivery.data else None,
                 )
                 once.made(form, arrangement, record_url)
 

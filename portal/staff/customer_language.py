@@ -1,5 +1,6 @@
-"""The language a customer wants letters in, recorded by staff (for customers who never use
-the portal's own language switcher)."""
+"""The language a customer wants letters in, recorded by staff (customers can answer it
+themselves too, on their own page: portal/customer/letters_language.py; the portal's language
+switcher changes only the language of the pages)."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from portal.htmx import render_page_or_fragment
 from portal.idempotency import OnceForm
 from portal.organisation.services import get_organisation
 from portal.restrictions import queries as restriction_queries
+from portal.restrictions.combined import staff_statement
 from portal.restrictions.rules import ALWAYS_OPEN
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
@@ -151,6 +152,12 @@ def _record_context(customer: Customer, **forms):
     )
     return {
         "contact": contact,
+        # Two or more restrictions in force are flagged as one statement (§8.21).
+        "together": (
+            staff_statement([r for r, _allowed in contact.in_force])
+            if len(contact.in_force) > 1
+            else None
+        ),
         # "Appeal by" dates a closure day moved say so (spec §7).
         "moves": deadlines.moved_dates(*contact.history),
         "always_open": ALWAYS_OPEN,

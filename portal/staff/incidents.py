@@ -44,7 +44,7 @@ from portal.incidents.services import (
 )
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, get_or_none, staff_required
-from portal.steps import beside_fields, perform, record
+from portal.steps import beside_fields, conflict_page, perform, record
 from portal.timeutil import london_date, utcnow
 
 
@@ -202,11 +202,17 @@ def _incident_page(
         can_add_evidence=permissions.can_add_evidence(current_user, incident),
         evidence_form=evidence_form or EvidenceForm(),
         form=evidence_form or serious_form,
-        serious_form=serious_form or SeriousnessForm(),
+        serious_form=serious_form or _seriousness_form(incident),
         ManagerDecision=ManagerDecision,
         characteristic=ProtectedCharacteristic,
         today=london_date(utcnow()),
     ), status
+
+
+def _seriousness_form(incident: Incident) -> SeriousnessForm:
+    form = SeriousnessForm()
+    form.seen.data = incident.serious_judgement_seen
+    return form
 
 
 def _attach(incident, upload) -> None:
@@ -249,11 +255,23 @@ def mark_incident_seriousness(incident_id: int):
     if form.validate_on_submit():
         return perform(
             lambda: mark_seriousness(
-                actor(), utcnow(), incident, form.serious.data == "yes", form.serious_reason.data
+                actor(),
+                utcnow(),
+                incident,
+                form.serious.data == "yes",
+                form.serious_reason.data,
+                seen=form.seen_judgement(),
             ),
             then=url_for("staff.incident", incident_id=incident.id, _anchor="seriousness"),
             done=_l("Your judgement on whether the incident is serious is recorded."),
             on_error=beside_fields(form, lambda: _incident_page(incident, None, 422, form)),
+            on_conflict=lambda exc: conflict_page(
+                exc,
+                heading=str(_l("The Panel's judgement has changed")),
+                back_url=url_for("staff.incident", incident_id=incident.id, _anchor="seriousness"),
+                back_label=str(_l("Go to the report")),
+                form=form,
+            ),
         )
     return _incident_page(incident, None, 422, form)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.auth import permissions
+from portal.conduct_warnings.forms import IssueWarningForm
 from portal.conduct_warnings.services import (
     draft_warning_letter,
     earlier_stages,
@@ -17,11 +19,12 @@ from portal.conduct_warnings.services import (
     stage_for,
 )
 from portal.errors import Conflict, ServiceError
-from portal.forms import BaseForm
 from portal.htmx import is_htmx, render_page_or_fragment
 from portal.incidents import queries
 from portal.incidents.catalogue import example_title
 from portal.incidents.models import Incident, IncidentStatus
+from portal.letters import delivery as deliveries
+from portal.letters.delivery import Delivery
 from portal.panel.forms import ReviewForm
 from portal.panel.models import Outcome
 from portal.panel.services import ReviewInput, draft_review, outcomes_for, record_review
@@ -219,21 +222,34 @@ def _warning_conflict(exc: Conflict, incident: Incident):
 @bp.route("/incidents/<int:incident_id>/warning", methods=["GET", "POST"])
 @staff_required(permissions.can_issue_warning)
 def warning_preview(incident_id: int):
+    """The warning letter as it would be issued, and how it reaches the customer (§8.9)."""
     incident = _incident_for_panel(incident_id)
-    form = BaseForm()
+    form = IssueWarningForm()
     incident_url = url_for("staff.incident", incident_id=incident.id)
+    page = partial(_warning_page, form, incident, incident_url)
     if form.validate_on_submit():
         # Issued from a page opened before a colleague issued it: the 409 page says so.
         return perform(
-            lambda: issue_warning(actor(), utcnow(), incident),
+            lambda: issue_warning(actor(), utcnow(), incident, Delivery(form.delivery.data)),
             then=lambda warning: url_for("staff.letter", letter_id=warning.letter_id),
             done=lambda warning: _l(
-                "%(stage)s issued. The letter is frozen and recorded on the register.",
+                "%(stage)s issued. The letter is frozen and recorded on the register. %(sent)s.",
                 stage=warning.stage.title,
+                sent=warning.sent_line,
             ),
-            on_error=lambda exc: _back_to(incident_url, exc.errors),
+            on_error=lambda exc: (
+                beside_fields(form, lambda: page(status=422))(exc)
+                if "delivery" in exc.errors
+                else _back_to(incident_url, exc.errors)
+            ),
             on_conflict=lambda exc: _warning_conflict(exc, incident),
         )
+    return page(status=422 if form.is_submitted() else 200)
+
+
+def _warning_page(form, incident: Incident, incident_url: str, status: int):
+    """The letter to check, the way to send it, and (when nothing on the record reaches the
+    customer) what to do about it."""
     drafted, refused = preview(lambda: draft_warning_letter(incident, utcnow()))
     if refused:
         return _back_to(incident_url, refused)
@@ -245,7 +261,8 @@ def warning_preview(incident_id: int):
         stage=stage,
         subject=subject,
         letter_html=html,
-    )
+        only_by_hand=deliveries.only_by_hand_notice(incident.customer),
+    ), status
 
 
 def _back_to(url: str, errors: dict):

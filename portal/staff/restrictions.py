@@ -19,7 +19,14 @@ from portal.errors import Conflict, ServiceError
 from portal.htmx import render_page_or_fragment
 from portal.restrictions import delivery as deliveries
 from portal.restrictions import queries, services
-from portal.restrictions.forms import DecisionForm, LetterForm, MoreInfoForm, RequestForm
+from portal.restrictions.forms import (
+    DecisionForm,
+    LetterForm,
+    MoreInfoForm,
+    RequestForm,
+    as_yes_no,
+    yes_no,
+)
 from portal.restrictions.kinds import KINDS
 from portal.restrictions.models import (
     CHECKLIST,
@@ -29,6 +36,8 @@ from portal.restrictions.models import (
     RestrictionKind,
     RestrictionRequest,
 )
+from portal.restrictions.review_together import others_in_force
+from portal.restrictions.rules import allowed_contact
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.steps import beside_fields, conflict_page, perform, preview
@@ -48,12 +57,20 @@ def _manager_choices() -> list[tuple[int, str]]:
 
 
 def _request_input(form: RequestForm) -> services.RequestInput:
+    eia_needed, eia_outcome, eia_note = form.eia_answer()
     return services.RequestInput(
         checklist={key: getattr(form, f"checklist_{key}").data or "" for key in CHECKLIST},
         proposed_kinds=[RestrictionKind(k) for k in form.proposed_kinds.data or []],
         proposal=form.proposal.data or "",
         waiver_incident_id=form.waiver_incident_id.data or None,
         waiver_reason=form.waiver_reason.data or "",
+        representative_considered=yes_no(form.representative_considered.data),
+        representative_decision=form.representative_decision.data or "",
+        eia_needed=eia_needed,
+        eia_outcome=eia_outcome,
+        eia_note=eia_note,
+        other_methods_exhausted=bool(form.other_methods_exhausted.data),
+        other_methods_tried=form.other_methods_tried.data or "",
     )
 
 
@@ -78,6 +95,7 @@ def _request_page(form, customer, restriction_request=None, status=200):
         serious=serious,
         checklist=CHECKLIST,
         restriction_request=restriction_request,
+        offers_end_all=services.ends_all_contact(v for v, _t in form.proposed_kinds.choices),
     ), status
 
 
@@ -128,6 +146,13 @@ def edit_restriction_request(request_id: int):
         proposed_kinds=restriction_request.proposed_kinds,
         waiver_incident_id=restriction_request.waiver_incident_id or 0,
         waiver_reason=restriction_request.waiver_reason,
+        representative_considered=as_yes_no(restriction_request.representative_considered),
+        representative_decision=restriction_request.representative_decision,
+        eia_needed=as_yes_no(restriction_request.eia_needed),
+        eia_outcome=restriction_request.eia_outcome and restriction_request.eia_outcome.value,
+        eia_note=restriction_request.eia_note,
+        other_methods_exhausted=restriction_request.other_methods_exhausted,
+        other_methods_tried=restriction_request.other_methods_tried,
     )
     form = RequestForm(data=data)
     form.waiver_incident_id.choices = [(0, "")] + [
@@ -184,13 +209,32 @@ def _show_request(restriction_request, decision_form=None, more_form=None, statu
             select(Restriction).where(Restriction.request_id == restriction_request.id)
         )
     )
+    fresh = decision_form is None
     if decision_form is None:
         decision_form = _decision_form()
         # The proposal ticked to start with: approving it as it stands is one click.
         decision_form.kind.data = list(restriction_request.proposed_kinds)
+        # The Panel's EIA answer to start with: GLT confirms it, or records its own (§4.7).
+        decision_form.start_eia_from(
+            restriction_request.eia_needed, restriction_request.eia_outcome, ""
+        )
     is_glt = permissions.can_decide_restriction(current_user)
     blocker = services.decision_blocker(current_user, restriction_request) if is_glt else None
     can_decide = is_glt and blocker is None
+    # Restrictions already in force: GLT may review the new one together with them (§10.1).
+    in_force = (
+        others_in_force(
+            restriction_request.customer_id, london_date(utcnow()), (r.id for r in created)
+        )
+        if can_decide
+        else []
+    )
+    if in_force and fresh:
+        decision_form.review_together.data = True
+    if len(in_force) == 1:
+        decision_form.review_together.label.text = str(
+            _l("Review together with the restriction already in force")
+        )
     return render_template(
         "staff/restrictions/request.html",
         r=restriction_request,
@@ -205,7 +249,10 @@ def _show_request(restriction_request, decision_form=None, more_form=None, statu
         blocker=blocker,
         is_requester=current_user.id == restriction_request.requested_by_id,
         created=created,
+        in_force=[(r, allowed_contact(r)) for r in in_force],
+        today=london_date(utcnow()),
         RestrictionKind=RestrictionKind,
+        ends_all=services.ends_all_contact(restriction_request.proposed_kinds),
         final_warning=services.live_final_warning(
             restriction_request.customer_id, london_date(restriction_request.requested_at)
         ),
@@ -244,8 +291,17 @@ def decide_restriction_request(request_id: int):
                     form.spec(form.starts_on.data, form.review_on.data, kind)
                     for kind in form.kind.data
                 ]
+            # Not sent (a form without the question): GLT confirms the Panel's answer.
+            eia = services.EiaAnswer(*form.eia_answer()) if form.eia_needed.raw_data else None
             return services.decide(
-                actor(), utcnow(), restriction_request, outcome, form.reasons.data or "", specs
+                actor(),
+                utcnow(),
+                restriction_request,
+                outcome,
+                form.reasons.data or "",
+                specs,
+                eia,
+                together=bool(form.review_together.data),
             )
 
         def _refused(exc):

@@ -11,10 +11,12 @@ from portal.errors import Conflict
 from portal.htmx import is_htmx
 from portal.letters.models import Letter
 from portal.restrictions import rules
+from portal.restrictions.combined import staff_statement
 from portal.restrictions.models import Delivery, Restriction
 from portal.reviews import services as reviews
 from portal.reviews.forms import ReintroduceForm, ReviewForm
 from portal.reviews.models import ReviewOutcome
+from portal.reviews.queries import in_force_by_customer
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.staff.restrictions import _manager_choices
@@ -27,7 +29,33 @@ from portal.timeutil import london_date, utcnow
 def reviews_due():
     today = london_date(utcnow())
     rows = reviews.reviews_due(today)
-    return render_template("staff/reviews/queue.html", rows=rows, today=today)
+    # A customer's restrictions in force at once are reviewed together (issue 16): each row
+    # names the others, with their review dates.
+    in_force = in_force_by_customer({r.customer_id for r in rows}, today)
+    others = {r.id: [o for o in in_force.get(r.customer_id, []) if o.id != r.id] for r in rows}
+    return render_template("staff/reviews/queue.html", rows=rows, today=today, others=others)
+
+
+def _together(restriction: Restriction) -> dict:
+    """The customer's other restrictions in force, what they all allow read as one, and the
+    review date that brings them together (the earliest other review still ahead, within
+    the six months of §10.1), for the review page."""
+    today = london_date(utcnow())
+    others = [
+        r
+        for r in in_force_by_customer([restriction.customer_id], today).get(
+            restriction.customer_id, []
+        )
+        if r.id != restriction.id
+    ]
+    if not others:
+        return {"others": [], "together": None, "align_on": None}
+    ahead = [r.review_on for r in others if today < r.review_on <= rules.latest_review_date(today)]
+    return {
+        "others": [(r, rules.allowed_contact(r)) for r in others],
+        "together": staff_statement([restriction, *others]),
+        "align_on": min(ahead, default=None),
+    }
 
 
 def _review_form() -> ReviewForm:
@@ -72,7 +100,15 @@ def _review_page(form: ReviewForm, restriction: Restriction, html=None, errors=N
             {"Vary": "HX-Request"},
         )
     status = 422 if form.is_submitted() and form.error_list() else 200
-    return render_template("staff/reviews/review.html", **context), status, {"Vary": "HX-Request"}
+    together = _together(restriction)
+    if together["align_on"] and not form.is_submitted():
+        # Offered, not imposed: the next review falls on the day the others are reviewed.
+        form.next_review_on.data = together["align_on"]
+    return (
+        render_template("staff/reviews/review.html", **context, **together),
+        status,
+        {"Vary": "HX-Request"},
+    )
 
 
 @bp.route("/restrictions/<int:restriction_id>/review", methods=["GET", "POST"])

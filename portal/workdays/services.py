@@ -8,13 +8,36 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal import db
 from portal.audit import services as audit
 from portal.errors import ServiceError
 from portal.workdays.calendar import WorkingCalendar
 from portal.workdays.models import Closure
+
+# PostgreSQL's advisory lock on the calendar (the audit trail's is 7301).
+CALENDAR_LOCK = 7302
+
+
+def hold_calendar(changing: bool = False) -> None:
+    """Hold the working calendar until this transaction ends: alone (``changing``) to change
+    it and recompute the dates counted with it, or beside others to store a date counted with
+    it (an appeal's arrival, its expected outcome, a review's due date).
+
+    So a date is either counted after a calendar change is committed, or committed before the
+    change's recompute reads it: never counted on the old calendar and missed by the
+    recompute. Call it first, before the step locks or writes anything, so that the calendar
+    is always locked before any row. On SQLite the write lock does this (a writing request
+    holds it from its start).
+    """
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        how = "pg_advisory_xact_lock" if changing else "pg_advisory_xact_lock_shared"
+        # On the connection, not the session: nothing pending is flushed before the lock.
+        session.connection().execute(text(f"SELECT {how}({CALENDAR_LOCK})"))
+    else:
+        db.take_write_lock(session)
 
 
 def load_calendar() -> WorkingCalendar:

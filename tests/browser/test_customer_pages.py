@@ -115,6 +115,10 @@ def test_home_and_letter_reflow_at_320px_and_show_what_contact_is_allowed(custom
     _sign_in(page, DEBORAH)
     expect(page.get_by_text("Contact us by email only")).to_be_visible()
     expect(page.get_by_text("You can always make a complaint")).to_be_visible()
+    # Each decision she may appeal is named by what it was and its letter (issue 16, point 5).
+    card = page.locator("section[aria-labelledby=appeals] .card").first
+    expect(card.locator("h3")).to_be_visible()
+    expect(card).to_contain_text("Our decision letter of")
     assert_no_horizontal_scroll(page, 320)
     assert_accessible(page, "home with a restriction at 320px")
     screenshot(page, "customer-home-320")
@@ -387,6 +391,36 @@ def test_forms_with_errors_are_accessible(customer_page, lang):
     assert_accessible(page, f"sign-in refused in {lang}")
 
 
+@pytest.mark.parametrize(("lang", "js"), [("ur", True), ("en", False)])
+def test_point15_the_letters_language_is_asked_on_its_own(customer_page, lang, js):
+    """Reading the pages in Urdu offers, once, to change the letters' language (English for
+    Connor); choosing it changes the letters, never the pages. Put back to English after."""
+    page = customer_page(lang, js=js)
+    _sign_in(page, CONNOR)
+    offer = page.locator("#letters-language-offer")
+    if lang == "en":
+        expect(offer).to_have_count(0)
+    else:
+        expect(offer).to_be_visible()
+        assert_accessible(page, f"home with the letters' language offered in {lang}")
+    page.locator("#letters-language a").click()
+    page.wait_for_url("**/your-letters")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    if js:
+        assert_accessible(page, f"the letters' language question in {lang}")
+    screenshot(page, f"customer-letters-language-{lang}")
+    for chosen, back in (("pl", "Polski"), ("en", None)):
+        if chosen == "en":
+            page.goto("/your-letters")
+        page.locator(f'input[name="language"][value="{chosen}"]').check()
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_url("**/home")
+        expect(page.locator("html")).to_have_attribute("lang", lang)  # the pages stay
+        if back:
+            expect(page.locator("#letters-language")).to_contain_text(back)
+    expect(page.locator("#letters-language-offer")).to_have_count(0)
+
+
 def test_the_session_warning_appears_two_minutes_before_sign_out(customer_page):
     """After 28 quiet minutes the warning takes focus; "Stay signed in" keeps the session."""
     page = customer_page("pl")
@@ -406,3 +440,85 @@ def test_the_session_warning_appears_two_minutes_before_sign_out(customer_page):
     expect(warning).to_be_hidden()
     page.reload()
     expect(page.locator("nav.nav")).to_contain_text(_in("pl", "Your account"))
+
+
+@pytest.fixture(scope="module")
+def two_restrictions(live_server) -> str:
+    """A customer of their own (not a demo one other tests read) with an account and two
+    restrictions in force: by email only, and through Tom Whitfield (issue 16, point 5)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from portal import db
+    from portal.accounts.models import CustomerAccount
+    from portal.auth.models import User
+    from portal.auth.services import hash_password
+    from portal.customers.models import Customer, CustomerType
+    from portal.restrictions.models import ContactRoute, Restriction, RestrictionKind
+
+    now = datetime.now(UTC)
+    email = "two.restrictions@demo.example"
+    with live_server.app.app_context():
+        db.session.remove()
+        db.session.configure(bind=live_server.engine)
+        glt = db.session.scalar(select(User).where(User.email == "glt@demo.example"))
+        tom = db.session.scalar(select(User).where(User.email == "manager@demo.example"))
+        customer = Customer(
+            reference="C-190001",
+            forename="Rhys",
+            surname="Evans",
+            customer_type=CustomerType.TENANT,
+            created_at=now - timedelta(days=800),
+        )
+        db.session.add(customer)
+        db.session.add(
+            CustomerAccount(
+                customer=customer,
+                email=email,
+                password_hash=hash_password(DEMO_PASSWORD),
+                activated_at=now,
+                password_changed_at=now,
+            )
+        )
+        for kind, fields, days in (
+            (RestrictionKind.CHANNEL_ONLY, {"channel": ContactRoute.EMAIL}, 150),
+            (RestrictionKind.NAMED_MANAGER, {"named_manager_id": tom.id}, 90),
+        ):
+            db.session.add(
+                Restriction(
+                    customer=customer,
+                    kind=kind,
+                    reasons="Repeated abusive calls.",
+                    starts_on=now.date(),
+                    review_on=now.date() + timedelta(days=days),
+                    immediate_notice=True,
+                    status="active",
+                    approved_by_id=glt.id,
+                    approved_at=now,
+                    notified_on=now.date(),
+                    appeal_deadline=now.date() + timedelta(days=28),
+                    **fields,
+                )
+            )
+        db.session.commit()
+        db.session.remove()
+    return email
+
+
+@pytest.mark.policy("8.19")
+@pytest.mark.parametrize("lang", ["en", "ur"])
+def test_point5_two_restrictions_read_as_one_on_the_home_at_320px(
+    customer_page, two_restrictions, lang
+):
+    page = customer_page(lang, width=320)
+    _sign_in(page, two_restrictions)
+    together = page.locator("#contact-together")
+    expect(together).to_be_visible()
+    # Email Tom Whitfield, at his address; the two restrictions it comes from listed beneath.
+    expect(together.locator(".restriction-flag__rule")).to_contain_text("Tom Whitfield")
+    expect(together).to_contain_text("manager@demo.example")
+    expect(together.locator("li")).to_have_count(2)
+    assert_no_horizontal_scroll(page, 320)
+    assert_accessible(page, f"home with two restrictions at 320px ({lang})")
+    screenshot(page, f"customer-home-two-restrictions-{lang}-320")

@@ -352,7 +352,7 @@ def test_panel_lifts_a_restriction_at_review_then_reintroduces_it(world):
     world.look(panel, "3-reviews-due")
     panel.get_by_role("link", name="Deborah Nolan (Contact only by one named channel)").click()
     expect(_h1(panel)).to_have_text("Review the restriction")
-    expect(panel.locator("main .notice")).to_contain_text("Contact by email only")
+    expect(panel.locator("main .notice").first).to_contain_text("Contact by email only")
     world.look(panel, "3-review")
 
     record = panel.get_by_role("button", name="Record review and write to the customer")
@@ -498,6 +498,9 @@ def test_panel_suggests_an_arrangement_with_a_live_preview_and_records_an_answer
         expect(preview.locator(".letter")).to_contain_text("Tuesday")
         expect(panel.get_by_label("Longest call, in minutes")).to_have_value("20")
     screenshot(panel, f"rj-{world.mode}-4-arrangement-preview")
+    # Nothing on Emeka Obi's record reaches him: the page says so, and by hand it goes.
+    expect(panel.locator("#only-by-hand")).to_contain_text("can only be given to them by hand")
+    panel.get_by_label("By hand").check()
     approve.click()
     expect(_status(panel)).to_have_text(
         "Arrangement approved and the letter issued to the customer."
@@ -629,8 +632,26 @@ def test_panel_asks_to_restrict_contact_and_glt_rejects_it(world):
     panel.get_by_label("The proposal, and why it is proportionate").fill(
         "Contact only through her tenancy support worker while the email restriction runs."
     )
+    # §4.5 and §4.7 must be answered before GLT is asked.
+    send.click()
+    _expect_errors(
+        panel,
+        js,
+        "Say whether a representative, relative or support worker was considered (§4.5)",
+        "Say whether an Equality Impact Assessment was needed (§4.7)",
+    )
+    panel.get_by_role("group", name=re.compile("^Was a representative")).get_by_role(
+        "radio", name="Yes"
+    ).check()
+    panel.get_by_label("What was decided, and why").fill(
+        "Her tenancy support worker agreed to help her with our letters."
+    )
+    panel.get_by_role("group", name=re.compile("^Was an Equality Impact Assessment")).get_by_role(
+        "radio", name="No"
+    ).check()
     send.click()
     expect(_status(panel)).to_contain_text("sent to the Group Leadership Team.")
+    expect(panel.get_by_text("Her tenancy support worker agreed to help")).to_be_visible()
     ref = _h1(panel).text_content().strip()
     expect(panel.locator(".tag").first).to_have_text("Waiting for the Group Leadership Team")
 

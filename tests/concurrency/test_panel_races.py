@@ -48,9 +48,10 @@ def test_one_review_however_many_record_it_at_once(incident, panel):
 def test_one_warning_however_many_issue_it_at_once(incident, panel, review_incident, clock):
     review_incident(incident, clock.now)
     url = f"/staff/incidents/{incident.id}/warning"
-    answers = race([prepared(b, url, {}) for b in panel])
+    answers = race([prepared(b, url, {"delivery": "hand"}) for b in panel])
     one_winner(answers)
     assert committed(ConductWarning) == 1
+    assert committed(ConductWarning, ConductWarning.delivery == "hand") == 1
     assert committed(Letter, Letter.kind == LetterKind.WARNING) == 1
     for answer in answers:
         if answer.status == 409:

@@ -24,6 +24,7 @@ from portal.arrangements.models import (
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role
 from portal.errors import Conflict, NotAllowed, ServiceError
+from portal.letters.delivery import Delivery
 from portal.letters.models import Letter, LetterKind
 from portal.restrictions import queries
 from tests.text import plain
@@ -74,7 +75,7 @@ def approve(app, clock, panel_member):
 
     def _approve(customer, terms, review_on=date(2027, 2, 23), summary=SUMMARY, actor=None):
         return arrangements.approve(
-            actor or panel_member, clock.now, customer, summary, terms, review_on
+            actor or panel_member, clock.now, customer, summary, terms, review_on, Delivery.HAND
         )
 
     return _approve

@@ -17,6 +17,7 @@ from portal.customers.services import end_alert, log_contact, raise_alert, recor
 from portal.deadlines import add_closure, remove_closure
 from portal.incidents.catalogue import ManagerDecision
 from portal.incidents.services import attach_evidence, record_manager_decision
+from portal.letters.delivery import Delivery
 from portal.panel.services import record_review
 from tests.factories import review_input
 
@@ -40,7 +41,7 @@ def workflow(
     attach_evidence(colleague, at(), incident, "note.txt", b"Shouting.", tmp_path, 1024)
     record_manager_decision(manager, at(), incident, [ManagerDecision.NONE], "")
     record_review(panel_member, at(), incident, review_input())
-    issue_warning(panel_member, at(), incident)
+    issue_warning(panel_member, at(), incident, Delivery.HAND)
     alert = raise_alert(manager, at(), customer, "Risk of violence", "")
     end_alert(manager, at(), alert, "Moved out")
     log_contact(colleague, at(), customer, ContactChannel.EMAIL, True, clock.now, None, "")

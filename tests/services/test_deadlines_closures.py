@@ -152,6 +152,42 @@ def test_a_draft_appeal_keeps_the_moved_last_day_and_a_sent_one_keeps_its_own(
     assert event.after == {"deadline": "2026-12-31", "closure_added": "2026-12-29"}
 
 
+def _sent_on(decision, sent: datetime):
+    appeal = appeals.start_draft(sent, decision)
+    appeals.save_answers(sent, appeal, appeals.Answers(grounds="The report was mistaken."))
+    appeals.lodge(decision.customer, sent, appeal, "key-3")
+    db.session.commit()
+    return appeal
+
+
+@pytest.mark.policy("9.1")
+def test_an_appeal_sent_on_a_day_then_closed_counts_from_the_next_working_day(
+    decision, admin, audit_events
+):
+    appeal = _sent_on(decision, CHANGED)  # Monday 7 December, before the cut-off
+    assert appeal.counted_from == date(2026, 12, 7)
+
+    add_closure(admin, CHANGED, date(2026, 12, 7), "Flood")
+
+    assert appeal.counted_from == date(2026, 12, 8)
+    [event] = audit_events("appeal.deadlines_recomputed", entity_id=appeal.id)
+    assert event.before == {"counted_from": "2026-12-07"}
+    assert event.after == {"counted_from": "2026-12-08", "closure_added": "2026-12-07"}
+    assert moved_dates(appeal).note(appeal, "counted_from") == (
+        "Moved because of the closure on Monday 7 December 2026."
+    )
+
+
+@pytest.mark.policy("9.1")
+def test_the_day_an_appeal_counted_from_never_moves_once_past(decision, admin, audit_events):
+    appeal = _sent_on(decision, CHANGED)
+
+    add_closure(admin, datetime(2026, 12, 8, 9, tzinfo=UTC), date(2026, 12, 7), "Late entry")
+
+    assert appeal.counted_from == date(2026, 12, 7)
+    assert audit_events("appeal.deadlines_recomputed", entity_id=appeal.id) == []
+
+
 @pytest.mark.policy("9.1", "9.3", "9.4")
 def test_a_christmas_closure_moves_the_expected_outcome_over_new_year(
     decision, cem, admin, audit_events

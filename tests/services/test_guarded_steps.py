@@ -84,7 +84,7 @@ def test_a_warning_is_issued_once(
 ):
     incident = make_incident(make_customer())
     review_incident(incident, clock.now)
-    conflict = twice(issue_warning, panel_member, clock.now, incident)
+    conflict = twice(issue_warning, panel_member, clock.now, incident, Delivery.HAND)
     assert conflict.by == panel_member.name
 
 

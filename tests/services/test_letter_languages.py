@@ -48,7 +48,7 @@ def test_a_letter_to_a_polish_reader_carries_polish_and_english(app, letter_to):
     assert letter.translation_subject != letter.subject
     # The appeal deadline is a date in Polish: posted on Monday 23 November 2026, taken as
     # received on Wednesday 25th, and 20 working days on is Wednesday 23 December 2026.
-    assert "środa 23 grudnia 2026" in letter.translation_html
+    assert "do dnia 23 grudnia 2026 r. (środa)" in letter.translation_html
     assert "Wednesday 23 December 2026" in letter.body_html
 
 

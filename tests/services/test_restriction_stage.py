@@ -472,4 +472,5 @@ def test_only_the_panel_approves_arrangements(app, clock, make_customer, make_st
             "Summary",
             [arrangements.TermInput(kind=TermKind.CALL_LENGTH, amount=20)],
             add_months(clock.now.date(), 3),
+            Delivery.HAND,
         )

@@ -698,6 +698,11 @@ def test_ending_all_contact_needs_a_serious_incident_and_an_end_date(
     assert "serious incident" in refused.errors["kind"]
     assert "ends_on" not in refused.errors
     serious_incident_for(customer_with_final)
+    # Only a request that records all other methods exhausted can end all contact (§9.5).
+    request = make_request(
+        customer_with_final,
+        proposed_kinds=[RestrictionKind.CHANNEL_ONLY, RestrictionKind.TERMINATION],
+    )
     no_end = refusal(decide, request, RequestStatus.APPROVED_WITH_CHANGES, [spec(today, **ending)])
     assert "end date" in no_end.errors["ends_on"] and "kind" not in no_end.errors
     assert _count(Restriction) == 0

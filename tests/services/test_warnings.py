@@ -14,8 +14,10 @@ from portal.conduct_warnings.services import draft_warning_letter, issue_warning
 from portal.customers.models import CustomerType
 from portal.errors import NotAllowed, ServiceError
 from portal.incidents.models import Incident
+from portal.letters.delivery import Delivery
 from portal.letters.models import Letter, LetterKind
 from portal.letters.services import verify
+from portal.letters.signature import signed_by
 from portal.panel.models import Outcome
 from portal.panel.services import record_review
 from tests.factories import review_input
@@ -54,7 +56,7 @@ def warn(session, make_incident, review_incident, panel_member):
         )
         review.setdefault("letter_summary", behaviour)
         review_incident(incident, when + timedelta(hours=2), **review)
-        warning = issue_warning(panel_member, when + timedelta(hours=3), incident)
+        warning = issue_warning(panel_member, when + timedelta(hours=3), incident, Delivery.HAND)
         session.commit()
         return warning
 
@@ -136,12 +138,12 @@ def test_no_fourth_warning_even_if_the_review_was_recorded_before_the_final(
     fourth = make_incident(customer, now=FINAL_INCIDENT, occurred_at=FINAL_INCIDENT)
     review_incident(third, FINAL_INCIDENT + timedelta(hours=1))
     review_incident(fourth, FINAL_INCIDENT + timedelta(hours=1))
-    assert issue_warning(panel_member, FINAL_INCIDENT + timedelta(hours=2), third).stage == (
-        Stage.FINAL
-    )
+    assert issue_warning(
+        panel_member, FINAL_INCIDENT + timedelta(hours=2), third, Delivery.HAND
+    ).stage == (Stage.FINAL)
 
     with pytest.raises(ServiceError) as caught:
-        issue_warning(panel_member, FINAL_INCIDENT + timedelta(hours=3), fourth)
+        issue_warning(panel_member, FINAL_INCIDENT + timedelta(hours=3), fourth, Delivery.HAND)
 
     assert "request to restrict contact" in str(caught.value)
 
@@ -208,7 +210,7 @@ def test_a_warning_is_issued_only_once_for_an_incident(
     incident = session.get(Incident, warning.incident_id)
 
     with pytest.raises(ServiceError) as caught:
-        issue_warning(panel_member, clock.now, incident)
+        issue_warning(panel_member, clock.now, incident, Delivery.HAND)
 
     assert caught.value.errors == {"": "A warning has already been issued for this incident"}
 
@@ -223,7 +225,7 @@ def test_no_warning_without_the_panel_deciding_on_one(
 
     for incident in (unreviewed, informal):
         with pytest.raises(ServiceError) as caught:
-            issue_warning(panel_member, clock.now, incident)
+            issue_warning(panel_member, clock.now, incident, Delivery.HAND)
         assert "has not decided to issue a warning" in str(caught.value)
 
 
@@ -235,7 +237,7 @@ def test_only_the_panel_issues_warnings(
     review_incident(incident, clock.now)
 
     with pytest.raises(NotAllowed):
-        issue_warning(make_staff(role), clock.now, incident)
+        issue_warning(make_staff(role), clock.now, incident, Delivery.HAND)
 
 
 @pytest.mark.policy("8.4")
@@ -248,9 +250,9 @@ def test_the_community_safety_manager_issues_warnings_only_for_tenant_referrals(
     review_incident(tenant_incident, clock.now)
     review_incident(other_incident, clock.now)
 
-    assert issue_warning(csm, clock.now, tenant_incident).stage == Stage.FIRST
+    assert issue_warning(csm, clock.now, tenant_incident, Delivery.HAND).stage == Stage.FIRST
     with pytest.raises(NotAllowed):
-        issue_warning(csm, clock.now, other_incident)
+        issue_warning(csm, clock.now, other_incident, Delivery.HAND)
 
 
 # --- The letter (§8.9, §8.11, §8.13) -------------------------------------------------------
@@ -405,7 +407,9 @@ def test_vulnerabilities_are_considered_at_every_warning_stage(
                 vulnerability_notes="Letter read through with the support worker.",
             ),
         )
-        stages.append(issue_warning(panel_member, when + timedelta(hours=1), incident).stage)
+        stages.append(
+            issue_warning(panel_member, when + timedelta(hours=1), incident, Delivery.HAND).stage
+        )
         session.commit()
 
     assert stages == [Stage.FIRST, Stage.SECOND, Stage.FINAL]
@@ -417,8 +421,9 @@ def test_the_draft_is_what_will_be_issued(
     incident = make_incident(customer)
     review_incident(incident, clock.now)
 
-    stage, subject, html = draft_warning_letter(incident, clock.now)
-    warning = issue_warning(panel_member, clock.now, incident)
+    with signed_by(panel_member):  # as the Panel member previewing it sees it (issue 16, point 18)
+        stage, subject, html = draft_warning_letter(incident, clock.now)
+    warning = issue_warning(panel_member, clock.now, incident, Delivery.HAND)
 
     assert stage == warning.stage == Stage.FIRST
     letter = letter_of(session, warning)
@@ -441,4 +446,7 @@ def test_issuing_a_warning_is_audited(warn, customer, session, panel_member, aud
         "lapses_on": "2027-01-12",
         "letter": letter.reference,
         "sha256": letter.content_sha256,
+        "delivery": "hand",
+        "sent_at": "2026-01-12T13:00:00+00:00",
     }
+    assert warning_event.summary.endswith("Given by hand on 12 January 2026")

@@ -10,6 +10,17 @@ from portal.restrictions.models import CHECKLIST
 TODAY = "2026-11-23"
 
 
+# The §4.5 and §4.7 answers (and §9.5's, kept only when all contact is ended), as posted.
+REQUEST_CONSIDERATIONS = {
+    "representative_considered": "yes",
+    "representative_decision": "Offered contact through their support worker; they declined.",
+    "eia_needed": "no",
+    "eia_note": "",
+    "other_methods_exhausted": "y",
+    "other_methods_tried": "Email only for three months, then one named manager: both broken.",
+}
+
+
 def restriction_request_form(serious_incident=None, **overrides) -> dict:
     """A Request to Restrict Contact with evidence for every §8.17 point; with a serious
     incident, its waiver of the final warning."""
@@ -22,6 +33,7 @@ def restriction_request_form(serious_incident=None, **overrides) -> dict:
             "proposal": "Email only for six months: calls have been abusive.",
             "waiver_incident_id": str(serious_incident.id) if serious_incident else "0",
             "waiver_reason": "Threatened a colleague." if serious_incident else "",
+            **REQUEST_CONSIDERATIONS,
         }
     )
     data.update(overrides)
@@ -72,6 +84,7 @@ def arrangement_form(**overrides) -> dict:
         "call_time_ends_at": "11:00",
         "call_length_amount": "20",
         "review_on": "2027-02-23",
+        "delivery": "hand",
     }
     data.update(overrides)
     return data

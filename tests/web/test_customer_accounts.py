@@ -278,14 +278,15 @@ def test_a_customer_sees_only_their_own_letters_and_arrangements(
     assert client.get("/letters/99999999999").status_code == 404
 
 
-def test_the_language_choice_is_remembered_on_the_customer(client, account):
+def test_the_language_choice_changes_the_pages_not_the_letters(client, account):
+    """Issue 16, point 15: the letters' language is asked separately (test_letters_language)."""
     _sign_in(client)
     response = client.post(
         "/language", data={"csrf_token": csrf_token(client, "/home"), "lang": "pl", "back": "/home"}
     )
     assert response.status_code == 303 and response.headers["Location"].endswith("/home")
     db.session.expire_all()
-    assert account.customer.preferred_language == "pl"
+    assert account.customer.preferred_language == "en"
     page = client.get("/home")
     assert 'lang="pl"' in page.text
 

@@ -139,7 +139,7 @@ def test_a_report_goes_to_the_manager_then_the_panel_and_ends_in_a_first_warning
 
     # Issued, the letter is frozen.
     warning_url = f"/staff/incidents/{incident.id}/warning"
-    issued = follow(client, post(warning_url, token_from=warning_url))
+    issued = follow(client, post(warning_url, {"delivery": "hand"}, token_from=warning_url))
     assert "First stage warning issued." in text_of(issued)
     assert "Unchanged since issue" in text_of(issued)
     assert letter == text_of(issued.select_one(".letter"))
@@ -178,7 +178,7 @@ def _report_review_issue(client, post, act_as, customer, people, description, to
     # The Panel's summary for the letter tells the behaviour (§8.9, §8.11, §8.13).
     reviewed = review_form(letter_summary=description)
     preview = follow(client, post(f"/staff/incidents/{incident.id}/review", reviewed))
-    issued = follow(client, post(f"/staff/incidents/{incident.id}/warning"))
+    issued = follow(client, post(f"/staff/incidents/{incident.id}/warning", {"delivery": "hand"}))
     return incident, text_of(preview.select_one(".letter")), issued
 
 

@@ -24,6 +24,7 @@ from portal.restrictions.models import (
 from portal.timeutil import add_months
 from tests.conftest import csrf_token
 from tests.pages import check_fragment, check_page, errors_on
+from tests.web.restriction_forms import REQUEST_CONSIDERATIONS
 
 ROLES = [
     Role.COLLEAGUE,
@@ -143,6 +144,7 @@ def _request_data(**overrides) -> dict:
             "proposal": "Email only for six months.",
             "waiver_incident_id": "0",
             "waiver_reason": "",
+            **REQUEST_CONSIDERATIONS,
         }
     )
     data.update(overrides)
@@ -373,6 +375,7 @@ def test_arrangement_preview_as_fragment_and_page_then_approve_answer_and_end(
         "call_time_ends_at": "11:00",
         "call_length_amount": "20",
         "review_on": add_months(clock.now.date(), 3).isoformat(),
+        "delivery": "hand",
     }
     fragment = check_fragment(
         client.post(
