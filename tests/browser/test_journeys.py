@@ -104,6 +104,7 @@ def test_report_decide_review_and_issue_a_warning(open_as, js):
     screenshot(panel, f"journey-{mode}-5-preview")
     if js:
         assert_accessible(panel, "warning preview")
+    panel.get_by_label("By hand").check()
     panel.get_by_role("button", name="Issue the first stage warning").click()
 
     expect(panel).to_have_url(re.compile(r"/staff/letters/\d+$"))
@@ -131,6 +132,7 @@ def test_empty_report_shows_a_linked_error_summary(open_as, js):
         page.keyboard.press("Tab")
         expect(page.locator(".skip-link")).to_be_focused()
         page.keyboard.press("Enter")
+        expect(page).to_have_url(re.compile(r"#main$"))  # the jump is made before the next key
         page.keyboard.press("Tab")
         expect(summary.get_by_role("link").first).to_be_focused()
     for text, field_id in [
