@@ -26,6 +26,9 @@ run: $(STAMP)
 # PYTEST_ARGS runs just what it names, e.g. PYTEST_ARGS="-x tests/web/test_access.py".
 WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 
+# Compiled modules (and pytest's rewritten test modules) are kept in __pycache__ even where the
+# environment says not to write them: otherwise every worker compiles everything again each run.
+test: export PYTHONDONTWRITEBYTECODE =
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

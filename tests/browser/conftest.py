@@ -217,6 +217,17 @@ def signed_in_state(browser, base_url):
     return _state
 
 
+def _context(browser, base_url, state, *, js: bool = True, width: int = 1280, height: int = 900):
+    return browser.new_context(
+        base_url=base_url,
+        java_script_enabled=js,
+        locale="en-GB",
+        timezone_id="Europe/London",
+        viewport={"width": width, "height": height},
+        storage_state=state,
+    )
+
+
 @pytest.fixture
 def open_as(browser, base_url, signed_in_state):
     """Open a page in a fresh context, signed in as ``role`` (None: signed out)."""
@@ -230,14 +241,8 @@ def open_as(browser, base_url, signed_in_state):
         width: int = 1280,
         height: int = 900,
     ):
-        context = browser.new_context(
-            base_url=base_url,
-            java_script_enabled=js,
-            locale="en-GB",
-            timezone_id="Europe/London",
-            viewport={"width": width, "height": height},
-            storage_state=signed_in_state(role) if role else None,
-        )
+        state = signed_in_state(role) if role else None
+        context = _context(browser, base_url, state, js=js, width=width, height=height)
         contexts.append(context)
         page = context.new_page()
         if path is not None:
@@ -247,3 +252,23 @@ def open_as(browser, base_url, signed_in_state):
     yield _open
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def reading_page(browser, base_url, signed_in_state):
+    """A page signed in as ``role`` (None: signed out) for tests that only open pages and
+    look at them: one per role and screen size for the module, each test going to its own
+    address in it. Chromium takes longer to make a context and a page than to check one."""
+    pages: dict[tuple, object] = {}
+
+    def _page(role: str | None, *, width: int = 1280, height: int = 900):
+        key = (role, width, height)
+        if key not in pages:
+            state = signed_in_state(role) if role else None
+            context = _context(browser, base_url, state, width=width, height=height)
+            pages[key] = context.new_page()
+        return pages[key]
+
+    yield _page
+    for page in pages.values():
+        page.context.close()

@@ -6,6 +6,7 @@ import os
 import re
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyotp
 from axe_playwright_python.sync_playwright import Axe
@@ -19,29 +20,33 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 HTMX_VERSION = "2.0.11"
 
 _axe = Axe()
-# The last time-step each authenticator key (by secret) gave a code for, in this test run.
-_last_step: dict[str, int] = {}
+# The last time-step each authenticator key gave a code for, in this test run, by the portal
+# it was given to (each live server keeps its own record of the codes it has taken) and secret.
+_last_step: dict[tuple[str, str], int] = {}
 
 
 def email_for(role: str) -> str:
     return f"{role}@demo.example"
 
 
-def unused_code(secret: str) -> str:
-    """A code from the authenticator app holding ``secret`` that the portal has not taken yet.
+def unused_code(secret: str, portal: str = "") -> str:
+    """A code from the authenticator app holding ``secret`` that the portal at ``portal`` (its
+    address) has not taken yet.
 
-    The portal takes each time-step's code once, and also the next step's (valid_window=1):
-    a second sign-in within the same 30 seconds gives the next step's code, and a third waits.
+    A portal takes each time-step's code once, and also the next step's (valid_window=1): a
+    second sign-in there within the same 30 seconds gives the next step's code, and a third
+    waits. Another live server, on a database of its own, has taken none of them.
     """
     totp = pyotp.TOTP(secret)
+    key = (portal, secret)
     while True:
         now = time.time()
         current = int(now // totp.interval)
-        step = max(current, _last_step.get(secret, -1) + 1)
+        step = max(current, _last_step.get(key, -1) + 1)
         if step <= current + 1:
             break
         time.sleep((current + 1) * totp.interval - now + 0.2)
-    _last_step[secret] = step
+    _last_step[key] = step
     return totp.at(step * totp.interval)
 
 
@@ -55,8 +60,9 @@ def sign_in_with_form(page: Page, role: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/staff/sign-in(\?|$)"))
     if "/staff/sign-in/code" in page.url:
+        portal = urlsplit(page.url)
         page.get_by_label("Code from your authenticator app").fill(
-            unused_code(demo_totp_secret(email))
+            unused_code(demo_totp_secret(email), f"{portal.scheme}://{portal.netloc}")
         )
         page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_attached()

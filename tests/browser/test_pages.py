@@ -92,8 +92,8 @@ PAGES = [
 
 
 @pytest.mark.parametrize(("name", "role", "path", "status"), PAGES, ids=[page[0] for page in PAGES])
-def test_page_passes_axe(open_as, demo, name, role, path, status):
-    page = open_as(role)
+def test_page_passes_axe(reading_page, demo, name, role, path, status):
+    page = reading_page(role)
     response = page.goto(path(demo))
     assert response is not None and response.status == status
     check_page(page, name)
@@ -171,8 +171,9 @@ REFLOW = [
 
 
 @pytest.mark.parametrize(("name", "role", "path"), REFLOW, ids=[r[0] for r in REFLOW])
-def test_page_reflows_at_320px(open_as, demo, name, role, path):
-    page = open_as(role, path(demo), width=320, height=640)
+def test_page_reflows_at_320px(reading_page, demo, name, role, path):
+    page = reading_page(role, width=320, height=640)
+    page.goto(path(demo))
     screenshot(page, f"320-{name}")
     assert_no_horizontal_scroll(page, 320)
     assert_accessible(page, f"{name} at 320px")

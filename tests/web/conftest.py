@@ -34,6 +34,7 @@ def _quick_password_hashes(monkeypatch):
 
 
 @pytest.fixture
+@kept
 def people(make_staff, colleague, panel_member):
     """One member of staff per role, plus a colleague and a manager from another team.
 
