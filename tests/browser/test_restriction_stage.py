@@ -99,8 +99,9 @@ PAGES = [
 
 
 @pytest.mark.parametrize(("name", "role", "path"), PAGES, ids=[p[0] for p in PAGES])
-def test_page_passes_axe(open_as, ids, name, role, path):
-    page = open_as(role, path.format(**ids))
+def test_page_passes_axe(reading_page, ids, name, role, path):
+    page = reading_page(role)
+    page.goto(path.format(**ids))
     check_page(page, name)
 
 
