@@ -19,6 +19,7 @@ from portal.audit import services as audit
 from portal.auth import sessions
 from portal.auth.services import dummy_hash, hash_password
 from portal.customers.models import Customer
+from portal.customers.services import record_letter_language
 from portal.errors import Problem, ServiceError
 
 ACCESS_CODE_DAYS = 28
@@ -244,19 +245,4 @@ def choose_letter_language(account: CustomerAccount, now: datetime, language: st
         raise ServiceError(
             {"language": Problem("letters.language_unknown", _l("Choose a language from the list"))}
         )
-    customer = account.customer
-    before = customer.preferred_language
-    if before == language:
-        return
-    customer.preferred_language = language
-    db.session.flush()
-    audit.record(
-        account,
-        now,
-        "customer.language_set",
-        "customer",
-        customer.id,
-        f"Preferred language of {customer.reference} set to {language} by the customer",
-        before={"language": before},
-        after={"language": language},
-    )
+    record_letter_language(account, now, account.customer, language, by=" by the customer")

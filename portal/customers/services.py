@@ -35,6 +35,12 @@ def set_preferred_language(
         raise NotAllowed
     if language not in languages:
         raise ServiceError({"language": "Choose a language from the list"})
+    record_letter_language(actor, now, customer, language)
+
+
+def record_letter_language(actor, now: datetime, customer: Customer, language: str, by=""):
+    """Store and audit the language of the customer's letters, if it changes (``by``: who
+    chose it, for the audit entry; the checks are the caller's)."""
     before = customer.preferred_language
     if before == language:
         return
@@ -46,7 +52,7 @@ def set_preferred_language(
         "customer.language_set",
         "customer",
         customer.id,
-        f"Preferred language of {customer.reference} set to {language}",
+        f"Preferred language of {customer.reference} set to {language}{by}",
         before={"language": before},
         after={"language": language},
     )
