@@ -166,13 +166,14 @@ def _recompute_appeal_deadlines(
         )
         .order_by(Appeal.id)
     )
-    for draft in drafts:
-        old = draft.deadline
-        new = recomputed_date(old, by_id[draft.restriction_id].appeal_deadline, today)
-        if new != old:
-            draft.deadline = new
-            _audit_appeal(actor, now, draft, {"deadline": old}, {"deadline": new}, because)
-            changed += 1
+    changed += _move_appeal_dates(
+        actor,
+        now,
+        drafts,
+        "deadline",
+        lambda draft: by_id[draft.restriction_id].appeal_deadline,
+        because,
+    )
     db.session.flush()
     return changed
 
@@ -186,15 +187,14 @@ def _recompute_arrivals(actor, now: datetime, calendar: WorkingCalendar, because
     appeals = db.session.scalars(
         select(Appeal).where(Appeal.counted_from >= today).order_by(Appeal.id)
     )
-    changed = 0
-    for appeal in appeals:
-        old = appeal.counted_from
-        counted = appeal_rules.arrival(appeal.received_at, cutoff, calendar).counted_from
-        new = recomputed_date(old, counted, today)
-        if new != old:
-            appeal.counted_from = new
-            _audit_appeal(actor, now, appeal, {"counted_from": old}, {"counted_from": new}, because)
-            changed += 1
+    changed = _move_appeal_dates(
+        actor,
+        now,
+        appeals,
+        "counted_from",
+        lambda appeal: appeal_rules.arrival(appeal.received_at, cutoff, calendar).counted_from,
+        because,
+    )
     db.session.flush()
     return changed
 
@@ -215,17 +215,32 @@ def _recompute_expected_outcomes(
         )
         .order_by(Appeal.id)
     )
+    changed = _move_appeal_dates(
+        actor,
+        now,
+        appeals,
+        "expected_outcome_on",
+        lambda appeal: (
+            appeal_rules.appeal_clock(appeal.received_at, cutoff, calendar).expected_outcome
+        ),
+        because,
+    )
+    db.session.flush()
+    return changed
+
+
+def _move_appeal_dates(actor, now: datetime, appeals, field: str, counted, because) -> int:
+    """Move ``field`` of each appeal to the date ``counted(appeal)`` gives (where
+    :func:`recomputed_date` allows), auditing each move; how many moved."""
+    today = london_date(now)
     changed = 0
     for appeal in appeals:
-        old = appeal.expected_outcome_on
-        counted = appeal_rules.appeal_clock(appeal.received_at, cutoff, calendar).expected_outcome
-        new = recomputed_date(old, counted, today)
+        old = getattr(appeal, field)
+        new = recomputed_date(old, counted(appeal), today)
         if new != old:
-            appeal.expected_outcome_on = new
-            before, after = {"expected_outcome_on": old}, {"expected_outcome_on": new}
-            _audit_appeal(actor, now, appeal, before, after, because)
+            setattr(appeal, field, new)
+            _audit_appeal(actor, now, appeal, {field: old}, {field: new}, because)
             changed += 1
-    db.session.flush()
     return changed
 
 

@@ -17,11 +17,11 @@ from portal.auth import permissions
 from portal.auth.models import User
 from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.i18n import long_date
+from portal.letters import delivery as deliveries
 from portal.letters import render as letter_render
 from portal.letters import services as letters
 from portal.letters.models import Letter, LetterKind
 from portal.organisation.services import get_organisation
-from portal.restrictions import delivery as deliveries
 from portal.restrictions import rules
 from portal.restrictions.models import (
     Delivery,

@@ -16,10 +16,10 @@ from portal.audit import services as audit
 from portal.auth import permissions
 from portal.errors import Conflict, NotAllowed, ServiceError
 from portal.i18n import long_date
+from portal.letters import delivery as deliveries
 from portal.letters import render as letter_render
 from portal.letters import services as letters
 from portal.letters.models import LetterKind
-from portal.restrictions import delivery as deliveries
 from portal.restrictions import rules
 from portal.restrictions.decision_letter import letter_dates
 from portal.restrictions.models import Delivery, Restriction, RestrictionStatus

@@ -17,7 +17,7 @@ from portal.auth.models import Role, User, UserRole
 from portal.customers.models import Customer
 from portal.errors import Conflict, ServiceError
 from portal.htmx import render_page_or_fragment
-from portal.restrictions import delivery as deliveries
+from portal.letters import delivery as deliveries
 from portal.restrictions import queries, services
 from portal.restrictions.forms import (
     DecisionForm,
