@@ -220,7 +220,9 @@ def signed_in_state(browser, base_url):
     return _state
 
 
-def _context(browser, base_url, state, *, js: bool = True, width: int = 1280, height: int = 900):
+def new_context(browser, base_url, state, *, js: bool = True, width: int = 1280, height: int = 900):
+    """A browser context on ``base_url`` as a British user would have it, signed in with
+    ``state`` (a storage state, or None)."""
     return browser.new_context(
         base_url=base_url,
         java_script_enabled=js,
@@ -245,7 +247,7 @@ def open_as(browser, base_url, signed_in_state):
         height: int = 900,
     ):
         state = signed_in_state(role) if role else None
-        context = _context(browser, base_url, state, js=js, width=width, height=height)
+        context = new_context(browser, base_url, state, js=js, width=width, height=height)
         contexts.append(context)
         page = context.new_page()
         if path is not None:
@@ -268,7 +270,7 @@ def reading_page(browser, base_url, signed_in_state):
         key = (role, width, height)
         if key not in pages:
             state = signed_in_state(role) if role else None
-            context = _context(browser, base_url, state, width=width, height=height)
+            context = new_context(browser, base_url, state, width=width, height=height)
             pages[key] = context.new_page()
         return pages[key]
 

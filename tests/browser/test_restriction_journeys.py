@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.browser.conftest import serve_demo
+from tests.browser.conftest import new_context, serve_demo
 from tests.browser.support import (
     assert_accessible,
     assert_no_horizontal_scroll,
@@ -68,13 +68,14 @@ class World:
         return self._states[role]
 
     def open(self, role: str, path: str | None = None, **viewport) -> Page:
-        context = self.browser.new_context(
-            base_url=self.url,
-            java_script_enabled=self.js,
-            locale="en-GB",
-            timezone_id="Europe/London",
-            viewport=viewport or DESKTOP,
-            storage_state=self._signed_in(role),
+        size = viewport or DESKTOP
+        context = new_context(
+            self.browser,
+            self.url,
+            self._signed_in(role),
+            js=self.js,
+            width=size["width"],
+            height=size["height"],
         )
         self._contexts.append(context)
         page = context.new_page()
