@@ -48,7 +48,9 @@ class SubmissionKey(db.Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     form: Mapped[str] = mapped_column(String(40))
-    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
     used_at: Mapped[datetime] = mapped_column(index=True)
     entity_type: Mapped[str | None] = mapped_column(String(40))
     entity_id: Mapped[int | None]

@@ -57,6 +57,6 @@ class AccessCode(Base):
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
-    issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

@@ -117,7 +117,7 @@ class Appeal(Base):
     # really arrived is ``received_at``. The column keeps its first name.
     counted_from: Mapped[date | None] = mapped_column("received_on")
     channel: Mapped[AppealChannel] = mapped_column(default=AppealChannel.PORTAL)
-    lodged_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    lodged_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     helped_by: Mapped[str] = mapped_column(String(200), default="")
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The decision the appeal is against, set when it is sent: "letter:<id>" for the decision
@@ -137,7 +137,7 @@ class Appeal(Base):
     late: Mapped[bool] = mapped_column(default=False)
     late_reason: Mapped[str] = mapped_column(Text, default="")
     late_accepted: Mapped[bool | None]
-    late_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    late_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     late_decision_reason: Mapped[str] = mapped_column(Text, default="")
     # The CEM's steps (§9.1–9.4)
     acknowledged_on: Mapped[date | None]
@@ -148,10 +148,12 @@ class Appeal(Base):
     customer_told_on: Mapped[date | None]
     outcome: Mapped[AppealOutcome | None]
     outcome_reasons: Mapped[str] = mapped_column(Text, default="")
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
-    acknowledgement_letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
-    late_letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
-    outcome_letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    acknowledgement_letter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("letter.id"), index=True
+    )
+    late_letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"), index=True)
+    outcome_letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"), index=True)
 
     # Each step is taken once (§9.1–9.4). LODGED → LODGED is the CEM accepting a late appeal.
     TRANSITIONS = Transitions(

@@ -3,6 +3,9 @@ Manager who takes the steps, and the GLT members who may decide it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import select
 
 from portal import db
@@ -10,7 +13,7 @@ from portal.appeals.models import Appeal
 from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
 from portal.errors import NotAllowed
-from portal.restrictions.models import RestrictionRequest
+from portal.restrictions.models import Restriction, RestrictionRequest
 
 
 def staff_with(role: Role) -> list[int]:
@@ -39,6 +42,27 @@ def conflicted(appeal: Appeal) -> set[int]:
             if request.decided_by_id:
                 people.add(request.decided_by_id)
     return people
+
+
+@contextmanager
+def ready_to_decide(appeals: list[Appeal]) -> Iterator[None]:
+    """Within the block, :func:`may_decide` sends no statements for ``appeals``: what
+    :func:`conflicted` reads of each (its restriction and the request behind it) is loaded in
+    one statement and held until the block ends."""
+    restriction_ids = {appeal.restriction_id for appeal in appeals}
+    held = (
+        db.session.execute(
+            select(Restriction, RestrictionRequest)
+            .outerjoin(RestrictionRequest, RestrictionRequest.id == Restriction.request_id)
+            .where(Restriction.id.in_(restriction_ids))
+        ).all()
+        if restriction_ids
+        else []
+    )
+    try:
+        yield
+    finally:
+        held.clear()
 
 
 def may_decide(actor, appeal: Appeal) -> bool:

@@ -16,7 +16,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     actor_label: Mapped[str] = mapped_column(String(160))
     action: Mapped[str] = mapped_column(String(60))
     entity_type: Mapped[str] = mapped_column(String(40))

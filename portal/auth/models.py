@@ -44,7 +44,7 @@ class User(Base):
     team: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
-    line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    line_manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     created_at: Mapped[datetime]
     # Two-factor sign-in (portal/auth/two_factor.py): the authenticator app's shared secret
     # (base32), when its first code was accepted, and the last time-step accepted, so a code

@@ -60,7 +60,7 @@ class ConductWarning(Base):
     stage: Mapped[Stage]
     issued_on: Mapped[date]
     lapses_on: Mapped[date]
-    issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     issued_at: Mapped[datetime]
     letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), unique=True)
     delivery: Mapped[Delivery | None]

@@ -55,6 +55,7 @@ class Correspondence(Base):
             name="filed_only_without_concerns",
         ),
         Index("ix_correspondence_customer_status", "customer_id", "status"),
+        Index("ix_correspondence_status_received", "status", "received_at"),
     )
 
     TRANSITIONS = Transitions(
@@ -83,19 +84,19 @@ class Correspondence(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
-    restriction_id: Mapped[int] = mapped_column(ForeignKey("restriction.id"))
+    restriction_id: Mapped[int] = mapped_column(ForeignKey("restriction.id"), index=True)
     received_at: Mapped[datetime]
     channel: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text)
-    logged_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    logged_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     status: Mapped[CorrespondenceStatus] = mapped_column(default=CorrespondenceStatus.LOGGED)
     read_at: Mapped[datetime | None]
-    read_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    read_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     checked_at: Mapped[datetime | None]
     new_information: Mapped[bool] = mapped_column(default=False)
     safeguarding_concern: Mapped[bool] = mapped_column(default=False)
     check_notes: Mapped[str] = mapped_column(Text, default="")
-    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"), index=True)
     closed_at: Mapped[datetime | None]
 
     customer: Mapped[Customer] = relationship()

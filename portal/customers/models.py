@@ -57,7 +57,7 @@ class Customer(Base):
     forename: Mapped[str] = mapped_column(String(100))
     surname: Mapped[str] = mapped_column(String(100))
     customer_type: Mapped[CustomerType]
-    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     address: Mapped[str] = mapped_column(String(300), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
@@ -93,11 +93,11 @@ class Alert(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     summary: Mapped[str] = mapped_column(String(200))
     advice: Mapped[str] = mapped_column(Text, default="")
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
-    raised_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     raised_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
-    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
 
     raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
     ended_by: Mapped[User | None] = relationship(foreign_keys=[ended_by_id])
@@ -146,7 +146,7 @@ class ContactLogEntry(Base):
     occurred_at: Mapped[datetime]
     duration_minutes: Mapped[int | None]
     summary: Mapped[str] = mapped_column(String(500), default="")
-    logged_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    logged_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     logged_at: Mapped[datetime]
 
 
@@ -179,5 +179,5 @@ class AccessRefusal(Base):
     works_description: Mapped[str] = mapped_column(String(300))
     legal_action_flag: Mapped[bool] = mapped_column(default=False)
     service_request_cancelled: Mapped[bool] = mapped_column(default=False)
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     recorded_at: Mapped[datetime]

@@ -62,6 +62,8 @@ class Incident(Base):
         Index("ix_incident_status_due", "status", "review_due_on"),
         Index("ix_incident_customer_occurred", "customer_id", "occurred_at"),
         Index("ix_incident_reported", "reported_at", "id"),
+        Index("ix_incident_line_manager_reported", "line_manager_id", "reported_at"),
+        Index("ix_incident_reported_by_reported", "reported_by_id", "reported_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,14 +91,18 @@ class Incident(Base):
     serious: Mapped[bool] = mapped_column(default=False)
     serious_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     serious_marked_at: Mapped[datetime | None]
-    serious_marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    serious_marked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id"), index=True
+    )
     route: Mapped[Route]
     status: Mapped[IncidentStatus] = mapped_column(default=IncidentStatus.AWAITING_REVIEW)
     review_due_on: Mapped[date]
     manager_decisions: Mapped[list] = mapped_column(JSON, default=list)
     manager_notes: Mapped[str] = mapped_column(Text, default="")
     manager_decided_at: Mapped[datetime | None]
-    manager_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    manager_decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id"), index=True
+    )
 
     # The Panel reviews a report once (§7.2).
     TRANSITIONS = Transitions(
@@ -175,5 +181,5 @@ class Attachment(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     uploaded_at: Mapped[datetime]

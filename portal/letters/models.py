@@ -65,7 +65,7 @@ class Letter(Base):
     translation_html: Mapped[str | None] = mapped_column(Text)
     content_sha256: Mapped[str] = mapped_column(String(64))
     issued_at: Mapped[datetime]
-    issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
 
     @property
     def translated(self) -> bool:

@@ -55,7 +55,7 @@ class PanelReview(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), unique=True)
-    reviewer_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     reviewed_at: Mapped[datetime]
     context_considered: Mapped[list] = mapped_column(JSON, default=list)
     context_notes: Mapped[str] = mapped_column(Text)

@@ -150,17 +150,19 @@ class RestrictionRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
-    requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     requested_at: Mapped[datetime]
     checklist: Mapped[dict] = mapped_column(JSON, default=dict)  # key → evidence text
-    final_warning_id: Mapped[int | None] = mapped_column(ForeignKey("conduct_warning.id"))
-    waiver_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    final_warning_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conduct_warning.id"), index=True
+    )
+    waiver_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
     waiver_reason: Mapped[str] = mapped_column(Text, default="")
     proposed_kinds: Mapped[list] = mapped_column(JSON, default=list)
     proposal: Mapped[str] = mapped_column(Text)
     status: Mapped[RequestStatus] = mapped_column(default=RequestStatus.SUBMITTED)
     more_info_question: Mapped[str] = mapped_column(Text, default="")
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     decided_at: Mapped[datetime | None]
     decision_reasons: Mapped[str] = mapped_column(Text, default="")
     # §4.5: was a representative, relative or support worker considered, and what came of it.
@@ -252,7 +254,7 @@ class RequestParticipant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("restriction_request.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     part: Mapped[RequestPart]
     at: Mapped[datetime]
 
@@ -316,10 +318,10 @@ class Restriction(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
-    request_id: Mapped[int | None] = mapped_column(ForeignKey("restriction_request.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("restriction_request.id"), index=True)
     kind: Mapped[RestrictionKind]
     channel: Mapped[ContactRoute | None]
-    named_manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    named_manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     schedule: Mapped[str] = mapped_column(Text, default="")
     third_party: Mapped[str] = mapped_column(String(200), default="")
     reasons: Mapped[str] = mapped_column(Text)
@@ -328,14 +330,14 @@ class Restriction(Base):
     ends_on: Mapped[date | None]
     immediate_notice: Mapped[bool] = mapped_column(default=False)
     status: Mapped[RestrictionStatus] = mapped_column(default=RestrictionStatus.AWAITING_NOTICE)
-    approved_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     approved_at: Mapped[datetime]
     delivery: Mapped[Delivery | None]
-    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"), index=True)
     notified_on: Mapped[date | None]
     appeal_deadline: Mapped[date | None]
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("restriction.id"))
-    reintroduces_id: Mapped[int | None] = mapped_column(ForeignKey("restriction.id"))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("restriction.id"), index=True)
+    reintroduces_id: Mapped[int | None] = mapped_column(ForeignKey("restriction.id"), index=True)
     reintroduce_reason: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[datetime | None]
 

@@ -50,13 +50,13 @@ class RestrictionReview(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     restriction_id: Mapped[int] = mapped_column(ForeignKey("restriction.id"), index=True)
-    reviewer_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     reviewed_at: Mapped[datetime]
     outcome: Mapped[ReviewOutcome]
     reasons: Mapped[str] = mapped_column(Text)
     behaviour_since: Mapped[str] = mapped_column(Text, default="")
     next_review_on: Mapped[date | None]
-    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"))
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), index=True)
     # How the review letter went (None for reviews recorded before it was chosen).
     delivery: Mapped[Delivery | None]
 

@@ -16,5 +16,5 @@ class Closure(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(unique=True)
     reason: Mapped[str] = mapped_column(String(120))
-    added_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     added_at: Mapped[datetime]

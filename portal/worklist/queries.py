@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from portal import db
+from portal.appeals import people as appeal_people
 from portal.appeals import progress as appeal_progress
 from portal.appeals import services as appeals
 from portal.appeals.models import AppealStatus
@@ -145,12 +146,15 @@ def _requests_to_decide(me) -> int:
 def _appeal_tasks(me, today: date) -> AppealTasks:
     """Open appeals and how many have a step overdue or due soon (CEM), or wait for GLT."""
     counts: Counter[str] = Counter()
-    for row in appeal_progress.for_open_appeals(today):
+    rows = appeal_progress.for_open_appeals(today)
+    for row in rows:
         counts["open"] += 1
-        if row.appeal.status == AppealStatus.WITH_GLT and appeals.may_decide(me, row.appeal):
-            counts["for_glt"] += 1
         if row.current is not None and row.current.attention:
             counts[row.current.attention] += 1
+    with_glt = [row.appeal for row in rows if row.appeal.status == AppealStatus.WITH_GLT]
+    if with_glt and permissions.can_decide_appeal(me):
+        with appeal_people.ready_to_decide(with_glt):
+            counts["for_glt"] = sum(1 for appeal in with_glt if appeals.may_decide(me, appeal))
     return AppealTasks(
         open=counts["open"],
         overdue=counts["overdue"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from portal import db
 from portal.auth.models import Role
@@ -17,6 +18,8 @@ from portal.customers.services import end_alert, log_contact, raise_alert, recor
 from portal.incidents.catalogue import Category
 
 SMALL, LARGE = 2, 25
+# Each role's home page is measured with one row of each list it reads, then a hundred.
+ONE, HUNDRED = 1, 100
 
 
 def statements(client, count_queries, url: str, headers=None) -> int:
@@ -29,11 +32,14 @@ def statements(client, count_queries, url: str, headers=None) -> int:
     return counter.count
 
 
-def assert_same_for_few_and_many(client, count_queries, grow, urls, headers=None):
-    """Grow the data to 2 rows, count; grow it to 25, count again: the counts must match."""
-    grow(SMALL)
+def assert_same_for_few_and_many(
+    client, count_queries, grow, urls, headers=None, sizes=(SMALL, LARGE)
+):
+    """Grow the data to 2 rows (or ``sizes[0]``), count; grow it to 25 (or ``sizes[1]``),
+    count again: the counts must match."""
+    grow(sizes[0])
     few = {url: statements(client, count_queries, url, headers) for url in urls}
-    grow(LARGE)
+    grow(sizes[1])
     many = {url: statements(client, count_queries, url, headers) for url in urls}
     assert many == few, f"statements grow with the rows (N+1): {few} → {many}"
 
@@ -94,7 +100,7 @@ def test_register_fragment(client, act_as, count_queries, reports):
 @pytest.mark.parametrize("role", ["line_manager", "panel", "csm"])
 def test_home(client, act_as, count_queries, reports, role):
     act_as(role)
-    assert_same_for_few_and_many(client, count_queries, reports, ["/staff/"])
+    assert_same_for_few_and_many(client, count_queries, reports, ["/staff/"], sizes=(ONE, HUNDRED))
 
 
 @pytest.mark.policy("8.15")
@@ -125,7 +131,7 @@ def test_home_with_arrangement_answers_waiting(
             db.session.commit()
             made.append(arrangement)
 
-    assert_same_for_few_and_many(client, count_queries, grow, ["/staff/"])
+    assert_same_for_few_and_many(client, count_queries, grow, ["/staff/"], sizes=(ONE, HUNDRED))
 
 
 def test_home_for_a_reporter(client, people, sign_in, count_queries, make_customer, make_incident):
@@ -137,7 +143,7 @@ def test_home_for_a_reporter(client, people, sign_in, count_queries, make_custom
             made.append(make_incident(make_customer()))
 
     made: list = []
-    assert_same_for_few_and_many(client, count_queries, grow, ["/staff/"])
+    assert_same_for_few_and_many(client, count_queries, grow, ["/staff/"], sizes=(ONE, HUNDRED))
 
 
 def test_audit_trail(client, act_as, count_queries, reports):
@@ -259,4 +265,158 @@ def test_correspondence_to_handle(client, act_as, count_queries, correspondence,
     act_as(role)
     assert_same_for_few_and_many(
         client, count_queries, correspondence, ["/staff/correspondence", "/staff/"]
+    )
+
+
+# --- Each role's home with 1 and with 100 rows of each list it reads -----------------------------
+
+
+def _copy(model, row_id: int, **changes) -> int:
+    """Insert a copy of one row with ``changes``; the copy's id."""
+    table = model.__table__
+    values = dict(db.session.execute(sa.select(table).where(table.c.id == row_id)).mappings().one())
+    values.pop("id")
+    values.update(changes)
+    return db.session.execute(sa.insert(table).values(**values)).inserted_primary_key[0]
+
+
+@pytest.fixture
+def appeals_with_glt(restriction_in_force, make_customer, people, clock):
+    """``grow(n)``: n appeals waiting for GLT, each against a different customer's restriction
+    made from a different request. The first goes through every step; the rest are copies of
+    its rows, so a hundred cost little to make."""
+    from portal.appeals import services as appeals
+    from portal.appeals.models import Appeal
+    from portal.restrictions.models import Restriction, RestrictionRequest
+
+    made: list[int] = []
+
+    def grow(n: int):
+        if not made:
+            appeal = appeals.start_draft(clock.now, restriction_in_force(now=clock.now))
+            appeals.save_answers(clock.now, appeal, appeals.Answers(grounds="It was unfair."))
+            appeals.lodge(appeal.restriction.customer, clock.now, appeal, "first")
+            appeals.acknowledge(people.cem, clock.now, appeal)
+            appeals.refer_to_glt(people.cem, clock.now, appeal)
+            db.session.commit()
+            made.append(appeal.id)
+        first = db.session.get(Appeal, made[0])
+        while len(made) < n:
+            k = len(made)
+            customer = make_customer(forename="Appealing", surname=f"Person{k:03d}")
+            request_id = _copy(
+                RestrictionRequest,
+                first.restriction.request_id,
+                customer_id=customer.id,
+                reference=f"RQ-COPY-{k}",
+            )
+            restriction_id = _copy(
+                Restriction, first.restriction_id, customer_id=customer.id, request_id=request_id
+            )
+            made.append(
+                _copy(
+                    Appeal,
+                    first.id,
+                    customer_id=customer.id,
+                    restriction_id=restriction_id,
+                    reference=f"AP-COPY-{k}",
+                    submission_key=None,
+                    decision_key=f"restriction:{restriction_id}",
+                )
+            )
+        db.session.commit()
+
+    return grow
+
+
+@pytest.mark.policy("9.3")
+def test_point13_glt_home_reads_appeals_for_glt_in_fixed_statements(
+    client, act_as, count_queries, appeals_with_glt
+):
+    """Whether this GLT member may decide each appeal (§1 separation of duties) is worked out
+    without a statement per appeal."""
+    act_as("glt")
+    assert_same_for_few_and_many(
+        client, count_queries, appeals_with_glt, ["/staff/"], sizes=(ONE, HUNDRED)
+    )
+    page = client.get("/staff/").text
+    assert "100 appeals wait for a GLT decision you can make" in page
+
+
+def test_point13_cem_home_counts_open_appeals_in_fixed_statements(
+    client, act_as, count_queries, appeals_with_glt
+):
+    act_as("cem")
+    assert_same_for_few_and_many(
+        client, count_queries, appeals_with_glt, ["/staff/"], sizes=(ONE, HUNDRED)
+    )
+    assert "100 open appeals" in client.get("/staff/").text
+
+
+@pytest.mark.parametrize(
+    "role", ["colleague", "line_manager", "panel", "csm", "glt", "cem", "admin"]
+)
+def test_point13_home_lists_unread_notifications_in_fixed_statements(
+    client, act_as, count_queries, clock, role
+):
+    from portal.notifications.services import notify
+
+    me = act_as(role)
+    made: list = []
+
+    def grow(n):
+        while len(made) < n:
+            k = len(made)
+            when = clock.now - timedelta(minutes=HUNDRED - k)
+            made.append(notify(me.id, f"Note {k}", "/staff/register", when))
+        db.session.commit()
+
+    assert_same_for_few_and_many(client, count_queries, grow, ["/staff/"], sizes=(ONE, HUNDRED))
+    page = client.get("/staff/").text
+    assert "Note 99" in page and "Note 0" not in page
+
+
+@pytest.mark.policy("8.20")
+def test_point13_panel_home_lists_decision_letters_to_send_in_fixed_statements(
+    client, act_as, count_queries, make_customer, final_warning_for, make_request, approve_request
+):
+    """Approved restrictions still waiting for their decision letter, each for a different
+    customer and request (the first approved through the steps, the rest copies of its rows)."""
+    from portal.restrictions.models import Restriction, RestrictionRequest
+
+    act_as("panel")
+    made: list[int] = []
+
+    def grow(n):
+        if not made:
+            customer = make_customer(forename="Letter", surname="Waiting")
+            final_warning_for(customer)
+            request = make_request(customer)
+            approve_request(request)
+            made.append(request.id)
+        first = db.session.get(RestrictionRequest, made[0])
+        restriction_id = db.session.scalar(
+            sa.select(Restriction.id).where(Restriction.request_id == first.id)
+        )
+        while len(made) < n:
+            k = len(made)
+            customer = make_customer(forename="Letter", surname=f"Waiting{k:03d}")
+            request_id = _copy(
+                RestrictionRequest, first.id, customer_id=customer.id, reference=f"RQ-L-{k}"
+            )
+            _copy(Restriction, restriction_id, customer_id=customer.id, request_id=request_id)
+            made.append(request_id)
+        db.session.commit()
+
+    assert_same_for_few_and_many(client, count_queries, grow, ["/staff/"], sizes=(ONE, HUNDRED))
+    assert "100 approved restrictions wait for their decision letter" in client.get("/staff/").text
+
+
+@pytest.mark.parametrize("role", ["panel", "cem"])
+def test_point13_home_counts_correspondence_in_fixed_statements(
+    client, act_as, count_queries, correspondence, role
+):
+    act_as(role)
+    assert_same_for_few_and_many(
+        client, count_queries, correspondence, ["/staff/"], sizes=(ONE, HUNDRED)
     )
