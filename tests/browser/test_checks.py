@@ -37,12 +37,18 @@ def test_axe_helper_catches_a_deliberately_bad_page(page):
         assert_accessible(page, "the deliberately bad page")
 
 
-@pytest.mark.parametrize("path", ["/", "/staff/sign-in"])
-def test_htmx_loads_with_its_integrity_hash(open_as, path):
+@pytest.mark.parametrize(("role", "path"), [("colleague", "/staff/customers")])
+def test_htmx_loads_with_its_integrity_hash(open_as, role, path):
     # A wrong sha384 makes Chromium refuse the script, so this also guards the SRI hash.
-    page = open_as(None, path)
+    page = open_as(role, path)
     assert page.evaluate("htmx.version") == HTMX_VERSION
     assert page.evaluate("htmx.config.responseHandling.some(r => r.code === '422' && r.swap)")
+
+
+@pytest.mark.parametrize("path", ["/", "/staff/sign-in"])
+def test_point13_htmx_is_not_loaded_on_pages_that_do_not_use_it(open_as, path):
+    page = open_as(None, path)
+    assert page.evaluate("typeof htmx") == "undefined"
 
 
 def test_htmx_loads_on_staff_pages(open_as):

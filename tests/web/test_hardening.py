@@ -59,7 +59,9 @@ def test_only_the_public_address_and_the_health_check_name_are_answered(deployed
 
     soup = check_page(response, 400)  # the styled page, not a bare error or a 500
     assert "We could not understand that request" in soup.h1.get_text()
-    assert soup.find("link", rel="stylesheet")["href"] == "/static/css/portal.css"
+    stylesheet = soup.find("link", rel="stylesheet")["href"]
+    assert stylesheet.startswith("/static/css/portal.") and stylesheet.endswith(".css")
+    assert client.get(stylesheet, base_url=PUBLIC_URL).status_code == 200
     assert b"evil.example" not in response.data
     assert client.get("/", base_url=PUBLIC_URL).status_code == 200
     assert client.get("/", base_url="http://portal-health.internal").status_code == 200
@@ -270,7 +272,9 @@ def test_the_favicon_is_served_and_linked_from_every_page(client):
     assert icon.mimetype in ("image/x-icon", "image/vnd.microsoft.icon")
     assert icon.data.startswith(b"\x00\x00\x01\x00")  # an ICO file
     soup = check_page(client.get("/"))
-    assert soup.find("link", rel="icon")["href"] == "/favicon.ico"
+    linked = soup.find("link", rel="icon")["href"]
+    assert linked.startswith("/static/favicon.") and linked.endswith(".ico")
+    assert client.get(linked).data == icon.data
 
 
 def test_the_gunicorn_limits_let_long_requests_reach_the_portals_pages():
