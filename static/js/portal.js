@@ -37,42 +37,7 @@
   });
   // A table wider than the screen scrolls inside its box; let keyboard users focus the box to
   // scroll it, and name it after the table's caption. Only boxes that really scroll get a tab stop.
-  // On a phone the CSS stacks each row: give each cell its column's name to show beside it,
-  // and state the table's roles, which some browsers drop from a table no longer laid out as one.
-  function labelTableCells() {
-    var tables = document.querySelectorAll(".table-wrap > table");
-    for (var t = 0; t < tables.length; t++) {
-      var table = tables[t];
-      var heads = table.querySelectorAll("thead th");
-      if (!heads.length) continue;
-      var names = [];
-      for (var h = 0; h < heads.length; h++) {
-        for (var span = 0; span < (heads[h].colSpan || 1); span++) names.push(heads[h].textContent.trim());
-        heads[h].setAttribute("role", "columnheader");
-      }
-      table.setAttribute("role", "table");
-      var groups = table.querySelectorAll(":scope > thead, :scope > tbody");
-      for (var g = 0; g < groups.length; g++) groups[g].setAttribute("role", "rowgroup");
-      var rows = table.querySelectorAll(":scope > thead > tr, :scope > tbody > tr");
-      for (var r = 0; r < rows.length; r++) {
-        rows[r].setAttribute("role", "row");
-        if (rows[r].parentNode.tagName === "THEAD") continue;
-        var column = 0;
-        for (var c = 0; c < rows[r].cells.length; c++) {
-          var cell = rows[r].cells[c];
-          if (cell.tagName === "TD") {
-            cell.setAttribute("role", "cell");
-            if (names[column] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", names[column]);
-          } else {
-            cell.setAttribute("role", "rowheader");
-          }
-          column += cell.colSpan || 1;
-        }
-      }
-    }
-  }
   function markScrollingTables() {
-    labelTableCells();
     var wraps = document.querySelectorAll(".table-wrap");
     for (var i = 0; i < wraps.length; i++) {
       var wrap = wraps[i];
