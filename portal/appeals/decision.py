@@ -8,6 +8,7 @@ import dataclasses
 from datetime import datetime
 from functools import partial
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import db, transitions
@@ -16,13 +17,22 @@ from portal.appeals.models import Appeal, AppealOutcome, AppealStatus
 from portal.appeals.people import may_decide, require_manager, staff_with
 from portal.audit import services as audit
 from portal.auth.models import Role
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import NotAllowed, Problem, ServiceError
 from portal.letters import services as letters
 from portal.letters.models import LetterKind
 from portal.notifications.services import notify
 from portal.restrictions import services as restriction_services
 from portal.restrictions.models import Restriction, RestrictionStatus
 from portal.timeutil import london_date
+
+# Why GLT's decision or the outcome letter is refused, each with its code (portal/errors).
+NOT_WITH_GLT = Problem("appeal.not_with_glt", _l("This appeal is not waiting for a GLT decision"))
+NO_REASONS = Problem("appeal.reasons_missing", _l("Give the reasons for the decision"))
+NO_VARIATION = Problem("appeal.variation_missing", _l("Set out the changed restriction"))
+NO_VARIATION_REVIEW = Problem(
+    "appeal.variation_review_missing", _l("Enter the date the changed restriction is reviewed")
+)
+NOT_DECIDED = Problem("appeal.not_decided", _l("GLT has not decided this appeal yet"))
 
 
 def decision_restrictions(restriction: Restriction) -> list[Restriction]:
@@ -54,15 +64,15 @@ def glt_decide(
     if not may_decide(actor, appeal):
         raise NotAllowed
     if appeal.status in (AppealStatus.LODGED, AppealStatus.ACKNOWLEDGED):
-        raise ServiceError("This appeal is not waiting for a GLT decision")
+        raise ServiceError(NOT_WITH_GLT)
     if appeal.status != AppealStatus.WITH_GLT:
         raise Appeal.TRANSITIONS.conflict(appeal)
-    errors: dict[str, str] = {}
+    errors: dict[str, str | Problem] = {}
     if not reasons.strip():
-        errors["reasons"] = "Give the reasons for the decision"
+        errors["reasons"] = NO_REASONS
     if outcome == AppealOutcome.VARIED:
         if variation is None:
-            errors["kind"] = "Set out the changed restriction"
+            errors["kind"] = NO_VARIATION
         else:
             # The changed restriction starts today, whatever start the form carried.
             variation = dataclasses.replace(variation, starts_on=london_date(now))
@@ -71,7 +81,7 @@ def glt_decide(
             )
             spec_errors = restriction_services.validate_spec(checked, appeal.customer_id)
             if variation.review_on is None:
-                spec_errors["review_on"] = "Enter the date the changed restriction is reviewed"
+                spec_errors["review_on"] = NO_VARIATION_REVIEW
             errors.update(spec_errors)
     if errors:
         raise ServiceError(errors)
@@ -155,7 +165,7 @@ def send_outcome(actor, now: datetime, appeal: Appeal):
     """Tell the customer the outcome in writing; there is no further appeal (§9.4)."""
     require_manager(actor)
     if appeal.status in (AppealStatus.LODGED, AppealStatus.ACKNOWLEDGED, AppealStatus.WITH_GLT):
-        raise ServiceError("GLT has not decided this appeal yet")
+        raise ServiceError(NOT_DECIDED)
     if appeal.status != AppealStatus.DECIDED:
         raise Appeal.TRANSITIONS.conflict(appeal)
     today = london_date(now)

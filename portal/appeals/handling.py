@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
+from flask_babel import lazy_gettext as _l
+
 from portal import db, transitions
 from portal.appeals import letters as appeal_letters
 from portal.appeals import progress as appeal_progress
@@ -15,13 +17,27 @@ from portal.appeals.models import Appeal, AppealStatus
 from portal.appeals.people import conflicted, require_manager, staff_with
 from portal.audit import services as audit
 from portal.auth.models import Role
-from portal.errors import Conflict, ServiceError
+from portal.errors import Conflict, Problem, ServiceError
 from portal.letters import services as letters
 from portal.letters.models import LetterKind
 from portal.notifications.services import notify
 from portal.organisation.services import get_organisation
 from portal.timeutil import london_date
 from portal.workdays.services import hold_calendar, load_calendar
+
+# Why a step of the CEM's is refused, each with its code (portal/errors).
+NO_LATE_DECISION = Problem(
+    "appeal.no_late_decision", _l("There is no late-appeal decision to make")
+)
+NO_LATE_DECISION_REASON = Problem(
+    "appeal.late_decision_reason_missing", _l("Give the reason for the decision")
+)
+LATE_UNDECIDED = Problem(
+    "appeal.late_undecided", _l("Decide whether to accept the late appeal first")
+)
+NOT_ACKNOWLEDGED = Problem(
+    "appeal.not_acknowledged", _l("Acknowledge the appeal before passing it to GLT")
+)
 
 
 def clock(appeal: Appeal, calendar=None, cutoff=None) -> rules.AppealClock:
@@ -37,9 +53,9 @@ def decide_late(actor, now: datetime, appeal: Appeal, accept: bool, reason: str)
     if appeal.late and appeal.late_accepted is not None:
         _late_undecided(appeal)
     if not appeal.late or appeal.status != AppealStatus.LODGED:
-        raise ServiceError("There is no late-appeal decision to make")
+        raise ServiceError(NO_LATE_DECISION)
     if not reason.strip():
-        raise ServiceError({"late_decision_reason": "Give the reason for the decision"})
+        raise ServiceError({"late_decision_reason": NO_LATE_DECISION_REASON})
     # Decided once, under the lock; the refusal letter is made only by whoever decided.
     transitions.move(
         appeal,
@@ -74,13 +90,13 @@ def _late_undecided(appeal: Appeal) -> None:
     if appeal.late_accepted is None:
         return
     by, at = transitions.last_event("appeal", appeal.id, "appeal.late_decided")
-    what = "Late appeal accepted" if appeal.late_accepted else "Late appeal not accepted"
+    what = _l("Late appeal accepted") if appeal.late_accepted else _l("Late appeal not accepted")
     raise Conflict(what, by=by, at=at)
 
 
 def _late_accepted_first(appeal: Appeal) -> None:
     if appeal.late and appeal.late_accepted is not True:
-        raise ServiceError("Decide whether to accept the late appeal first")
+        raise ServiceError(LATE_UNDECIDED)
 
 
 def acknowledge(actor, now: datetime, appeal: Appeal):
@@ -124,7 +140,7 @@ def refer_to_glt(actor, now: datetime, appeal: Appeal) -> None:
     """Pass the appeal to GLT, asking for the review within 10 working days (§9.3)."""
     require_manager(actor)
     if appeal.status == AppealStatus.LODGED:
-        raise ServiceError("Acknowledge the appeal before passing it to GLT")
+        raise ServiceError(NOT_ACKNOWLEDGED)
     if appeal.status != AppealStatus.ACKNOWLEDGED:
         raise Appeal.TRANSITIONS.conflict(appeal)
     transitions.move(

@@ -15,17 +15,15 @@ from portal import db, transitions
 from portal.appeals import rules
 from portal.appeals.models import FINAL, FORMATS, Appeal, AppealChannel, AppealStatus
 from portal.appeals.people import staff_with
-from portal.appeals.queries import appeal_rights
 from portal.audit import services as audit
-from portal.auth import permissions
 from portal.auth.models import Role
-from portal.errors import Conflict, NotAllowed, Problem, ServiceError
+from portal.errors import Conflict, Problem, ServiceError
+from portal.i18n import long_date
 from portal.letters.models import Letter
 from portal.notifications.services import notify
 from portal.organisation.services import get_organisation
 from portal.references import next_reference
 from portal.restrictions.models import Restriction, RestrictionStatus
-from portal.restrictions.rules import allowed_contact
 from portal.timeutil import from_london, london_date
 from portal.workdays.services import hold_calendar, load_calendar
 
@@ -67,6 +65,23 @@ NO_INTERPRETER_LANGUAGE = Problem(
 )
 UNKNOWN_FORMAT = Problem("appeal.format_unknown", _l("Choose a format from the list"))
 NO_LATE_REASON = Problem("appeal.late_reason_missing", _l("Tell us why the appeal is late"))
+RECEIVED_IN_FUTURE = Problem(
+    "appeal.received_in_future", _l("The date received cannot be in the future")
+)
+RECEIVED_LATER_TODAY = Problem(
+    "appeal.received_time_in_future", _l("The time received cannot be in the future")
+)
+
+
+def received_before_letter(sent_on: date) -> Problem:
+    """The refusal of a receipt date before the decision letter went out on ``sent_on``."""
+    return Problem(
+        "appeal.received_before_letter",
+        _l(
+            "The appeal cannot have been received before the decision letter was sent, on %(date)s",
+            date=long_date(sent_on),
+        ),
+    )
 
 
 def already_appealed(appeal: Appeal) -> Conflict:
@@ -79,13 +94,8 @@ def already_appealed(appeal: Appeal) -> Conflict:
     return Conflict(appeal.status.title, by=by, at=appeal.received_at, field=field, message=message)
 
 
-def start_draft(now: datetime, restriction: Restriction) -> Appeal:
-    """The customer's draft appeal against ``restriction`` (an existing draft is reused).
-
-    :raises ServiceError: ``restriction`` if the decision is not in force or has no appeal
-        deadline; ``appealed`` if an appeal is being dealt with; ``final`` if the appeal was
-        decided or refused as late, after which there is no further appeal (§9.2, §9.4).
-    """
+def open_to_appeal(now: datetime, restriction: Restriction) -> None:
+    """:raises ServiceError: as :func:`start_draft` does, if the decision cannot be appealed."""
     if (
         restriction.status != RestrictionStatus.ACTIVE
         or restriction.ran_out_by(london_date(now))
@@ -95,23 +105,37 @@ def start_draft(now: datetime, restriction: Restriction) -> Appeal:
     existing = appeal_against_decision(restriction)
     if existing is not None:
         raise already_appealed(existing)
+
+
+def new_appeal(now: datetime, restriction: Restriction) -> Appeal:
+    """A new, empty appeal against ``restriction``, not sent yet."""
+    appeal = Appeal(
+        customer_id=restriction.customer_id,
+        restriction_id=restriction.id,
+        status=AppealStatus.DRAFT,
+        created_at=now,
+        updated_at=now,
+        deadline=restriction.appeal_deadline,
+    )
+    db.session.add(appeal)
+    db.session.flush()
+    return appeal
+
+
+def start_draft(now: datetime, restriction: Restriction) -> Appeal:
+    """The customer's draft appeal against ``restriction`` (an existing draft is reused).
+
+    :raises ServiceError: ``restriction`` if the decision is not in force or has no appeal
+        deadline; ``appealed`` if an appeal is being dealt with; ``final`` if the appeal was
+        decided or refused as late, after which there is no further appeal (§9.2, §9.4).
+    """
+    open_to_appeal(now, restriction)
     draft = db.session.scalar(
         select(Appeal).where(
             Appeal.restriction_id == restriction.id, Appeal.status == AppealStatus.DRAFT
         )
     )
-    if draft is None:
-        draft = Appeal(
-            customer_id=restriction.customer_id,
-            restriction_id=restriction.id,
-            status=AppealStatus.DRAFT,
-            created_at=now,
-            updated_at=now,
-            deadline=restriction.appeal_deadline,
-        )
-        db.session.add(draft)
-        db.session.flush()
-    return draft
+    return draft if draft is not None else new_appeal(now, restriction)
 
 
 @dataclass
@@ -158,108 +182,6 @@ def decision_sent_on(restriction: Restriction) -> date | None:
     return restriction.notified_on
 
 
-@dataclass(frozen=True)
-class OpenDecision:
-    """A decision staff may lodge an appeal against, told apart on the phone (§9.2): what was
-    decided, when the letter was sent, its reference and the last day to appeal."""
-
-    restriction_id: int
-    decided: tuple[str, ...]
-    letter_reference: str | None
-    sent_on: date | None
-    deadline: date
-    late: bool
-
-
-def decisions_open_to_appeal(customer_id: int, now: datetime) -> list[OpenDecision]:
-    """Every decision of the customer's not yet appealed, newest first; those whose last day
-    to appeal has passed are ``late`` (a late appeal needs the customer's reason, §9.2)."""
-    grouped: dict[int, tuple] = {}
-    for restriction_id, right in appeal_rights(customer_id, now).items():
-        if right.may_appeal:
-            grouped.setdefault(id(right), (right, []))[1].append(restriction_id)
-    letter_ids = {right.restriction.letter_id for right, _ in grouped.values()} - {None}
-    letters = {
-        row.id: row
-        for row in db.session.execute(
-            select(Letter.id, Letter.reference, Letter.issued_at).where(Letter.id.in_(letter_ids))
-        )
-    }
-    decisions = []
-    for right, ids in grouped.values():
-        restriction = right.restriction
-        letter = letters.get(restriction.letter_id)
-        kinds = [allowed_contact(db.session.get(Restriction, rid)).headline for rid in ids]
-        decisions.append(
-            OpenDecision(
-                restriction_id=restriction.id,
-                decided=tuple(str(kind) for kind in kinds),
-                letter_reference=letter.reference if letter else None,
-                sent_on=london_date(letter.issued_at) if letter else restriction.notified_on,
-                deadline=right.deadline,
-                late=right.late,
-            )
-        )
-    return decisions
-
-
-def chosen_decision(customer, decision_id: int | str | None) -> Restriction | None:
-    """The restriction ``decision_id`` names, if it is one of ``customer``'s."""
-    try:
-        wanted = int(decision_id or 0)
-    except (TypeError, ValueError):
-        wanted = 0
-    # An id no row can have (a forged form) is not looked up: PostgreSQL refuses it.
-    restriction = db.session.get(Restriction, wanted) if 0 < wanted < 2**31 else None
-    if restriction is None or restriction.customer_id != customer.id:
-        return None
-    return restriction
-
-
-def lodge_for_customer(
-    actor,
-    now: datetime,
-    customer,
-    decision_id: int | str | None,
-    answers: Answers,
-    submission_key: str,
-    channel: AppealChannel,
-    received_at: datetime,
-    helped_by: str = "",
-) -> Appeal:
-    """Lodge the appeal a customer gave staff by phone, letter, email or in person (§9.2),
-    against the decision they chose with the customer (``decision_id``: a restriction it set).
-
-    :raises NotAllowed: for anyone but the CEM and the Panel.
-    :raises ServiceError: ``decision`` when none is chosen, it is another customer's or it
-        cannot be appealed; otherwise as ``save_answers`` and ``lodge`` (a late appeal needs
-        the customer's reason).
-    :raises Conflict: when the decision has already been appealed.
-    """
-    if not permissions.can_lodge_appeal_for_customer(actor):
-        raise NotAllowed()
-    hold_calendar()  # before the draft is locked: see lodge
-    restriction = chosen_decision(customer, decision_id)
-    if restriction is None:
-        raise ServiceError({"decision": "Choose one of this customer's decisions from the list"})
-    try:
-        appeal = start_draft(now, restriction)
-    except Conflict:
-        raise
-    except ServiceError as exc:
-        raise ServiceError({"decision": exc.errors.get("restriction", NOT_OPEN)}) from None
-    save_answers(now, appeal, answers)
-    return lodge(
-        actor,
-        now,
-        appeal,
-        submission_key,
-        channel=channel,
-        received_at=received_at,
-        helped_by=helped_by,
-    )
-
-
 def received_at_for(now: datetime, day: date, at: time | None) -> datetime:
     """When an appeal given to staff was received, from the London date and time they enter.
 
@@ -301,18 +223,15 @@ def lodge(
             return appeal
         raise Appeal.TRANSITIONS.conflict(appeal)
     received_at = received_at or now
-    errors: dict[str, str | Problem] = {}
+    errors: dict[str, Problem] = {}
     sent_on = decision_sent_on(appeal.restriction)
     if received_at > now:
         if london_date(received_at) > london_date(now):
-            errors["received_on"] = "The date received cannot be in the future"
+            errors["received_on"] = RECEIVED_IN_FUTURE
         else:
-            errors["received_time"] = "The time received cannot be in the future"
+            errors["received_time"] = RECEIVED_LATER_TODAY
     elif sent_on is not None and london_date(received_at) < sent_on:
-        errors["received_on"] = (
-            f"The appeal cannot have been received before the decision letter was sent, "
-            f"on {sent_on:%-d %B %Y}"
-        )
+        errors["received_on"] = received_before_letter(sent_on)
     if not appeal.grounds.strip():
         errors["grounds"] = NO_GROUNDS
     late = rules.is_late(received_at, appeal.deadline)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from portal import db
 from portal.appeals import rules
 from portal.appeals.models import FINAL, Appeal, AppealStatus
+from portal.appeals.wording import draft_closed
 from portal.letters.models import Letter
 from portal.restrictions.models import Restriction
 from portal.timeutil import london_date
@@ -62,6 +63,17 @@ class AppealRight:
         if self.appeal.status == AppealStatus.NOT_ACCEPTED:
             return "not_accepted"
         return "appealed"
+
+    @property
+    def closed_draft(self) -> Appeal | None:
+        """The appeal the customer started online and never sent, closed because the decision
+        was appealed another way (a colleague took it by phone or letter, §9.2)."""
+        return self.draft if self.appeal is not None else None
+
+    @property
+    def closed_draft_said(self) -> str:
+        """What the customer is told about :attr:`closed_draft` ("" when there is none)."""
+        return draft_closed(self.appeal) if self.closed_draft is not None else ""
 
 
 def _rights(customer_id: int, now: datetime) -> tuple[list[Restriction], dict[int, AppealRight]]:

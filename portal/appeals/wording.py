@@ -10,10 +10,29 @@ from flask_babel import format_time
 from flask_babel import gettext as _
 
 from portal.appeals import rules
+from portal.appeals.models import AppealChannel
 from portal.i18n import long_date
+from portal.timeutil import london_date
 
 if TYPE_CHECKING:
+    from portal.appeals.models import Appeal
     from portal.appeals.progress import Progress
+
+
+def draft_closed(appeal: Appeal) -> str:
+    """Why the appeal the customer started online was closed unsent: ``appeal`` reached us
+    another way on the day it names (§9.2)."""
+    taken = {
+        AppealChannel.PHONE: _("We took your appeal by phone on %(date)s."),
+        AppealChannel.LETTER: _("Your appeal came to us by letter on %(date)s."),
+        AppealChannel.EMAIL: _("Your appeal came to us by email on %(date)s."),
+        AppealChannel.IN_PERSON: _("You gave us your appeal in person on %(date)s."),
+    }.get(appeal.channel, _("You sent your appeal on %(date)s."))
+    closed = _(
+        "The appeal you started online was closed without being sent. If you want us to know "
+        "something you wrote in it, contact us."
+    )
+    return f"{taken % {'date': long_date(london_date(appeal.received_at))}} {closed}"
 
 
 def arrival_sentence(arrival: rules.Arrival) -> str:

@@ -55,7 +55,15 @@ def _draft_or_progress(appeal_id: int):
     appeal = _my_appeal(appeal_id)
     if not appeal.is_draft:
         return appeal, redirect(url_for("customer.appeal", appeal_id=appeal.id), 303)
+    if _closed(appeal):
+        return appeal, redirect(url_for("customer.appeals_index"), 303)
     return appeal, None
+
+
+def _closed(draft: Appeal) -> bool:
+    """A draft left unsent because its decision was appealed another way (by phone, say):
+    the appeals page tells the customer how and when."""
+    return lodging.appeal_against_decision(draft.restriction) is not None
 
 
 def _late_now(appeal: Appeal) -> bool:
@@ -343,6 +351,8 @@ def appeal_check(appeal_id: int):
         return _send(appeal, form, key or secrets.token_hex(16))
     if not appeal.is_draft:
         return redirect(url_for("customer.appeal", appeal_id=appeal.id), 303)
+    if not form.is_submitted() and _closed(appeal):
+        return redirect(url_for("customer.appeals_index"), 303)
     return _check_page(appeal, form, 422 if form.is_submitted() else 200)
 
 

@@ -8,11 +8,12 @@ from datetime import datetime
 from functools import partial
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import db, transitions
 from portal.audit import services as audit
 from portal.auth import permissions
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import NotAllowed, Problem, ServiceError
 from portal.notifications.services import notify
 from portal.restrictions._common import take_part
 from portal.restrictions.models import (
@@ -23,7 +24,7 @@ from portal.restrictions.models import (
     RestrictionRequest,
     RestrictionStatus,
 )
-from portal.restrictions.requests import ends_all_contact
+from portal.restrictions.requests import EIA_OUTCOME_MISSING, EIA_UNANSWERED, ends_all_contact
 from portal.restrictions.review_together import review_together
 from portal.restrictions.terms import RestrictionSpec, terms_of, validate_spec
 from portal.timeutil import london_date
@@ -47,16 +48,19 @@ class EiaAnswer:
         return bool(self.needed) and self.outcome == EiaOutcome.NOT_COMPLETE
 
 
-def _check_eia(request: RestrictionRequest, eia: EiaAnswer, approving: bool) -> dict[str, str]:
-    errors: dict[str, str] = {}
+def _check_eia(request: RestrictionRequest, eia: EiaAnswer, approving: bool) -> dict[str, Problem]:
+    errors: dict[str, Problem] = {}
     if eia.needed is None:
-        errors["eia_needed"] = "Say whether an Equality Impact Assessment was needed (§4.7)"
+        errors["eia_needed"] = EIA_UNANSWERED
     elif eia.needed and eia.outcome is None:
-        errors["eia_outcome"] = "Choose the outcome of the Equality Impact Assessment"
+        errors["eia_outcome"] = EIA_OUTCOME_MISSING
     elif approving and eia.not_complete:
-        errors["eia_outcome"] = (
-            "The Equality Impact Assessment must be complete before contact is restricted "
-            "(§4.7): ask the Panel for more information, or reject the request"
+        errors["eia_outcome"] = Problem(
+            "restriction_decision.eia_not_complete",
+            _l(
+                "The Equality Impact Assessment must be complete before contact is restricted "
+                "(§4.7): ask the Panel for more information, or reject the request"
+            ),
         )
     # A request made before the question was asked has no answer to differ from.
     panel = EiaAnswer.of_request(request)
@@ -65,7 +69,10 @@ def _check_eia(request: RestrictionRequest, eia: EiaAnswer, approving: bool) -> 
         panel.outcome if panel.needed else None,
     )
     if not errors and differs and not eia.note.strip():
-        errors["eia_note"] = "Say why your answer differs from the Panel's"
+        errors["eia_note"] = Problem(
+            "restriction_decision.eia_note_missing",
+            _l("Say why your answer differs from the Panel's"),
+        )
     return errors
 
 
@@ -119,7 +126,14 @@ def ask_for_more(actor, now: datetime, request: RestrictionRequest, question: st
     if request.status != RequestStatus.SUBMITTED:
         raise RestrictionRequest.TRANSITIONS.conflict(request)
     if not question.strip():
-        raise ServiceError({"question": "Say what more information you need"})
+        raise ServiceError(
+            {
+                "question": Problem(
+                    "restriction_decision.question_missing",
+                    _l("Say what more information you need"),
+                )
+            }
+        )
     before = {"status": request.status}
     transitions.move(
         request,
@@ -154,11 +168,13 @@ def decide(
     specs: list[RestrictionSpec],
     eia: EiaAnswer | None = None,
     together: bool = False,
+    seen_in_force: str | None = None,
 ) -> list[Restriction]:
     """GLT approves, approves with changes, or rejects a request, with reasons (§8.19), and
     confirms or records the Equality Impact Assessment (§4.7; ``None`` confirms the Panel's).
     With ``together``, the restrictions approved and those already in force for the customer
-    are given one review date (:func:`portal.restrictions.review_together.review_together`).
+    are given one review date (:func:`portal.restrictions.review_together.review_together`);
+    ``seen_in_force`` is how GLT's page showed those in force (a Conflict if they changed).
 
     :raises NotAllowed: if the actor is not GLT, or made or changed the request.
     :raises ServiceError: for missing reasons or an invalid restriction, or while GLT's
@@ -168,40 +184,61 @@ def decide(
     _check_glt(actor, request)
     if request.status != RequestStatus.SUBMITTED:
         raise ServiceError(
-            _(
-                "The Panel has not yet answered the question GLT asked: the request can be "
-                "decided once they send it back"
+            Problem(
+                "restriction_decision.question_open",
+                _l(
+                    "The Panel has not yet answered the question GLT asked: the request can be "
+                    "decided once they send it back"
+                ),
             )
         )
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     if outcome not in (
         RequestStatus.APPROVED,
         RequestStatus.APPROVED_WITH_CHANGES,
         RequestStatus.REJECTED,
     ):
-        errors["outcome"] = "Choose approve, approve with changes or reject"
+        errors["outcome"] = Problem(
+            "restriction_decision.outcome_missing",
+            _l("Choose approve, approve with changes or reject"),
+        )
     if not reasons.strip():
-        errors["reasons"] = "Give the reasons for the decision"
+        errors["reasons"] = Problem(
+            "restriction_decision.reasons_missing", _l("Give the reasons for the decision")
+        )
     if outcome == RequestStatus.REJECTED and specs:
-        errors["outcome"] = "A rejected request creates no restriction"
+        errors["outcome"] = Problem(
+            "restriction_decision.rejected_with_terms",
+            _l("A rejected request creates no restriction"),
+        )
     if outcome in (RequestStatus.APPROVED, RequestStatus.APPROVED_WITH_CHANGES):
         if not specs:
-            errors["kind"] = "Set out the restriction you approve"
+            errors["kind"] = Problem(
+                "restriction_decision.terms_missing", _l("Set out the restriction you approve")
+            )
         for spec in specs:
             errors.update(validate_spec(spec, request.customer_id, today=london_date(now)))
         chosen = [s.kind.value for s in specs]
         if len(set(chosen)) != len(chosen):
-            errors["kind"] = _("Choose each kind of restriction once")
+            errors["kind"] = Problem(
+                "restriction_decision.kind_twice", _l("Choose each kind of restriction once")
+            )
         if outcome == RequestStatus.APPROVED and not approves_as_proposed(request, specs):
-            errors["outcome"] = (
-                "The restriction differs from the request: choose 'approve with changes'"
+            errors["outcome"] = Problem(
+                "restriction_decision.differs_from_request",
+                _l("The restriction differs from the request: choose 'approve with changes'"),
             )
         if ends_all_contact(s.kind for s in specs) and not request.other_methods_exhausted:
             errors.setdefault(
                 "kind",
-                "All contact can only be ended once the Panel has recorded that all other "
-                "methods of restricted contact were exhausted (§9.5): ask the Panel for more "
-                "information",
+                Problem(
+                    "restriction_decision.other_methods_unrecorded",
+                    _l(
+                        "All contact can only be ended once the Panel has recorded that all "
+                        "other methods of restricted contact were exhausted (§9.5): ask the "
+                        "Panel for more information"
+                    ),
+                ),
             )
     eia = eia or EiaAnswer.of_request(request)
     errors.update(_check_eia(request, eia, approving=outcome != RequestStatus.REJECTED))
@@ -245,7 +282,7 @@ def decide(
         created.append(restriction)
     db.session.flush()
     # Audited date by date, before the decision's own entry records the dates that stand.
-    moved = review_together(actor, now, created) if together and created else []
+    moved = review_together(actor, now, created, seen_in_force) if together and created else []
     audit.record(
         actor,
         now,

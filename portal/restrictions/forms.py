@@ -5,7 +5,14 @@ appeal."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.forms import BaseForm, MultiCheckboxField, PlainDateField
@@ -178,6 +185,12 @@ class DecisionForm(EiaMixin, SpecMixin, BaseForm):
     )
     # Offered, and ticked to start with, only while another restriction is in force (§10.1).
     review_together = BooleanField(_l("Review together with the restrictions already in force"))
+    # The restrictions in force as the page showed them (review_together.in_force_seen).
+    in_force_seen = HiddenField()
+
+    def seen_in_force(self) -> str | None:
+        """What the page showed of the restrictions in force; None from a form without it."""
+        return self.in_force_seen.raw_data[0] if self.in_force_seen.raw_data else None
 
 
 class MoreInfoForm(BaseForm):

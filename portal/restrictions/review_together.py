@@ -12,15 +12,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import db
 from portal.audit import services as audit
 from portal.audit.models import AuditEvent
+from portal.errors import Conflict, Problem
 from portal.restrictions.models import Restriction
 from portal.timeutil import london_date
 
 ALIGNED = "restriction.review_aligned"
+
+# GLT's page showed the restrictions in force as they no longer are (a review was recorded,
+# one was lifted or varied meanwhile): the decision is not recorded on a stale picture.
+CHANGED = Problem(
+    "restriction.in_force_changed",
+    _l(
+        "The restrictions already in force changed after you opened this page, so their "
+        "review dates were not moved. Check them on the request and record your decision again."
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,40 @@ def others_in_force(customer_id: int, today: date, leaving_out: Iterable[int] = 
     ]
 
 
+def in_force_seen(restrictions: Iterable[Restriction]) -> str:
+    """The restrictions in force as a page shows them, in words its form carries back (a
+    hidden field): each one's id and review date, e.g. ``"12:2027-04-10,15:2027-06-01"``."""
+    return ",".join(f"{r.id}:{r.review_on.isoformat()}" for r in sorted(restrictions, key=_id))
+
+
+def _id(restriction) -> int:
+    return restriction.id
+
+
+def _changed_since(seen: str, others: Sequence[Restriction]) -> Conflict:
+    """The Conflict for a page that showed ``seen``: who last changed one of the restrictions
+    that differ, when, and what its review date or state is now."""
+    was = dict(pair.split(":", 1) for pair in seen.split(",") if ":" in pair)
+    now = {str(r.id): r.review_on.isoformat() for r in others}
+    changed = (set(was) ^ set(now)) | {i for i in was if now.get(i) != was[i]}
+    differ = [int(i) for i in changed if i.isdigit() and len(i) < 10]
+    event = db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "restriction", AuditEvent.entity_id.in_(differ))
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return Conflict("", field="review_together", message=CHANGED)
+    return Conflict(
+        event.summary or event.action,
+        by=event.actor_label.split(" <", 1)[0],
+        at=event.at,
+        field="review_together",
+        message=CHANGED,
+    )
+
+
 def can_move(restriction, today: date, new_starts_on: date) -> bool:
     """Whether the review of a restriction already in force can join the new one's: its review
     is still ahead, and after the new restriction starts."""
@@ -63,9 +109,17 @@ def common_review_date(new: Sequence, others: Sequence, today: date) -> date:
     )
 
 
-def review_together(actor, now: datetime, new: Sequence[Restriction]) -> list[MovedReview]:
+def review_together(
+    actor, now: datetime, new: Sequence[Restriction], seen: str | None = None
+) -> list[MovedReview]:
     """Give the restrictions just decided (``new``) and the customer's others in force one
     review date, the earliest of theirs, auditing each date moved; returns the moves.
+
+    ``seen`` is what GLT's page showed of the others (:func:`in_force_seen`). If a review
+    was recorded on one of them since (or one was lifted, varied or came into force), the
+    dates GLT chose to align are not the dates that stand: nothing is moved, and a
+    :class:`~portal.errors.Conflict` (code ``restriction.in_force_changed``) says who
+    changed what and when, so that the review's own next date is never overwritten.
 
     What a fair landlord does, and why:
 
@@ -99,6 +153,8 @@ def review_together(actor, now: datetime, new: Sequence[Restriction]) -> list[Mo
         )
     )
     others = [r for r in others if r.id not in ids]
+    if seen is not None and in_force_seen(others) != seen:
+        raise _changed_since(seen, others)
     if not others:
         return []
     on = common_review_date(new, others, today)

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from portal import deadlines
 from portal import idempotency as once
-from portal.appeals import decision, handling, lodging, rules
+from portal.appeals import decision, for_customer, handling, lodging, rules
 from portal.appeals import evidence as evidence_files
 from portal.appeals import progress as appeal_progress
 from portal.appeals.forms import AssistedForm, DecisionForm, LateDecisionForm
@@ -251,7 +251,7 @@ def lodge_appeal_for_customer(customer_id: int):
     return _lodge_page(form, customer, decisions, 422 if form.is_submitted() else 200)
 
 
-def _decision_label(decision: lodging.OpenDecision) -> str:
+def _decision_label(decision: for_customer.OpenDecision) -> str:
     """A decision as the CEM reads it to a customer on the phone (§9.2)."""
     words = {
         "decided": "; ".join(decision.decided),
@@ -278,7 +278,7 @@ def _decision_label(decision: lodging.OpenDecision) -> str:
 def _offer_decisions(form: AssistedForm, customer: Customer) -> list:
     """Offer every decision of the customer's not yet appealed, late ones marked; with only
     one, it is chosen."""
-    decisions = lodging.decisions_open_to_appeal(customer.id, utcnow())
+    decisions = for_customer.decisions_open_to_appeal(customer.id, utcnow())
     form.decision.choices = [(str(d.restriction_id), _decision_label(d)) for d in decisions]
     if form.decision.data in (None, "", "None") and len(decisions) == 1:
         form.decision.data = str(decisions[0].restriction_id)
@@ -304,7 +304,7 @@ def _lodge(form: AssistedForm, customer: Customer, now):
     received_at = lodging.received_at_for(now, form.received_on.data, form.received_time.data)
 
     def lodge():
-        appeal = lodging.lodge_for_customer(
+        appeal = for_customer.lodge_for_customer(
             actor(),
             now,
             customer,
@@ -330,7 +330,7 @@ def _lodge(form: AssistedForm, customer: Customer, now):
         return _lodge_page(form, customer, _offer_decisions(form, customer), 422)
 
     def lodged_already(exc: Conflict):
-        chosen = lodging.chosen_decision(customer, form.decision.data)
+        chosen = for_customer.chosen_decision(customer, form.decision.data)
         sent = lodging.appeal_against_decision(chosen) if chosen is not None else None
         if sent is None:
             return refused(exc)

@@ -15,7 +15,7 @@ from portal import idempotency as once
 from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
 from portal.customers.models import Customer
-from portal.errors import Conflict, ServiceError
+from portal.errors import Conflict, Problem, ServiceError
 from portal.htmx import render_page_or_fragment
 from portal.letters import delivery as deliveries
 from portal.restrictions import queries, services
@@ -36,7 +36,7 @@ from portal.restrictions.models import (
     RestrictionKind,
     RestrictionRequest,
 )
-from portal.restrictions.review_together import others_in_force
+from portal.restrictions.review_together import CHANGED, in_force_seen, others_in_force
 from portal.restrictions.rules import allowed_contact
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
@@ -231,6 +231,7 @@ def _show_request(restriction_request, decision_form=None, more_form=None, statu
     )
     if in_force and fresh:
         decision_form.review_together.data = True
+    decision_form.in_force_seen.data = in_force_seen(in_force)
     if len(in_force) == 1:
         decision_form.review_together.label.text = str(
             _l("Review together with the restriction already in force")
@@ -278,13 +279,15 @@ def decide_restriction_request(request_id: int):
         def _decide():
             specs = []
             if outcome != RequestStatus.REJECTED:
-                missing = {}
-                if not form.kind.data:
-                    missing["kind"] = "Choose the restriction you approve"
-                if not form.starts_on.data:
-                    missing["starts_on"] = "Enter the start date"
-                if not form.review_on.data:
-                    missing["review_on"] = "Enter the review date"
+                missing = {
+                    name: Problem(f"restriction.{name}_missing", said)
+                    for name, said in (
+                        ("kind", _l("Choose the restriction you approve")),
+                        ("starts_on", _l("Enter the start date")),
+                        ("review_on", _l("Enter the review date")),
+                    )
+                    if not form[name].data
+                }
                 if missing:
                     raise ServiceError(missing)
                 specs = [
@@ -302,6 +305,7 @@ def decide_restriction_request(request_id: int):
                 specs,
                 eia,
                 together=bool(form.review_together.data),
+                seen_in_force=form.seen_in_force(),
             )
 
         def _refused(exc):
@@ -324,10 +328,16 @@ def decide_restriction_request(request_id: int):
 
 
 def _request_conflict(exc: Conflict, restriction_request, form):
-    """The 409 page for a decision or question that came second."""
+    """The 409 page for a decision or question that came second, or for a decision made
+    on restrictions in force that have changed since the page was opened."""
+    changed = exc.problem(CHANGED.code) is not None
     return conflict_page(
         exc,
-        heading=str(_l("This request has already been dealt with")),
+        heading=str(
+            _l("The restrictions already in force have changed")
+            if changed
+            else _l("This request has already been dealt with")
+        ),
         back_url=url_for("staff.restriction_request", request_id=restriction_request.id),
         back_label=str(_l("Go to the request")),
         form=form,

@@ -1,8 +1,9 @@
 """The steps issue 16 added, taken by several people (or tabs) at the same instant: the Panel's
 judgement whether an incident is serious (§8.1), an appeal lodged by staff for a customer
-(§9.2), and a closure day added while appeals are lodged and acknowledged and incidents judged
-(§9.1): one judgement or appeal kept, everyone else told with what they typed shown back, and
-no date left counted on the calendar as it was before the closure."""
+(§9.2), a closure day added while appeals are lodged and acknowledged and incidents judged
+(§9.1), and GLT reviewing restrictions together while one of them is reviewed (§10.1): one
+judgement or appeal kept, everyone else told with what they typed shown back, no date left
+counted on the calendar as it was before the closure, and no review date lost."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ from portal.deadlines import MOVED, recompute_open_deadlines
 from portal.incidents.models import Incident
 from portal.organisation.services import get_organisation
 from portal.restrictions import services as restrictions
-from portal.restrictions.models import Delivery, Restriction
+from portal.restrictions.models import Delivery, Restriction, RestrictionKind
+from portal.restrictions.review_together import ALIGNED
 from portal.workdays.models import Closure
 from portal.workdays.services import load_calendar
 from tests.concurrency.conftest import N, committed, one_winner, prepared, race
+from tests.web.restriction_forms import decision_form, review_restriction_form
 
 pytestmark = pytest.mark.concurrency
 
@@ -459,3 +462,160 @@ def test_point1_a_closure_added_while_panel_members_judge_incidents_leaves_both_
         [after] = _audited_moves("incident", incident.id)
         assert after["review_due_on"] == moved.review_due_on.isoformat()
     _nothing_left_on_the_old_calendar(clock.now)
+
+
+# §10.1: restrictions reviewed together at GLT's decision, while a review is recorded --------
+
+
+@pytest.fixture
+def aligning(live, make_customer, restriction_in_force, make_request, make_staff, clock):
+    """Email only in force, its review due on 3 December 2026, and a request to add "through
+    Tom Whitfield" waiting for GLT (the frozen clock: Monday 23 November 2026)."""
+    customer = make_customer()
+    first = restriction_in_force(customer=customer, review_on=date(2026, 12, 3))
+    tom = make_staff(Role.LINE_MANAGER, name="Tom Whitfield", email="tom.w@test.example")
+    request = make_request(customer, proposed_kinds=[RestrictionKind.NAMED_MANAGER])
+    return first, request, tom
+
+
+def _together_send(glt, request, tom):
+    """GLT's approval, reviewed together with the restriction in force, from the request page
+    GLT has open now: the page's own record of the restrictions in force goes with it."""
+    page_url = f"/staff/restriction-requests/{request.id}"
+    page = glt.get(page_url)
+    assert page.status == 200, page.text[:300]
+    form = decision_form(
+        kind="named_manager",
+        channel="",
+        named_manager_id=str(tom.id),
+        review_on="2027-05-01",
+        review_together="y",
+        in_force_seen=_hidden(page.text, "in_force_seen"),
+        reasons="Approved, and reviewed with the email-only restriction.",
+    )
+    return prepared(glt, f"{page_url}/decision", form, page_url), form
+
+
+def _review_send(reviewer, restriction, outcome: str):
+    url = f"/staff/restrictions/{restriction.id}/review"
+    form = review_restriction_form(
+        delivery="hand",
+        outcome=outcome,
+        next_review_on="2027-05-20" if outcome == "continue" else "",
+        reasons=f"Reviewed: {outcome}.",
+    )
+    return prepared(reviewer, url, form)
+
+
+def _review_on_as_audited(restriction_id: int) -> str | None:
+    """The review date the audit trail last gave the restriction (moved, reviewed, decided)."""
+    said = None
+    for event in _events_about_restriction(restriction_id):
+        if event.action == "restriction_request.decided":
+            for made in event.after["restrictions"]:
+                if made["id"] == restriction_id:
+                    said = made["review_on"]
+        elif "review_on" in (event.after or {}):
+            said = event.after["review_on"]
+    return said
+
+
+def _events_about_restriction(restriction_id: int) -> list[AuditEvent]:
+    return [
+        e
+        for e in _events_any()
+        if (e.entity_type == "restriction" and e.entity_id == restriction_id)
+        or e.action == "restriction_request.decided"
+    ]
+
+
+def _events_any() -> list[AuditEvent]:
+    committed(AuditEvent)
+    return list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+
+
+def _assert_dates_agree_with_the_trail(customer_id: int) -> None:
+    committed(Restriction)
+    for restriction in db.session.scalars(
+        select(Restriction).where(Restriction.customer_id == customer_id)
+    ):
+        assert _review_on_as_audited(restriction.id) == restriction.review_on.isoformat(), (
+            restriction.id
+        )
+
+
+@pytest.mark.policy("10.1")
+@pytest.mark.parametrize("outcome", ["continue", "lift"])
+def test_point5_glt_aligning_reviews_while_a_review_is_recorded_loses_no_date(
+    aligning, make_staff, signed_in, outcome
+):
+    """GLT approves a second restriction, to be reviewed with the one in force, while a
+    Panel member records that one's six-monthly review. Decided first, the new review joins
+    the one in force and the review then sets its own next date; reviewed first, GLT is told
+    the restrictions in force changed, and nothing is decided on the stale page."""
+    first, request, tom = aligning
+    glt = signed_in(make_staff(Role.GLT, name="Gwen Leader"))
+    reviewer = signed_in(make_staff(Role.PANEL, name="Pat Reviewer"))
+    decide, form = _together_send(glt, request, tom)
+    decided, reviewed = race([decide, _review_send(reviewer, first, outcome)])
+
+    assert reviewed.status == 303, reviewed.text[:500]
+    assert decided.status in (303, 409), decided.text[:500]
+    [review_event] = _events("restriction.reviewed", AuditEvent.entity_id == first.id)
+    reviewed_first = _fresh(Restriction, first.id)
+    if outcome == "continue":
+        assert reviewed_first.review_on == date(2027, 5, 20), "the review's own date stands"
+        assert review_event.after["review_on"] == "2027-05-20"
+    else:
+        assert not reviewed_first.in_force_on(date(2026, 11, 23))
+    made = list(db.session.scalars(select(Restriction).where(Restriction.request_id == request.id)))
+    if decided.status == 303:
+        [decision_event] = _events(
+            "restriction_request.decided", AuditEvent.entity_id == request.id
+        )
+        assert decision_event.id < review_event.id, "decided first"
+        [new] = made
+        assert new.review_on == date(2026, 12, 3), "joined the review already due"
+        assert [e.entity_id for e in _events(ALIGNED)] == [new.id]
+        assert review_event.before["review_on"] == "2026-12-03"
+    else:
+        assert made == []
+        assert _events("restriction_request.decided", AuditEvent.entity_id == request.id) == []
+        assert _events(ALIGNED) == []
+        assert "The restrictions already in force have changed" in decided.text
+        assert "Pat Reviewer" in decided.text
+        assert form["reasons"] in decided.text, "what GLT typed is shown back"
+    _assert_dates_agree_with_the_trail(first.customer_id)
+
+
+@pytest.mark.policy("10.1")
+def test_point5_a_decision_from_a_page_opened_before_a_review_moves_no_review_date(
+    aligning, make_staff, signed_in
+):
+    """The order the race above may not hit: GLT's page was opened before the review, the
+    decision is sent after it. It is refused with a 409 that says who reviewed what; sent
+    again from the page as it is now, it is recorded, and the reviewed date is not moved
+    later than the review set it, nor overwritten by the date GLT's stale page showed."""
+    first, request, tom = aligning
+    glt = signed_in(make_staff(Role.GLT, name="Gwen Leader"))
+    reviewer = signed_in(make_staff(Role.PANEL, name="Pat Reviewer"))
+    decide, _form = _together_send(glt, request, tom)
+    assert _review_send(reviewer, first, "continue")().status == 303
+    stale = decide()
+    assert stale.status == 409, stale.text[:500]
+    assert "Pat Reviewer" in stale.text
+    assert _events(ALIGNED) == [] and _fresh(Restriction, first.id).review_on == date(2027, 5, 20)
+
+    again, _form = _together_send(glt, request, tom)
+    assert again().status == 303
+    committed(Restriction)
+    [new] = db.session.scalars(select(Restriction).where(Restriction.request_id == request.id))
+    assert new.review_on == date(2027, 5, 1), "the earlier of the two dates as they now stand"
+    assert _fresh(Restriction, first.id).review_on == date(2027, 5, 1)
+    [moved] = _events(ALIGNED)
+    assert (moved.entity_id, moved.before, moved.after["review_on"]) == (
+        first.id,
+        {"review_on": "2027-05-20"},
+        "2027-05-01",
+    )
+    _assert_dates_agree_with_the_trail(first.customer_id)

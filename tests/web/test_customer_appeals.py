@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from portal import db
 from portal.accounts import services as accounts
 from portal.accounts.models import CustomerAccount
+from portal.appeals import for_customer
 from portal.appeals import services as appeals
-from portal.appeals.models import Appeal, AppealOutcome, AppealStatus
+from portal.appeals.models import Appeal, AppealChannel, AppealOutcome, AppealStatus
 from portal.auth.models import Role
 from tests.conftest import csrf_token
 from tests.pages import check_page
@@ -458,3 +459,42 @@ def test_the_progress_page_follows_the_appeal(customer_client, restricted, clock
     # Told within 5 working days of the review (§9.4): by Tuesday 13 April.
     assert "We will write to you with the outcome by Tuesday 13 April 2027." in page
     assert "Being reviewed" not in page and "letter being prepared" not in page
+
+
+@pytest.mark.policy("9.2")
+def test_point2_a_draft_closed_by_an_appeal_taken_by_phone_is_explained(
+    customer_client, restricted, clock, cem
+):
+    """The customer started online, then phoned: the appeals page says their appeal was
+    taken by phone that day and their draft closed unsent; its pages lead there."""
+    draft = appeals.start_draft(clock.now, restricted)
+    appeals.save_answers(clock.now, draft, appeals.Answers(grounds="Typed online."))
+    db.session.commit()
+    token = csrf_token(customer_client, f"/appeals/{draft.id}/check")  # the page left open
+    for_customer.lodge_for_customer(
+        cem,
+        clock.now,
+        restricted.customer,
+        restricted.id,
+        appeals.Answers(grounds="Said on the phone."),
+        "k-phone",
+        channel=AppealChannel.PHONE,
+        received_at=clock.now,
+    )
+    db.session.commit()
+    page = check_page(customer_client.get("/appeals"))
+    [line] = page.select(".closed-draft")
+    assert " ".join(line.get_text().split()) == (
+        "We took your appeal by phone on Friday 19 March 2027. The appeal you started online "
+        "was closed without being sent. If you want us to know something you wrote in it, "
+        "contact us."
+    )
+    for path in ("/reasons", "/check", "/support/letters", "/new-information", "/late"):
+        answer = customer_client.get(f"/appeals/{draft.id}{path}")
+        assert (answer.status_code, answer.location) == (303, "/appeals"), path
+    sent = customer_client.post(
+        f"/appeals/{draft.id}/check", data={"csrf_token": token, "submission_key": "k-late"}
+    )
+    assert sent.status_code == 409
+    assert "You have already appealed against this decision." in sent.text
+    assert db.session.get(Appeal, draft.id).is_draft

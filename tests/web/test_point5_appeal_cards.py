@@ -105,3 +105,53 @@ def test_point5_one_decision_of_two_restrictions_is_one_card_naming_both(
     assert card.find("h3").get_text(" ", strip=True) == (
         "Contact only by one named channel; Contact only through one named manager"
     )
+
+
+def _said(node) -> str:
+    """The text as read out: the words of the element and its children, run together."""
+    return " ".join(node.get_text().split())
+
+
+def _appeals_page(client, clock, sign_in, customer_id):
+    _home(client, clock, sign_in, customer_id)  # signed in as the customer
+    page = client.get("/appeals")
+    assert page.status_code == 200
+    return BeautifulSoup(page.text, "html.parser")
+
+
+@pytest.mark.policy("9.1")
+def test_point5_each_card_on_the_appeals_page_has_a_heading_naming_its_decision(
+    client, clock, sign_in, two_decisions
+):
+    """Heading navigation on /appeals tells the two decisions apart: each card's heading
+    names what was decided and the letter that said so."""
+    first, second = two_decisions
+    soup = _appeals_page(client, clock, sign_in, first.customer_id)
+    cards = soup.select(".card")
+    headings = [_said(card.find("h2")) for card in cards]
+    expected = []
+    for restriction in (second, first):  # newest first
+        letter = db.session.get(Letter, restriction.letter_id)
+        day = "Monday 23 November 2026" if restriction is second else "Saturday 21 November 2026"
+        expected.append(
+            f"{restriction.kind.title}, Our decision letter of {day}, reference {letter.reference}"
+        )
+    assert headings == expected
+    assert len(set(headings)) == 2
+    assert [card.find("h2")["id"] for card in cards] == [
+        f"decision-{second.id}",
+        f"decision-{first.id}",
+    ]
+    buttons = [_said(card.find("button")) for card in cards]
+    assert buttons == [f"Start an appeal: {heading}" for heading in headings]
+
+
+@pytest.mark.policy("9.1")
+def test_point5_one_appeals_card_keeps_a_named_heading(
+    client, clock, sign_in, restriction_in_force
+):
+    only = restriction_in_force()
+    soup = _appeals_page(client, clock, sign_in, only.customer_id)
+    [card] = soup.select(".card")
+    heading = _said(card.find("h2"))
+    assert heading.startswith("Contact only by one named channel, Our decision letter of ")

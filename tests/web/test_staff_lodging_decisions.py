@@ -188,3 +188,46 @@ def test_the_same_lodging_form_sent_twice_lodges_one_appeal(client, sign_in, cem
     assert first_send.status_code == again.status_code == 303
     assert again.location == first_send.location
     assert _appeal_count() == 1
+
+
+@pytest.mark.policy("9.2")
+def test_point2_the_customers_unsent_draft_is_shown_to_the_colleague_and_not_sent(
+    client, sign_in, cem, two_open
+):
+    """The colleague is told the customer has a draft and starts from a blank form; the
+    appeal lodged holds only what the colleague recorded, and the draft stays unsent."""
+    first, second = two_open
+    draft = appeals.start_draft(NOW - timedelta(days=1), first)
+    appeals.save_answers(
+        NOW,
+        draft,
+        appeals.Answers(grounds="Typed online, never sent.", new_information="Photos."),
+    )
+    db.session.commit()
+    sign_in(cem)
+    url = _url(first)
+    soup = check_page(client.get(url))
+    notice = soup.find(id="customer-draft")
+    assert notice is not None
+    words = " ".join(notice.get_text(" ").split())
+    assert "started Thursday 18 March 2027" in words
+    letter = db.session.get(Letter, first.letter_id)
+    assert letter.reference in words
+    assert soup.find("textarea", attrs={"name": "grounds"}).get_text().strip() == ""
+    assert soup.find("textarea", attrs={"name": "new_information"}).get_text().strip() == ""
+
+    response, data = _lodge(client, url, first.id)
+    assert response.status_code == 303
+    lodged = db.session.scalar(select(Appeal).where(Appeal.reference.is_not(None)))
+    assert lodged.id != draft.id
+    assert (lodged.grounds, lodged.new_information) == (data["grounds"], "")
+    db.session.refresh(draft)
+    assert draft.is_draft and draft.grounds == "Typed online, never sent."
+    assert check_page(client.get(url)).find(id="customer-draft") is None, "closed, not offered"
+
+
+@pytest.mark.policy("9.2")
+def test_point2_no_draft_no_notice(client, sign_in, cem, two_open):
+    first, _second = two_open
+    sign_in(cem)
+    assert check_page(client.get(_url(first))).find(id="customer-draft") is None
