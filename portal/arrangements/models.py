@@ -15,6 +15,7 @@ from portal.customers.models import Customer
 from portal.db import Base
 from portal.enums import TitledEnum
 from portal.letters.delivery import sent_line
+from portal.letters.models import Letter
 from portal.restrictions.models import Delivery
 from portal.transitions import Transitions
 
@@ -118,6 +119,7 @@ class Arrangement(Base):
         # Arrangements made before the delivery step (issue 16) have neither; every later one both.
         CheckConstraint("(delivery IS NULL) = (sent_at IS NULL)", name="delivery_has_time"),
         Index("ix_arrangement_customer_status", "customer_id", "status"),
+        Index("ix_arrangement_status_responded", "status", "responded_at"),
     )
 
     # An answer is open while the customer has not agreed or declined (a proposed change can be
@@ -155,23 +157,27 @@ class Arrangement(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
     summary: Mapped[str] = mapped_column(Text)
-    approved_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     approved_at: Mapped[datetime]
     review_on: Mapped[date]
     status: Mapped[ArrangementStatus] = mapped_column(default=ArrangementStatus.AWAITING_CUSTOMER)
     response_channel: Mapped[ResponseChannel | None]
     responded_at: Mapped[datetime | None]
     response_note: Mapped[str] = mapped_column(Text, default="")
-    response_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    response_recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id"), index=True
+    )
     ended_at: Mapped[datetime | None]
-    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"))
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letter.id"), index=True)
     delivery: Mapped[Delivery | None]
     sent_at: Mapped[datetime | None]
 
     customer: Mapped[Customer] = relationship()
     approved_by: Mapped[User] = relationship(foreign_keys=[approved_by_id])
+    # The arrangement's letter: its reference is the one the customer is asked to quote.
+    letter: Mapped[Letter | None] = relationship()
     terms: Mapped[list[ArrangementTerm]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="ArrangementTerm.id"
     )
@@ -189,6 +195,12 @@ class Arrangement(Base):
     def waits_for_staff(self) -> bool:
         """The customer has answered and the Panel has still to act on it."""
         return self.status.waits_for_staff
+
+    @property
+    def reference(self) -> str:
+        """The reference the customer quotes about this arrangement: its letter's (the letter
+        asks them to give it when they reply), or "" before the letter is issued."""
+        return self.letter.reference if self.letter is not None else ""
 
     @property
     def sent_line(self) -> str:

@@ -54,37 +54,53 @@ class TermInput:
     details: str = ""
 
 
-def _validate_terms(terms: list[TermInput]) -> dict[str, str]:
-    errors: dict[str, str] = {}
+def _validate_terms(terms: list[TermInput]) -> dict[str, Problem]:
+    errors: dict[str, Problem] = {}
     if not terms:
-        errors["kinds"] = "Choose at least one part of the arrangement"
+        errors["kinds"] = Problem(
+            "arrangement.no_terms", _l("Choose at least one part of the arrangement")
+        )
     kinds = [t.kind for t in terms]
     if len(kinds) != len(set(kinds)):
-        errors["kinds"] = "Each part of the arrangement can be chosen once"
+        errors["kinds"] = Problem(
+            "arrangement.term_twice", _l("Each part of the arrangement can be chosen once")
+        )
     for term in terms:
         key = term.kind.value
         if term.kind in (TermKind.MEDIATOR, TermKind.THIRD_PARTY) and not term.name.strip():
             errors[f"{key}_name"] = (
-                "Name the mediation service"
+                Problem("arrangement.mediator_missing", _l("Name the mediation service"))
                 if term.kind == TermKind.MEDIATOR
-                else "Name the agreed third party"
+                else Problem("arrangement.third_party_missing", _l("Name the agreed third party"))
             )
         if term.kind in (TermKind.WEEKLY_CORRESPONDENCE, TermKind.CALL_TIME) and (
             term.weekday is None or not 0 <= term.weekday <= 4
         ):
-            errors[f"{key}_weekday"] = "Choose a weekday"
+            errors[f"{key}_weekday"] = Problem(
+                "arrangement.weekday_missing", _l("Choose a weekday")
+            )
         if term.kind == TermKind.CALL_TIME:
             if term.starts_at is None or term.ends_at is None:
-                errors[f"{key}_starts_at"] = "Enter the start and end of the call time"
+                errors[f"{key}_starts_at"] = Problem(
+                    "arrangement.call_time_missing", _l("Enter the start and end of the call time")
+                )
             elif term.ends_at <= term.starts_at:
-                errors[f"{key}_ends_at"] = "The end time must be after the start time"
+                errors[f"{key}_ends_at"] = Problem(
+                    "arrangement.call_ends_first", _l("The end time must be after the start time")
+                )
         if term.kind in (TermKind.CALL_LENGTH, TermKind.ISSUE_LIMIT) and (
             term.amount is None or not 1 <= term.amount <= 600
         ):
             errors[f"{key}_amount"] = (
-                "Enter the call length in minutes, from 1 to 600"
+                Problem(
+                    "arrangement.call_length_out_of_range",
+                    _l("Enter the call length in minutes, from 1 to 600"),
+                )
                 if term.kind == TermKind.CALL_LENGTH
-                else "Enter the number of issues, from 1 to 600"
+                else Problem(
+                    "arrangement.issue_limit_out_of_range",
+                    _l("Enter the number of issues, from 1 to 600"),
+                )
             )
     return errors
 
@@ -103,11 +119,17 @@ def build(
     """
     errors = _validate_terms(terms)
     if not summary.strip():
-        errors["summary"] = "Explain to the customer why we suggest this"
+        errors["summary"] = Problem(
+            "arrangement.summary_missing", _l("Explain to the customer why we suggest this")
+        )
     if review_on <= today:
-        errors["review_on"] = "The review date must be in the future"
+        errors["review_on"] = Problem(
+            "arrangement.review_not_future", _l("The review date must be in the future")
+        )
     elif review_on > add_months(today, 6):
-        errors["review_on"] = "Review the arrangement within 6 months"
+        errors["review_on"] = Problem(
+            "arrangement.review_too_late", _l("Review the arrangement within 6 months")
+        )
     if errors:
         raise ServiceError(errors)
     arrangement = Arrangement(
@@ -215,7 +237,13 @@ def record_answer(
         no_change = _l("Describe the change the customer proposes")
         raise ServiceError({"note": Problem("arrangement.change_missing", no_change)})
     if getattr(actor, "is_staff", False) and channel == ResponseChannel.PORTAL:
-        raise ServiceError({"channel": "Say how the customer gave their answer"})
+        raise ServiceError(
+            {
+                "channel": Problem(
+                    "arrangement.channel_missing", _l("Say how the customer gave their answer")
+                )
+            }
+        )
     if not arrangement.status.awaiting_answer:  # answered or ended already: say by whom, when
         raise Arrangement.TRANSITIONS.conflict(arrangement)
     # Under the row's lock, from the state the answer was given in: of two answers sent at once
@@ -267,7 +295,13 @@ def end(actor, now: datetime, arrangement: Arrangement, reason: str) -> None:
     if arrangement.status == ArrangementStatus.ENDED:
         raise Arrangement.TRANSITIONS.conflict(arrangement)
     if not reason.strip():
-        raise ServiceError({"reason": "Say why the arrangement is ending"})
+        raise ServiceError(
+            {
+                "reason": Problem(
+                    "arrangement.end_reason_missing", _l("Say why the arrangement is ending")
+                )
+            }
+        )
     before = {"status": move(arrangement, ArrangementStatus.ENDED, values={"ended_at": now})}
     audit.record(
         actor,

@@ -13,8 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from portal.errors import ServiceError
+from portal.errors import Problem, ServiceError
 from portal.i18n import plain_date
 from portal.letters.telling import email_address, portal_account, tell_customer
 from portal.restrictions.models import Delivery
@@ -24,7 +25,7 @@ __all__ = [
     "RECORDED_WAYS",
     "Delivery",
     "check",
-    "only_by_hand",
+    "only_by_hand_message",
     "only_by_hand_notice",
     "email_address",
     "portal_account",
@@ -39,20 +40,27 @@ __all__ = [
 RECORDED_WAYS = (Delivery.PORTAL, Delivery.EMAIL, Delivery.POST)
 
 
-def problem(customer, delivery: Delivery) -> str | None:
-    """Why ``delivery`` cannot reach the customer, in words for the delivery field (or None)."""
+def problem(customer, delivery: Delivery) -> Problem | None:
+    """Why ``delivery`` cannot reach the customer, for the delivery field (or None)."""
     if delivery == Delivery.PORTAL and portal_account(customer) is None:
-        return _(
-            "The customer has no portal account, so the letter cannot be sent in the portal. "
-            "Choose another way, or give them a portal access code first."
+        return Problem(
+            "letter.no_portal_account",
+            _l(
+                "The customer has no portal account, so the letter cannot be sent in the "
+                "portal. Choose another way, or give them a portal access code first."
+            ),
         )
     if delivery == Delivery.EMAIL and not email_address(customer, portal_account(customer)):
-        return _(
-            "We have no email address for the customer. Choose another way to send the letter."
+        return Problem(
+            "letter.no_email_address",
+            _l("We have no email address for the customer. Choose another way to send the letter."),
         )
     if delivery == Delivery.POST and not (customer.address or "").strip():
-        return _(
-            "We have no postal address for the customer. Choose another way to send the letter."
+        return Problem(
+            "letter.no_postal_address",
+            _l(
+                "We have no postal address for the customer. Choose another way to send the letter."
+            ),
         )
     return None
 
@@ -68,17 +76,20 @@ def check(customer, delivery: Delivery | None) -> None:
     :raises ServiceError: for no way chosen, or one that cannot reach them.
     """
     if delivery is None:
-        raise ServiceError({"delivery": _("Choose how the letter is sent")})
+        raise ServiceError(
+            {"delivery": Problem("letter.delivery_missing", _l("Choose how the letter is sent"))}
+        )
     cannot = problem(customer, delivery)
     if cannot and reachable_only_by_hand(customer):
-        cannot = only_by_hand()
+        cannot = Problem("letter.only_by_hand", only_by_hand_message())
     if cannot:
         raise ServiceError({"delivery": cannot})
 
 
-def only_by_hand() -> str:
-    """What to do when nothing on the record reaches the customer, said plainly."""
-    return _(
+def only_by_hand_message():
+    """What to do when nothing on the record reaches the customer, said plainly (lazily, in
+    the language of whoever reads it)."""
+    return _l(
         "We have no portal account, email address or postal address for this customer, so "
         "this letter can only be given to them by hand. Record their address or email on "
         "their record first, or choose “By hand” and give them the letter yourself."
@@ -88,7 +99,7 @@ def only_by_hand() -> str:
 def only_by_hand_notice(customer) -> str:
     """For the page that sends a letter: :func:`only_by_hand` when nothing on the record
     reaches the customer, else nothing."""
-    return only_by_hand() if reachable_only_by_hand(customer) else ""
+    return str(only_by_hand_message()) if reachable_only_by_hand(customer) else ""
 
 
 def sent_line(delivery: Delivery | None, sent_at: datetime | None) -> str:

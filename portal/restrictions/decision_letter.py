@@ -8,6 +8,7 @@ from datetime import date, datetime
 from functools import partial
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import db, transitions
@@ -15,7 +16,7 @@ from portal.accounts.access import PortalAccess, letter_access
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.auth.models import User
-from portal.errors import Conflict, NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, Problem, ServiceError
 from portal.i18n import long_date
 from portal.letters import delivery as deliveries
 from portal.letters import render as letter_render
@@ -154,7 +155,9 @@ def issue_decision_letter(
     ):
         raise NotAllowed
     if not restrictions:
-        raise ServiceError("The decision letter has already been sent")
+        raise ServiceError(
+            Problem("restriction.letter_sent", _l("The decision letter has already been sent"))
+        )
     # Lock each restriction before anything is created: a second letter is never made.
     for restriction in restrictions:
         transitions.lock(restriction, rule=_no_letter_yet)
@@ -163,12 +166,27 @@ def issue_decision_letter(
         for r in restrictions
     ):
         # A restriction lifted or replaced before its letter went must not come back into force.
-        raise ServiceError("A restriction that is no longer in force needs no decision letter")
+        raise ServiceError(
+            Problem(
+                "restriction.letter_not_in_force",
+                _l("A restriction that is no longer in force needs no decision letter"),
+            )
+        )
     if len({r.customer_id for r in restrictions}) != 1:
-        raise ServiceError("A decision letter is about one customer's restrictions")
+        raise ServiceError(
+            Problem(
+                "restriction.letter_customers_differ",
+                _l("A decision letter is about one customer's restrictions"),
+            )
+        )
     missing = missing_from_decision_letter(restrictions)
     if missing:
-        raise ServiceError("The letter cannot be issued without: " + "; ".join(missing))
+        raise ServiceError(
+            Problem(
+                "restriction.letter_incomplete",
+                _l("The letter cannot be issued without: %(missing)s", missing="; ".join(missing)),
+            )
+        )
     customer = restrictions[0].customer
     # The appeal clock starts when the customer is told (§9.1): only a way that reaches them.
     cannot = deliveries.problem(customer, delivery)

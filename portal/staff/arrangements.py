@@ -12,7 +12,7 @@ from portal.arrangements.forms import AnswerForm, ArrangementForm, EndForm
 from portal.arrangements.models import Arrangement, ResponseChannel, TermKind
 from portal.auth import permissions
 from portal.customers.models import Customer
-from portal.errors import Conflict, ServiceError
+from portal.errors import Conflict, Problem, ServiceError
 from portal.htmx import is_htmx
 from portal.letters import delivery as deliveries
 from portal.letters import render as letter_render
@@ -118,7 +118,8 @@ def new_arrangement(customer_id: int):
                 on_error=_refused,
             )
     elif previewing and form.is_submitted():
-        errors = {"": "Complete the form to see the letter"}
+        incomplete = _l("Complete the form to see the letter")
+        errors = {"": Problem("letter.preview_incomplete", incomplete)}
     return _arrangement_page(form, customer, html, errors, previewing)
 
 

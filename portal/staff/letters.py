@@ -10,10 +10,12 @@ from sqlalchemy import select
 from portal import db
 from portal.auth import permissions
 from portal.conduct_warnings.models import ConductWarning
+from portal.customers.models import Customer
 from portal.incidents.models import Incident
 from portal.letters.files import LetterAltered, frozen_pdf
 from portal.letters.models import Letter, LetterKind
 from portal.letters.responses import pdf_name, send_kept_pdf
+from portal.letters.sent import how_sent
 from portal.letters.services import verify
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
@@ -62,7 +64,13 @@ def letter(letter_id: int):
     letter, incident = _letter_for_view(letter_id)
     if not verify(letter):
         return render_template("staff/letters/altered.html", letter=letter, incident=incident), 409
-    return render_template("staff/letters/show.html", letter=letter, incident=incident)
+    customer = db.session.get(Customer, letter.customer_id)
+    return render_template(
+        "staff/letters/show.html",
+        letter=letter,
+        incident=incident,
+        sent=how_sent(letter, customer),
+    )
 
 
 @bp.route("/letters/<int:letter_id>/pdf")
