@@ -37,8 +37,9 @@ def code_of(message) -> str | None:
 
 
 class ServiceError(Exception):
-    """A rule refused the action; ``errors`` maps a field name (or "") to a message: a
-    :class:`Problem` (a code and a translatable message) or, in older services, plain English.
+    """A rule refused the action; ``errors`` maps a field name (or "") to a :class:`Problem`
+    (a stable code and a translatable message). tests/unit/test_service_error_codes.py checks
+    that no service gives it plain text.
     """
 
     def __init__(self, errors: dict[str, str | Problem] | str | Problem):
@@ -78,7 +79,7 @@ class Conflict(ServiceError):
         by: str | None = None,
         at: datetime | None = None,
         field: str = "",
-        message: str | None = None,
+        message: Problem | None = None,
     ):
         self.what = str(what)
         self.by = by

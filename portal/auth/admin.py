@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import db
@@ -11,7 +12,9 @@ from portal.audit import services as audit
 from portal.auth import permissions, sessions
 from portal.auth.models import Role, User, UserRole
 from portal.auth.services import MIN_PASSWORD, create_user
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import NotAllowed, Problem, ServiceError
+
+NO_ROLE = Problem("user.role_missing", _l("Select at least one role"))
 
 
 def add_user(
@@ -31,15 +34,22 @@ def add_user(
     if not permissions.can_manage_users(actor):
         raise NotAllowed
     email = email.strip().lower()
-    errors = {}
+    errors: dict[str, Problem] = {}
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        errors["email"] = "There is already an account with this email address"
+        errors["email"] = Problem(
+            "user.email_taken", _l("There is already an account with this email address")
+        )
     if len(password) < MIN_PASSWORD:
-        errors["password"] = f"The password must be at least {MIN_PASSWORD} characters"
+        errors["password"] = Problem(
+            "user.password_short",
+            _l("The password must be at least %(count)d characters", count=MIN_PASSWORD),
+        )
     if not roles:
-        errors["roles"] = "Select at least one role"
+        errors["roles"] = NO_ROLE
     if line_manager_id is not None and db.session.get(User, line_manager_id) is None:
-        errors["line_manager_id"] = "Choose a line manager from the list"
+        errors["line_manager_id"] = Problem(
+            "user.line_manager_unknown", _l("Choose a line manager from the list")
+        )
     if errors:
         raise ServiceError(errors)
     user = create_user(
@@ -71,9 +81,16 @@ def set_roles(actor, now: datetime, user: User, roles: list[Role], active: bool)
     if not permissions.can_manage_users(actor):
         raise NotAllowed
     if not roles:
-        raise ServiceError({"roles": "Select at least one role"})
+        raise ServiceError({"roles": NO_ROLE})
     if user.id == actor.id and (Role.ADMIN not in roles or not active):
-        raise ServiceError({"roles": "You cannot remove your own administrator access"})
+        raise ServiceError(
+            {
+                "roles": Problem(
+                    "user.own_admin_access",
+                    _l("You cannot remove your own administrator access"),
+                )
+            }
+        )
     before = {"roles": sorted(r.value for r in user.roles), "active": user.active}
     wanted = set(roles)
     for link in list(user.role_links):

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -13,7 +14,7 @@ from portal import db
 from portal.audit import services as audit
 from portal.auth import sessions
 from portal.auth.models import Role, User, UserRole
-from portal.errors import ServiceError
+from portal.errors import Problem, ServiceError
 
 # Staff passwords: at least this long.
 MIN_PASSWORD = 12
@@ -74,13 +75,17 @@ def change_password(user: User, current: str, new: str, now: datetime, keep=None
 
     :raises ServiceError: for a wrong current password or a new one that is too short.
     """
-    errors = {}
+    errors: dict[str, Problem] = {}
     if not check_password_hash(user.password_hash, current):
-        errors["current"] = "Your current password is not right"
+        errors["current"] = Problem(
+            "password.current_wrong", _l("Your current password is not right")
+        )
     if len(new) < MIN_PASSWORD:
-        errors["new"] = f"Use at least {MIN_PASSWORD} characters"
+        errors["new"] = Problem(
+            "password.short", _l("Use at least %(count)d characters", count=MIN_PASSWORD)
+        )
     elif len(new) > 200:
-        errors["new"] = "Use 200 characters or fewer"
+        errors["new"] = Problem("password.long", _l("Use 200 characters or fewer"))
     if errors:
         raise ServiceError(errors)
     user.password_hash = hash_password(new)

@@ -16,13 +16,14 @@ import secrets
 from datetime import datetime
 
 import pyotp
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 
 from portal import db
 from portal.audit import services as audit
 from portal.auth import permissions, sessions
 from portal.auth.models import RecoveryCode, User
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import NotAllowed, Problem, ServiceError
 
 ISSUER = "Customer Conduct Portal"
 RECOVERY_CODES = 10
@@ -32,9 +33,19 @@ _RECOVERY_LENGTH = 10
 # Codes one step either side of now are accepted (pyotp's valid_window=1): phones drift.
 VALID_WINDOW = 1
 
-WRONG_CODE = "The code is not right. Enter the 6-digit code your authenticator app shows now"
-WRONG_RECOVERY_CODE = "The recovery code is not right, or it has been used already"
-ALREADY_SET_UP = "Two-factor sign-in is set up already: sign in with a code from your app"
+WRONG_CODE = Problem(
+    "two_factor.code_wrong",
+    _l("The code is not right. Enter the 6-digit code your authenticator app shows now"),
+)
+WRONG_RECOVERY_CODE = Problem(
+    "two_factor.recovery_code_wrong",
+    _l("The recovery code is not right, or it has been used already"),
+)
+ALREADY_SET_UP = Problem(
+    "two_factor.set_up_already",
+    _l("Two-factor sign-in is set up already: sign in with a code from your app"),
+)
+NOT_SET_UP = Problem("two_factor.not_set_up", _l("Set up two-factor sign-in first"))
 
 
 def is_set_up(user: User) -> bool:
@@ -76,7 +87,14 @@ def confirm_enrolment(user: User, now: datetime, code: str) -> list[str]:
     if is_set_up(user):
         raise ServiceError(ALREADY_SET_UP)
     if user.totp_secret is None:
-        raise ServiceError({"code": "Scan the QR code again: setting up had not started"})
+        raise ServiceError(
+            {
+                "code": Problem(
+                    "two_factor.not_started",
+                    _l("Scan the QR code again: setting up had not started"),
+                )
+            }
+        )
     _accept_code(user, now, code)
     user.totp_confirmed_at = now
     codes = _new_recovery_codes(user, now)
@@ -99,7 +117,7 @@ def verify_code(user: User, now: datetime, code: str) -> None:
     :raises ServiceError: for a wrong code, or one already used.
     """
     if not is_set_up(user):
-        raise ServiceError({"code": "Set up two-factor sign-in first"})
+        raise ServiceError({"code": NOT_SET_UP})
     _accept_code(user, now, code)
 
 
@@ -109,7 +127,7 @@ def use_recovery_code(user: User, now: datetime, code: str) -> int:
     :raises ServiceError: for a wrong code, or one used already.
     """
     if not is_set_up(user):
-        raise ServiceError({"recovery_code": "Set up two-factor sign-in first"})
+        raise ServiceError({"recovery_code": NOT_SET_UP})
     digest = _hash(user, code)
     found = db.session.scalar(
         select(RecoveryCode.id).where(
@@ -151,7 +169,12 @@ def reset(actor, now: datetime, user: User) -> int:
     if not permissions.can_manage_users(actor):
         raise NotAllowed
     if user.id == actor.id:
-        raise ServiceError("Ask another administrator to reset your own two-factor sign-in")
+        raise ServiceError(
+            Problem(
+                "two_factor.reset_own",
+                _l("Ask another administrator to reset your own two-factor sign-in"),
+            )
+        )
     before = {"set_up": is_set_up(user), "recovery_codes_left": recovery_codes_left(user)}
     user.totp_secret = None
     user.totp_confirmed_at = None

@@ -6,6 +6,7 @@ from datetime import datetime
 from functools import partial
 
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -15,7 +16,7 @@ from portal.auth import permissions
 from portal.auth.models import User
 from portal.conduct_warnings import rules
 from portal.conduct_warnings.models import ConductWarning, Stage
-from portal.errors import Conflict, NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, Problem, ServiceError
 from portal.incidents.models import Incident
 from portal.letters import delivery as deliveries
 from portal.letters import services as letters
@@ -65,7 +66,9 @@ def _no_warning_yet(incident: Incident) -> None:
             warning.stage.title,
             by=db.session.get(User, warning.issued_by_id).name,
             at=warning.issued_at,
-            message="A warning has already been issued for this incident",
+            message=Problem(
+                "warning.issued_already", _l("A warning has already been issued for this incident")
+            ),
         )
 
 
@@ -82,13 +85,23 @@ def _warning_letter(
             select(PanelReview).where(PanelReview.incident_id == incident.id)
         )
     if review is None or review.outcome != Outcome.WARNING:
-        raise ServiceError("The Panel has not decided to issue a warning for this incident")
+        raise ServiceError(
+            Problem(
+                "warning.not_decided",
+                _l("The Panel has not decided to issue a warning for this incident"),
+            )
+        )
     _no_warning_yet(incident)
     stage = stage_for(incident)
     if stage is None:
         raise ServiceError(
-            "A final warning is still live, so the next step is a request to restrict contact "
-            "(§8.16), not another warning"
+            Problem(
+                "warning.final_live",
+                _l(
+                    "A final warning is still live, so the next step is a request to restrict "
+                    "contact (§8.16), not another warning"
+                ),
+            )
         )
     issued_on = london_date(now)
     earlier = earlier_stages(incident)

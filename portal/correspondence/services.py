@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import db, transitions
@@ -14,7 +15,7 @@ from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
 from portal.correspondence.models import Correspondence, CorrespondenceStatus
 from portal.customers.models import Customer
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import NotAllowed, Problem, ServiceError
 from portal.letters import render as letter_render
 from portal.letters import services as letters
 from portal.letters.models import LetterKind
@@ -35,14 +36,24 @@ def log_correspondence(
     # Logged here while all contact is ended (§9.5): not before it starts or after it ends.
     termination = queries.termination_in_force(customer.id, london_date(now))
     if termination is None:
-        raise ServiceError("All contact has not been ended for this customer: log it as a contact")
-    errors = {}
+        raise ServiceError(
+            Problem(
+                "correspondence.contact_not_ended",
+                _l("All contact has not been ended for this customer: log it as a contact"),
+            )
+        )
+    errors: dict[str, Problem] = {}
     if received_at > now:
-        errors["received_on"] = "The date received must be today or in the past"
+        errors["received_on"] = Problem(
+            "correspondence.received_in_future",
+            _l("The date received must be today or in the past"),
+        )
     if not summary.strip():
-        errors["summary"] = "Summarise what the correspondence says"
+        errors["summary"] = Problem(
+            "correspondence.summary_missing", _l("Summarise what the correspondence says")
+        )
     if channel not in ("letter", "email", "other"):
-        errors["channel"] = "Choose how it arrived"
+        errors["channel"] = Problem("correspondence.channel_unknown", _l("Choose how it arrived"))
     if errors:
         raise ServiceError(errors)
     item = Correspondence(
@@ -98,9 +109,18 @@ def check(
     if not permissions.can_handle_correspondence(actor):
         raise NotAllowed
     if item.status == CorrespondenceStatus.LOGGED:
-        raise ServiceError("Read the item before checking it")
+        raise ServiceError(
+            Problem("correspondence.not_read", _l("Read the item before checking it"))
+        )
     if (new_information or safeguarding_concern) and not notes.strip():
-        raise ServiceError({"check_notes": "Describe the new information or the concern"})
+        raise ServiceError(
+            {
+                "check_notes": Problem(
+                    "correspondence.check_notes_missing",
+                    _l("Describe the new information or the concern"),
+                )
+            }
+        )
     transitions.move(
         item,
         CorrespondenceStatus.CHECKED,
@@ -151,7 +171,9 @@ def close_correspondence(actor, now: datetime, item: Correspondence):
     if not permissions.can_handle_correspondence(actor):
         raise NotAllowed
     if item.status in (CorrespondenceStatus.LOGGED, CorrespondenceStatus.READ):
-        raise ServiceError("Check the item before closing it")
+        raise ServiceError(
+            Problem("correspondence.not_checked", _l("Check the item before closing it"))
+        )
     # Locked before the letter is made: closed twice at once, it is acknowledged once.
     transitions.lock(item, expect=(CorrespondenceStatus.CHECKED,))
     customer = db.session.get(Customer, item.customer_id)

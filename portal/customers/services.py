@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -19,7 +20,7 @@ from portal.customers.models import (
     Customer,
     WorksType,
 )
-from portal.errors import Conflict, NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, Problem, ServiceError
 from portal.timeutil import london_date
 
 
@@ -34,7 +35,13 @@ def set_preferred_language(
     if not permissions.can_log_contact(actor):
         raise NotAllowed
     if language not in languages:
-        raise ServiceError({"language": "Choose a language from the list"})
+        raise ServiceError(
+            {
+                "language": Problem(
+                    "customer.language_unknown", _l("Choose a language from the list")
+                )
+            }
+        )
     record_letter_language(actor, now, customer, language)
 
 
@@ -68,9 +75,21 @@ def raise_alert(actor, now: datetime, customer: Customer, summary: str, advice: 
         raise NotAllowed
     summary = summary.strip()
     if not summary:
-        raise ServiceError({"summary": "Enter the risk colleagues need to know about"})
+        raise ServiceError(
+            {
+                "summary": Problem(
+                    "alert.summary_missing", _l("Enter the risk colleagues need to know about")
+                )
+            }
+        )
     if len(summary) > 200:
-        raise ServiceError({"summary": "The risk must be 200 characters or fewer"})
+        raise ServiceError(
+            {
+                "summary": Problem(
+                    "alert.summary_long", _l("The risk must be 200 characters or fewer")
+                )
+            }
+        )
     alert = Alert(
         customer_id=customer.id,
         summary=summary,
@@ -102,7 +121,7 @@ def alert_already_ended(alert: Alert) -> Conflict:
         "ended",
         by=ender.name if ender else None,
         at=alert.ended_at,
-        message="This alert has already ended",
+        message=Problem("alert.ended_already", _l("This alert has already ended")),
     )
 
 
@@ -116,9 +135,17 @@ def end_alert(actor, now: datetime, alert: Alert, reason: str) -> Alert:
         raise NotAllowed
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError({"reason": "Say why the alert is ending"})
+        raise ServiceError(
+            {"reason": Problem("alert.end_reason_missing", _l("Say why the alert is ending"))}
+        )
     if len(reason) > ALERT_END_REASON_MAX:
-        raise ServiceError({"reason": "Keep the reason to 500 characters or fewer"})
+        raise ServiceError(
+            {
+                "reason": Problem(
+                    "alert.end_reason_long", _l("Keep the reason to 500 characters or fewer")
+                )
+            }
+        )
     ended = db.session.execute(
         update(Alert)
         .where(Alert.id == alert.id, Alert.ended_at.is_(None))
@@ -157,13 +184,17 @@ def log_contact(
 
     :raises ServiceError: for a future time, a call without a duration, or a bad duration.
     """
-    errors = {}
+    errors: dict[str, Problem] = {}
     if occurred_at > now:
-        errors["occurred_on"] = "The contact must be in the past"
+        errors["occurred_on"] = Problem("contact.in_future", _l("The contact must be in the past"))
     if channel == ContactChannel.PHONE and duration_minutes is None:
-        errors["duration_minutes"] = "Enter how long the call lasted, in minutes"
+        errors["duration_minutes"] = Problem(
+            "contact.duration_missing", _l("Enter how long the call lasted, in minutes")
+        )
     if duration_minutes is not None and not 0 <= duration_minutes <= 1440:
-        errors["duration_minutes"] = "The call length must be between 0 and 1440 minutes"
+        errors["duration_minutes"] = Problem(
+            "contact.duration_range", _l("The call length must be between 0 and 1440 minutes")
+        )
     if errors:
         raise ServiceError(errors)
     entry = ContactLogEntry(
@@ -208,14 +239,19 @@ def record_access_refusal(
     """Record a refusal of access: essential works are flagged for legal action (§6.8);
     a non-essential service request may be cancelled (§6.9).
     """
-    errors = {}
+    errors: dict[str, Problem] = {}
     if refused_on > london_date(now):
-        errors["refused_on"] = "The date of the refusal must be today or in the past"
+        errors["refused_on"] = Problem(
+            "access_refusal.in_future", _l("The date of the refusal must be today or in the past")
+        )
     if not works_description.strip():
-        errors["works_description"] = "Describe the works the customer refused access for"
+        errors["works_description"] = Problem(
+            "access_refusal.works_missing", _l("Describe the works the customer refused access for")
+        )
     if works_type == WorksType.ESSENTIAL and cancel_request:
-        errors["cancel_request"] = (
-            "A request for essential works is not cancelled: it is flagged for legal action"
+        errors["cancel_request"] = Problem(
+            "access_refusal.essential_not_cancelled",
+            _l("A request for essential works is not cancelled: it is flagged for legal action"),
         )
     if errors:
         raise ServiceError(errors)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import db, transitions, uploads
@@ -14,7 +15,7 @@ from portal.audit import services as audit
 from portal.auth import permissions
 from portal.auth.models import User
 from portal.customers.models import Customer, CustomerType
-from portal.errors import Conflict, NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, Problem, ServiceError
 from portal.incidents.catalogue import (
     EXAMPLE_CATEGORY,
     Category,
@@ -84,32 +85,40 @@ def review_deadline(incident: Incident):
     return review_due_on(incident.reported_at, load_calendar())
 
 
-def _validate(data: IncidentInput, now: datetime) -> dict[str, str]:
-    errors: dict[str, str] = {}
+def _validate(data: IncidentInput, now: datetime) -> dict[str, Problem]:
+    errors: dict[str, Problem] = {}
     if data.occurred_at > now:
-        errors["occurred_on"] = "The date and time of the incident must be in the past"
+        said = _l("The date and time of the incident must be in the past")
+        errors["occurred_on"] = Problem("incident.occurred_in_future", said)
     if not data.categories:
-        errors["categories"] = "Select at least one type of behaviour"
+        said = _l("Select at least one type of behaviour")
+        errors["categories"] = Problem("incident.categories_missing", said)
     if not data.description.strip():
-        errors["description"] = "Describe what happened"
+        said = _l("Describe what happened")
+        errors["description"] = Problem("incident.description_missing", said)
     unknown = [key for key in data.example_types if key not in EXAMPLE_CATEGORY]
     if unknown:
-        errors["example_types"] = "Select examples from the list"
+        said = _l("Select examples from the list")
+        errors["example_types"] = Problem("incident.example_unknown", said)
     elif any(EXAMPLE_CATEGORY[key] not in data.categories for key in data.example_types):
-        errors["example_types"] = "Each example must belong to a type of behaviour you selected"
+        said = _l("Each example must belong to a type of behaviour you selected")
+        errors["example_types"] = Problem("incident.example_outside_types", said)
     if "discriminatory_comments" in data.example_types and not data.protected_characteristics:
-        errors["protected_characteristics"] = (
-            "Select the protected characteristic the comments were about"
-        )
+        said = _l("Select the protected characteristic the comments were about")
+        errors["protected_characteristics"] = Problem("incident.characteristic_missing", said)
     if data.police_informed:
         if data.police_informed_at is None:
-            errors["police_informed_on"] = "Enter when the police were told"
+            said = _l("Enter when the police were told")
+            errors["police_informed_on"] = Problem("incident.police_date_missing", said)
         elif data.police_informed_at < data.occurred_at:
-            errors["police_informed_on"] = "The police cannot have been told before the incident"
+            said = _l("The police cannot have been told before the incident")
+            errors["police_informed_on"] = Problem("incident.police_told_before", said)
         elif data.police_informed_at > now:
-            errors["police_informed_on"] = "The date the police were told must be in the past"
+            said = _l("The date the police were told must be in the past")
+            errors["police_informed_on"] = Problem("incident.police_date_future", said)
     if data.injury and not data.injury_details.strip():
-        errors["injury_details"] = "Describe the injury"
+        said = _l("Describe the injury")
+        errors["injury_details"] = Problem("incident.injury_details_missing", said)
     return errors
 
 
@@ -120,12 +129,15 @@ def report_incident(actor: User, now: datetime, data: IncidentInput) -> Incident
     """
     customer = db.session.get(Customer, data.customer_id)
     if customer is None:
-        raise ServiceError({"customer_id": "Choose the customer"})
+        raise ServiceError(
+            {"customer_id": Problem("incident.customer_missing", _l("Choose the customer"))}
+        )
     errors = _validate(data, now)
     manager_id = data.line_manager_id or actor.line_manager_id
     manager = db.session.get(User, manager_id) if manager_id else None
     if manager is None or not manager.active or manager.id == actor.id:
-        errors["line_manager_id"] = "Choose the manager to tell (your line manager or another)"
+        said = _l("Choose the manager to tell (your line manager or another)")
+        errors["line_manager_id"] = Problem("incident.manager_missing", said)
     if errors:
         raise ServiceError(errors)
     hold_calendar()  # the review's due date is counted with it (see portal.deadlines)
@@ -235,25 +247,24 @@ def record_manager_decision(
     if incident.line_manager_id != actor.id:
         raise NotAllowed
     if incident.manager_decided:
-        raise ServiceError("The decision on this incident has already been recorded")
+        said = _l("The decision on this incident has already been recorded")
+        raise ServiceError(Problem("incident.decision_recorded", said))
     chosen = list(dict.fromkeys(decisions))
     if not chosen:
-        raise ServiceError(
-            {"decisions": "Select what you decided, or 'No further immediate action'"}
-        )
+        said = _l("Select what you decided, or 'No further immediate action'")
+        raise ServiceError({"decisions": Problem("incident.decision_missing", said)})
     if ManagerDecision.NONE in chosen and len(chosen) > 1:
-        raise ServiceError(
-            {"decisions": "'No further immediate action' cannot be chosen with another action"}
-        )
+        said = _l("'No further immediate action' cannot be chosen with another action")
+        raise ServiceError({"decisions": Problem("incident.decision_none_with_other", said)})
     if any(d not in manager_decisions_allowed(incident.serious) for d in chosen):
-        raise ServiceError(
-            {
-                "decisions": "Ending all contact is only possible after a serious incident "
-                "(§8.1, §8.19): this incident is not marked serious"
-            }
+        said = _l(
+            "Ending all contact is only possible after a serious incident "
+            "(§8.1, §8.19): this incident is not marked serious"
         )
+        raise ServiceError({"decisions": Problem("incident.end_contact_not_serious", said)})
     if ManagerDecision.NONE not in chosen and not notes.strip():
-        raise ServiceError({"notes": "Explain the decision and what happens next"})
+        said = _l("Explain the decision and what happens next")
+        raise ServiceError({"notes": Problem("incident.decision_notes_missing", said)})
     incident.manager_decisions = [d.value for d in chosen]
     incident.manager_notes = notes.strip()
     incident.manager_decided_at = now
@@ -294,9 +305,11 @@ def mark_seriousness(
         raise NotAllowed
     reason = reason.strip()
     if not reason:
-        raise ServiceError({"serious_reason": "Give the reason for your judgement"})
+        said = _l("Give the reason for your judgement")
+        raise ServiceError({"serious_reason": Problem("incident.serious_reason_missing", said)})
     if len(reason) > SERIOUS_REASON_MAX:
-        raise ServiceError({"serious_reason": "Keep the reason to 2,000 characters or fewer"})
+        said = _l("Keep the reason to 2,000 characters or fewer")
+        raise ServiceError({"serious_reason": Problem("incident.serious_reason_long", said)})
     transitions.lock(incident)  # read again, under the lock: another member may have judged it
     if (incident.serious_marked_by_id, incident.serious, incident.serious_reason) == (
         actor.id,
@@ -335,8 +348,13 @@ def _judged_meanwhile(incident: Incident) -> Conflict:
         what,
         by=incident.serious_marked_by.name,
         at=incident.serious_marked_at,
-        message="The Panel's judgement has changed since you opened this page: read it, then "
-        "record yours again if you still disagree",
+        message=Problem(
+            "incident.judged_meanwhile",
+            _l(
+                "The Panel's judgement has changed since you opened this page: read it, then "
+                "record yours again if you still disagree"
+            ),
+        ),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -91,32 +92,45 @@ def update_organisation(actor, now, changes: dict) -> Organisation:
         policy link that is not a web address.
     """
     from portal.audit import services as audit
-    from portal.errors import ServiceError
+    from portal.errors import Problem, ServiceError
 
-    errors = {}
+    errors: dict[str, Problem] = {}
     if not str(changes.get("name", "")).strip():
-        errors["name"] = "Enter the organisation's name"
+        errors["name"] = Problem("organisation.name_missing", _l("Enter the organisation's name"))
     days = changes.get("panel_review_days")
     if not isinstance(days, int) or not 1 <= days <= 60:
-        errors["panel_review_days"] = "The review period must be between 1 and 60 days"
+        errors["panel_review_days"] = Problem(
+            "organisation.review_days_range", _l("The review period must be between 1 and 60 days")
+        )
     postal = changes.get("postal_delivery_days", 2)
     if not isinstance(postal, int) or not 0 <= postal <= 10:
-        errors["postal_delivery_days"] = (
-            "Letters sent by post must count as received within 0 to 10 working days"
+        errors["postal_delivery_days"] = Problem(
+            "organisation.postal_days_range",
+            _l("Letters sent by post must count as received within 0 to 10 working days"),
         )
     for name, route in ALWAYS_OPEN_FIELDS.items():
         if not str(changes.get(name, "")).strip():
-            errors[name] = f"Enter {route}: every customer page and letter shows it"
+            errors[name] = Problem(
+                "organisation.always_open_missing",
+                _l("Enter %(route)s: every customer page and letter shows it", route=route),
+            )
     for field in TEXT_FIELDS:
         for code in TEXT_LANGUAGES:
             key = form_key(field, code)
             if len(str(changes.get(key) or "")) > MAX_LENGTH:
-                errors[key] = f"Keep this to {MAX_LENGTH} characters or fewer"
+                errors[key] = Problem(
+                    "organisation.text_long",
+                    _l("Keep this to %(count)d characters or fewer", count=MAX_LENGTH),
+                )
     if changes.get("panel_review_unit") not in ("calendar", "working"):
-        errors["panel_review_unit"] = "Select calendar days or working days"
+        errors["panel_review_unit"] = Problem(
+            "organisation.review_unit_unknown", _l("Select calendar days or working days")
+        )
     url = str(changes.get("policy_url", "")).strip()
     if url and not url.startswith(("https://", "http://", "/")):
-        errors["policy_url"] = "Enter a web address starting with https://"
+        errors["policy_url"] = Problem(
+            "organisation.policy_url_invalid", _l("Enter a web address starting with https://")
+        )
     if errors:
         raise ServiceError(errors)
     org = get_organisation()

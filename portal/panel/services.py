@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from portal import db, transitions
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.conduct_warnings.services import stage_for
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import NotAllowed, Problem, ServiceError
 from portal.incidents.models import Incident, IncidentStatus, Route
 from portal.panel.models import (
     CONTEXT_CONSIDERATIONS,
@@ -90,44 +92,78 @@ def draft_review(actor, now: datetime, incident: Incident, data: ReviewInput) ->
         raise NotAllowed
     if incident.status == IncidentStatus.REVIEWED:
         raise Incident.TRANSITIONS.conflict(incident)
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     unknown = [key for key in data.context_considered if key not in CONTEXT_CONSIDERATIONS]
     if unknown:
-        errors["context_considered"] = "Select considerations from the list"
+        errors["context_considered"] = Problem(
+            "panel_review.context_unknown", _l("Select considerations from the list")
+        )
     elif set(data.context_considered) != set(CONTEXT_CONSIDERATIONS):
-        errors["context_considered"] = "Confirm you have weighed each point of context (§7.2)"
+        errors["context_considered"] = Problem(
+            "panel_review.context_unconfirmed",
+            _l("Confirm you have weighed each point of context (§7.2)"),
+        )
     if not data.context_notes.strip():
-        errors["context_notes"] = "Say how the context affected your view of the behaviour"
+        errors["context_notes"] = Problem(
+            "panel_review.context_notes_missing",
+            _l("Say how the context affected your view of the behaviour"),
+        )
     customer = incident.customer
     if customer.has_vulnerability and not data.vulnerability_considered:
-        errors["vulnerability_considered"] = (
-            "This customer has recorded vulnerabilities or support needs: confirm you have "
-            "considered them (§8.14)"
+        errors["vulnerability_considered"] = Problem(
+            "panel_review.vulnerability_unconfirmed",
+            _l(
+                "This customer has recorded vulnerabilities or support needs: confirm you have "
+                "considered them (§8.14)"
+            ),
         )
     if data.vulnerability_considered and not data.vulnerability_notes.strip():
-        errors["vulnerability_notes"] = "Say how the vulnerabilities were taken into account"
+        errors["vulnerability_notes"] = Problem(
+            "panel_review.vulnerability_notes_missing",
+            _l("Say how the vulnerabilities were taken into account"),
+        )
     if data.support_referral and not data.support_referral_to.strip():
-        errors["support_referral_to"] = "Name the support service the customer is referred to"
+        errors["support_referral_to"] = Problem(
+            "panel_review.support_service_missing",
+            _l("Name the support service the customer is referred to"),
+        )
     if data.eia_needed and not data.eia_notes.strip():
-        errors["eia_notes"] = "Say who will complete the Equality Impact Assessment, and by when"
+        errors["eia_notes"] = Problem(
+            "panel_review.eia_notes_missing",
+            _l("Say who will complete the Equality Impact Assessment, and by when"),
+        )
     if not data.reasons.strip():
-        errors["reasons"] = "Give the reasons for the outcome"
+        errors["reasons"] = Problem(
+            "panel_review.reasons_missing", _l("Give the reasons for the outcome")
+        )
     if data.outcome == Outcome.WARNING and stage_for(incident) is None:
-        errors["outcome"] = (
-            "A final warning is still live: the next step is a request to restrict contact, "
-            "not another warning"
+        errors["outcome"] = Problem(
+            "panel_review.final_warning_live",
+            _l(
+                "A final warning is still live: the next step is a request to restrict contact, "
+                "not another warning"
+            ),
         )
     summary = data.letter_summary.strip()
     if data.outcome == Outcome.WARNING and not summary:
-        errors["letter_summary"] = (
-            "Write what happened, for the warning letter, in words the customer will understand"
+        errors["letter_summary"] = Problem(
+            "panel_review.letter_summary_missing",
+            _l(
+                "Write what happened, for the warning letter, in words the customer will understand"
+            ),
         )
     elif len(summary) > LETTER_SUMMARY_MAX:
-        errors["letter_summary"] = "Keep the summary for the letter to 1,500 characters or fewer"
+        errors["letter_summary"] = Problem(
+            "panel_review.letter_summary_long",
+            _l("Keep the summary for the letter to 1,500 characters or fewer"),
+        )
     if data.outcome == Outcome.ASB_REFERRAL and incident.route != Route.ASB:
-        errors["outcome"] = (
-            "Anti-social behaviour remedies apply only to tenants and their relatives or "
-            "visitors (§8.4)"
+        errors["outcome"] = Problem(
+            "panel_review.asb_not_tenant",
+            _l(
+                "Anti-social behaviour remedies apply only to tenants and their relatives or "
+                "visitors (§8.4)"
+            ),
         )
     if errors:
         raise ServiceError(errors)

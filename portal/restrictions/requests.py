@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import db, transitions
@@ -13,7 +14,7 @@ from portal.audit import services as audit
 from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
 from portal.conduct_warnings.models import ConductWarning, Stage
-from portal.errors import NotAllowed, ServiceError
+from portal.errors import NotAllowed, Problem, ServiceError
 from portal.incidents.models import Incident
 from portal.notifications.services import notify
 from portal.references import next_reference
@@ -28,6 +29,14 @@ from portal.restrictions.models import (
     RestrictionRequest,
 )
 from portal.timeutil import london_date
+
+EIA_UNANSWERED = Problem(
+    "restriction.eia_unanswered",
+    _l("Say whether an Equality Impact Assessment was needed (§4.7)"),
+)
+EIA_OUTCOME_MISSING = Problem(
+    "restriction.eia_outcome_missing", _l("Choose the outcome of the Equality Impact Assessment")
+)
 
 
 def live_final_warning(customer_id: int, on: date) -> ConductWarning | None:
@@ -83,36 +92,53 @@ def ends_all_contact(kinds) -> bool:
     return any(KINDS[RestrictionKind(k)].ends_all_contact for k in kinds)
 
 
-def _check_considerations(data: RequestInput) -> dict[str, str]:
+def _check_considerations(data: RequestInput) -> dict[str, Problem]:
     """§4.5, §4.7 and §9.5: what the Panel must answer before GLT is asked."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     if data.representative_considered is None:
-        errors["representative_considered"] = (
-            "Say whether a representative, relative or support worker was considered (§4.5)"
+        errors["representative_considered"] = Problem(
+            "restriction_request.representative_unanswered",
+            _l("Say whether a representative, relative or support worker was considered (§4.5)"),
         )
     elif not data.representative_decision.strip():
         errors["representative_decision"] = (
-            "Say what was decided about a representative, and why"
+            Problem(
+                "restriction_request.representative_decision_missing",
+                _l("Say what was decided about a representative, and why"),
+            )
             if data.representative_considered
-            else "Say why a representative was not considered"
+            else Problem(
+                "restriction_request.representative_reason_missing",
+                _l("Say why a representative was not considered"),
+            )
         )
     elif len(data.representative_decision.strip()) > SHORT:
-        errors["representative_decision"] = f"Keep this to {SHORT:,} characters or fewer"
+        errors["representative_decision"] = Problem(
+            "restriction_request.representative_decision_long",
+            _l("Keep this to %(count)s characters or fewer", count=f"{SHORT:,}"),
+        )
     if data.eia_needed is None:
-        errors["eia_needed"] = "Say whether an Equality Impact Assessment was needed (§4.7)"
+        errors["eia_needed"] = EIA_UNANSWERED
     elif data.eia_needed and data.eia_outcome is None:
-        errors["eia_outcome"] = "Choose the outcome of the Equality Impact Assessment"
+        errors["eia_outcome"] = EIA_OUTCOME_MISSING
     elif data.eia_needed and not data.eia_note.strip():
-        errors["eia_note"] = "Say what the assessment found, or who is completing it and by when"
+        errors["eia_note"] = Problem(
+            "restriction_request.eia_note_missing",
+            _l("Say what the assessment found, or who is completing it and by when"),
+        )
     if ends_all_contact(data.proposed_kinds):
         if not data.other_methods_exhausted:
-            errors["other_methods_exhausted"] = (
-                "All contact can only be ended once all other methods of restricted contact "
-                "have been exhausted (§9.5): confirm they have been"
+            errors["other_methods_exhausted"] = Problem(
+                "restriction_request.other_methods_unconfirmed",
+                _l(
+                    "All contact can only be ended once all other methods of restricted "
+                    "contact have been exhausted (§9.5): confirm they have been"
+                ),
             )
         if not data.other_methods_tried.strip():
-            errors["other_methods_tried"] = (
-                "Describe the other methods tried, and why they did not work (§9.5)"
+            errors["other_methods_tried"] = Problem(
+                "restriction_request.other_methods_missing",
+                _l("Describe the other methods tried, and why they did not work (§9.5)"),
             )
     return errors
 
@@ -147,34 +173,55 @@ def considerations_of(request: RestrictionRequest) -> dict[str, object]:
 def _validate_request(
     customer_id: int, data: RequestInput, today: date
 ) -> tuple[dict, ConductWarning | None]:
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     missing = [key for key in CHECKLIST if not data.checklist.get(key, "").strip()]
     if missing:
-        errors[f"checklist_{missing[0]}"] = "Give the evidence for each point before asking GLT"
+        errors[f"checklist_{missing[0]}"] = Problem(
+            "restriction_request.evidence_missing",
+            _l("Give the evidence for each point before asking GLT"),
+        )
     unknown = set(data.checklist) - set(CHECKLIST)
     if unknown:
-        errors[""] = "The request has points that are not in the policy"
+        errors[""] = Problem(
+            "restriction_request.unknown_points",
+            _l("The request has points that are not in the policy"),
+        )
     if not data.proposed_kinds:
-        errors["proposed_kinds"] = "Select the restriction you propose"
+        errors["proposed_kinds"] = Problem(
+            "restriction_request.kind_missing", _l("Select the restriction you propose")
+        )
     if not data.proposal.strip():
-        errors["proposal"] = "Describe the restriction you propose and why it is proportionate"
+        errors["proposal"] = Problem(
+            "restriction_request.proposal_missing",
+            _l("Describe the restriction you propose and why it is proportionate"),
+        )
     final = live_final_warning(customer_id, today)
     serious = {i.id for i in serious_incidents(customer_id)}
     if final is None:
         if data.waiver_incident_id is None and not data.waiver_reason.strip():
-            errors["waiver_incident_id"] = (
-                "No final warning has been issued in the last 12 months. A request can only go "
-                "ahead without one after a serious incident (§8.1): choose it and give the reason"
+            errors["waiver_incident_id"] = Problem(
+                "restriction_request.no_final_warning",
+                _l(
+                    "No final warning has been issued in the last 12 months. A request can only "
+                    "go ahead without one after a serious incident (§8.1): choose it and give "
+                    "the reason"
+                ),
             )
         elif data.waiver_incident_id not in serious:
-            errors["waiver_incident_id"] = (
-                "Choose a serious incident (§8.1) on this customer's record"
+            errors["waiver_incident_id"] = Problem(
+                "restriction_request.waiver_not_serious",
+                _l("Choose a serious incident (§8.1) on this customer's record"),
             )
         elif not data.waiver_reason.strip():
-            errors["waiver_reason"] = "Explain why the request cannot wait for a final warning"
+            errors["waiver_reason"] = Problem(
+                "restriction_request.waiver_reason_missing",
+                _l("Explain why the request cannot wait for a final warning"),
+            )
     needs_incident = [KINDS[k].needs_serious_incident for k in data.proposed_kinds if k in KINDS]
     if any(needs_incident) and not serious:
-        errors["proposed_kinds"] = next(filter(None, needs_incident))
+        errors["proposed_kinds"] = Problem(
+            "restriction.needs_serious_incident", next(filter(None, needs_incident))
+        )
     errors.update(_check_considerations(data))
     return errors, final
 
@@ -246,7 +293,12 @@ def resubmit(actor, now: datetime, request: RestrictionRequest, data: RequestInp
         raise NotAllowed
     if request.status != RequestStatus.MORE_INFO:
         if request.status == RequestStatus.SUBMITTED and not request.more_info_question:
-            raise ServiceError("This request is not waiting for more information")
+            raise ServiceError(
+                Problem(
+                    "restriction_request.not_waiting",
+                    _l("This request is not waiting for more information"),
+                )
+            )
         raise RestrictionRequest.TRANSITIONS.conflict(request)
     errors, final = _validate_request(request.customer_id, data, london_date(now))
     if errors:

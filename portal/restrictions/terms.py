@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal import db
 from portal.auth.models import Role, User
+from portal.errors import Problem
 from portal.restrictions import rules
 from portal.restrictions.kinds import KINDS, NO_DETAIL
 from portal.restrictions.models import (
@@ -87,21 +88,26 @@ def same_terms(restriction: Restriction, spec: RestrictionSpec) -> bool:
 
 def validate_spec(
     spec: RestrictionSpec, customer_id: int, prefix: str = "", today: date | None = None
-) -> dict[str, str]:
+) -> dict[str, Problem]:
     """Check one restriction's terms; keys are field names with ``prefix``.
 
     Given ``today`` (the day of the decision), the start must be from today and within
     :data:`rules.START_WITHIN_MONTHS`; without it the start is taken as checked already.
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     if today is not None:
         if spec.starts_on < today:
             # A restriction cannot apply to a time before it was decided.
-            errors[prefix + "starts_on"] = _("The start date must be today or later")
+            errors[prefix + "starts_on"] = Problem(
+                "restriction.start_past", _l("The start date must be today or later")
+            )
         elif spec.starts_on > rules.latest_start_date(today):
-            errors[prefix + "starts_on"] = _(
-                "The start date must be within %(months)d months of today",
-                months=rules.START_WITHIN_MONTHS,
+            errors[prefix + "starts_on"] = Problem(
+                "restriction.start_late",
+                _l(
+                    "The start date must be within %(months)d months of today",
+                    months=rules.START_WITHIN_MONTHS,
+                ),
             )
     if prefix + "starts_on" in errors:
         # The other dates are measured from the start: they are checked once it is right (and
@@ -109,29 +115,46 @@ def validate_spec(
         spec = replace(spec, review_on=None, ends_on=None)
     rule = KINDS[spec.kind]
     if rule.detail is not None and not _named(rule.detail, rule.detail_of(spec)):
-        errors[prefix + rule.detail] = rule.missing
+        errors[prefix + rule.detail] = Problem("restriction.detail_missing", rule.missing)
     if rule.needs_serious_incident and not serious_incidents(customer_id):
-        errors[prefix + "kind"] = rule.needs_serious_incident
+        errors[prefix + "kind"] = Problem(
+            "restriction.needs_serious_incident", rule.needs_serious_incident
+        )
     if rule.needs_end and spec.ends_on is None and prefix + "starts_on" not in errors:
-        errors[prefix + "ends_on"] = rule.needs_end
+        errors[prefix + "ends_on"] = Problem("restriction.end_missing", rule.needs_end)
     if spec.review_on is not None:
         if spec.review_on <= spec.starts_on:
-            errors[prefix + "review_on"] = "The review date must be after the start date"
+            errors[prefix + "review_on"] = Problem(
+                "restriction.review_before_start",
+                _l("The review date must be after the start date"),
+            )
         elif spec.review_on > rules.latest_review_date(spec.starts_on):
-            errors[prefix + "review_on"] = (
-                "Restrictions are reviewed at least every 6 months (§10.1): choose an earlier date"
+            errors[prefix + "review_on"] = Problem(
+                "restriction.review_late",
+                _l(
+                    "Restrictions are reviewed at least every 6 months (§10.1): choose an "
+                    "earlier date"
+                ),
             )
     if spec.ends_on is not None:
         if spec.ends_on < spec.starts_on:
-            errors[prefix + "ends_on"] = "The end date must be on or after the start date"
+            errors[prefix + "ends_on"] = Problem(
+                "restriction.end_before_start",
+                _l("The end date must be on or after the start date"),
+            )
         elif spec.ends_on > rules.latest_end_date(spec.starts_on):
-            errors[prefix + "ends_on"] = _(
-                "The end date must be within %(months)d months of the start: a longer "
-                "restriction is continued at its reviews instead",
-                months=rules.LONGEST_PERIOD_MONTHS,
+            errors[prefix + "ends_on"] = Problem(
+                "restriction.end_late",
+                _l(
+                    "The end date must be within %(months)d months of the start: a longer "
+                    "restriction is continued at its reviews instead",
+                    months=rules.LONGEST_PERIOD_MONTHS,
+                ),
             )
     if not spec.reasons.strip():
-        errors[prefix + "restriction_reasons"] = "Explain why this restriction is needed"
+        errors[prefix + "restriction_reasons"] = Problem(
+            "restriction.reasons_missing", _l("Explain why this restriction is needed")
+        )
     return errors
 
 

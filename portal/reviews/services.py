@@ -7,14 +7,14 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import partial
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import db, transitions
 from portal.audit import services as audit
 from portal.auth import permissions
-from portal.errors import Conflict, NotAllowed, ServiceError
+from portal.errors import Conflict, NotAllowed, Problem, ServiceError
 from portal.i18n import long_date
 from portal.letters import delivery as deliveries
 from portal.letters import render as letter_render
@@ -77,31 +77,45 @@ def review_restriction(
     transitions.lock(restriction, rule=partial(_not_reviewed_on, today))
     if restriction.ran_out_by(today):
         raise ServiceError(
-            _(
-                "This restriction ended on %(date)s, so there is nothing to review",
-                date=long_date(restriction.ends_on),
+            Problem(
+                "review.restriction_ended",
+                _l(
+                    "This restriction ended on %(date)s, so there is nothing to review",
+                    date=long_date(restriction.ends_on),
+                ),
             )
         )
-    errors: dict[str, str] = {}
+    errors: dict[str, Problem] = {}
     delivery = delivery or restriction.delivery
     if delivery is None:
-        errors["delivery"] = _("Choose how the letter is sent")
+        errors["delivery"] = Problem("review.delivery_missing", _l("Choose how the letter is sent"))
     else:
         cannot = deliveries.problem(restriction.customer, delivery)
         if cannot:
             errors["delivery"] = cannot
     if not reasons.strip():
-        errors["reasons"] = "Give the reasons for the decision"
+        errors["reasons"] = Problem(
+            "review.reasons_missing", _l("Give the reasons for the decision")
+        )
     if outcome in (ReviewOutcome.CONTINUE, ReviewOutcome.VARY):
         if next_review_on is None:
-            errors["next_review_on"] = "Enter the date of the next review"
+            errors["next_review_on"] = Problem(
+                "review.next_review_missing", _l("Enter the date of the next review")
+            )
         elif next_review_on <= today:
-            errors["next_review_on"] = "The next review must be in the future"
+            errors["next_review_on"] = Problem(
+                "review.next_review_past", _l("The next review must be in the future")
+            )
         elif next_review_on > rules.latest_review_date(today):
-            errors["next_review_on"] = "Restrictions are reviewed at least every 6 months (§10.1)"
+            errors["next_review_on"] = Problem(
+                "review.next_review_late",
+                _l("Restrictions are reviewed at least every 6 months (§10.1)"),
+            )
     if outcome == ReviewOutcome.VARY:
         if variation is None:
-            errors["kind"] = "Set out the varied restriction"
+            errors["kind"] = Problem(
+                "review.variation_missing", _l("Set out the varied restriction")
+            )
         else:
             # The replacement starts today and is next reviewed on ``next_review_on``: check
             # those dates, whatever the variation itself says.
@@ -119,9 +133,12 @@ def review_restriction(
             if not spec_errors and same_terms(restriction, variation):
                 # The form starts from the terms in force: choosing "vary" and changing
                 # nothing would send a new decision, with new appeal rights, for the same thing.
-                errors["kind"] = (
-                    "The varied restriction is the same as the one in force: change its terms, "
-                    "or choose to continue it"
+                errors["kind"] = Problem(
+                    "review.variation_same",
+                    _l(
+                        "The varied restriction is the same as the one in force: change its "
+                        "terms, or choose to continue it"
+                    ),
                 )
     if errors:
         raise ServiceError(errors)
@@ -210,10 +227,14 @@ def _not_reviewed_on(today: date, restriction: Restriction) -> None:
             last.outcome.title,
             by=last.reviewer.name,
             at=last.reviewed_at,
-            message="This restriction has already been reviewed",
+            message=Problem(
+                "review.reviewed_already", _l("This restriction has already been reviewed")
+            ),
         )
     if restriction.status != RestrictionStatus.ACTIVE:
-        raise ServiceError("Only a restriction in force can be reviewed")
+        raise ServiceError(
+            Problem("review.not_in_force", _l("Only a restriction in force can be reviewed"))
+        )
 
 
 def _not_reintroduced(lifted: Restriction) -> None:
@@ -226,8 +247,13 @@ def _not_reintroduced(lifted: Restriction) -> None:
             RestrictionStatus.ACTIVE.title,
             by=again.approved_by.name,
             at=again.approved_at,
-            message="This restriction has already been reintroduced: review or lift that one "
-            "instead",
+            message=Problem(
+                "review.reintroduced_already",
+                _l(
+                    "This restriction has already been reintroduced: review or lift that one "
+                    "instead"
+                ),
+            ),
         )
 
 
@@ -241,17 +267,24 @@ def reintroduce(
     if not permissions.can_request_restriction(actor):
         raise NotAllowed
     if lifted.status != RestrictionStatus.LIFTED:
-        raise ServiceError("Only a lifted restriction can be reintroduced")
+        raise ServiceError(
+            Problem("review.not_lifted", _l("Only a lifted restriction can be reintroduced"))
+        )
     # Under the lock on the lifted restriction: two at once bring it back once.
     transitions.lock(lifted, expect=(RestrictionStatus.LIFTED,), rule=_not_reintroduced)
     today = london_date(now)
-    errors = {}
+    errors: dict[str, Problem] = {}
     if not reason.strip():
-        errors["reason"] = "Say what behaviour started again"
+        errors["reason"] = Problem("review.reason_missing", _l("Say what behaviour started again"))
     if review_on <= today or review_on > rules.latest_review_date(today):
-        errors["review_on"] = "Choose a review date within the next 6 months (§10.1)"
+        errors["review_on"] = Problem(
+            "review.review_date_range", _l("Choose a review date within the next 6 months (§10.1)")
+        )
     if lifted.ends_on is not None and lifted.ends_on < today:
-        errors["reason"] = "This restriction's period has ended; ask GLT for a new decision"
+        errors["reason"] = Problem(
+            "review.period_ended",
+            _l("This restriction's period has ended; ask GLT for a new decision"),
+        )
     if errors:
         raise ServiceError(errors)
     again = Restriction(

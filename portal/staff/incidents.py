@@ -13,7 +13,7 @@ from portal.auth import permissions
 from portal.auth.models import Role, User, UserRole
 from portal.conduct_warnings.services import stage_for
 from portal.customers.models import Customer
-from portal.errors import ServiceError
+from portal.errors import Problem, ServiceError
 from portal.forms import combine
 from portal.incidents.catalogue import (
     EXAMPLES,
@@ -112,7 +112,10 @@ def report_incident():
 
         def _report():
             if customer is None:
-                raise ServiceError({"customer_reference": "No customer has that reference"})
+                unknown = _l("No customer has that reference")
+                raise ServiceError(
+                    {"customer_reference": Problem("incident.customer_unknown", unknown)}
+                )
             incident = report_incident_service(actor(), utcnow(), _incident_input(form, customer))
             if upload and upload.filename:
                 try:

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import db
 from portal.auth import permissions
-from portal.errors import Conflict
+from portal.errors import Conflict, Problem
 from portal.htmx import is_htmx
 from portal.letters.models import Letter
 from portal.restrictions import rules
@@ -140,7 +140,8 @@ def review_restriction(restriction_id: int):
                 on_conflict=lambda exc: _reviewed_conflict(exc, restriction, form),
             )
     elif form.is_submitted() and is_htmx():
-        errors = {"": "Complete the form to see the letter"}
+        incomplete = _l("Complete the form to see the letter")
+        errors = {"": Problem("letter.preview_incomplete", incomplete)}
     return _review_page(form, restriction, html, errors)
 
 

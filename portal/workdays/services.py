@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 
 from portal import db
 from portal.audit import services as audit
-from portal.errors import ServiceError
+from portal.errors import Problem, ServiceError
 from portal.workdays.calendar import WorkingCalendar
 from portal.workdays.models import Closure
 
@@ -58,9 +59,16 @@ def add_closure_day(actor, now: datetime, day: date, reason: str) -> Closure:
     """
     reason = reason.strip()
     if not reason:
-        raise ServiceError({"reason": "Enter why the organisation is closed"})
+        raise ServiceError(
+            {
+                "reason": Problem(
+                    "closure.reason_missing", _l("Enter why the organisation is closed")
+                )
+            }
+        )
     if db.session.scalar(select(Closure.id).where(Closure.day == day)):
-        raise ServiceError({"day": f"{day:%-d %B %Y} is already a closure day"})
+        already = _l("%(day)s is already a closure day", day=f"{day:%-d %B %Y}")
+        raise ServiceError({"day": Problem("closure.day_taken", already)})
     closure = Closure(day=day, reason=reason[:120], added_by_id=actor.id, added_at=now)
     db.session.add(closure)
     db.session.flush()

@@ -122,6 +122,7 @@ def test_a_day_is_closed_only_once(admin):
     with pytest.raises(ServiceError) as caught:
         add_closure(admin, CHANGED, date(2026, 12, 24), "Again")
 
+    assert caught.value.codes == {"day": "closure.day_taken"}
     assert caught.value.errors == {"day": "24 December 2026 is already a closure day"}
 
 
@@ -129,4 +130,4 @@ def test_a_closure_needs_a_reason(admin):
     with pytest.raises(ServiceError) as caught:
         add_closure(admin, CHANGED, date(2026, 12, 24), "   ")
 
-    assert caught.value.errors == {"reason": "Enter why the organisation is closed"}
+    assert caught.value.codes == {"reason": "closure.reason_missing"}

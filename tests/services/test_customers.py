@@ -72,8 +72,8 @@ def test_an_alert_needs_a_summary_of_200_characters_or_fewer(manager, customer, 
     with pytest.raises(ServiceError) as empty:
         raise_alert(manager, clock.now, customer, "   ", "")
 
-    assert too_long.value.errors == {"summary": "The risk must be 200 characters or fewer"}
-    assert empty.value.errors == {"summary": "Enter the risk colleagues need to know about"}
+    assert too_long.value.codes == {"summary": "alert.summary_long"}
+    assert empty.value.codes == {"summary": "alert.summary_missing"}
 
 
 @pytest.mark.policy("8.5")
@@ -124,23 +124,23 @@ def test_alerts_are_audited(manager, customer, clock, audit_events):
 
 @pytest.mark.policy("8.5")
 @pytest.mark.parametrize(
-    ("reason", "message"),
+    ("reason", "code"),
     [
-        ("", "Say why the alert is ending"),
-        ("   ", "Say why the alert is ending"),
-        ("x" * 501, "Keep the reason to 500 characters or fewer"),
+        ("", "alert.end_reason_missing"),
+        ("   ", "alert.end_reason_missing"),
+        ("x" * 501, "alert.end_reason_long"),
     ],
     ids=["blank", "spaces", "too long"],
 )
 def test_ending_an_alert_needs_a_reason_of_500_characters_or_fewer(
-    manager, customer, clock, audit_events, reason, message
+    manager, customer, clock, audit_events, reason, code
 ):
     alert = raise_alert(manager, clock.now, customer, "Risk of violence", "")
 
     with pytest.raises(ServiceError) as caught:
         end_alert(manager, clock.now, alert, reason)
 
-    assert caught.value.errors == {"reason": message}
+    assert caught.value.codes == {"reason": code}
     assert alert.active is True
     assert [e.action for e in audit_events(entity_type="customer", entity_id=customer.id)] == [
         "alert.raised"
@@ -233,7 +233,7 @@ def test_a_phone_call_needs_its_length(log, clock):
     with pytest.raises(ServiceError) as caught:
         log(PHONE, clock.now - timedelta(hours=1), None)
 
-    assert caught.value.errors == {"duration_minutes": "Enter how long the call lasted, in minutes"}
+    assert caught.value.codes == {"duration_minutes": "contact.duration_missing"}
 
 
 @pytest.mark.policy("6.5")
@@ -244,7 +244,7 @@ def test_a_call_lasts_between_0_and_1440_minutes(log, clock, minutes, ok):
     else:
         with pytest.raises(ServiceError) as caught:
             log(PHONE, clock.now, minutes)
-        assert "duration_minutes" in caught.value.errors
+        assert caught.value.codes == {"duration_minutes": "contact.duration_range"}
 
 
 @pytest.mark.policy("6.5")
@@ -258,7 +258,7 @@ def test_a_contact_in_the_future_is_refused_and_one_just_now_is_accepted(log, cl
     with pytest.raises(ServiceError) as caught:
         log(LETTER, clock.now + timedelta(seconds=1))
 
-    assert caught.value.errors == {"occurred_on": "The contact must be in the past"}
+    assert caught.value.codes == {"occurred_on": "contact.in_future"}
 
 
 @pytest.mark.policy("6.5", "6.6")

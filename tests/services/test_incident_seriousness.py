@@ -35,7 +35,7 @@ def test_the_line_manager_cannot_end_all_contact_after_an_incident_that_is_not_s
             colleague.line_manager, later, insult, [ManagerDecision.END_CONTACT], "3 months."
         )
 
-    assert "only possible after a serious incident" in caught.value.errors["decisions"]
+    assert caught.value.codes == {"decisions": "incident.end_contact_not_serious"}
     assert insult.manager_decided is False
 
 
@@ -88,7 +88,7 @@ def test_the_panels_judgement_needs_a_reason(insult, panel_member, later, reason
     with pytest.raises(ServiceError) as caught:
         mark_seriousness(panel_member, later, insult, True, reason)
 
-    assert caught.value.errors == {"serious_reason": "Give the reason for your judgement"}
+    assert caught.value.codes == {"serious_reason": "incident.serious_reason_missing"}
     assert insult.serious is False and insult.serious_marked_at is None
 
 

@@ -364,7 +364,7 @@ def test_an_unknown_customer_is_refused(colleague, clock):
     with pytest.raises(ServiceError) as caught:
         report_incident(colleague, clock.now, data)
 
-    assert caught.value.errors == {"customer_id": "Choose the customer"}
+    assert caught.value.codes == {"customer_id": "incident.customer_missing"}
 
 
 def test_reports_are_numbered_by_year(make_incident, tenant, clock):

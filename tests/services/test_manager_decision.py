@@ -94,9 +94,7 @@ def test_no_further_action_cannot_be_combined_with_an_action(incident, manager, 
     with pytest.raises(ServiceError) as caught:
         record_manager_decision(manager, later, incident, [NONE, POLICE], "Both?")
 
-    assert caught.value.errors == {
-        "decisions": "'No further immediate action' cannot be chosen with another action"
-    }
+    assert caught.value.codes == {"decisions": "incident.decision_none_with_other"}
     assert incident.manager_decided is False
 
 
@@ -106,7 +104,7 @@ def test_an_action_needs_notes(incident, manager, later, notes):
     with pytest.raises(ServiceError) as caught:
         record_manager_decision(manager, later, incident, [LEGAL], notes)
 
-    assert caught.value.errors == {"notes": "Explain the decision and what happens next"}
+    assert caught.value.codes == {"notes": "incident.decision_notes_missing"}
 
 
 @pytest.mark.policy("8.3")

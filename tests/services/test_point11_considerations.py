@@ -201,7 +201,7 @@ def test_point11_glt_cannot_approve_while_the_assessment_is_not_complete(
         "Clear.",
         [spec(today)],
     )
-    assert "must be complete" in refused.errors["eia_outcome"]
+    assert refused.codes["eia_outcome"] == "restriction_decision.eia_not_complete"
     # A different answer needs its reason; with it, GLT records its own outcome and approves.
     found = restrictions.EiaAnswer(True, EiaOutcome.NO_IMPACT)
     differs = refusal(
@@ -321,7 +321,7 @@ def test_point11_glt_cannot_end_all_contact_on_a_request_without_exhausted_metho
         "Serious.",
         ending,
     )
-    assert "§9.5" in refused.errors["kind"]
+    assert refused.codes["kind"] == "restriction_decision.other_methods_unrecorded"
     asked = submit(customer_with_final, proposed_kinds=[RestrictionKind.TERMINATION])
     [made] = restrictions.decide(
         glt_member, clock.now, asked, RequestStatus.APPROVED, "Serious.", ending

@@ -75,6 +75,7 @@ def test_a_restriction_starts_within_three_months_of_the_decision(
         assert made.starts_on == starts_on
         return
     refused = _decision_refused(glt_member, clock, request_with_final, chosen)
+    assert refused.codes["starts_on"] == "restriction.start_late"
     assert refused.errors["starts_on"] == "The start date must be within 3 months of today"
     assert "review_on" not in refused.errors  # measured from a start that is not right yet
 
@@ -97,6 +98,7 @@ def test_a_restriction_ends_within_two_years_of_its_start(
         assert made.ends_on == ends_on
         return
     refused = _decision_refused(glt_member, clock, request_with_final, chosen)
+    assert refused.codes["ends_on"] == "restriction.end_late"
     assert "within 24 months of the start" in refused.errors["ends_on"]
 
 
@@ -116,6 +118,7 @@ def test_a_varied_restriction_cannot_end_years_ahead(
         date(2027, 2, 23),
         spec(TODAY, ends_on=date(9999, 12, 31)),
     )
+    assert refused.codes["ends_on"] == "restriction.end_late"
     assert "within 24 months of the start" in refused.errors["ends_on"]
 
 

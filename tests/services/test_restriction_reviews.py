@@ -228,7 +228,7 @@ def test_a_review_on_31_august_can_set_the_next_for_the_end_of_february(
         assert restriction.review_on == date(2028, 2, 29)
     else:
         refused = refusal(review, restriction, ReviewOutcome.CONTINUE, next_review_on)
-        assert "6 months" in refused.errors["next_review_on"]
+        assert refused.codes["next_review_on"] == "review.next_review_late"
 
 
 @pytest.mark.policy("10.1")
@@ -423,7 +423,7 @@ def test_a_variation_must_change_the_restriction(app, clock, restriction_in_forc
     before = _state()
     same = spec(TODAY, **change)
     refused = refusal(review, old, ReviewOutcome.VARY, date(2027, 2, 23), variation=same)
-    assert "same as the one in force" in refused.errors["kind"]
+    assert refused.codes["kind"] == "review.variation_same"
     assert _state() == before
     assert db.session.get(Restriction, old.id).status == RestrictionStatus.ACTIVE
 
@@ -581,7 +581,7 @@ def test_a_reintroduction_needs_a_reason(app, clock, lifted, panel_member):
     old = lifted()
     before = _state()
     refused = refusal(reviews.reintroduce, panel_member, clock.now, old, " \n", date(2027, 2, 23))
-    assert "Say what behaviour started again" in refused.errors["reason"]
+    assert refused.codes["reason"] == "review.reason_missing"
     assert _state() == before
 
 
@@ -601,7 +601,7 @@ def test_not_after_the_restrictions_end_date_has_passed(
         refused = refusal(
             reviews.reintroduce, panel_member, clock.now, old, "Again.", date(2027, 4, 1)
         )
-        assert "period has ended" in refused.errors["reason"]
+        assert refused.codes["reason"] == "review.period_ended"
 
 
 @pytest.mark.policy("10.1")

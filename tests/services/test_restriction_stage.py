@@ -139,7 +139,7 @@ def test_without_a_final_warning_only_a_serious_incident_can_waive_it(
     db.session.rollback()
     with pytest.raises(ServiceError) as not_serious:
         make_request(customer, waiver_incident_id=ordinary.id, waiver_reason="Urgent.")
-    assert "serious" in not_serious.value.errors["waiver_incident_id"]
+    assert not_serious.value.codes["waiver_incident_id"] == "restriction_request.waiver_not_serious"
     db.session.rollback()
     serious = serious_incident_for(customer)
     with pytest.raises(ServiceError) as no_reason:
@@ -208,7 +208,7 @@ def test_approve_with_changes_is_needed_when_glt_changes_the_restriction(
         restrictions.decide(
             glt_member, clock.now, request_with_final, RequestStatus.APPROVED, "OK", changed
         )
-    assert "with changes" in plain.value.errors["outcome"]
+    assert plain.value.codes["outcome"] == "restriction_decision.differs_from_request"
     db.session.rollback()
     made = restrictions.decide(
         glt_member,

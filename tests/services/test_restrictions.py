@@ -102,7 +102,7 @@ def test_a_point_not_in_the_policy_is_refused(app, clock, customer_with_final, p
         customer_with_final,
         request_input(checklist=checklist),
     )
-    assert "not in the policy" in refused.errors[""]
+    assert refused.codes[""] == "restriction_request.unknown_points"
 
 
 @pytest.mark.policy("8.18")
@@ -188,7 +188,7 @@ def test_a_final_warning_issued_12_months_and_a_day_ago_has_lapsed(
     refused = refusal(
         restrictions.submit_request, panel_member, clock.now, customer, request_input()
     )
-    assert "No final warning" in refused.errors["waiver_incident_id"]
+    assert refused.codes["waiver_incident_id"] == "restriction_request.no_final_warning"
     assert _count(RestrictionRequest) == 0
 
 
@@ -239,7 +239,7 @@ def test_only_a_serious_incident_with_a_reason_waives_the_final_warning(
     assert "waiver_incident_id" in submit().errors
     assert "waiver_incident_id" in submit(waiver_reason="It is urgent.").errors
     not_serious = submit(waiver_incident_id=ordinary.id, waiver_reason="It is urgent.")
-    assert "serious incident" in not_serious.errors["waiver_incident_id"]
+    assert not_serious.codes["waiver_incident_id"] == "restriction_request.waiver_not_serious"
     serious = serious_incident_for(customer)
     assert serious.serious
     assert "waiver_reason" in submit(waiver_incident_id=serious.id, waiver_reason="  ").errors
@@ -313,7 +313,7 @@ def test_ending_all_contact_cannot_be_proposed_without_a_serious_incident(
         customer_with_final,
         request_input(proposed_kinds=[RestrictionKind.TERMINATION]),
     )
-    assert "serious incident" in refused.errors["proposed_kinds"]
+    assert refused.codes["proposed_kinds"] == "restriction.needs_serious_incident"
     serious_incident_for(customer_with_final)
     request = make_request(customer_with_final, proposed_kinds=[RestrictionKind.TERMINATION])
     assert request.proposed_kinds == ["termination"]
@@ -434,7 +434,7 @@ def test_approving_something_else_must_be_approve_with_changes(
     }
     specs = [spec(today, kind=kind, **fields[kind]) for kind in chosen]
     refused = refusal(decide, request_with_final, RequestStatus.APPROVED, specs)
-    assert "approve with changes" in refused.errors["outcome"]
+    assert refused.codes["outcome"] == "restriction_decision.differs_from_request"
     assert _count(Restriction) == 0
     assert request_with_final.status == RequestStatus.SUBMITTED
 
@@ -468,7 +468,7 @@ def test_a_rejection_needs_reasons_and_creates_no_restriction(
     with_restriction = refusal(
         decide, request_with_final, RequestStatus.REJECTED, [spec(london_date(clock.now))]
     )
-    assert "creates no restriction" in with_restriction.errors["outcome"]
+    assert with_restriction.codes["outcome"] == "restriction_decision.rejected_with_terms"
     assert decide(request_with_final, RequestStatus.REJECTED, [], reasons="Disproportionate.") == []
     assert request_with_final.status == RequestStatus.REJECTED
     assert request_with_final.decision_reasons == "Disproportionate."
@@ -649,7 +649,7 @@ def test_a_restriction_cannot_start_before_glt_decides_it(app, clock, request_wi
     refused = refusal(
         decide, request_with_final, RequestStatus.APPROVED, [spec(today - timedelta(days=1))]
     )
-    assert "today or later" in refused.errors["starts_on"]
+    assert refused.codes["starts_on"] == "restriction.start_past"
     assert _count(Restriction) == 0
     [later] = decide(request_with_final, RequestStatus.APPROVED, [spec(today + timedelta(days=7))])
     assert later.starts_on == date(2026, 11, 30)
@@ -695,7 +695,7 @@ def test_ending_all_contact_needs_a_serious_incident_and_an_end_date(
         RequestStatus.APPROVED_WITH_CHANGES,
         [spec(today, ends_on=add_months(today, 3), **ending)],
     )
-    assert "serious incident" in refused.errors["kind"]
+    assert refused.codes["kind"] == "restriction.needs_serious_incident"
     assert "ends_on" not in refused.errors
     serious_incident_for(customer_with_final)
     # Only a request that records all other methods exhausted can end all contact (§9.5).
@@ -704,7 +704,7 @@ def test_ending_all_contact_needs_a_serious_incident_and_an_end_date(
         proposed_kinds=[RestrictionKind.CHANNEL_ONLY, RestrictionKind.TERMINATION],
     )
     no_end = refusal(decide, request, RequestStatus.APPROVED_WITH_CHANGES, [spec(today, **ending)])
-    assert "end date" in no_end.errors["ends_on"] and "kind" not in no_end.errors
+    assert no_end.codes["ends_on"] == "restriction.end_missing" and "kind" not in no_end.errors
     assert _count(Restriction) == 0
     [made] = decide(
         request,

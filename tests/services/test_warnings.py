@@ -116,10 +116,7 @@ def test_after_a_live_final_warning_the_panel_cannot_choose_another_warning(
     assert stage_for(fourth) is None
     with pytest.raises(ServiceError) as caught:
         record_review(panel_member, clock.now, fourth, review_input(outcome=Outcome.WARNING))
-    assert caught.value.errors == {
-        "outcome": "A final warning is still live: the next step is a request to restrict "
-        "contact, not another warning"
-    }
+    assert caught.value.codes == {"outcome": "panel_review.final_warning_live"}
 
     review = record_review(
         panel_member, clock.now, fourth, review_input(outcome=Outcome.RESTRICTION_REQUEST)
@@ -212,7 +209,7 @@ def test_a_warning_is_issued_only_once_for_an_incident(
     with pytest.raises(ServiceError) as caught:
         issue_warning(panel_member, clock.now, incident, Delivery.HAND)
 
-    assert caught.value.errors == {"": "A warning has already been issued for this incident"}
+    assert caught.value.codes == {"": "warning.issued_already"}
 
 
 @pytest.mark.policy("8.7")
