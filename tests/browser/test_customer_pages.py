@@ -94,6 +94,7 @@ def test_signed_in_pages_in_every_language(customer_page, lang):
     page.goto("/home")
     page.locator("section[aria-labelledby=letters] li a").first.click()
     expect(page.locator("html")).to_have_attribute("lang", lang)
+    screenshot(page, f"customer-{lang}-signed-in-letter")
     assert_accessible(page, f"a letter in {lang}")
     page.goto("/home")
     page.locator("a.button[href*='/arrangements/']").click()
