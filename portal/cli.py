@@ -226,7 +226,15 @@ def init(language: str) -> None:
 @translate.command("update")
 def update() -> None:
     """Merge new strings from messages.pot into every catalogue; drop ones gone from it."""
-    _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--ignore-obsolete")
+    _pybabel(
+        "update",
+        "-i",
+        str(POT),
+        "-d",
+        str(TRANSLATIONS),
+        "--ignore-obsolete",
+        "--no-fuzzy-matching",
+    )
 
 
 @translate.command("check")
