@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from portal.db import Base
+from portal.search import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -31,6 +32,7 @@ def run_migrations_online() -> None:
                 target_metadata=target_metadata,
                 render_as_batch=sqlite,
                 compare_type=True,
+                include_object=include_object,
             )
             with context.begin_transaction():
                 context.run_migrations()

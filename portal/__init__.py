@@ -16,6 +16,7 @@ from portal.htmx import htmx
 
 
 def _import_models() -> None:
+    from portal import search as _search  # noqa: F401  (its tables follow create_all)
     from portal.accounts import models as _accounts  # noqa: F401
     from portal.appeals import models as _appeals  # noqa: F401
     from portal.arrangements import models as _arrangements  # noqa: F401

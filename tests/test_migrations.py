@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal import create_app, db
+from portal import create_app, db, search
 from portal.auth.models import User
 from portal.customers.models import Customer, CustomerType
 from portal.incidents.catalogue import Category, Channel
@@ -71,12 +71,16 @@ def migration_url(request, tmp_path):
 
 def _differences(engine: sa.Engine) -> list:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={"compare_type": True, "include_object": search.include_object},
+        )
         return compare_metadata(context, db.Base.metadata)
 
 
 def _tables(engine: sa.Engine) -> set[str]:
-    return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+    names = set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+    return {name for name in names if not search.is_search_object(name)}
 
 
 def _check_constraints(engine: sa.Engine) -> set[str]:
@@ -187,6 +191,8 @@ def test_migrations_match_the_models_and_undo_cleanly(migration_url):
         assert _tables(engine) == set(db.Base.metadata.tables)
         assert _differences(engine) == []
         assert _check_constraints(engine) == _expected_check_constraints()
+        with engine.connect() as connection:
+            assert search.present(connection) == search.expected(engine.dialect.name)
 
         inspector = sa.inspect(engine)
         for table in db.Base.metadata.sorted_tables:
@@ -201,6 +207,8 @@ def test_migrations_match_the_models_and_undo_cleanly(migration_url):
 
         _cli(app, "db-downgrade", "--revision", "base")
         assert _tables(engine) == set()
+        with engine.connect() as connection:
+            assert search.present(connection) == set()
         if engine.dialect.name == "postgresql":
             assert sa.inspect(engine).get_sequence_names() == []
 
@@ -488,5 +496,45 @@ def test_audit_seal_migration_seals_the_trail_already_there(migration_url):
         with engine.begin() as connection:
             connection.execute(sa.text("UPDATE audit_event SET summary = summary"))
             assert connection.scalar(sa.text("SELECT count(*) FROM audit_event")) == 3
+    finally:
+        engine.dispose()
+
+
+def test_point13_0021_stores_the_due_dates_of_appeals_already_sent(migration_url):
+    """0021 counts each sent appeal's step due dates as the app does (Easter 2027 skipped)
+    and the due date of the step it waits on; a draft has none; undoing it drops them."""
+    from datetime import time
+
+    from portal.appeals.rules import appeal_clock
+    from portal.workdays.calendar import WorkingCalendar
+
+    app = create_app({"DATABASE_URL": migration_url, "TESTING": True})
+    engine = app.extensions["engine"]
+    try:
+        _cli(app, "db-upgrade")
+        first, second, draft = _appeals_with_evidence(engine)["appeals"]
+        _cli(app, "db-downgrade", "--revision", "0020")
+        _cli(app, "db-upgrade")
+        columns = (
+            "acknowledge_due_on, to_glt_due_on, glt_review_due_on, notify_cem_due_on, "
+            "tell_customer_due_on, next_due_on"
+        )
+        with engine.connect() as connection:
+            rows = {
+                row[0]: tuple(
+                    value if value is None or isinstance(value, date) else date.fromisoformat(value)
+                    for value in row[1:]
+                )
+                for row in connection.execute(sa.text(f"SELECT id, {columns} FROM appeal"))
+            }
+        clock = appeal_clock(datetime(2027, 3, 19, 10, tzinfo=UTC), time(17, 0), WorkingCalendar())
+        counted = tuple(step.due for step in clock.steps)
+        assert counted[0] == date(2027, 3, 23) and counted[1] == date(2027, 3, 30)
+        assert rows[first] == rows[second] == (*counted, date(2027, 3, 23))
+        assert rows[draft] == (None,) * 6
+        _cli(app, "db-downgrade", "--revision", "0020")
+        with engine.connect() as connection:
+            names = {c["name"] for c in sa.inspect(connection).get_columns("appeal")}
+        assert "next_due_on" not in names and "acknowledge_due_on" not in names
     finally:
         engine.dispose()

@@ -6,33 +6,35 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased, joinedload, lazyload, load_only
 
-from portal import db
+from portal import db, search
 from portal.audit.models import AuditEvent
 from portal.auth import permissions
+from portal.auth.models import User
 from portal.conduct_warnings.models import ConductWarning
 from portal.customers.models import AccessRefusal, Alert, ContactChannel, ContactLogEntry, Customer
 from portal.incidents.models import Incident
-from portal.incidents.queries import _like
+from portal.paging import Page
 from portal.timeutil import from_london, london_date
 
 CONTACT_PERIODS = (7, 30, 90, 365)
 
 
 def find_customers(q: str, limit: int = 25) -> tuple[list[Customer], dict[int, int]]:
-    """Customers matching a name or reference, with a count of active alerts for each."""
-    q = q.strip()[:100]
-    stmt = select(Customer).order_by(Customer.surname, Customer.forename, Customer.id).limit(limit)
-    if q:
-        like = _like(q.lower())
-        stmt = stmt.where(
-            or_(
-                func.lower(Customer.forename + " " + Customer.surname).like(like, escape="\\"),
-                func.lower(Customer.reference).like(like, escape="\\"),
-            )
-        )
+    """Customers whose name or reference contains ``q``, with a count of active alerts for
+    each; with no ``q``, the first customers by name. A ``q`` too short to look up in the
+    search index (``portal.search.too_short``) finds no one."""
+    if search.too_short(q):
+        return [], {}
+    found = Customer
+    if search.term(q):
+        # The matches are looked up first and only they are sorted: walking every customer in
+        # name order for the first 25 that match reads most of them when the matches sort late.
+        matched = select(Customer).where(search.customer_match(q)).cte("matched")
+        found = aliased(Customer, matched.prefix_with("MATERIALIZED"))
+    stmt = select(found).order_by(found.surname, found.forename, found.id).limit(limit)
     customers = list(db.session.scalars(stmt))
     ids = [c.id for c in customers]
     alerts = (
@@ -100,77 +102,195 @@ class TimelineItem:
     reason: str = ""
 
 
+LIST_PAGE_SIZE = 20
+HISTORY_PAGE_SIZE = 25
+
+
+@dataclass
+class RecordPages:
+    """The page of each list on the record the address asks for (1 is the newest)."""
+
+    warnings: int = 1
+    history: int = 1
+    contacts: int = 1
+    refusals: int = 1
+
+
 @dataclass
 class CustomerRecord:
     customer: Customer
-    alerts: list[Alert]  # in force: the flags every colleague sees
-    warnings: list[ConductWarning]
-    incidents: list[Incident]
-    contacts: list[ContactLogEntry]
-    refusals: list[AccessRefusal]
+    alerts: list[Alert]  # in force: the flags every colleague sees, all of them
+    warnings: list[ConductWarning]  # the page of the warnings table
+    incidents: list[Incident]  # the newest, enough to fill the history's page
+    contacts: list[ContactLogEntry]  # the page of the contact log
+    refusals: list[AccessRefusal]  # the page of the refusals list
     counts: ContactCounts
     ended_alerts: list[Alert] = field(default_factory=list)  # with the history only
     end_reasons: dict[int, str] = field(default_factory=dict)  # alert id -> why it ended
+    pages: dict[str, Page] = field(default_factory=dict)  # each list's page and total
+    raised_alerts: list[Alert] = field(default_factory=list)  # the history's alerts raised
+    history_warnings: list[ConductWarning] = field(default_factory=list)
+    history_refusals: list[AccessRefusal] = field(default_factory=list)
+    incident_of: dict[int, Incident] = field(default_factory=dict)  # warning id -> incident
 
 
-def customer_record(customer: Customer, now: datetime, with_history: bool) -> CustomerRecord:
-    """Everything on the customer's record, in a fixed number of queries."""
-    all_alerts = list(
+def _totals(customer_id: int, with_history: bool) -> dict[str, int]:
+    """How many rows each list on the record has, in one statement."""
+
+    def count(model, *where):
+        return (
+            select(func.count(model.id))
+            .where(model.customer_id == customer_id, *where)
+            .scalar_subquery()
+        )
+
+    columns = {
+        "contacts": count(ContactLogEntry),
+        "refusals": count(AccessRefusal),
+    }
+    if with_history:
+        columns |= {
+            "warnings": count(ConductWarning),
+            "incidents": count(Incident),
+            "alerts": count(Alert),
+            "ended_alerts": count(Alert, Alert.ended_at.is_not(None)),
+        }
+    row = db.session.execute(select(*columns.values())).one()
+    return {name: int(value or 0) for name, value in zip(columns, row, strict=True)}
+
+
+def _name_of(person):
+    """Load the member of staff on ``person`` with their name only (not roles or manager)."""
+    return joinedload(person).options(
+        load_only(User.name), lazyload(User.role_links), lazyload(User.line_manager)
+    )
+
+
+def _newest(stmt, *order, limit: int, offset: int = 0) -> list:
+    return list(db.session.scalars(stmt.order_by(*order).limit(limit).offset(offset)).unique())
+
+
+def _warnings_with_incidents(customer_id: int, limit: int, offset: int = 0):
+    """The customer's warnings, newest first, each with the facts about its incident that say
+    who may read its letter."""
+    stmt = (
+        select(ConductWarning, Incident)
+        .join(Incident, Incident.id == ConductWarning.incident_id)
+        .options(
+            load_only(Incident.route, Incident.reported_by_id, Incident.line_manager_id),
+            lazyload(Incident.category_links),
+        )
+        .where(ConductWarning.customer_id == customer_id)
+        .order_by(ConductWarning.issued_at.desc(), ConductWarning.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return db.session.execute(stmt).all()
+
+
+def customer_record(
+    customer: Customer, now: datetime, with_history: bool, asked: RecordPages | None = None
+) -> CustomerRecord:
+    """The customer's record, a page of each list at a time, in a fixed number of queries.
+
+    Every alert in force is loaded (colleagues must see them all). The history merges the
+    newest incidents, warnings, alerts and refusals: for its page ``n`` each kind is read only
+    as far as the first ``n`` pages could reach.
+    """
+    asked = asked or RecordPages()
+    totals = _totals(customer.id, with_history)
+    pages = {
+        "contacts": Page.of(asked.contacts, LIST_PAGE_SIZE, totals["contacts"]),
+        "refusals": Page.of(asked.refusals, LIST_PAGE_SIZE, totals["refusals"]),
+    }
+    alerts = list(
         db.session.scalars(
             select(Alert)
-            .options(joinedload(Alert.raised_by), joinedload(Alert.ended_by))
-            .where(
-                Alert.customer_id == customer.id,
-                Alert.ended_at.is_(None) if not with_history else true(),
-            )
+            .options(_name_of(Alert.raised_by))
+            .where(Alert.customer_id == customer.id, Alert.ended_at.is_(None))
             .order_by(Alert.raised_at.desc(), Alert.id.desc())
         )
     )
-    alerts = [a for a in all_alerts if a.active]
-    ended_alerts = [a for a in all_alerts if not a.active]
-    contacts = list(
-        db.session.scalars(
-            select(ContactLogEntry)
-            .where(ContactLogEntry.customer_id == customer.id)
-            .order_by(ContactLogEntry.occurred_at.desc(), ContactLogEntry.id.desc())
-            .limit(20)
-        )
+    contacts = _newest(
+        select(ContactLogEntry).where(ContactLogEntry.customer_id == customer.id),
+        ContactLogEntry.occurred_at.desc(),
+        ContactLogEntry.id.desc(),
+        limit=LIST_PAGE_SIZE,
+        offset=pages["contacts"].offset,
     )
-    refusals = list(
-        db.session.scalars(
-            select(AccessRefusal)
-            .where(AccessRefusal.customer_id == customer.id)
-            .order_by(AccessRefusal.refused_on.desc(), AccessRefusal.id.desc())
-        )
+    refusals_stmt = select(AccessRefusal).where(AccessRefusal.customer_id == customer.id)
+    by_day = (AccessRefusal.refused_on.desc(), AccessRefusal.id.desc())
+    refusals = (
+        _newest(refusals_stmt, *by_day, limit=LIST_PAGE_SIZE, offset=pages["refusals"].offset)
+        if totals["refusals"]
+        else []
     )
-    warnings: list[ConductWarning] = []
-    incidents: list[Incident] = []
+    record = CustomerRecord(
+        customer, alerts, [], [], contacts, refusals, contact_counts(customer.id, now)
+    )
+    record.pages = pages
     if with_history:
-        warnings = list(
-            db.session.scalars(
-                select(ConductWarning)
-                .where(ConductWarning.customer_id == customer.id)
-                .order_by(ConductWarning.issued_at.desc(), ConductWarning.id.desc())
-            )
+        _add_history(record, asked, totals)
+    return record
+
+
+def _add_history(record: CustomerRecord, asked: RecordPages, totals: dict[str, int]) -> None:
+    """The warnings table's page and the newest rows of each kind the history's page needs."""
+    customer_id = record.customer.id
+    events = sum(totals[k] for k in ("incidents", "warnings", "refusals", "alerts"))
+    pages = record.pages
+    pages["warnings"] = Page.of(asked.warnings, LIST_PAGE_SIZE, totals["warnings"])
+    pages["history"] = Page.of(asked.history, HISTORY_PAGE_SIZE, events + totals["ended_alerts"])
+    reach = pages["history"].number * HISTORY_PAGE_SIZE
+    if totals["incidents"]:
+        record.incidents = _newest(
+            select(Incident).where(Incident.customer_id == customer_id),
+            Incident.occurred_at.desc(),
+            Incident.id.desc(),
+            limit=reach,
         )
-        incidents = list(
-            db.session.scalars(
-                select(Incident)
-                .where(Incident.customer_id == customer.id)
-                .order_by(Incident.occurred_at.desc(), Incident.id.desc())
-            )
-        )
-    return CustomerRecord(
-        customer,
-        alerts,
-        warnings,
-        incidents,
-        contacts,
-        refusals,
-        contact_counts(customer.id, now),
-        ended_alerts,
-        _end_reasons(customer.id) if ended_alerts else {},
+    if totals["warnings"]:
+        shown = _warnings_with_incidents(customer_id, LIST_PAGE_SIZE, pages["warnings"].offset)
+        history = _warnings_with_incidents(customer_id, reach)
+        record.warnings = [w for w, _i in shown]
+        record.history_warnings = [w for w, _i in history]
+        record.incident_of = {w.id: i for w, i in (*shown, *history)}
+    mine = (
+        select(Alert)
+        .options(_name_of(Alert.raised_by), _name_of(Alert.ended_by))
+        .where(Alert.customer_id == customer_id)
     )
+    if totals["alerts"]:
+        record.raised_alerts = _newest(mine, Alert.raised_at.desc(), Alert.id.desc(), limit=reach)
+    if totals["ended_alerts"]:
+        record.ended_alerts = _newest(
+            mine.where(Alert.ended_at.is_not(None)),
+            Alert.ended_at.desc(),
+            Alert.id.desc(),
+            limit=reach,
+        )
+        record.end_reasons = _end_reasons(customer_id)
+    if totals["refusals"]:
+        # A refusal sorts by the moment it happened on its day: the whole of the last day
+        # reached is read, so the day's order is settled here, not by the database.
+        last_day = (
+            select(AccessRefusal.refused_on)
+            .where(AccessRefusal.customer_id == customer_id)
+            .order_by(AccessRefusal.refused_on.desc())
+            .offset(reach - 1)
+            .limit(1)
+            .scalar_subquery()
+        )
+        record.history_refusals = list(
+            db.session.scalars(
+                select(AccessRefusal)
+                .where(
+                    AccessRefusal.customer_id == customer_id,
+                    AccessRefusal.refused_on >= func.coalesce(last_day, date(1900, 1, 1)),
+                )
+                .order_by(AccessRefusal.refused_on.desc(), AccessRefusal.id.desc())
+            )
+        )
 
 
 def _end_reasons(customer_id: int) -> dict[int, str]:
@@ -206,7 +326,7 @@ def timeline(record: CustomerRecord, viewer) -> list[TimelineItem]:
                 ident=incident.id,
             )
         )
-    for warning in record.warnings:
+    for warning in record.history_warnings:
         items.append(
             TimelineItem(
                 warning.issued_at,
@@ -217,7 +337,7 @@ def timeline(record: CustomerRecord, viewer) -> list[TimelineItem]:
                 ident=warning.id,
             )
         )
-    for alert in [*record.alerts, *record.ended_alerts]:
+    for alert in record.raised_alerts:
         items.append(
             TimelineItem(
                 alert.raised_at,
@@ -240,7 +360,7 @@ def timeline(record: CustomerRecord, viewer) -> list[TimelineItem]:
                 reason=record.end_reasons.get(alert.id, ""),
             )
         )
-    for refusal in record.refusals:
+    for refusal in record.history_refusals:
         # Only the day is known; a refusal recorded that day sorts at the moment it was.
         start = from_london(refusal.refused_on)
         recorded = refusal.recorded_at
@@ -259,7 +379,9 @@ def timeline(record: CustomerRecord, viewer) -> list[TimelineItem]:
     def key(item: TimelineItem):
         return (item.moment or item.at, item.ident, item.kind == "alert_ended")
 
-    return sorted(items, key=key, reverse=True)
+    page = record.pages.get("history")
+    newest = sorted(items, key=key, reverse=True)
+    return newest[page.offset : page.offset + page.size] if page else newest
 
 
 def may_open(viewer, incident: Incident | None) -> bool:
@@ -270,8 +392,7 @@ def may_open(viewer, incident: Incident | None) -> bool:
 def warnings_with_readable_letters(record: CustomerRecord, viewer) -> set[int]:
     """Ids of the warnings whose letter ``viewer`` may read: a warning letter is shared
     exactly as its incident is (portal/staff/letters.py), so the CSM reads §8.4 ones only."""
-    by_id = {incident.id: incident for incident in record.incidents}
-    return {w.id for w in record.warnings if may_open(viewer, by_id.get(w.incident_id))}
+    return {wid for wid, incident in record.incident_of.items() if may_open(viewer, incident)}
 
 
 def is_warning_live(warning: ConductWarning, today: date) -> bool:

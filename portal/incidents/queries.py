@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
-from portal import db
+from portal import db, search
 from portal.auth.models import User
 from portal.conduct_warnings.models import ConductWarning
 from portal.customers.models import Customer
@@ -141,38 +141,14 @@ class RegisterPage:
     total: int
     page: int
     pages: int
-
-
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _contains(column, like: str):
-    """Case-insensitive substring match for a lower-cased ``like`` pattern.
-
-    SQLite's LIKE already ignores (ASCII) case, just as its lower() only folds ASCII, so
-    leaving lower() out there gives the same matches and makes the scan about a third cheaper.
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        return column.like(like, escape="\\")
-    return func.lower(column).like(like, escape="\\")
+    too_short: bool = False
 
 
 def _register_stmt(filters: RegisterFilters, limit_to_asb: bool) -> Select:
     """The matching incidents' ids, joining customers and reviews only when a filter needs them."""
     stmt = select(Incident.id)
-    q = filters.q.strip()[:100]
-    if q:
-        like = _like(q.lower())
-        stmt = stmt.join(Customer, Incident.customer_id == Customer.id).where(
-            or_(
-                _contains(Customer.forename + " " + Customer.surname, like),
-                _contains(Customer.reference, like),
-                _contains(Incident.reference, like),
-                _contains(Incident.description, like),
-            )
-        )
+    if search.term(filters.q):
+        stmt = stmt.where(Incident.id.in_(search.incident_ids(filters.q)))
     if filters.category:
         stmt = stmt.where(
             Incident.id.in_(
@@ -202,10 +178,12 @@ def register_page(filters: RegisterFilters, limit_to_asb: bool, page_size: int) 
     """One page of the register, newest first.
 
     The page's ids are found on the narrow id query (walking ix_incident_reported when there
-    is no filter), then only those rows are loaded in full. A text search scans every
-    description, so it finds the page and the total in one pass (a window count) instead
-    of scanning twice.
+    is no filter), then only those rows are loaded in full. A text search looks its matches up
+    in the search index (``portal.search``) and finds the page and the total in one pass (a
+    window count). A search term shorter than the index can look up finds nothing and says so.
     """
+    if search.too_short(filters.q):
+        return RegisterPage(rows=[], total=0, page=1, pages=1, too_short=True)
     base = _register_stmt(filters, limit_to_asb)
     newest_first = (Incident.reported_at.desc(), Incident.id.desc())
     page = max(1, filters.page)
@@ -216,7 +194,7 @@ def register_page(filters: RegisterFilters, limit_to_asb: bool, page_size: int) 
             stmt = stmt.add_columns(func.count().over())
         return db.session.execute(stmt).all()
 
-    found = page_ids(page, with_total=True) if filters.q.strip() else []
+    found = page_ids(page, with_total=True) if search.term(filters.q) else []
     if found:
         total = found[0][1]
     else:

@@ -216,3 +216,52 @@ def test_register_pages_keep_the_filters(client, act_as, many_incidents, headers
     assert len(_rows(second)) == 5
     assert second.find("a", string="Previous page")
     assert "Page 2 of 2" in second.get_text()
+
+
+# --- point 13.1: live search waits for typing to settle -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "url", "target"),
+    [("panel", "/staff/register", "#register-results"), ("colleague", "/staff/customers", None)],
+)
+def test_point13_live_search_waits_and_drops_stale_requests(client, act_as, role, url, target):
+    act_as(role)
+    form = check_page(client.get(url)).find("form", attrs={"role": "search"})
+    triggers = [t.strip() for t in form["hx-trigger"].split(",")]
+
+    assert "input changed delay:400ms from:#q" in triggers
+    assert "search from:#q" in triggers
+    assert form["hx-sync"] == "this:replace"
+    if target:
+        assert form["hx-target"] == target
+
+
+@pytest.mark.policy("8.8")
+@pytest.mark.parametrize("headers", [{}, HTMX])
+def test_point13_a_register_search_under_three_characters_asks_for_more(
+    client, act_as, register, headers
+):
+    act_as("panel")
+    response = client.get("/staff/register?q=ti", headers=headers)
+    soup = check_fragment(response, "register-results") if headers else check_page(response)
+
+    assert "Enter at least 3 characters to search." in soup.get_text()
+    assert _rows(soup) == []
+    assert "No incidents match" not in soup.get_text()
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX])
+def test_point13_a_customer_search_under_three_characters_asks_for_more(
+    client, act_as, customers, headers
+):
+    act_as("colleague")
+    response = client.get("/staff/customers?q=jo", headers=headers)
+    soup = check_fragment(response, "customer-results") if headers else check_page(response)
+
+    assert "Enter at least 3 characters to search." in soup.get_text()
+    assert _names(soup, "customer-results") == []
+    assert _names(check_page(client.get("/staff/customers?q=jon")), "customer-results") == [
+        "Pete Jonas",
+        "Gwen Jones",
+    ]

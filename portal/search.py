@@ -1,0 +1,253 @@
+"""Text search over customers and incidents, on an index on both databases.
+
+A search term matches a customer whose name ("forename surname") or reference contains it,
+and an incident whose reference or description contains it or whose customer matches, ignoring
+case; ``%`` and ``_`` are taken literally. PostgreSQL answers from trigram (``pg_trgm``) GIN
+indexes on the lower-cased columns, kept without a pending list (``fastupdate = off``) so that
+rows loaded in bulk are in the index, and costed as such, at once; SQLite from FTS5 tables with
+the trigram tokenizer, kept in step with the tables by triggers. A trigram index needs three
+characters to look anything up, so a shorter term is not searched: the pages ask for more.
+
+The same objects are made by migration 0020 and, for a database built from the models
+(``create_all``), by the listeners at the end of this module.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    Select,
+    cast,
+    event,
+    func,
+    inspect,
+    literal_column,
+    or_,
+    select,
+    table,
+    union,
+)
+from sqlalchemy.engine import Connection
+
+from portal import db
+from portal.customers.models import Customer
+from portal.incidents.models import Incident
+
+MIN_LENGTH = 3
+MAX_LENGTH = 100
+
+SQLITE_TABLES = ("customer_search", "incident_search")
+SQLITE_TRIGGERS = tuple(f"{t}_{when}" for t in SQLITE_TABLES for when in ("ai", "ad", "au"))
+POSTGRES_INDEXES = (
+    "ix_customer_name_trgm",
+    "ix_customer_reference_trgm",
+    "ix_incident_reference_trgm",
+    "ix_incident_description_trgm",
+)
+
+SQLITE_CREATE = [
+    "CREATE VIRTUAL TABLE customer_search USING fts5("
+    "name, reference, content='', tokenize='trigram')",
+    "CREATE TRIGGER customer_search_ai AFTER INSERT ON customer BEGIN "
+    "INSERT INTO customer_search(rowid, name, reference) "
+    "VALUES (new.id, new.forename || ' ' || new.surname, new.reference); END",
+    "CREATE TRIGGER customer_search_ad AFTER DELETE ON customer BEGIN "
+    "INSERT INTO customer_search(customer_search, rowid, name, reference) "
+    "VALUES ('delete', old.id, old.forename || ' ' || old.surname, old.reference); END",
+    "CREATE TRIGGER customer_search_au "
+    "AFTER UPDATE OF forename, surname, reference ON customer BEGIN "
+    "INSERT INTO customer_search(customer_search, rowid, name, reference) "
+    "VALUES ('delete', old.id, old.forename || ' ' || old.surname, old.reference); "
+    "INSERT INTO customer_search(rowid, name, reference) "
+    "VALUES (new.id, new.forename || ' ' || new.surname, new.reference); END",
+    "INSERT INTO customer_search(rowid, name, reference) "
+    "SELECT id, forename || ' ' || surname, reference FROM customer",
+    "CREATE VIRTUAL TABLE incident_search USING fts5("
+    "reference, description, content='incident', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER incident_search_ai AFTER INSERT ON incident BEGIN "
+    "INSERT INTO incident_search(rowid, reference, description) "
+    "VALUES (new.id, new.reference, new.description); END",
+    "CREATE TRIGGER incident_search_ad AFTER DELETE ON incident BEGIN "
+    "INSERT INTO incident_search(incident_search, rowid, reference, description) "
+    "VALUES ('delete', old.id, old.reference, old.description); END",
+    "CREATE TRIGGER incident_search_au "
+    "AFTER UPDATE OF reference, description ON incident BEGIN "
+    "INSERT INTO incident_search(incident_search, rowid, reference, description) "
+    "VALUES ('delete', old.id, old.reference, old.description); "
+    "INSERT INTO incident_search(rowid, reference, description) "
+    "VALUES (new.id, new.reference, new.description); END",
+    "INSERT INTO incident_search(incident_search) VALUES ('rebuild')",
+]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS incident_search_au",
+    "DROP TRIGGER IF EXISTS incident_search_ad",
+    "DROP TRIGGER IF EXISTS incident_search_ai",
+    "DROP TABLE IF EXISTS incident_search",
+    "DROP TRIGGER IF EXISTS customer_search_au",
+    "DROP TRIGGER IF EXISTS customer_search_ad",
+    "DROP TRIGGER IF EXISTS customer_search_ai",
+    "DROP TABLE IF EXISTS customer_search",
+]
+POSTGRES_CREATE = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS ix_customer_name_trgm ON customer "
+    "USING gin (lower(forename || ' ' || surname) gin_trgm_ops) WITH (fastupdate = off)",
+    "CREATE INDEX IF NOT EXISTS ix_customer_reference_trgm ON customer "
+    "USING gin (lower(reference) gin_trgm_ops) WITH (fastupdate = off)",
+    "CREATE INDEX IF NOT EXISTS ix_incident_reference_trgm ON incident "
+    "USING gin (lower(reference) gin_trgm_ops) WITH (fastupdate = off)",
+    "CREATE INDEX IF NOT EXISTS ix_incident_description_trgm ON incident "
+    "USING gin (lower(description) gin_trgm_ops) WITH (fastupdate = off)",
+]
+POSTGRES_DROP = [f"DROP INDEX IF EXISTS {name}" for name in POSTGRES_INDEXES]
+
+
+def is_search_object(name: str | None) -> bool:
+    """Whether a table or index of this name belongs to the search (FTS5 tables and their
+    shadow tables, trigram indexes), which the models do not describe."""
+    if not name:
+        return False
+    return name in POSTGRES_INDEXES or any(
+        name == t or name.startswith(f"{t}_") for t in SQLITE_TABLES
+    )
+
+
+def present(connection: Connection) -> set[str]:
+    """The names of the search's tables, triggers and indexes the database has."""
+    if connection.dialect.name == "sqlite":
+        names = connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')"
+        ).scalars()
+        return {n for n in names if n in SQLITE_TABLES or n in SQLITE_TRIGGERS}
+    if connection.dialect.name == "postgresql":
+        names = connection.exec_driver_sql(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+        ).scalars()
+        return {n for n in names if n in POSTGRES_INDEXES}
+    return set()
+
+
+def expected(dialect: str) -> set[str]:
+    """The names ``present`` finds on a database with the search installed."""
+    return {"sqlite": {*SQLITE_TABLES, *SQLITE_TRIGGERS}, "postgresql": set(POSTGRES_INDEXES)}.get(
+        dialect, set()
+    )
+
+
+def include_object(_object, name, _type, _reflected, _compare_to) -> bool:
+    """Alembic's ``include_object``: leave the search's own objects out of autogenerate."""
+    return not is_search_object(name)
+
+
+def term(q: str) -> str:
+    """The search term as typed, without surrounding spaces or NUL, at most 100 characters."""
+    return q.replace("\x00", "").strip()[:MAX_LENGTH]
+
+
+def too_short(q: str) -> bool:
+    """Whether ``q`` was given but is too short to search on."""
+    return 0 < len(term(q)) < MIN_LENGTH
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern finding ``text`` anywhere, its ``%``, ``_`` and ``\\`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _phrase(text: str) -> str:
+    """An FTS5 query matching ``text`` as one string (a quoted phrase)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def _matches(fts_table: str, text: str) -> Select:
+    fts = table(fts_table, literal_column("rowid"))
+    return (
+        select(literal_column("rowid"))
+        .select_from(fts)
+        .where(literal_column(fts_table).op("MATCH")(_phrase(text)))
+    )
+
+
+def _lower_like(column, text: str):
+    return func.lower(column).like(like_pattern(text.lower()), escape="\\")
+
+
+def _full_name():
+    return Customer.forename.op("||")(literal_column("' '")).op("||")(Customer.surname)
+
+
+def customer_match(q: str):
+    """The condition on ``Customer`` that its name or reference contains ``q`` (of three or
+    more characters): on PostgreSQL the indexed expressions themselves, so the planner reads
+    the trigram indexes rather than walking customers in name order."""
+    text = term(q)
+    if _sqlite():
+        return Customer.id.in_(_matches("customer_search", text))
+    return or_(_lower_like(_full_name(), text), _lower_like(Customer.reference, text))
+
+
+def customer_ids(q: str) -> Select:
+    """Ids of the customers whose name or reference contains ``q`` (of three or more
+    characters)."""
+    if _sqlite():
+        return _matches("customer_search", term(q))
+    return select(Customer.id).where(customer_match(q))
+
+
+def incident_ids(q: str) -> Select:
+    """Ids of the incidents whose reference or description contains ``q`` (of three or more
+    characters), or whose customer's name or reference does."""
+    text = term(q)
+    if _sqlite():
+        by_customer = select(Incident.id).where(Incident.customer_id.in_(customer_ids(text)))
+        return union(_matches("incident_search", text), by_customer)
+    # The customers' ids as one array, looked up first: each is then found on the
+    # customer_id index, where an IN would let the planner scan every incident to join them.
+    customers = select(func.array_agg(Customer.id)).where(customer_match(text))
+    by_customer = select(Incident.id).where(
+        Incident.customer_id == func.any(cast(customers.scalar_subquery(), ARRAY(Integer)))
+    )
+    own = select(Incident.id).where(
+        or_(_lower_like(Incident.reference, text), _lower_like(Incident.description, text))
+    )
+    return union(own, by_customer)
+
+
+def install(connection: Connection) -> None:
+    """Make the search's tables, triggers or indexes (and fill them from the rows there),
+    once the tables they follow are there and unless they are there already."""
+    dialect = connection.dialect.name
+    inspector = inspect(connection)
+    if not (inspector.has_table("customer") and inspector.has_table("incident")):
+        return
+    if dialect == "sqlite" and inspector.has_table("customer_search"):
+        return
+    statements = {"sqlite": SQLITE_CREATE, "postgresql": POSTGRES_CREATE}.get(dialect, [])
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def remove(connection: Connection) -> None:
+    """Take the search's own objects away (before the tables they follow are dropped)."""
+    dialect = connection.dialect.name
+    statements = {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP}.get(dialect, [])
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+
+
+def _after_create(_metadata, connection, **_kw) -> None:
+    install(connection)
+
+
+def _before_drop(_metadata, connection, **_kw) -> None:
+    remove(connection)
+
+
+event.listen(db.Base.metadata, "after_create", _after_create)
+event.listen(db.Base.metadata, "before_drop", _before_drop)
