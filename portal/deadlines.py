@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
 from portal import db
+from portal.appeals import due_dates as appeal_due_dates
+from portal.appeals import queries as appeal_queries
 from portal.appeals import rules as appeal_rules
 from portal.appeals.lodging import decision_key
 from portal.appeals.models import Appeal, AppealStatus
@@ -43,6 +46,8 @@ MOVED = {
     "appeal": "appeal.deadlines_recomputed",
 }
 ENTITY = {Incident: "incident", Restriction: "restriction", Appeal: "appeal"}
+# The audit action that records an open appeal's step due dates counted again.
+STEP_DUES_MOVED = "appeal.step_dues_recomputed"
 # What an audit entry of a recomputed date says about the cause, beside the dates.
 CAUSES = ("closure_added", "closure_removed")
 
@@ -76,19 +81,52 @@ def recompute_open_deadlines(actor, now: datetime, change: CalendarChange | None
     Panel's review (§8.7), the last day to appeal a decision (§9.1), the day an appeal sent
     today counts from (§9.1) and the expected outcome of an appeal (§9.1, §9.3, §9.4). Each
     date that changes gets one audit entry with the old date, the new date and the closure day
-    that moved it (see :func:`recomputed_date`).
+    that moved it (see :func:`recomputed_date`). Each open appeal's step due dates, which
+    follow from these, are counted again too (:func:`recompute_step_dues`).
 
-    Returns how many dates moved.
+    Returns how many dates moved, not counting the step due dates.
     """
     workdays.hold_calendar(changing=True)  # no date is counted with it meanwhile
     calendar = workdays.load_calendar()
     because = change.audited() if change else {}
-    return (
+    moved = (
         recompute_review_due(actor, now, calendar, because)
         + _recompute_appeal_deadlines(actor, now, calendar, because)
         + _recompute_arrivals(actor, now, calendar, because)
         + _recompute_expected_outcomes(actor, now, calendar, because)
     )
+    recompute_step_dues(actor, now, calendar, because)
+    return moved
+
+
+def recompute_step_dues(actor, now: datetime, calendar: WorkingCalendar, because: dict) -> int:
+    """Count each open appeal's step due dates (§9.1–9.4) again against ``calendar`` and the
+    cut-off on record, as :func:`recomputed_date` allows, with one audit entry per appeal
+    whose dates moved (a date not stored yet is stored without one). How many dates moved."""
+    today = london_date(now)
+    cutoff = organisation.get_organisation().cutoff_time
+    keep = partial(recomputed_date, today=today)
+    changed = 0
+    for batch in appeal_queries.open_appeals_in_batches():
+        for appeal in batch:
+            before, after = appeal_due_dates.recount(appeal, calendar, cutoff, keep)
+            if not before:
+                continue
+            moves = ", ".join(f"{field} {before[field]} → {after[field]}" for field in before)
+            audit.record(
+                actor,
+                now,
+                STEP_DUES_MOVED,
+                "appeal",
+                appeal.id,
+                f"Step due dates of appeal {appeal.reference} moved after a calendar change: "
+                f"{moves}",
+                before=before,
+                after={**after, **because},
+            )
+            changed += len(before)
+        db.session.flush()
+    return changed
 
 
 def _first_told(entity_type: str, ids: list[int], field: str) -> dict[int, date]:

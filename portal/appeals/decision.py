@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import db, transitions
+from portal.appeals import due_dates
 from portal.appeals import letters as appeal_letters
 from portal.appeals.models import Appeal, AppealOutcome, AppealStatus
 from portal.appeals.people import may_decide, require_manager, staff_with
@@ -21,9 +22,11 @@ from portal.errors import NotAllowed, Problem, ServiceError
 from portal.letters import services as letters
 from portal.letters.models import LetterKind
 from portal.notifications.services import notify
+from portal.organisation.services import get_organisation
 from portal.restrictions import services as restriction_services
 from portal.restrictions.models import Restriction, RestrictionStatus
 from portal.timeutil import london_date
+from portal.workdays.services import hold_calendar, load_calendar
 
 # Why GLT's decision or the outcome letter is refused, each with its code (portal/errors).
 NOT_WITH_GLT = Problem("appeal.not_with_glt", _l("This appeal is not waiting for a GLT decision"))
@@ -86,6 +89,7 @@ def glt_decide(
     if errors:
         raise ServiceError(errors)
     today = london_date(now)
+    hold_calendar()  # the outcome letter's due date is counted with it
     # Decided once, under the lock, before any restriction is ended or replaced.
     transitions.move(
         appeal,
@@ -99,6 +103,7 @@ def glt_decide(
             "updated_at": now,
         },
     )
+    due_dates.fill(appeal, load_calendar(), get_organisation().cutoff_time)
     restriction = appeal.restriction
     decided = decision_restrictions(restriction)
     before = {"restriction_status": restriction.status}
@@ -172,6 +177,7 @@ def send_outcome(actor, now: datetime, appeal: Appeal):
     transitions.move(
         appeal, AppealStatus.CLOSED, values={"customer_told_on": today, "updated_at": now}
     )
+    appeal.next_due_on = due_dates.next_due(appeal)
     render = partial(
         appeal_letters.outcome, appeal=appeal, issued_on=today, replacement=_replacement(appeal)
     )

@@ -10,9 +10,9 @@ from functools import partial
 from flask_babel import lazy_gettext as _l
 
 from portal import db, transitions
+from portal.appeals import due_dates, rules
 from portal.appeals import letters as appeal_letters
 from portal.appeals import progress as appeal_progress
-from portal.appeals import rules
 from portal.appeals.models import Appeal, AppealStatus
 from portal.appeals.people import conflicted, require_manager, staff_with
 from portal.audit import services as audit
@@ -69,6 +69,7 @@ def decide_late(actor, now: datetime, appeal: Appeal, accept: bool, reason: str)
             "updated_at": now,
         },
     )
+    appeal.next_due_on = due_dates.next_due(appeal)
     if not accept:
         render = partial(appeal_letters.late_decision, appeal=appeal, issued_on=london_date(now))
         letter = letters.freeze(actor, now, appeal.customer, LetterKind.LATE_APPEAL, render)
@@ -119,7 +120,8 @@ def acknowledge(actor, now: datetime, appeal: Appeal):
         rule=_late_accepted_first,
         values={"acknowledged_on": today, "updated_at": now},
     )
-    appeal.expected_outcome_on = clock(appeal).expected_outcome
+    counted = due_dates.fill(appeal, load_calendar(), get_organisation().cutoff_time)
+    appeal.expected_outcome_on = counted.expected_outcome
     render = partial(appeal_letters.acknowledgement, appeal=appeal, issued_on=today)
     letter = letters.freeze(actor, now, appeal.customer, LetterKind.APPEAL_ACKNOWLEDGEMENT, render)
     appeal.acknowledgement_letter_id = letter.id
@@ -143,12 +145,14 @@ def refer_to_glt(actor, now: datetime, appeal: Appeal) -> None:
         raise ServiceError(NOT_ACKNOWLEDGED)
     if appeal.status != AppealStatus.ACKNOWLEDGED:
         raise Appeal.TRANSITIONS.conflict(appeal)
+    hold_calendar()  # the steps' due dates are counted with it
     transitions.move(
         appeal,
         AppealStatus.WITH_GLT,
         values={"referred_on": london_date(now), "updated_at": now},
     )
-    due = clock(appeal).step("glt_review").due
+    counted = due_dates.fill(appeal, load_calendar(), get_organisation().cutoff_time)
+    due = counted.step("glt_review").due
     for user_id in staff_with(Role.GLT):
         if user_id not in conflicted(appeal):
             notify(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import db, transitions
-from portal.appeals import rules
+from portal.appeals import due_dates, rules
 from portal.appeals.models import FINAL, FORMATS, Appeal, AppealChannel, AppealStatus
 from portal.appeals.people import staff_with
 from portal.audit import services as audit
@@ -243,7 +243,8 @@ def lodge(
     if errors:
         raise ServiceError(errors)
     calendar = load_calendar()
-    arrived = rules.arrival(received_at, get_organisation().cutoff_time, calendar)
+    cutoff = get_organisation().cutoff_time
+    arrived = rules.arrival(received_at, cutoff, calendar)
     counted_from = arrived.counted_from
     staff = getattr(actor, "is_staff", False)
     try:
@@ -270,6 +271,7 @@ def lodge(
         if existing is None:
             raise
         raise already_appealed(existing) from None
+    due_dates.fill(appeal, calendar, cutoff)
     appeal.reference = next_reference("appeal", now)
     db.session.flush()
     audit.record(

@@ -13,6 +13,7 @@ from portal.auth.models import User
 from portal.customers.models import Customer
 from portal.db import Base
 from portal.enums import TitledEnum
+from portal.errors import Problem
 from portal.restrictions.models import Restriction
 from portal.transitions import Transitions
 
@@ -101,6 +102,7 @@ class Appeal(Base):
             name="decision_complete",
         ),
         Index("ix_appeal_status_received", "status", "received_on"),
+        Index("ix_appeal_status_next_due", "status", "next_due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,6 +148,15 @@ class Appeal(Base):
     reviewed_on: Mapped[date | None]
     cem_notified_on: Mapped[date | None]
     customer_told_on: Mapped[date | None]
+    # Each step's due date (§9.1–9.4), counted when the appeal is sent, again at each step and
+    # when the calendar or the cut-off changes (portal/deadlines.py), so lists read them.
+    # ``next_due_on`` is the due date of the step it waits on now; None once none is left.
+    acknowledge_due_on: Mapped[date | None]
+    to_glt_due_on: Mapped[date | None]
+    glt_review_due_on: Mapped[date | None]
+    notify_cem_due_on: Mapped[date | None]
+    tell_customer_due_on: Mapped[date | None]
+    next_due_on: Mapped[date | None]
     outcome: Mapped[AppealOutcome | None]
     outcome_reasons: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
@@ -178,12 +189,22 @@ class Appeal(Base):
             AppealStatus.CLOSED: "appeal.outcome_sent",
         },
         said={
-            AppealStatus.LODGED: "This appeal has already been sent",
-            AppealStatus.ACKNOWLEDGED: "This appeal has already been acknowledged",
-            AppealStatus.NOT_ACCEPTED: "The late appeal has already been refused",
-            AppealStatus.WITH_GLT: "This appeal has already been passed to GLT",
-            AppealStatus.DECIDED: "GLT has already decided this appeal",
-            AppealStatus.CLOSED: "The outcome letter has already been sent",
+            AppealStatus.LODGED: Problem("appeal.sent", _l("This appeal has already been sent")),
+            AppealStatus.ACKNOWLEDGED: Problem(
+                "appeal.acknowledged_already", _l("This appeal has already been acknowledged")
+            ),
+            AppealStatus.NOT_ACCEPTED: Problem(
+                "appeal.refused_already", _l("The late appeal has already been refused")
+            ),
+            AppealStatus.WITH_GLT: Problem(
+                "appeal.with_glt_already", _l("This appeal has already been passed to GLT")
+            ),
+            AppealStatus.DECIDED: Problem(
+                "appeal.decided_already", _l("GLT has already decided this appeal")
+            ),
+            AppealStatus.CLOSED: Problem(
+                "appeal.outcome_sent_already", _l("The outcome letter has already been sent")
+            ),
         },
     )
 

@@ -2,23 +2,27 @@
 status, and the step it waits on now.
 
 One function, :func:`progress`, for the tracker, the case page, the staff home page, the
-reminders and the customer's progress page, so that they can never disagree.
+reminders and the customer's progress page, so that they can never disagree. It reads the
+due dates stored on the appeal (:mod:`portal.appeals.due_dates`); only a page that explains
+how each date was counted counts them again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
+from functools import cached_property
 from typing import NamedTuple
 
 from flask_babel import format_time
 from flask_babel import gettext as _
 
-from portal.appeals import rules, wording
+from portal.appeals import due_dates, rules, wording
 from portal.appeals.models import Appeal
-from portal.appeals.queries import open_appeals
+from portal.appeals.queries import open_appeals, tracker_page
 from portal.i18n import long_date
 from portal.organisation.services import get_organisation
+from portal.paging import Page
 from portal.workdays.calendar import WorkingCalendar
 from portal.workdays.services import load_calendar
 
@@ -64,8 +68,25 @@ class Progress:
     # The date a late step is now aimed for (rules.catch_up_date), and the day looked at.
     catch_up: date | None = None
     today: date | None = None
-    # The due dates again, with each late step taken as done on ``catch_up``.
-    projected: rules.AppealClock | None = None
+    # What the dates are counted with, for :attr:`projected`.
+    calendar: WorkingCalendar | None = field(default=None, repr=False, compare=False)
+    cutoff: time | None = None
+
+    @cached_property
+    def projected(self) -> rules.AppealClock:
+        """The due dates again, with each late step taken as done on ``catch_up``: the steps
+        after a late one count from the day it is now aimed for, not its due date."""
+        late = {row.key for row in self.steps if row.is_late}
+        if not late & {"to_glt", "glt_review"} or self.calendar is None:
+            return self.clock
+        appeal = self.appeal
+        return rules.appeal_clock(
+            appeal.received_at,
+            self.cutoff,
+            self.calendar,
+            referred_on=appeal.referred_on or (self.catch_up if "to_glt" in late else None),
+            reviewed_on=appeal.reviewed_on or (self.catch_up if "glt_review" in late else None),
+        )
 
     @property
     def current(self) -> StepProgress | None:
@@ -100,7 +121,7 @@ class Progress:
         """The date a step not yet taken is now expected by: its due date (for the outcome,
         :attr:`outcome_by`), or later if an earlier step it counts from is late."""
         promised = self.outcome_by if key == "tell_customer" else self.step(key).due
-        return max(promised, (self.projected or self.clock).step(key).due)
+        return max(promised, self.projected.step(key).due)
 
     def is_late(self, key: str) -> bool:
         """Whether the date promised for ``key`` has passed with the step not taken. For
@@ -123,14 +144,15 @@ class Progress:
         says so, says sorry and gives the new date (:func:`rules.catch_up_date`)."""
         return wording.customer_step_sentence(self, key)
 
-    def overdue_note(self, key: str) -> str:
-        """For staff: "Overdue since <due date>; now aim for <date>.", or "" if not late."""
+    def overdue_note(self, key: str, dated=long_date) -> str:
+        """For staff: "Overdue since <due date>; now aim for <date>.", or "" if not late;
+        each date written by ``dated``."""
         if not self.at(key).is_late:
             return ""
         return _(
             "Overdue since %(due)s; now aim for %(date)s.",
-            due=long_date(self.at(key).due),
-            date=long_date(self.catch_up),
+            due=dated(self.at(key).due),
+            date=dated(self.catch_up),
         )
 
     @property
@@ -141,35 +163,43 @@ class Progress:
 
 def clock(appeal: Appeal, calendar: WorkingCalendar, cutoff: time) -> rules.AppealClock:
     """Every step's due date for ``appeal``, counted against ``calendar``."""
-    return rules.appeal_clock(
-        appeal.received_at,
-        cutoff,
-        calendar,
-        acknowledged_on=appeal.acknowledged_on,
-        referred_on=appeal.referred_on,
-        reviewed_on=appeal.reviewed_on,
-        cem_notified_on=appeal.cem_notified_on,
-        customer_told_on=appeal.customer_told_on,
+    return due_dates.count(appeal, calendar, cutoff)
+
+
+def stored_clock(
+    appeal: Appeal, calendar: WorkingCalendar, cutoff: time, explain: bool = False
+) -> rules.AppealClock:
+    """Every step's due date for ``appeal`` as stored on it (counted while none is stored).
+    With ``explain``, each step also carries how its date was counted, where that count
+    gives the stored date."""
+    counted = clock(appeal, calendar, cutoff) if explain else None
+    steps = due_dates.stored_steps(appeal, counted)
+    if steps is None:
+        return counted or clock(appeal, calendar, cutoff)
+    steps = tuple(
+        step
+        if step.deadline is None or step.deadline.due == step.due_on
+        else rules.Step(step.key, None, step.done_on, step.due_on)
+        for step in steps
     )
+    arrival = rules.arrival(appeal.received_at, cutoff, calendar)
+    counted_from = appeal.counted_from or arrival.counted_from
+    return rules.AppealClock(counted_from, counted.received_note if counted else "", steps, arrival)
 
 
-def progress(appeal: Appeal, today: date, calendar: WorkingCalendar, cutoff: time) -> Progress:
-    """Where ``appeal`` is on ``today``: each step with its due date and status."""
-    steps = clock(appeal, calendar, cutoff)
+def progress(
+    appeal: Appeal,
+    today: date,
+    calendar: WorkingCalendar,
+    cutoff: time,
+    explain: bool = False,
+) -> Progress:
+    """Where ``appeal`` is on ``today``: each step with its stored due date and status (and,
+    with ``explain``, how each date was counted)."""
+    steps = stored_clock(appeal, calendar, cutoff, explain)
     rows = tuple(StepProgress(s, rules.tracker_status(s, today, calendar)) for s in steps.steps)
     catch_up = rules.catch_up_date(today, calendar)
-    late = {row.key for row in rows if row.is_late}
-    # The steps after a late one count from the day it is now aimed for, not its due date.
-    projected = steps
-    if late & {"to_glt", "glt_review"}:
-        projected = rules.appeal_clock(
-            appeal.received_at,
-            cutoff,
-            calendar,
-            referred_on=appeal.referred_on or (catch_up if "to_glt" in late else None),
-            reviewed_on=appeal.reviewed_on or (catch_up if "glt_review" in late else None),
-        )
-    return Progress(appeal, steps, rows, catch_up, today, projected)
+    return Progress(appeal, steps, rows, catch_up, today, calendar, cutoff)
 
 
 def arrival_summary(arrival: rules.Arrival) -> str:
@@ -193,17 +223,41 @@ def arrival_summary(arrival: rules.Arrival) -> str:
 
 
 def for_appeal(appeal: Appeal, today: date) -> Progress:
-    """:func:`progress` against the calendar and cut-off on record."""
-    return progress(appeal, today, load_calendar(), get_organisation().cutoff_time)
+    """:func:`progress` against the calendar and cut-off on record, with how each date was
+    counted."""
+    return progress(appeal, today, load_calendar(), get_organisation().cutoff_time, explain=True)
+
+
+def for_appeals(
+    appeals: list[Appeal], today: date, calendar: WorkingCalendar | None = None
+) -> list[Progress]:
+    """:func:`progress` of each of ``appeals``, in order, loading the calendar once."""
+    calendar = calendar or load_calendar()
+    cutoff = get_organisation().cutoff_time
+    return [progress(appeal, today, calendar, cutoff) for appeal in appeals]
 
 
 def for_open_appeals(today: date, calendar: WorkingCalendar | None = None) -> list[Progress]:
     """:func:`progress` of every open appeal, oldest first, loading the calendar once."""
-    calendar = calendar or load_calendar()
-    cutoff = get_organisation().cutoff_time
-    return [progress(appeal, today, calendar, cutoff) for appeal in open_appeals()]
+    return for_appeals(open_appeals(), today, calendar)
 
 
 def most_pressing_first(rows: list[Progress]) -> list[Progress]:
     """Overdue first, then due today, due soon and on track (a stable sort: oldest first)."""
     return sorted(rows, key=lambda row: row.urgency)
+
+
+@dataclass(frozen=True)
+class TrackerRows:
+    """One page of the tracker: each appeal's progress, and where the page sits."""
+
+    rows: list[Progress]
+    page: Page
+
+
+def tracker(asked: int, today: date, order: str = "due", show: str = "all") -> TrackerRows:
+    """Page ``asked`` of the open appeals for the tracker, in ``order`` and filtered by ``show``
+    (:func:`portal.appeals.queries.tracker_page`), each with its progress on ``today``."""
+    calendar = load_calendar()
+    listed = tracker_page(asked, today, calendar.next_working_day(today), order, show)
+    return TrackerRows(for_appeals(listed.appeals, today, calendar), listed.page)

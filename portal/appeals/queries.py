@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import defer, joinedload, lazyload
 
 from portal import db
 from portal.appeals import rules
+from portal.appeals.due_dates import OPEN
 from portal.appeals.models import FINAL, Appeal, AppealStatus
 from portal.appeals.wording import draft_closed
 from portal.letters.models import Letter
+from portal.paging import Page
 from portal.restrictions.models import Restriction
 from portal.timeutil import london_date
 
@@ -150,23 +153,104 @@ def appeal_rights(customer_id: int, now: datetime) -> dict[int, AppealRight]:
     return {r.id: rights[decision_key(r)] for r in restrictions}
 
 
-def open_appeals(limit: int = 500) -> list[Appeal]:
+# What a list of open appeals reads of each: not the long answers, not the evidence files.
+_LISTED = (
+    joinedload(Appeal.customer),
+    lazyload(Appeal.evidence),
+    *(
+        defer(column)
+        for column in (
+            Appeal.grounds,
+            Appeal.new_information,
+            Appeal.other_support,
+            Appeal.late_reason,
+            Appeal.late_decision_reason,
+            Appeal.outcome_reasons,
+        )
+    ),
+)
+
+# The tracker's orders: the step due soonest first (an appeal with no step left comes last),
+# the longest waiting first, or the newest first.
+TRACKER_ORDERS = {
+    "due": (Appeal.next_due_on.is_(None), Appeal.next_due_on, Appeal.counted_from, Appeal.id),
+    "received": (Appeal.received_at, Appeal.id),
+    "newest": (Appeal.received_at.desc(), Appeal.id.desc()),
+}
+# Which open appeals the tracker shows: all, those with a step overdue, or due by the next
+# working day.
+TRACKER_SHOWS = ("all", "overdue", "due_soon")
+TRACKER_PAGE_SIZE = 50
+
+
+def open_appeals() -> list[Appeal]:
     """Every appeal the CEM is still working on, oldest first, with what the tracker needs."""
     return list(
         db.session.scalars(
             select(Appeal)
-            .options(joinedload(Appeal.customer))
-            .where(
-                Appeal.status.in_(
-                    (
-                        AppealStatus.LODGED,
-                        AppealStatus.ACKNOWLEDGED,
-                        AppealStatus.WITH_GLT,
-                        AppealStatus.DECIDED,
-                    )
-                )
-            )
+            .options(*_LISTED)
+            .where(Appeal.status.in_(OPEN))
             .order_by(Appeal.counted_from, Appeal.id)
-            .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class TrackerPage:
+    appeals: list[Appeal]
+    page: Page
+
+
+def tracker_page(
+    asked: int,
+    today: date,
+    soon: date,
+    order: str = "due",
+    show: str = "all",
+    size: int = TRACKER_PAGE_SIZE,
+) -> TrackerPage:
+    """One page of the open appeals in ``order`` (see ``TRACKER_ORDERS``), those ``show``
+    asks for (a step overdue before ``today``, or due by ``soon``), and the count of all of
+    them: two statements however many are open, sorted and counted on the stored due dates."""
+    where = [Appeal.status.in_(OPEN)]
+    if show == "overdue":
+        where.append(Appeal.next_due_on < today)
+    elif show == "due_soon":
+        where.append(Appeal.next_due_on.between(today, soon))
+    total = db.session.scalar(select(func.count(Appeal.id)).where(*where)) or 0
+    page = Page.of(asked, size, total)
+    if not total:
+        return TrackerPage([], page)
+    appeals = db.session.scalars(
+        select(Appeal)
+        .options(*_LISTED)
+        .where(*where)
+        .order_by(*TRACKER_ORDERS.get(order, TRACKER_ORDERS["due"]))
+        .offset(page.offset)
+        .limit(page.size)
+    )
+    return TrackerPage(list(appeals), page)
+
+
+def open_appeals_in_batches(due_by: date | None = None, size: int = 200) -> Iterator[list[Appeal]]:
+    """Every open appeal (with ``due_by``, only those whose current step is due by then, or
+    whose dates are not stored yet), ``size`` at a time in id order, so that however many are
+    open, none is left out."""
+    where = [Appeal.status.in_(OPEN)]
+    if due_by is not None:
+        where.append(or_(Appeal.next_due_on <= due_by, Appeal.tell_customer_due_on.is_(None)))
+    after = 0
+    while True:
+        batch = list(
+            db.session.scalars(
+                select(Appeal)
+                .options(*_LISTED)
+                .where(*where, Appeal.id > after)
+                .order_by(Appeal.id)
+                .limit(size)
+            )
+        )
+        if not batch:
+            return
+        yield batch
+        after = batch[-1].id

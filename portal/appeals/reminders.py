@@ -11,12 +11,17 @@ from portal import db
 from portal.appeals import progress as appeal_progress
 from portal.appeals import rules
 from portal.appeals.models import Appeal
-from portal.appeals.people import may_decide
+from portal.appeals.people import may_decide, ready_to_decide
+from portal.appeals.queries import open_appeals_in_batches
 from portal.auth.models import Role, User, UserRole
 from portal.i18n import long_date
+from portal.organisation.services import get_organisation
 from portal.outbox.services import enqueue
 from portal.timeutil import london_date
 from portal.workdays.services import load_calendar
+
+# How many open appeals are looked at (and held) at a time.
+BATCH = 200
 
 # Who does each step, and so who is reminded.
 STEP_OWNER = {
@@ -87,25 +92,38 @@ def queue_reminders(now: datetime, base_url: str = "") -> int:
     working day). Returns how many emails were queued.
 
     GLT steps go only to GLT members who may decide that appeal; when none may, to the CEM.
+    Every open appeal whose current step is due by the next working day is looked at, a batch
+    at a time, on the due dates stored on it.
     """
     today = london_date(now)
     calendar = load_calendar()
     if not calendar.is_working_day(today):
         return 0
+    cutoff = get_organisation().cutoff_time
     people = {role: _staff(role) for role in (Role.CEM, Role.GLT)}
     queued = 0
-    for row in appeal_progress.for_open_appeals(today, calendar):
-        appeal, current = row.appeal, row.current
-        status = current.attention if current else None
-        if status is None:
-            continue
-        step = current.step
-        addresses, stand_in = _recipients(appeal, STEP_OWNER[step.key], people)
-        subject, body = _email(appeal, step, status, base_url, stand_in)
-        # Due soon: remind once. Overdue: remind each working day until it is done.
-        stamp = today.isoformat() if status == "overdue" else step.due.isoformat()
-        for address in addresses:
-            key = f"appeal:{appeal.id}:{step.key}:{status}:{stamp}:{address}"[:120]
-            if enqueue(address, subject, body, now, dedupe_key=key) is not None:
-                queued += 1
+    for batch in open_appeals_in_batches(calendar.next_working_day(today), BATCH):
+        with ready_to_decide(batch):
+            for appeal in batch:
+                row = appeal_progress.progress(appeal, today, calendar, cutoff)
+                queued += _remind(row, now, base_url, people)
+    return queued
+
+
+def _remind(row: appeal_progress.Progress, now: datetime, base_url: str, people) -> int:
+    """Queue the reminders of one appeal's current step, if it needs chasing; how many."""
+    appeal, current = row.appeal, row.current
+    status = current.attention if current else None
+    if status is None:
+        return 0
+    step = current.step
+    addresses, stand_in = _recipients(appeal, STEP_OWNER[step.key], people)
+    subject, body = _email(appeal, step, status, base_url, stand_in)
+    # Due soon: remind once. Overdue: remind each working day until it is done.
+    stamp = row.today.isoformat() if status == "overdue" else step.due.isoformat()
+    queued = 0
+    for address in addresses:
+        key = f"appeal:{appeal.id}:{step.key}:{status}:{stamp}:{address}"[:120]
+        if enqueue(address, subject, body, now, dedupe_key=key) is not None:
+            queued += 1
     return queued

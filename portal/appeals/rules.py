@@ -113,13 +113,17 @@ def catch_up_date(today: date, calendar: WorkingCalendar) -> date:
 
 @dataclass(frozen=True)
 class Step:
+    """One step of the appeal: its due date, as stored on the appeal (``due_on``) or as
+    counted (``deadline``, which also explains the count), and the day it was done."""
+
     key: str
-    deadline: Deadline
+    deadline: Deadline | None
     done_on: date | None
+    due_on: date | None = None
 
     @property
     def due(self) -> date:
-        return self.deadline.due
+        return self.due_on if self.due_on is not None else self.deadline.due
 
     @property
     def title(self):

@@ -4,6 +4,7 @@ lodging an appeal on a customer's behalf (§9.1–9.4)."""
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
@@ -17,11 +18,12 @@ from portal.appeals import progress as appeal_progress
 from portal.appeals.forms import AssistedForm, DecisionForm, LateDecisionForm
 from portal.appeals.models import Appeal, AppealChannel, AppealOutcome
 from portal.appeals.people import may_decide
-from portal.appeals.queries import appeal_decisions
+from portal.appeals.queries import TRACKER_ORDERS, TRACKER_SHOWS, appeal_decisions
 from portal.auth import permissions
 from portal.customers.models import Customer
 from portal.errors import Conflict, ServiceError
-from portal.i18n import long_date
+from portal.i18n import long_date, short_date
+from portal.paging import page_arg
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.staff.restrictions import _manager_choices
@@ -48,19 +50,34 @@ def _variation(form: DecisionForm):
 @bp.route("/appeals")
 @staff_required(permissions.can_view_appeals)
 def appeals_tracker():
+    """The open appeals, a page at a time: the step due soonest first, or by when each came;
+    all of them, or only those overdue or due by the next working day."""
     today = london_date(utcnow())
+    order = request.args.get("sort", "due")
+    order = order if order in TRACKER_ORDERS else "due"
+    show = request.args.get("show", "all")
+    show = show if show in TRACKER_SHOWS else "all"
+    listed = appeal_progress.tracker(page_arg(), today, order, show)
+    # Many rows share a date: each is written out once.
+    short, long = cache(short_date), cache(long_date)
     rows = [
         {
             "appeal": row.appeal,
-            "steps": row.steps,
             "current": row.current,
             "arrival": row.arrival,
-            "overdue": row.overdue_note(row.current.key) if row.current else "",
+            "overdue": row.overdue_note(row.current.key, long) if row.current else "",
         }
-        for row in appeal_progress.most_pressing_first(appeal_progress.for_open_appeals(today))
+        for row in listed.rows
     ]
     return render_template(
-        "staff/appeals/tracker.html", rows=rows, today=today, titles=rules.STATUS_TITLES
+        "staff/appeals/tracker.html",
+        rows=rows,
+        page=listed.page,
+        order=order,
+        show=show,
+        today=today,
+        short=short,
+        titles=rules.STATUS_TITLES,
     )
 
 

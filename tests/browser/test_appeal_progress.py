@@ -15,11 +15,15 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.appeals import due_dates
 from portal.appeals.models import Appeal
 from portal.config import BASE_DIR
 from portal.customers.models import Customer
 from portal.demo import DEMO_PASSWORD
 from portal.i18n import LONG_DATE_PATTERNS
+from portal.organisation.models import Organisation
+from portal.workdays.calendar import WorkingCalendar
+from portal.workdays.models import Closure
 from tests.browser.conftest import serve_demo
 from tests.browser.support import assert_accessible, assert_no_horizontal_scroll, screenshot
 from tests.browser.test_customer_pages import _in, _sign_in
@@ -42,6 +46,11 @@ def late_appeal(tmp_path_factory):
             arrived = datetime.now(UTC) - timedelta(days=21)
             appeal.received_at = arrived
             appeal.counted_from = arrived.date()
+            calendar = WorkingCalendar(
+                dict(session.execute(select(Closure.day, Closure.reason)).all())
+            )
+            cutoff = session.scalar(select(Organisation.cutoff_time))
+            due_dates.fill(appeal, calendar, cutoff)  # its stored due dates, counted again
             session.commit()
             appeal_id = appeal.id
         yield server.url, appeal_id
