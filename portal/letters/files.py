@@ -18,6 +18,7 @@ from datetime import datetime
 from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 
 from portal import db
 from portal.audit import services as audit
@@ -47,7 +48,7 @@ def frozen_pdf(actor, now: datetime, letter: Letter, large_print: bool = False) 
     """
     check_letter(letter)
     variant = LARGE_PRINT if large_print else STANDARD
-    kept = _kept(letter.id, variant)
+    kept = _kept(letter.id, variant, with_content=True)
     if kept is None:
         kept = _keep(actor, now, letter, variant)
     if hashlib.sha256(kept.content).hexdigest() != kept.sha256:
@@ -55,12 +56,15 @@ def frozen_pdf(actor, now: datetime, letter: Letter, large_print: bool = False) 
     return kept
 
 
-def _kept(letter_id: int, variant: str) -> LetterFile | None:
-    return db.session.scalar(
-        select(LetterFile)
-        .where(LetterFile.letter_id == letter_id, LetterFile.variant == variant)
-        .execution_options(populate_existing=True)
+def _kept(letter_id: int, variant: str, with_content: bool = False) -> LetterFile | None:
+    """The kept PDF's row, read afresh; with its bytes in the same query when
+    ``with_content`` (a download), else they are read only if asked for."""
+    query = select(LetterFile).where(
+        LetterFile.letter_id == letter_id, LetterFile.variant == variant
     )
+    if with_content:
+        query = query.options(undefer(LetterFile.content))
+    return db.session.scalar(query.execution_options(populate_existing=True))
 
 
 def _keep(actor, now: datetime, letter: Letter, variant: str) -> LetterFile:
@@ -68,7 +72,8 @@ def _keep(actor, now: datetime, letter: Letter, variant: str) -> LetterFile:
         # Made before any lock is taken: it is the slow part, and nothing in it is written.
         content = render_pdf(letter, large_print=variant == LARGE_PRINT)
     db.take_write_lock(db.session)
-    already = _kept(letter.id, variant)  # someone else's first download, while this one made
+    # Someone else's first download, while this one made.
+    already = _kept(letter.id, variant, with_content=True)
     if already is not None:
         return already
     kept = LetterFile(
@@ -83,7 +88,7 @@ def _keep(actor, now: datetime, letter: Letter, variant: str) -> LetterFile:
         with db.session.begin_nested():
             db.session.add(kept)
     except IntegrityError:  # PostgreSQL: the other first download stored it first
-        return _kept(letter.id, variant)
+        return _kept(letter.id, variant, with_content=True)
     audit.record(
         actor,
         now,

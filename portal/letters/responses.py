@@ -1,11 +1,18 @@
-"""Send a kept PDF: its stored bytes, tagged with their SHA-256 so a browser that has them
-already is told so (304) instead of being sent them again."""
+"""Send a kept PDF: its stored bytes, tagged with their SHA-256 so a client that has them
+already is told so (304) instead of being sent them again.
+
+A letter is personal: no shared cache may keep it (``private``), and, like every page a
+signed-in person opens, a browser does not keep it either (``no-store``, so nothing of it is
+left on a shared computer). Whoever asks, the access checks run before anything is sent.
+"""
 
 from __future__ import annotations
 
 from flask import Response, request
 
 from portal.letters.models import Letter, LetterFile
+
+PERSONAL = "private, no-store"
 
 
 def pdf_name(letter: Letter, large_print: bool) -> str:
@@ -23,4 +30,5 @@ def send_kept_pdf(kept: LetterFile, name: str) -> Response:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     response.set_etag(kept.sha256)
+    response.headers["Cache-Control"] = PERSONAL
     return response
