@@ -22,12 +22,21 @@ from portal.organisation.texts import (
 
 
 def get_organisation() -> Organisation:
-    """Return the organisation row, creating defaults on first use."""
+    """Return the organisation row, creating defaults on first use.
+
+    The row is read once per database session: a page rendering many letters (each signed
+    with the organisation's details) reads it once, not once a letter. The identity map
+    would hand back the same object anyway; a row no longer in the session is read again.
+    """
+    org = db.session.info.get("organisation")
+    if org is not None and org in db.session:
+        return org
     org = db.session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
     if org is None:
         org = Organisation(name="Housing Group")
         db.session.add(org)
         db.session.flush()
+    db.session.info["organisation"] = org
     return org
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal import deadlines
+from portal import deadlines, search
 from portal import idempotency as once
 from portal.audit import services as audit
 from portal.auth import permissions
@@ -26,6 +26,7 @@ from portal.forms import BaseForm, PlainDateField, PlainTimeField, combine
 from portal.htmx import render_page_or_fragment
 from portal.idempotency import OnceForm
 from portal.organisation.services import get_organisation
+from portal.paging import page_arg
 from portal.restrictions import queries as restriction_queries
 from portal.restrictions.combined import staff_statement
 from portal.restrictions.rules import ALWAYS_OPEN
@@ -139,13 +140,20 @@ def customers():
         q=q,
         customers=found,
         alerts=alerts,
+        too_short=search.too_short(q),
     )
 
 
 def _record_context(customer: Customer, **forms):
     now = utcnow()
     with_history = permissions.can_view_conduct_history(current_user)
-    record = queries.customer_record(customer, now, with_history)
+    asked = queries.RecordPages(
+        warnings=page_arg("warnings"),
+        history=page_arg("history"),
+        contacts=page_arg("contacts"),
+        refusals=page_arg("refusals"),
+    )
+    record = queries.customer_record(customer, now, with_history, asked)
     restrictions_visible = permissions.can_view_restrictions(current_user)
     contact = restriction_queries.contact_picture(
         customer.id, restrictions_visible, london_date(now)
@@ -168,6 +176,11 @@ def _record_context(customer: Customer, **forms):
         "can_handle_correspondence": permissions.can_handle_correspondence(current_user),
         "customer": customer,
         "record": record,
+        # Each list's page links keep the other lists on the pages they show.
+        "page_args": {
+            "customer_id": customer.id,
+            **{name: page.number for name, page in record.pages.items() if page.number > 1},
+        },
         "timeline": queries.timeline(record, current_user),
         "readable_letters": queries.warnings_with_readable_letters(record, current_user),
         "with_history": with_history,

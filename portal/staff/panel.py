@@ -20,13 +20,14 @@ from portal.conduct_warnings.services import (
 )
 from portal.errors import Conflict, ServiceError
 from portal.htmx import is_htmx, render_page_or_fragment
-from portal.incidents import queries
 from portal.incidents.catalogue import example_title
 from portal.incidents.models import Incident, IncidentStatus
 from portal.letters import delivery as deliveries
 from portal.letters.delivery import Delivery
+from portal.paging import page_arg
 from portal.panel.forms import ReviewForm
 from portal.panel.models import Outcome
+from portal.panel.queries import panel_queue_page
 from portal.panel.services import ReviewInput, draft_review, outcomes_for, record_review
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
@@ -38,8 +39,10 @@ from portal.timeutil import london_date, utcnow
 @staff_required(permissions.can_review_as_panel)
 def panel_queue():
     today = london_date(utcnow())
-    incidents = queries.panel_queue(permissions.register_is_limited_to_asb(current_user))
-    return render_template("staff/panel/queue.html", incidents=incidents, today=today)
+    queue = panel_queue_page(permissions.register_is_limited_to_asb(current_user), page_arg())
+    return render_template(
+        "staff/panel/queue.html", incidents=queue.incidents, page=queue.page, today=today
+    )
 
 
 def _incident_for_panel(incident_id: int) -> Incident:

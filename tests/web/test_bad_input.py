@@ -731,3 +731,31 @@ def test_protected_characteristics_not_on_the_list_are_refused_next_to_the_field
         return
     assert_field_error(response, "protected_characteristics")
     assert table_counts() == before
+
+
+@pytest.mark.parametrize(
+    "query", ["page=abc", "page=-1", "page=0", "page=99999999999999999999", "page=1.5", "page="]
+)
+def test_point13_panel_queue_pages_of_the_wrong_type_show_a_page(client, world, act_as, query):
+    act_as("panel")
+    soup = check_page(client.get(f"/staff/panel?{query}"))
+    assert "Page 0" not in soup.get_text()
+
+
+@pytest.mark.parametrize("role", ["colleague", "panel"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "contacts=abc",
+        "warnings=-1",
+        "history=0",
+        "refusals=99999999999999999999",
+        "history=99999999999999999999&contacts=-1&warnings=abc&refusals=1e3",
+    ],
+)
+def test_point13_customer_record_pages_of_the_wrong_type_show_a_page(
+    client, world, act_as, query, role
+):
+    act_as(role)
+    check_page(client.get(f"/staff/customers/{world.tenant.id}?{query}"))

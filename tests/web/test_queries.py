@@ -1,4 +1,4 @@
-"""No N+1: each list page sends as many SQL statements for 25 rows as for 2.
+"""No N+1: each list page sends as many SQL statements for 100 rows as for 1.
 
 Each row belongs to a different customer and member of staff, so a lazy load per row would
 show; the session is emptied before each measured request, as it is in production.
@@ -33,9 +33,9 @@ def statements(client, count_queries, url: str, headers=None) -> int:
 
 
 def assert_same_for_few_and_many(
-    client, count_queries, grow, urls, headers=None, sizes=(SMALL, LARGE)
+    client, count_queries, grow, urls, headers=None, sizes=(ONE, HUNDRED)
 ):
-    """Grow the data to 2 rows (or ``sizes[0]``), count; grow it to 25 (or ``sizes[1]``),
+    """Grow the data to 1 row (or ``sizes[0]``), count; grow it to 100 (or ``sizes[1]``),
     count again: the counts must match."""
     grow(sizes[0])
     few = {url: statements(client, count_queries, url, headers) for url in urls}
@@ -87,13 +87,21 @@ REGISTER_URLS = [
 @pytest.mark.parametrize("role", ["panel", "csm"])
 def test_register(client, act_as, count_queries, reports, role):
     act_as(role)
-    assert_same_for_few_and_many(client, count_queries, reports, REGISTER_URLS)
+    # Two reports (one reviewed), so each filtered list has a row, then a hundred.
+    assert_same_for_few_and_many(
+        client, count_queries, reports, REGISTER_URLS, sizes=(SMALL, HUNDRED)
+    )
 
 
 def test_register_fragment(client, act_as, count_queries, reports):
     act_as("panel")
     assert_same_for_few_and_many(
-        client, count_queries, reports, REGISTER_URLS, headers={"HX-Request": "true"}
+        client,
+        count_queries,
+        reports,
+        REGISTER_URLS,
+        headers={"HX-Request": "true"},
+        sizes=(SMALL, HUNDRED),
     )
 
 
@@ -211,7 +219,9 @@ def test_customer_record(
             made.append(k)
 
     act_as(role)
-    assert_same_for_few_and_many(client, count_queries, grow, [f"/staff/customers/{customer.id}"])
+    assert_same_for_few_and_many(
+        client, count_queries, grow, [f"/staff/customers/{customer.id}"], sizes=(SMALL, LARGE)
+    )
 
 
 @pytest.fixture
@@ -420,3 +430,107 @@ def test_point13_home_counts_correspondence_in_fixed_statements(
     assert_same_for_few_and_many(
         client, count_queries, correspondence, ["/staff/"], sizes=(ONE, HUNDRED)
     )
+
+
+# --- Issue 13 point 6: the Panel queue and the customer record, a page at a time ------------------
+
+
+def test_point13_panel_queue_pages_in_fixed_statements(client, act_as, count_queries, reports):
+    """One report waiting, then a hundred (two pages): each page costs the same."""
+    act_as("panel")
+    urls = ["/staff/panel", "/staff/panel?page=2"]
+    assert_same_for_few_and_many(client, count_queries, reports, urls, sizes=(ONE, HUNDRED))
+    assert "67 reports waiting; showing 1–50" in client.get("/staff/panel").text
+
+
+@pytest.fixture
+def busy_record(make_staff, make_customer, give_warning, clock, people):
+    """``grow(n)``: one customer with n warnings (each about its own incident, each letter
+    issued by someone else), n alerts in force and n ended (each raised and ended by
+    different colleagues), n contacts and n refusals of access (three a day). The first
+    warning goes through every step; the rest are copies of its rows."""
+    from portal.conduct_warnings.models import ConductWarning
+    from portal.incidents.models import Incident
+    from portal.letters.models import Letter
+
+    customer = make_customer(forename="Busy", surname="Paged")
+    made: list[int] = []
+
+    def grow(n: int):
+        if not made:
+            made.append(give_warning(customer, clock.now - timedelta(days=400)).id)
+        first = db.session.get(ConductWarning, made[0])
+        while len(made) < n:
+            k = len(made)
+            staff = make_staff(Role.PANEL, name=f"Pager {k}")
+            when = clock.now - timedelta(days=400 * (k + 1))
+            incident_id = _copy(
+                Incident,
+                first.incident_id,
+                reference=f"IN-PG-{k}",
+                occurred_at=when,
+                reported_by_id=staff.id,
+            )
+            letter_id = _copy(Letter, first.letter_id, reference=f"LT-PG-{k}")
+            made.append(
+                _copy(
+                    ConductWarning,
+                    first.id,
+                    incident_id=incident_id,
+                    letter_id=letter_id,
+                    issued_at=when,
+                    issued_on=when.date(),
+                    lapses_on=when.date() + timedelta(days=365),
+                    issued_by_id=staff.id,
+                )
+            )
+        while len(made_rest) < n:
+            k = len(made_rest)
+            staff = make_staff(Role.PANEL, name=f"Raiser {k}")
+            raise_alert(staff, clock.now - timedelta(days=k), customer, f"Risk {k}", "")
+            ended = raise_alert(staff, clock.now - timedelta(days=k), customer, f"Old {k}", "")
+            end_alert(make_staff(Role.PANEL), clock.now, ended, f"Reason {k}")
+            log_contact(
+                staff,
+                clock.now,
+                customer,
+                ContactChannel.PHONE,
+                True,
+                clock.now - timedelta(days=k, hours=1),
+                10,
+                f"Call {k}",
+            )
+            record_access_refusal(
+                staff,
+                clock.now,
+                customer,
+                WorksType.NON_ESSENTIAL,
+                (clock.now - timedelta(days=k // 3)).date(),
+                f"Kitchen {k}",
+                "",
+                False,
+            )
+            made_rest.append(k)
+        db.session.commit()
+
+    made_rest: list[int] = []
+    grow.customer = customer
+    return grow
+
+
+@pytest.mark.parametrize("role", ["colleague", "panel", "csm"])
+def test_point13_customer_record_pages_in_fixed_statements(
+    client, act_as, count_queries, busy_record, role
+):
+    """One row of each list on the record, then a hundred: the first and a later page of each
+    list cost the same statements."""
+    act_as(role)
+    record = f"/staff/customers/{busy_record.customer.id}"
+    urls = [record, f"{record}?warnings=2&history=3&contacts=4&refusals=5"]
+    assert_same_for_few_and_many(client, count_queries, busy_record, urls, sizes=(ONE, HUNDRED))
+    page = client.get(record).text
+    assert "100 contacts logged; showing 1–20" in page
+    assert "100 refusals recorded; showing 1–20" in page
+    if role != "colleague":
+        assert "100 warnings; showing 1–20" in page
+        assert "600 events; showing 1–25" in page
