@@ -1,419 +1,340 @@
-"""Time the busiest staff pages against a large, made-up caseload.
+"""Judge every key page of the portal at a real landlord's scale, against the stack's ceiling.
 
-Seeds a throwaway database (a temporary SQLite file unless --database-url is given) with
-tens of thousands of customers and incidents, then requests the Panel queue, the central
-register (search, category filter, a later page) and a customer record as a Panel member,
-printing the median and 95th-percentile server time and the SQL statements each page sends.
+Seeds a database (a temporary SQLite file unless --database-url is given) with the demo data
+and a large made-up caseload: 50 000 customers, 20 000 incidents, 100 000 contacts, 300 open
+appeals on restrictions in force, arrangements, warnings and their letters. Serves the portal
+with gunicorn (2 sync workers), signs each role in through the real forms (password, then
+the authenticator code for staff), and loads each page with wrk (2 threads, 16 connections).
+For each page it prints requests per second, p50/p95 latency, the workers' CPU per request
+(and PostgreSQL's own time), SQL statements (from one request in this process), bytes on the
+wire (as a browser asks, gzip and brotli) and non-2xx answers. With --ceiling it also serves
+a one-query Flask + SQLAlchemy + Jinja page, interleaves it with each page, and prints each
+page's ratio to it. PASS/FAIL per page: staff pages >= 0.15x the ceiling, customer pages
+>= 0.4x, register search p95 <= 15 ms, no non-2xx.
 
-    .venv/bin/python scripts/benchmark.py
-    .venv/bin/python scripts/benchmark.py --database-url "$DATABASE_URL" --reset
+    .venv/bin/python scripts/benchmark.py --ceiling
+    .venv/bin/python scripts/benchmark.py --ceiling --database-url sqlite:////tmp/bench.db
+    .venv/bin/python scripts/benchmark.py --ceiling --database-url sqlite:////tmp/bench.db --reuse
+    .venv/bin/python scripts/benchmark.py --ceiling --database-url "$PG_URL" --reset
+    .venv/bin/python scripts/benchmark.py --quick --dry-run   # no servers: every page answers
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import hashlib
+import logging
 import os
 import random
-import statistics
+import secrets
+import shutil
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import select, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from portal import create_app, db  # noqa: E402
-from portal.auth.models import Role, User  # noqa: E402
-from portal.auth.services import create_user  # noqa: E402
-from portal.conduct_warnings.models import ConductWarning, Stage  # noqa: E402
-from portal.customers.models import (  # noqa: E402
-    Alert,
-    ContactChannel,
-    ContactLogEntry,
-    Customer,
-    CustomerType,
-)
-from portal.incidents.catalogue import Category, Channel  # noqa: E402
-from portal.incidents.models import Incident, IncidentCategory, IncidentStatus, Route  # noqa: E402
-from portal.letters.models import Letter, LetterKind  # noqa: E402
-from portal.organisation.services import get_organisation  # noqa: E402
-from portal.panel.models import CONTEXT_CONSIDERATIONS, Outcome, PanelReview  # noqa: E402
+from scripts.bench import caseload, ceiling, stage  # noqa: E402
+from scripts.bench.browser import Browser, in_process, over_http  # noqa: E402
+from scripts.bench.pages import PAGES, address, one_request, resolve, sign_in  # noqa: E402
+from scripts.bench.report import Result, table, write_json  # noqa: E402
+from scripts.bench.serve import gunicorn, have_wrk, postgres_cpu_seconds, wrk  # noqa: E402
+
+QUICK = {
+    "customers": 2_000,
+    "incidents": 800,
+    "contacts": 4_000,
+    "awaiting": 30,
+    "appeals": 30,
+    "arrangements": 20,
+    "seconds": 1.0,
+    "ceiling_rows": 5_000,
+}
 
 
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    class Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+        pass
 
-
-FORENAMES = _words(
-    "Aled Amira Ben Bethany Chloe Connor Daniel Deborah Emeka Ewa Fatima Frances Gary Grace "
-    "Hannah Harry Imran Isla Jack Jasmine Kacper Kerry Liam Lucy Mohammed Nadia Niamh Oliver "
-    "Olivia Patrick Priya Qasim Rachel Ryan Sadia Sean Sophie Tariq Tom Una Victoria Wojciech "
-    "Yusuf Zainab Zofia"
-)
-SURNAMES = _words(
-    "Smith Jones Taylor Brown Williams Wilson Johnson Davies Patel Robinson Wright Thompson "
-    "Evans Walker White Roberts Green Hall Wood Jackson Clarke Khan Hughes Edwards Hussain "
-    "Nowak Kowalski Okafor Obi Nolan Walsh Kaur Singh Ahmed Ali Byrne Doyle Murphy Kelly "
-    "Lewis Harris Martin Cooper Ward Morris"
-)
-WORDS = _words(
-    "shouted swore threatened repeatedly called emailed refused access demanded compensation "
-    "repair boiler damp window neighbour noise parking rent arrears visit office officer "
-    "contractor appointment letter complaint"
-)
-
-
-def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    parser.add_argument(
-        "--database-url",
-        help='database to seed, e.g. "$DATABASE_URL" (default: a temporary SQLite file)',
-    )
-    parser.add_argument(
-        "--reset",
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=Formatter)
+    add = parser.add_argument
+    add("--database-url", help="database to use (default: a temporary SQLite file)")
+    add("--reset", action="store_true", help="drop every table first (a throwaway database only)")
+    add("--reuse", action="store_true", help="benchmark a database seeded before, as it is")
+    add("--ceiling", action="store_true", help="serve the one-query page and compare with it")
+    add(
+        "--quick",
         action="store_true",
-        help="drop and recreate every table first (needed when the database is not empty)",
+        help="small caseload (2 000 customers, 800 incidents, 30 appeals), 1-second runs and "
+        "a 5 000-row ceiling table; sizes given explicitly still count",
     )
-    parser.add_argument("--customers", type=int, default=50_000)
-    parser.add_argument("--incidents", type=int, default=20_000)
-    parser.add_argument("--contacts", type=int, default=100_000, help="contact log entries")
-    parser.add_argument(
-        "--awaiting",
-        type=int,
-        default=150,
-        help="incidents still awaiting Panel review, the rest being reviewed (150 is about "
-        "eight days' reports at this volume; try 400+ for a backlog)",
-    )
-    parser.add_argument("--requests", type=int, default=200, help="requests per page")
-    parser.add_argument("--target-ms", type=float, default=50.0, help="p95 target per page")
-    parser.add_argument(
-        "--judge",
-        choices=["wall", "cpu"],
-        default="wall",
-        help="which p95 meets the target: wall-clock time, or this process's CPU time "
-        "(steadier on a busy machine; leaves out a PostgreSQL server's own work)",
-    )
-    parser.add_argument(
-        "--no-gc-freeze",
-        action="store_true",
-        help="leave out the gc.freeze() that wsgi.py does at start-up",
-    )
-    parser.add_argument("--seed", type=int, default=2026)
-    return parser.parse_args(argv)
+    add("--dry-run", action="store_true", help="no servers or wrk: one request per page here")
+    add("--json", metavar="PATH", help="also write the results to PATH as JSON")
+    add("--strict", action="store_true", help="exit 1 when a page misses a target")
+    add("--page", action="append", default=[], help="only pages whose label contains this")
+    add("--customers", type=int, default=50_000, help="customers in the caseload")
+    add("--incidents", type=int, default=20_000, help="incidents (try 200000 for growth)")
+    add("--contacts", type=int, default=100_000, help="contact log entries")
+    add("--awaiting", type=int, default=150, help="incidents still awaiting the Panel")
+    add("--appeals", type=int, default=300, help="open appeals on restrictions in force")
+    add("--arrangements", type=int, default=200, help="informal arrangements")
+    add("--ceiling-rows", type=int, default=ceiling.ROWS, help="rows in the ceiling's table")
+    add("--seconds", type=float, default=5.0, help="length of each wrk run")
+    add("--rounds", type=int, default=3, help="wrk runs per page (each after a ceiling run)")
+    add("--workers", type=int, default=2, help="gunicorn sync workers, for both servers")
+    add("--threads", type=int, default=2, help="wrk threads")
+    add("--connections", type=int, default=16, help="wrk connections")
+    add("--port", type=int, default=18300, help="the portal's port (the ceiling's is +1)")
+    add("--seed", type=int, default=2026, help="seed of the made-up data")
+    args = parser.parse_args(argv)
+    if args.quick:
+        for name, value in QUICK.items():
+            if parser.get_default(name) == getattr(args, name):
+                setattr(args, name, value)
+    if args.reuse and not args.database_url:
+        parser.error("--reuse needs the --database-url of a database seeded before")
+    return args
 
 
-def _batches(rows: list[dict], size: int = 5_000):
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def progress(what: str, done: int, total: int) -> None:
+    print(f"\r  {what}: {done:,} of {total:,}", end="\n" if done >= total else "", flush=True)
 
 
-def _bulk(model, rows: list[dict]) -> None:
-    for batch in _batches(rows):
-        db.session.execute(insert(model), batch)
+def _upgrade(app) -> None:
+    """Build the schema with the migrations, as a deployment does."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
 
-
-def seed(args: argparse.Namespace, rng: random.Random) -> User:
-    """Fill the database; return the Panel member to browse as."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    org = get_organisation()
-    org.name = "Benchmark Housing Group"
-    panel = create_user("panel@bench.example", "Bench Panel", "bench-password", [Role.PANEL], now)
-    manager = create_user("manager@bench.example", "Bench Manager", "x", [Role.LINE_MANAGER], now)
-    reporters = [
-        create_user(
-            f"colleague{n}@bench.example",
-            f"Colleague {n}",
-            "x",
-            [Role.COLLEAGUE],
-            now,
-            line_manager_id=manager.id,
+    config = AlembicConfig(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["engine"] = app.extensions["engine"]
+    command.upgrade(config, "head")
+    missing = _missing_columns(app.extensions["engine"])
+    if missing:
+        print(
+            "The migrations lag the models (no "
+            + ", ".join(missing[:5])
+            + (" ..." if len(missing) > 5 else "")
+            + "): building the tables from the models instead."
         )
-        for n in range(40)
-    ]
-    db.session.flush()
-    staff_ids = [r.id for r in reporters]
-
-    # Customers: ids are assigned in order, so the rows can refer to them directly.
-    first_id = (db.session.scalar(select(func.max(Customer.id))) or 0) + 1
-    types = list(CustomerType)
-    customers = []
-    for n in range(args.customers):
-        customers.append(
-            {
-                "reference": f"C-{200000 + n}",
-                "forename": rng.choice(FORENAMES),
-                "surname": rng.choice(SURNAMES),
-                "customer_type": types[0] if rng.random() < 0.7 else rng.choice(types),
-                "address": f"{rng.randint(1, 300)} Bench Road, Manchester",
-                "email": f"customer{n}@bench.example",
-                "vulnerability_notes": "Support worker involved." if rng.random() < 0.1 else "",
-                "created_at": now - timedelta(days=rng.randint(400, 4000)),
-            }
-        )
-    _bulk(Customer, customers)
-    customer_ids = list(range(first_id, first_id + args.customers))
-    # A small share of customers account for most incidents and contacts.
-    frequent = customer_ids[: max(1, args.customers // 10)]
-
-    def pick_customer() -> int:
-        return rng.choice(frequent) if rng.random() < 0.8 else rng.choice(customer_ids)
-
-    first_incident = (db.session.scalar(select(func.max(Incident.id))) or 0) + 1
-    categories = list(Category)
-    channels = list(Channel)
-    incidents, links, reviews, letters, warnings = [], [], [], [], []
-    awaiting = set(rng.sample(range(args.incidents), min(args.awaiting, args.incidents)))
-    outcomes = list(Outcome)
-    for n in range(args.incidents):
-        incident_id = first_incident + n
-        if n in awaiting:
-            reported = now - timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 600))
-        else:
-            reported = now - timedelta(days=rng.randint(10, 1100), minutes=rng.randint(0, 600))
-        occurred = reported - timedelta(hours=rng.randint(0, 48))
-        customer_id = pick_customer()
-        reviewed = n not in awaiting
-        incidents.append(
-            {
-                "reference": f"INC-{100000 + n}",
-                "customer_id": customer_id,
-                "reported_by_id": rng.choice(staff_ids),
-                "line_manager_id": manager.id,
-                "occurred_at": occurred,
-                "reported_at": reported,
-                "channel": rng.choice(channels),
-                "service_area": rng.choice(["Repairs", "Rents", "Neighbourhoods", "Lettings"]),
-                "example_types": ["verbal_abuse"],
-                "description": " ".join(rng.choices(WORDS, k=25)),
-                "protected_characteristics": [],
-                "serious": rng.random() < 0.05,
-                "route": Route.ASB if rng.random() < 0.6 else Route.POLICE_PANEL,
-                "status": IncidentStatus.REVIEWED if reviewed else IncidentStatus.AWAITING_REVIEW,
-                "review_due_on": (reported + timedelta(days=7)).date(),
-                "manager_decisions": ["none"],
-                "manager_decided_at": reported + timedelta(hours=4),
-                "manager_decided_by_id": manager.id,
-            }
-        )
-        for category in rng.sample(categories, rng.choice([1, 1, 1, 2, 2, 3])):
-            links.append({"incident_id": incident_id, "category": category})
-        if reviewed:
-            outcome = Outcome.WARNING if rng.random() < 0.15 else rng.choice(outcomes)
-            reviewed_at = reported + timedelta(days=rng.randint(1, 5))
-            reviews.append(
-                {
-                    "incident_id": incident_id,
-                    "reviewer_id": panel.id,
-                    "reviewed_at": reviewed_at,
-                    "context_considered": list(CONTEXT_CONSIDERATIONS),
-                    "context_notes": "Context weighed.",
-                    "outcome": outcome,
-                    "reasons": "Benchmark review.",
-                }
-            )
-            if outcome == Outcome.WARNING:
-                body = f"<p>Warning about {incidents[-1]['reference']}</p>"
-                letters.append(
-                    {
-                        "reference": f"L-{100000 + len(letters)}",
-                        "customer_id": customer_id,
-                        "kind": LetterKind.WARNING,
-                        "subject": "First warning",
-                        "body_html": body,
-                        "content_sha256": hashlib.sha256(body.encode()).hexdigest(),
-                        "issued_at": reviewed_at,
-                        "issued_by_id": panel.id,
-                    }
-                )
-                issued_on = reviewed_at.date()
-                warnings.append(
-                    {
-                        "customer_id": customer_id,
-                        "incident_id": incident_id,
-                        "stage": Stage.FIRST,
-                        "issued_on": issued_on,
-                        "lapses_on": issued_on + timedelta(days=365),
-                        "issued_by_id": panel.id,
-                        "issued_at": reviewed_at,
-                    }
-                )
-    _bulk(Incident, incidents)
-    _bulk(IncidentCategory, links)
-    _bulk(PanelReview, reviews)
-    first_letter = (db.session.scalar(select(func.max(Letter.id))) or 0) + 1
-    _bulk(Letter, letters)
-    for offset, warning in enumerate(warnings):
-        warning["letter_id"] = first_letter + offset
-    _bulk(ConductWarning, warnings)
-
-    contact_channels = list(ContactChannel)
-    contacts = []
-    for _ in range(args.contacts):
-        at = now - timedelta(days=rng.randint(0, 700), minutes=rng.randint(0, 1440))
-        channel = rng.choice(contact_channels)
-        contacts.append(
-            {
-                "customer_id": pick_customer(),
-                "channel": channel,
-                "inbound": rng.random() < 0.8,
-                "occurred_at": at,
-                "duration_minutes": rng.randint(1, 40) if channel == ContactChannel.PHONE else None,
-                "summary": " ".join(rng.choices(WORDS, k=8)),
-                "logged_by_id": rng.choice(staff_ids),
-                "logged_at": at,
-            }
-        )
-    _bulk(ContactLogEntry, contacts)
-
-    alerts = [
-        {
-            "customer_id": rng.choice(frequent),
-            "summary": "Threatened staff on a home visit; visit in pairs.",
-            "raised_by_id": panel.id,
-            "raised_at": now - timedelta(days=rng.randint(0, 300)),
-        }
-        for _ in range(max(1, args.customers // 50))
-    ]
-    _bulk(Alert, alerts)
-    db.session.commit()
-    return panel
+        with app.extensions["engine"].begin() as connection:
+            db.Base.metadata.drop_all(connection)
+            db.Base.metadata.create_all(connection)
 
 
-def busiest_customer() -> int:
-    """The customer with the most incidents: the heaviest record to draw."""
-    return db.session.scalar(
-        select(Incident.customer_id)
-        .group_by(Incident.customer_id)
-        .order_by(func.count().desc(), Incident.customer_id)
-        .limit(1)
-    )
+def _missing_columns(engine) -> list[str]:
+    """``table.column`` for each model column the database does not have."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(engine)
+    missing = []
+    for model in db.Base.metadata.sorted_tables:
+        if not inspector.has_table(model.name):
+            missing.append(model.name)
+            continue
+        present = {column["name"] for column in inspector.get_columns(model.name)}
+        missing += [f"{model.name}.{c.name}" for c in model.columns if c.name not in present]
+    return missing
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+def prepare(app, args: argparse.Namespace) -> None:
+    """Seed the database (or check a reused one is seeded)."""
+    from portal.auth.models import User
+    from portal.demo import load_demo
+
+    engine = app.extensions["engine"]
+    with app.app_context():
+        if args.reset:
+            with engine.begin() as connection:
+                db.Base.metadata.drop_all(connection)
+                connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        if not args.reuse:
+            _upgrade(app)
+        seeded = db.session.scalar(select(User.id).where(User.email == "panel@demo.example"))
+        if args.reuse:
+            if seeded is None:
+                raise SystemExit("--reuse: that database has not been seeded; leave --reuse out")
+            return
+        if db.session.scalar(select(User.id).limit(1)) is not None:
+            raise SystemExit("The database is not empty: pass --reset to wipe it, or --reuse.")
+        started = time.perf_counter()
+        print(f"Seeding {engine.dialect.name}: the demo data, then the caseload")
+        load_demo()
+        db.session.commit()
+        rng = random.Random(args.seed)
+        frequent = caseload.seed(args, rng, progress)
+        stage.appeals(frequent, args.appeals, rng, progress)
+        stage.arrangements(frequent[args.appeals :], args.arrangements, progress)
+        db.session.commit()
+        with engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+        print(f"Seeded in {time.perf_counter() - started:.0f} s.")
 
 
-def measure(client, engine, url: str, requests: int) -> dict:
-    statements = 0
+def database_time(url: str):
+    """A function giving the database server's time so far, in seconds: pg_stat_statements'
+    execution time when the extension is there, else the CPU of the server's processes."""
+    if not url.startswith("postgres"):
+        return None
+    from sqlalchemy import create_engine
 
-    def _count(*_args):
-        nonlocal statements
-        statements += 1
-
-    client.get(url)  # warm caches (templates, statement cache) before timing
-    timings, cpu_times, counts = [], [], []
-    event.listen(engine, "before_cursor_execute", _count)
+    engine = create_engine(url)
     try:
-        for _ in range(requests):
-            statements = 0
-            start, cpu_start = time.perf_counter(), time.thread_time()
-            response = client.get(url)
-            timings.append((time.perf_counter() - start) * 1000)
-            cpu_times.append((time.thread_time() - cpu_start) * 1000)
-            counts.append(statements)
-            if response.status_code != 200:
-                raise SystemExit(f"{url} answered {response.status_code}")
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
-    return {
-        "p50": statistics.median(timings),
-        "p95": _p95(timings),
-        "cpu50": statistics.median(cpu_times),
-        "cpu95": _p95(cpu_times),
-        "statements": max(counts),
-        "bytes": len(response.data),
-    }
+        with engine.connect() as connection:
+            connection.execute(text("SELECT sum(total_exec_time) FROM pg_stat_statements"))
+    except Exception:  # noqa: BLE001 - the extension is optional
+        engine.dispose()
+        print("(PostgreSQL time: CPU of the postgres processes; pg_stat_statements not loaded)")
+        return postgres_cpu_seconds
+
+    def _statements_time() -> float:
+        with engine.connect() as connection:
+            query = text("SELECT coalesce(sum(total_exec_time), 0) FROM pg_stat_statements")
+            return float(connection.scalar(query)) / 1000
+
+    print("(PostgreSQL time: pg_stat_statements' total execution time)")
+    return _statements_time
+
+
+def _sign_in_all(send, readers: set[str]) -> dict[str, Browser]:
+    browsers = {}
+    for reader in sorted(readers):
+        browsers[reader] = Browser(send)
+        sign_in(browsers[reader], reader)
+    return browsers
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parse_args(argv)
-    rng = random.Random(args.seed)
-    tmp = None
-    url = args.database_url
-    if not url:
-        tmp = tempfile.TemporaryDirectory(prefix="portal-bench-")
-        url = f"sqlite:///{Path(tmp.name) / 'bench.db'}"
+    args = parse_args(argv)
+    temp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    url = args.database_url or f"sqlite:///{temp / 'bench.db'}"
+    keys = {
+        "SECRET_KEY": secrets.token_hex(32),
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY") or secrets.token_hex(32),
+    }
+    base = f"http://127.0.0.1:{args.port}"
     app = create_app(
         {
             "DATABASE_URL": url,
-            "UPLOAD_DIR": Path(tempfile.gettempdir()),
-            "PORTAL_ENV": "development",  # a throwaway database, not a deployment
+            **keys,
+            "PUBLIC_URL": base,
+            "EXTRA_TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
+            "UPLOAD_DIR": temp,
         }
     )
-    engine = app.extensions["engine"]
-    try:
+    for name in ("", "portal", "portal.access", "weasyprint", "fontTools"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    prepare(app, args)
+    pages = [p for p in PAGES if not args.page or any(w in p.label for w in args.page)]
+    readers = {p.reader for p in pages} | {"customer"}
+    postgres = url.startswith("postgres")
+    settings = {**vars(args), "database": url.split("://")[0], "cpus": os.cpu_count()}
+    if args.dry_run or not have_wrk():
+        if not args.dry_run:
+            print("wrk is not installed (apt-get install wrk): one request per page only.")
         with app.app_context():
-            if args.reset:
-                db.Base.metadata.drop_all(engine)
-            db.Base.metadata.create_all(engine)
-            if db.session.scalar(select(func.count(User.id))):
-                raise SystemExit("The database is not empty: pass --reset to wipe it first.")
-            started = time.perf_counter()
-            panel = seed(args, rng)
-            print(
-                f"Seeded {args.customers:,} customers, {args.incidents:,} incidents "
-                f"({args.awaiting:,} awaiting review) and {args.contacts:,} contacts "
-                f"on {engine.dialect.name} in {time.perf_counter() - started:.1f} s."
-            )
-            if engine.dialect.name == "postgresql":
-                with engine.connect() as connection:
-                    connection.exec_driver_sql("ANALYZE")
-                    connection.commit()
-            elif engine.dialect.name == "sqlite":
-                with engine.connect() as connection:
-                    connection.exec_driver_sql("ANALYZE")
-            customer_id = busiest_customer()
-            user_id = panel.get_id()
-            late_page = max(1, min(40, args.incidents // app.config["REGISTER_PAGE_SIZE"]))
-            pages = [
-                ("Panel queue", "/staff/panel"),
-                ("Register search", "/staff/register?q=smith"),
-                ("Register category", f"/staff/register?category={Category.DEMANDS.value}"),
-                ("Register page 40", f"/staff/register?page={late_page}"),
-                ("Customer record", f"/staff/customers/{customer_id}"),
-            ]
-        if not args.no_gc_freeze:
-            gc.collect()  # as wsgi.py does once the app is built
-            gc.freeze()
-        client = app.test_client()
-        with client.session_transaction() as flask_session:
-            flask_session["_user_id"] = user_id
-            flask_session["_fresh"] = True
+            busiest = caseload.busiest_customer()
+        results = measure_here(app, pages, _sign_in_all(in_process(app), readers), busiest)
+    else:
+        results = measure_served(app, args, url, keys, temp, pages, readers)
+    print()
+    print(table(results, postgres))
+    if args.json:
+        write_json(args.json, settings, results)
+        print(f"Results written to {args.json}")
+    app.extensions["engine"].dispose()
+    if not args.database_url:
+        shutil.rmtree(temp, ignore_errors=True)
+    missed = [r for r in results if r.failures()]
+    return 1 if args.strict and missed else 0
 
-        print(
-            f"\n{args.requests} requests per page; target: {args.judge} p95 <= "
-            f"{args.target_ms:.0f} ms; load average {os.getloadavg()[0]:.1f} "
-            f"on {os.cpu_count()} CPUs\n"
-        )
-        print(
-            f"{'Page':<20} {'p50 ms':>7} {'p95 ms':>7} {'CPU p50':>8} {'CPU p95':>8} "
-            f"{'SQL':>4} {'KB':>6}  Result"
-        )
-        missed = 0
-        for label, path in pages:
-            result = measure(client, engine, path, args.requests)
-            ok = result["p95" if args.judge == "wall" else "cpu95"] <= args.target_ms
-            missed += not ok
-            print(
-                f"{label:<20} {result['p50']:7.1f} {result['p95']:7.1f} "
-                f"{result['cpu50']:8.1f} {result['cpu95']:8.1f} "
-                f"{result['statements']:4d} {result['bytes'] / 1024:6.1f}  "
-                f"{'ok' if ok else 'MISSED'}"
+
+def measure_here(app, pages, browsers, busiest) -> list[Result]:
+    """One request to each page in this process: status, statements, bytes."""
+    ids = resolve(browsers["customer"], busiest)
+    results = []
+    for page in pages:
+        path = address(page, ids)
+        result = Result(page, path)
+        if path is not None:
+            cookie = browsers[page.reader].cookie_header
+            result.single = one_request(app, cookie, path, page.headers)
+        results.append(result)
+    return results
+
+
+def measure_served(app, args, url, keys, temp, pages, readers) -> list[Result]:
+    """Serve the portal (and the ceiling) with gunicorn and load each page with wrk."""
+    env = {
+        **os.environ,
+        **keys,
+        "DATABASE_URL": url,
+        "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{args.port}",
+        "PORTAL_TRUSTED_HOSTS": "127.0.0.1,localhost",
+        "PORTAL_INSTANCE_DIR": str(temp),
+        "LOG_FORMAT": "text",
+    }
+    env.pop("PORTAL_ENV", None)
+    ceiling_url = url if url.startswith("postgres") else f"sqlite:///{temp / 'ceiling.db'}"
+    log = temp / "gunicorn.log"
+    print(f"Servers' log: {log}")
+    with app.app_context():
+        busiest = caseload.busiest_customer()
+    database = database_time(url)
+    with gunicorn("wsgi:app", args.port, env, args.workers, ROOT, log) as portal:
+        browsers = _sign_in_all(over_http(portal.url), readers)
+        results = measure_here(app, pages, browsers, busiest)
+        ceiling_server = None
+        if args.ceiling:
+            ceiling.prepare(ceiling_url, args.ceiling_rows)
+            ceiling_env = {
+                **env,
+                "CEILING_DATABASE_URL": ceiling_url,
+                "CEILING_ROWS": str(args.ceiling_rows),
+                "PYTHONPATH": str(ROOT / "scripts"),
+            }
+            ceiling_server = gunicorn(
+                "bench.ceiling:app", args.port + 1, ceiling_env, args.workers, ROOT / "scripts", log
             )
-        return 1 if missed else 0
-    finally:
-        engine.dispose()
-        if tmp is not None:
-            tmp.cleanup()
+        with ceiling_server or _nothing() as server:
+            for result in results:
+                if result.path is None:
+                    continue
+                _load(result, portal, server, browsers, args, database)
+    return results
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _load(result: Result, portal, ceiling_server, browsers, args, database) -> None:
+    page = result.page
+    headers = {
+        "Cookie": browsers[page.reader].cookie_header,
+        "Accept-Encoding": "gzip, deflate, br",
+        **page.headers,
+    }
+    print(f"  {page.label}: ", end="", flush=True)
+    run = (args.threads, args.connections)
+    wrk(portal, result.path, headers, 1, *run)  # warm both workers
+    if ceiling_server is not None:
+        wrk(ceiling_server, "/", {}, 1, *run)
+    for _ in range(args.rounds):
+        if ceiling_server is not None:
+            result.ceilings.append(wrk(ceiling_server, "/", {}, args.seconds, *run))
+        result.loads.append(wrk(portal, result.path, headers, args.seconds, *run, database))
+        print(f"{result.loads[-1].rate:.0f}/s ", end="", flush=True)
+    print()
 
 
 if __name__ == "__main__":
