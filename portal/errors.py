@@ -69,8 +69,9 @@ class Conflict(ServiceError):
 
     Carries what happened (``what``: the record's state now, in words), who did it (``by``) and
     when (``at``) where known, for the page that tells the person. ``field`` is the key the
-    message goes under in ``errors``, for views that place it beside a field; without a
-    ``message`` of its own it is :meth:`describe`, said when read, with the code "conflict".
+    message goes under in ``errors``, for views that place it beside a field. ``message`` is a
+    :class:`Problem` (a stable code and a lazy message); without one it is :meth:`describe`,
+    said when read, with the code "conflict".
     """
 
     def __init__(
@@ -81,6 +82,8 @@ class Conflict(ServiceError):
         field: str = "",
         message: Problem | None = None,
     ):
+        if message is not None and not isinstance(message, Problem):
+            raise TypeError("Conflict's message is a Problem: a stable code and a lazy message")
         self.what = str(what)
         self.by = by
         self.at = at

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import db
-from portal.errors import Conflict
+from portal.errors import Conflict, Problem
 
 
 class Transitions:
@@ -33,7 +33,8 @@ class Transitions:
     step adds to a record without changing its state, such as a letter for a restriction
     already in force). ``entity`` is the record's type in the audit trail and ``reached_by``
     the audit action that records a move into each state, so a conflict can say who and when;
-    ``said`` what to tell someone who comes second, for each state (staff read it: English).
+    ``said`` what to tell someone who comes second, for each state: a
+    :class:`~portal.errors.Problem` (a stable code and a translatable message).
     """
 
     def __init__(
@@ -41,7 +42,7 @@ class Transitions:
         moves: Mapping[Enum, Iterable[Enum]],
         entity: str,
         reached_by: Mapping[Enum, str] | None = None,
-        said: Mapping[Enum, str] | None = None,
+        said: Mapping[Enum, Problem] | None = None,
         column: str = "status",
     ):
         self.moves = {source: frozenset(targets) for source, targets in moves.items()}
@@ -66,8 +67,7 @@ class Transitions:
         state = getattr(record, self.column)
         action = self.reached_by.get(state)
         by, at = last_event(self.entity, record.id, action) if action else (None, None)
-        said = self.said.get(state)
-        return Conflict(state.title, by=by, at=at, message=str(said) if said else None)
+        return Conflict(state.title, by=by, at=at, message=self.said.get(state))
 
 
 def last_event(entity: str, entity_id: int, action: str) -> tuple[str | None, datetime | None]:

@@ -14,6 +14,7 @@ from portal.auth.models import User
 from portal.customers.models import Customer
 from portal.db import Base
 from portal.enums import TitledEnum
+from portal.errors import Problem
 from portal.letters.delivery import sent_line
 from portal.letters.models import Letter
 from portal.restrictions.models import Delivery
@@ -149,9 +150,17 @@ class Arrangement(Base):
             ArrangementStatus.ENDED: "arrangement.ended",
         },
         said={
-            ArrangementStatus.AGREED: "The customer's answer is already recorded: agreed",
-            ArrangementStatus.DECLINED: "The customer's answer is already recorded: declined",
-            ArrangementStatus.ENDED: "This arrangement has already ended",
+            ArrangementStatus.AGREED: Problem(
+                "arrangement.agreed_already",
+                _l("The customer's answer is already recorded: agreed"),
+            ),
+            ArrangementStatus.DECLINED: Problem(
+                "arrangement.declined_already",
+                _l("The customer's answer is already recorded: declined"),
+            ),
+            ArrangementStatus.ENDED: Problem(
+                "arrangement.ended_already", _l("This arrangement has already ended")
+            ),
         },
     )
 

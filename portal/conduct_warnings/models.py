@@ -33,6 +33,16 @@ class Stage(TitledEnum):
         return {"first": "8.7", "second": "8.10", "final": "8.12"}[self.value]
 
     @property
+    def letter_title(self):
+        """The title of the letter that gives a warning of this stage (the customer's list of
+        letters names each stage's letter apart)."""
+        return {
+            Stage.FIRST: _l("First stage warning letter"),
+            Stage.SECOND: _l("Second stage warning letter"),
+            Stage.FINAL: _l("Final warning letter"),
+        }[self]
+
+    @property
     def is_first(self) -> bool:
         return self is Stage.FIRST
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.customers.models import Customer
 from portal.db import Base
 from portal.enums import TitledEnum
+from portal.errors import Problem
 from portal.transitions import Transitions
 
 
@@ -75,10 +76,20 @@ class Correspondence(Base):
             CorrespondenceStatus.ROUTED: "correspondence.closed",
         },
         said={
-            CorrespondenceStatus.READ: "This item has already been read",
-            CorrespondenceStatus.CHECKED: "This item has already been checked",
-            CorrespondenceStatus.ACKNOWLEDGED: "This item has already been acknowledged and filed",
-            CorrespondenceStatus.ROUTED: "This item has already been routed to the Panel",
+            CorrespondenceStatus.READ: Problem(
+                "correspondence.read_already", _l("This item has already been read")
+            ),
+            CorrespondenceStatus.CHECKED: Problem(
+                "correspondence.checked_already", _l("This item has already been checked")
+            ),
+            CorrespondenceStatus.ACKNOWLEDGED: Problem(
+                "correspondence.acknowledged_already",
+                _l("This item has already been acknowledged and filed"),
+            ),
+            CorrespondenceStatus.ROUTED: Problem(
+                "correspondence.routed_already",
+                _l("This item has already been routed to the Panel"),
+            ),
         },
     )
 

@@ -62,7 +62,10 @@ def home():
     open_arrangements = list(
         db.session.scalars(
             select(Arrangement)
-            .options(selectinload(Arrangement.terms))
+            .options(
+                selectinload(Arrangement.terms),
+                selectinload(Arrangement.letter).load_only(Letter.reference),
+            )
             .where(
                 Arrangement.customer_id == customer_id,
                 Arrangement.status.in_(
@@ -79,6 +82,7 @@ def home():
     letters = list(
         db.session.scalars(
             select(Letter)
+            .options(selectinload(Letter.warning))
             .where(Letter.customer_id == customer_id)
             .order_by(Letter.issued_at.desc())
             .limit(50)

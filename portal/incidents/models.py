@@ -13,6 +13,7 @@ from portal.auth.models import User
 from portal.customers.models import Customer
 from portal.db import Base
 from portal.enums import TitledEnum
+from portal.errors import Problem
 from portal.incidents.catalogue import Category, Channel
 from portal.transitions import Transitions
 
@@ -109,7 +110,11 @@ class Incident(Base):
         {IncidentStatus.AWAITING_REVIEW: (IncidentStatus.REVIEWED,)},
         entity="incident",
         reached_by={IncidentStatus.REVIEWED: "incident.reviewed"},
-        said={IncidentStatus.REVIEWED: "This incident has already been reviewed"},
+        said={
+            IncidentStatus.REVIEWED: Problem(
+                "incident.reviewed_already", _l("This incident has already been reviewed")
+            )
+        },
     )
 
     customer: Mapped[Customer] = relationship()

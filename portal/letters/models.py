@@ -4,14 +4,18 @@ PDFs frozen too, once made."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base
 from portal.enums import TitledEnum
+
+if TYPE_CHECKING:
+    from portal.conduct_warnings.models import ConductWarning
 
 
 class LetterKind(TitledEnum):
@@ -66,10 +70,20 @@ class Letter(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     issued_at: Mapped[datetime]
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    # The warning a warning letter gave: its stage names the letter.
+    warning: Mapped[ConductWarning | None] = relationship(viewonly=True, uselist=False)
 
     @property
     def translated(self) -> bool:
         return self.translation_html is not None
+
+    @property
+    def kind_title(self):
+        """What kind of letter it is, said when read: a warning letter by its stage ("First
+        stage warning letter"), so that one stage's letter is never taken for another's."""
+        if self.kind is LetterKind.WARNING and self.warning is not None:
+            return self.warning.stage.letter_title
+        return self.kind.title
 
     def subject_in(self, locale: str) -> str:
         """The letter's title in the reader's language (:meth:`title_in`)."""
@@ -84,9 +98,9 @@ class Letter(Base):
         if self.translated and locale == self.language and self.translation_subject:
             return self.translation_subject, locale
         with force_locale(locale):
-            title = str(self.kind.title)
+            title = str(self.kind_title)
         with force_locale("en"):
-            english = str(self.kind.title)
+            english = str(self.kind_title)
         if title != english:
             return title, locale
         return self.subject, "en"
@@ -94,7 +108,8 @@ class Letter(Base):
 
 class LetterFile(Base):
     """A letter's PDF exactly as it was first made, with its SHA-256: every later download
-    sends these bytes, whatever the templates say by then."""
+    sends these bytes, whatever the templates say by then. Deleted with its letter (the
+    database cascades), so no copy of a letter outlives it."""
 
     __tablename__ = "letter_file"
     __table_args__ = (
@@ -104,7 +119,7 @@ class LetterFile(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"))
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id", ondelete="CASCADE"))
     variant: Mapped[str] = mapped_column(String(20))
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))

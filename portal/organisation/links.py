@@ -37,15 +37,21 @@ def _phones(text: str) -> Markup:
     return out + escape(text[last:])
 
 
+def breakable(address: str) -> Markup:
+    """``address`` escaped, with a line-break opportunity (``<wbr>``) after its "@" and after
+    each dot: a long email address wraps at those points on a narrow screen, not mid-word."""
+    return Markup("<wbr>").join(escape(part) for part in re.split(r"(?<=[@.])", address) if part)
+
+
 def contact_links(text: str | None) -> Markup:
-    """``text`` escaped, with each email address a ``mailto:`` link and each phone number a
-    ``tel:`` link (digits only, a leading + kept)."""
+    """``text`` escaped, with each email address a ``mailto:`` link (its text
+    :func:`breakable`) and each phone number a ``tel:`` link (digits only, a leading + kept)."""
     text = str(text or "")
     out, last = Markup(""), 0
     for match in EMAIL.finditer(text):
         out += _phones(text[last : match.start()])
         address = match.group(0).rstrip(".")
-        out += Markup('<a href="mailto:{0}" dir="ltr">{0}</a>').format(address)
+        out += Markup('<a href="mailto:{}" dir="ltr">{}</a>').format(address, breakable(address))
         last = match.start() + len(address)
     return out + _phones(text[last:])
 

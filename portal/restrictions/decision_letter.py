@@ -102,6 +102,11 @@ def draft_decision_letter(restrictions: list[Restriction], delivery: Delivery, n
     return *render(), dates
 
 
+LETTER_SENT_ALREADY = Problem(
+    "restriction.letter_sent", _l("The decision letter has already been sent")
+)
+
+
 def _no_letter_yet(restriction: Restriction) -> None:
     """Refuse a second decision letter, saying who sent the first and when.
 
@@ -110,17 +115,16 @@ def _no_letter_yet(restriction: Restriction) -> None:
     if restriction.letter_id is None and restriction.notified_on is None:
         return
     letter = db.session.get(Letter, restriction.letter_id) if restriction.letter_id else None
-    already = _("The decision letter has already been sent")
     if letter is None:
         raise Conflict(
             _("Customer told on %(date)s", date=long_date(restriction.notified_on)),
-            message=already,
+            message=LETTER_SENT_ALREADY,
         )
     raise Conflict(
         _("Decision letter %(ref)s issued", ref=letter.reference),
         by=db.session.get(User, letter.issued_by_id).name,
         at=letter.issued_at,
-        message=already,
+        message=LETTER_SENT_ALREADY,
     )
 
 
@@ -155,9 +159,7 @@ def issue_decision_letter(
     ):
         raise NotAllowed
     if not restrictions:
-        raise ServiceError(
-            Problem("restriction.letter_sent", _l("The decision letter has already been sent"))
-        )
+        raise ServiceError(LETTER_SENT_ALREADY)
     # Lock each restriction before anything is created: a second letter is never made.
     for restriction in restrictions:
         transitions.lock(restriction, rule=_no_letter_yet)

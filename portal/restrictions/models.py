@@ -26,6 +26,7 @@ from portal.auth.models import User
 from portal.customers.models import Customer
 from portal.db import Base
 from portal.enums import TitledEnum
+from portal.errors import Problem
 from portal.transitions import Transitions
 
 
@@ -107,6 +108,11 @@ CHECKLIST: dict[str, object] = {
     "robust_records": _l("We have clear records of excessive contact or unreasonable behaviour"),
     "external_referrals": _l("We have made referrals to external agencies where appropriate"),
 }
+
+# Said to whoever answers a request that was decided first.
+REQUEST_DECIDED = Problem(
+    "restriction_request.decided_already", _l("This request has already been decided")
+)
 
 
 class RestrictionRequest(Base):
@@ -200,11 +206,17 @@ class RestrictionRequest(Base):
             RequestStatus.REJECTED: "restriction_request.decided",
         },
         said={
-            RequestStatus.SUBMITTED: "The Panel has sent this request back with its answer",
-            RequestStatus.MORE_INFO: "GLT has already asked the Panel for more information",
-            RequestStatus.APPROVED: "This request has already been decided",
-            RequestStatus.APPROVED_WITH_CHANGES: "This request has already been decided",
-            RequestStatus.REJECTED: "This request has already been decided",
+            RequestStatus.SUBMITTED: Problem(
+                "restriction_request.sent_back",
+                _l("The Panel has sent this request back with its answer"),
+            ),
+            RequestStatus.MORE_INFO: Problem(
+                "restriction_request.more_info_already",
+                _l("GLT has already asked the Panel for more information"),
+            ),
+            RequestStatus.APPROVED: REQUEST_DECIDED,
+            RequestStatus.APPROVED_WITH_CHANGES: REQUEST_DECIDED,
+            RequestStatus.REJECTED: REQUEST_DECIDED,
         },
     )
 

@@ -15,6 +15,7 @@ from portal import db
 from portal.arrangements.models import Arrangement, ArrangementStatus
 from portal.correspondence import queries as correspondence
 from portal.customers.models import Customer
+from portal.letters.models import Letter
 from portal.restrictions import rules
 from portal.restrictions.models import (
     RequestStatus,
@@ -182,7 +183,10 @@ def contact_picture(
     picture.arrangements = list(
         db.session.scalars(
             select(Arrangement)
-            .options(selectinload(Arrangement.terms))
+            .options(
+                selectinload(Arrangement.terms),
+                selectinload(Arrangement.letter).load_only(Letter.reference),
+            )
             .where(Arrangement.customer_id == customer_id, Arrangement.status.in_(statuses))
             .order_by(Arrangement.approved_at.desc())
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.organisation.links import AlwaysOpen, contact_links, tel_href
+from portal.organisation.links import AlwaysOpen, breakable, contact_links, tel_href
 
 
 @pytest.mark.policy("4.6")
@@ -30,8 +30,27 @@ def test_an_email_address_is_a_mailto_link_and_its_full_stop_is_not_part_of_it()
     html = str(contact_links("Email complaints@housing.example."))
     assert html == (
         'Email <a href="mailto:complaints@housing.example" dir="ltr">'
-        "complaints@housing.example</a>."
+        "complaints@<wbr>housing.<wbr>example</a>."
     )
+
+
+@pytest.mark.policy("4.6")
+@pytest.mark.parametrize(
+    ("address", "shown"),
+    [
+        ("customer.services@demo.example", "customer.<wbr>services@<wbr>demo.<wbr>example"),
+        ("a@b.co.uk", "a@<wbr>b.<wbr>co.<wbr>uk"),
+    ],
+)
+def test_point12_a_long_address_may_wrap_after_its_at_sign_and_dots_only(address, shown):
+    """At 320 px "customer.services@demo.ex|ample" wrapped mid-word: the address offers a
+    break after "@" and each dot, and its link still goes to the whole address."""
+    assert str(breakable(address)) == shown
+    assert str(contact_links(address)) == f'<a href="mailto:{address}" dir="ltr">{shown}</a>'
+
+
+def test_point12_a_breakable_address_is_escaped():
+    assert str(breakable("x<y>@a.b")) == "x&lt;y&gt;@<wbr>a.<wbr>b"
 
 
 @pytest.mark.policy("4.6")

@@ -3,8 +3,9 @@ translatable message (``Problem("incident.description_missing", _l("Describe wha
 so views act on the code and each reader sees the message in their own language.
 
 The rule reads every module under portal/ with ``ast`` (nothing is imported) and finds each
-``ServiceError(...)`` given a plain message: a string, an f-string, a %-formatted string, an
-eager or bare lazy gettext call (text with no code), or a dict with one of those as a value. A
+``ServiceError(...)`` given a plain message, and each ``Conflict(...)`` whose ``message`` is
+one: a string, an f-string, a %-formatted string, ``str(...)``, an eager or bare lazy gettext
+call (text with no code), or a dict with one of those as a value. A
 name passed instead is followed to what it was bound to in the same function or module, and a
 dict bound to it is checked item by item (``errors["x"] = ...``, ``errors.setdefault``,
 ``errors.update``). The rule is tried on small made-up modules first, so it can fail.
@@ -22,6 +23,10 @@ PORTAL = ROOT / "portal"
 
 # Translation calls: text with no code (``_l`` is lazy but still carries no code).
 TEXT_CALLS = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "pgettext"}
+# Calls that make plain text of whatever they are given (a Problem's code is lost).
+PLAIN_CALLS = TEXT_CALLS | {"str"}
+# Conflict(what, by, at, field, message): only its message is said as the refusal.
+CONFLICT_MESSAGE_POSITION = 4
 
 
 def _called(node: ast.AST) -> str | None:
@@ -48,7 +53,17 @@ def _plain(node: ast.AST | None) -> bool:
         return _plain(node.left) or _plain(node.right)
     if isinstance(node, ast.IfExp):
         return _plain(node.body) or _plain(node.orelse)
-    return _called(node) in TEXT_CALLS
+    return _called(node) in PLAIN_CALLS
+
+
+def _messages_given(call: ast.Call) -> list[ast.AST]:
+    """What a ServiceError or a Conflict is given as its message(s); [] for other calls."""
+    if _called(call) == "ServiceError":
+        return [*call.args, *(k.value for k in call.keywords)]
+    if _called(call) == "Conflict":
+        positional = call.args[CONFLICT_MESSAGE_POSITION : CONFLICT_MESSAGE_POSITION + 1]
+        return [*positional, *(k.value for k in call.keywords if k.arg == "message")]
+    return []
 
 
 class _Scope:
@@ -110,7 +125,8 @@ def _plain_message(node: ast.AST, scopes: list[_Scope], depth: int = 0) -> bool:
 
 
 def plain_service_errors(source: str) -> list[int]:
-    """The lines of ``source`` where a ServiceError is given a message with no code."""
+    """The lines of ``source`` where a ServiceError, or a Conflict's ``message``, is given a
+    message with no code."""
     tree = ast.parse(source)
     module = _Scope(tree.body)
     found: list[int] = []
@@ -121,10 +137,10 @@ def plain_service_errors(source: str) -> list[int]:
                 visit(node.body, [_Scope(node.body), *scopes])
             elif isinstance(node, ast.ClassDef):
                 visit(node.body, scopes)
-            elif _called(node) == "ServiceError":
-                given = [*node.args, *(k.value for k in node.keywords)]
-                if any(_plain_message(arg, scopes) for arg in given):
-                    found.append(node.lineno)
+            elif isinstance(node, ast.Call) and any(
+                _plain_message(arg, scopes) for arg in _messages_given(node)
+            ):
+                found.append(node.lineno)
 
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -154,6 +170,12 @@ def plain_service_errors(source: str) -> list[int]:
         'def f(ok):\n    said = "Say it" if ok else Problem("a.b", _l("Say"))\n'
         "    raise ServiceError(said)",
         'class A:\n    def f(self):\n        raise ServiceError("Not yet")',
+        "raise ServiceError(str(exc))",
+        "raise Conflict(state.title, by=by, at=at, message=str(said) if said else None)",
+        'raise Conflict("Sent", message=_("The decision letter has already been sent"))',
+        'def f():\n    already = _("Sent already")\n    raise Conflict("Sent", message=already)',
+        'raise Conflict(what, None, None, "", "Done already")',
+        'return Conflict(what, field="x", message=_l("Done already"))',
     ],
 )
 def test_point13_rule_finds_a_plain_message(source):
@@ -173,6 +195,10 @@ def test_point13_rule_finds_a_plain_message(source):
         "def f(exc):\n    raise ServiceError(exc.errors)",
         "def f():\n    errors = {}\n    raise ServiceError(errors)\n"
         'def g():\n    errors = {"x": "y"}',
+        'raise Conflict(_("Customer told on %(d)s", d=d), message=SENT)',
+        'raise Conflict(what, by=by, message=Problem("a.b", _l("Done already")))',
+        "return Conflict(state.title, by=by, at=at, message=self.said.get(state))",
+        'raise Conflict("ended")',
     ],
 )
 def test_point13_rule_passes_messages_with_codes(source):
@@ -186,6 +212,7 @@ def test_point13_every_service_error_carries_codes():
         if (lines := plain_service_errors(path.read_text(encoding="utf-8")))
     }
     assert found == {}, (
-        "ServiceError given a message with no code (use Problem(code, _l(message))): "
+        "ServiceError or Conflict given a message with no code "
+        "(use Problem(code, _l(message))): "
         + "; ".join(f"{path} line {', '.join(map(str, lines))}" for path, lines in found.items())
     )

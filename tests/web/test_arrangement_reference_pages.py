@@ -41,3 +41,28 @@ def test_point18_the_arrangement_reference_is_the_one_its_letter_asks_the_custom
         f"Our reference for this arrangement is {letter.reference}."
         in page.find(id="arrangement-reference").get_text()
     )
+
+
+@pytest.mark.policy("8.15")
+def test_point18_the_record_and_the_customers_home_give_the_arrangement_reference(
+    app, client, sign_in, panel_member, clock, make_customer, make_arrangement
+):
+    customer = make_customer()
+    account = portal_account(customer, "home-ref@test.example", "a long password", clock.now)
+    db.session.add(account)
+    db.session.commit()
+    arrangement = make_arrangement(customer)
+    reference = db.session.get(Letter, arrangement.letter_id).reference
+
+    sign_in(panel_member)
+    record = check_page(client.get(f"/staff/customers/{customer.id}"))
+    entry = record.find(id=f"arrangement-{arrangement.id}")
+    assert f"Reference {reference}" in " ".join(
+        entry.find(class_="arrangement-reference").get_text(" ").split()
+    )
+
+    visitor = app.test_client()
+    sign_in(account, on=visitor)
+    home = check_page(visitor.get("/home"))
+    card = home.find(class_="arrangement-reference")
+    assert f"Our reference for this arrangement is {reference}." in card.get_text()

@@ -99,3 +99,15 @@ def test_the_home_runs_a_fixed_number_of_queries(
     with count_queries() as many:
         assert client.get("/home").status_code == 200
     assert many.count == few.count, many.statements[few.count :]
+
+
+def test_point13_each_warning_letter_is_named_by_its_stage_in_urdu(client, customer):
+    """Letters sent in English, listed on an Urdu page: the first, second and final warning
+    letters each have a title of their own (they all read "انتباہی خط")."""
+    _home(client)
+    with client.session_transaction() as flask_session:
+        flask_session["lang"] = "ur"
+    page = BeautifulSoup(client.get("/home").text, "html.parser")
+    titles = [item.find("a").get_text(" ", strip=True) for item in page.select(".letter-list li")]
+    assert len(titles) == 3
+    assert len(set(titles)) == 3, titles

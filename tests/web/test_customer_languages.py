@@ -18,13 +18,15 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from bs4 import BeautifulSoup
-from flask_babel import get_babel
+from flask_babel import force_locale, get_babel
 
 from portal import db
 from portal.accounts import services as accounts
 from portal.accounts.models import CustomerAccount
 from portal.appeals import services as appeals
+from portal.conduct_warnings.models import Stage
 from portal.config import BASE_DIR, Config
+from portal.letters.models import LetterKind
 from portal.restrictions.models import Delivery
 from portal.translation_check import KEYWORDS, check_catalogue
 from tests.conftest import csrf_token
@@ -267,3 +269,17 @@ def test_the_scan_finds_english_that_skipped_translation():
     )
     assert _leftover_english(html, [], shown) == ["Please", "call", "us", "Close"]
     assert shown == {1, 2, 3}
+
+
+@pytest.mark.parametrize("language", ["ur", "pl", "ar"])
+def test_point13_each_kind_of_letter_has_a_title_of_its_own_in_each_language(app, language):
+    """The customer's list of letters names each kind apart: a warning letter by its stage
+    (in Urdu every warning letter read "انتباہی خط", whatever its stage)."""
+    titles = [t for kind, t in LetterKind.titles().items() if kind is not LetterKind.WARNING]
+    titles += [stage.letter_title for stage in Stage]
+    with force_locale("en"):
+        english = [str(title) for title in titles]
+    with force_locale(language):
+        said = [str(title) for title in titles]
+    assert [e for e, s in zip(english, said, strict=True) if e == s] == []
+    assert len(set(said)) == len(said), said

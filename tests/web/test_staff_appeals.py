@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +15,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import Role
 from portal.letters.models import Letter
 from portal.restrictions.models import RestrictionStatus
+from portal.timeutil import from_london
 from tests.conftest import csrf_token
 from tests.pages import check_page, errors_on
 
@@ -347,3 +348,45 @@ def test_staff_open_an_appeals_files_and_each_opening_is_audited(
     assert [(e.entity_id, e.actor_id) for e in events] == [(draft.id, cem.id)]
     assert client.get(f"/staff/appeals/{draft.id}/evidence/{item.id + 1}").status_code == 404
     assert client.get(f"/staff/appeals/{draft.id}/evidence/99999999999").status_code == 404
+
+
+def _received_line(client, appeal) -> str:
+    page = check_page(client.get(f"/staff/appeals/{appeal.id}"))
+    return " ".join(page.find(id="appeal-received").get_text(" ").split())
+
+
+@pytest.mark.policy("9.2")
+def test_point2_the_received_line_reads_as_sentences(
+    client, sign_in, cem, restriction_in_force, clock
+):
+    """Issue 16 leftover: "…(a weekend). (By letter), lodged by …" reads as two sentences."""
+    clock.now = datetime(2026, 11, 9, 10, tzinfo=UTC)
+    restriction = restriction_in_force(now=clock.now)
+    clock.now = datetime(2026, 11, 30, 10, tzinfo=UTC)
+    appeal = appeals.start_draft(clock.now, restriction)
+    appeals.save_answers(clock.now, appeal, appeals.Answers(grounds="It was unfair."))
+    appeals.lodge(
+        cem,
+        clock.now,
+        appeal,
+        "k-saturday",
+        channel=AppealChannel.LETTER,
+        received_at=from_london(date(2026, 11, 28), 10, 15),
+        helped_by="Her daughter",
+    )
+    db.session.commit()
+    sign_in(cem)
+    assert _received_line(client, appeal) == (
+        "Arrived 10:15 on Saturday 28 November 2026; counted from Monday 30 November 2026, "
+        "the next working day (a weekend). By letter, lodged by Cara Experience; "
+        "helped by Her daughter."
+    )
+
+
+@pytest.mark.policy("9.2")
+def test_point2_a_received_line_on_a_working_day_ends_its_date_with_a_full_stop(
+    client, sign_in, cem, lodged
+):
+    appeal = lodged()
+    sign_in(cem)
+    assert _received_line(client, appeal) == "Friday 19 March 2027. Online, in the portal."
