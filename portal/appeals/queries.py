@@ -7,17 +7,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import defer, joinedload, lazyload
 
 from portal import db
 from portal.appeals import rules
-from portal.appeals.due_dates import OPEN
+from portal.appeals.due_dates import DUE_FIELDS, OPEN
 from portal.appeals.models import FINAL, Appeal, AppealStatus
 from portal.appeals.wording import draft_closed
 from portal.letters.models import Letter
 from portal.paging import Page
-from portal.restrictions.models import Restriction
+from portal.restrictions.models import Restriction, RestrictionRequest
 from portal.timeutil import london_date
 
 
@@ -190,6 +190,81 @@ def open_appeals() -> list[Appeal]:
             select(Appeal)
             .options(*_LISTED)
             .where(Appeal.status.in_(OPEN))
+            .order_by(Appeal.counted_from, Appeal.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class OpenCounts:
+    """How many appeals are open, and of those: how many wait on a step overdue or due soon
+    (among those with their due dates stored), how many wait for a GLT decision the one asking
+    may make, and how many have due dates not all stored yet."""
+
+    open: int
+    overdue: int
+    due_soon: int
+    for_glt: int
+    unstored: int
+
+
+def _stored_clause():
+    return and_(*(getattr(Appeal, field).is_not(None) for field in DUE_FIELDS.values()))
+
+
+def _not(column, user_id: int):
+    return or_(column.is_(None), column != user_id)
+
+
+def open_counts(today: date, soon: date, decider_id: int | None = None) -> OpenCounts:
+    """The open appeals counted on their stored due dates, in one statement however many are
+    open. A step is overdue when its due date is before ``today``, and due soon from ``today``
+    to ``soon`` (the next working day), as ``rules.tracker_status`` says. With ``decider_id``,
+    ``for_glt`` counts the appeals with GLT that this person may decide: neither the
+    restriction's approver nor the requester or decider of the request behind it (§1, as
+    ``people.conflicted`` says)."""
+    stored = _stored_clause()
+    due = Appeal.next_due_on
+
+    def _sum(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    counted = [
+        func.count(Appeal.id),
+        _sum(and_(stored, due < today)),
+        _sum(and_(stored, due >= today, due <= soon)),
+        _sum(~stored),
+    ]
+    stmt = select(*counted, literal(0)).where(Appeal.status.in_(OPEN))
+    if decider_id is not None:
+        may_decide = and_(
+            Appeal.status == AppealStatus.WITH_GLT,
+            _not(Restriction.approved_by_id, decider_id),
+            or_(
+                RestrictionRequest.id.is_(None),
+                and_(
+                    _not(RestrictionRequest.requested_by_id, decider_id),
+                    _not(RestrictionRequest.decided_by_id, decider_id),
+                ),
+            ),
+        )
+        stmt = (
+            select(*counted, _sum(may_decide))
+            .join(Restriction, Restriction.id == Appeal.restriction_id)
+            .outerjoin(RestrictionRequest, RestrictionRequest.id == Restriction.request_id)
+            .where(Appeal.status.in_(OPEN))
+        )
+    total, overdue, due_soon, unstored, for_glt = db.session.execute(stmt).one()
+    return OpenCounts(total, int(overdue), int(due_soon), int(for_glt), int(unstored))
+
+
+def unstored_open_appeals() -> list[Appeal]:
+    """The open appeals whose due dates are not all stored yet, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Appeal)
+            .options(*_LISTED)
+            .where(Appeal.status.in_(OPEN), ~_stored_clause())
             .order_by(Appeal.counted_from, Appeal.id)
         )
     )

@@ -64,6 +64,13 @@ class Incident(Base):
         Index("ix_incident_customer_occurred", "customer_id", "occurred_at"),
         Index("ix_incident_reported", "reported_at", "id"),
         Index("ix_incident_line_manager_reported", "line_manager_id", "reported_at"),
+        # A line manager's reports still waiting for their §8.3 decision, oldest first.
+        Index(
+            "ix_incident_line_manager_waiting",
+            "line_manager_id",
+            "manager_decided_at",
+            "reported_at",
+        ),
         Index("ix_incident_reported_by_reported", "reported_by_id", "reported_at"),
     )
 

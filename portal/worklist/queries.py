@@ -11,10 +11,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from portal import db
-from portal.appeals import people as appeal_people
 from portal.appeals import progress as appeal_progress
-from portal.appeals import services as appeals
-from portal.appeals.models import AppealStatus
+from portal.appeals import queries as appeal_queries
 from portal.arrangements import queries as arrangement_queries
 from portal.arrangements.queries import AnswerToAct
 from portal.auth import permissions
@@ -33,6 +31,7 @@ from portal.restrictions.models import (
     RestrictionRequest,
 )
 from portal.restrictions.queries import LetterToSend
+from portal.workdays.services import load_calendar
 
 # Restriction reviews this close are listed as due (§8.16 six-monthly review).
 REVIEW_NOTICE = timedelta(days=14)
@@ -144,20 +143,21 @@ def _requests_to_decide(me) -> int:
 
 
 def _appeal_tasks(me, today: date) -> AppealTasks:
-    """Open appeals and how many have a step overdue or due soon (CEM), or wait for GLT."""
-    counts: Counter[str] = Counter()
-    rows = appeal_progress.for_open_appeals(today)
-    for row in rows:
-        counts["open"] += 1
-        if row.current is not None and row.current.attention:
-            counts[row.current.attention] += 1
-    with_glt = [row.appeal for row in rows if row.appeal.status == AppealStatus.WITH_GLT]
-    if with_glt and permissions.can_decide_appeal(me):
-        with appeal_people.ready_to_decide(with_glt):
-            counts["for_glt"] = sum(1 for appeal in with_glt if appeals.may_decide(me, appeal))
+    """Open appeals and how many have a step overdue or due soon (CEM), or wait for GLT:
+    counted in the database on the due dates stored on each appeal, with the same meanings as
+    ``Progress.current.attention``. An appeal whose dates are not stored yet has them counted
+    here (``progress``), however few there are."""
+    calendar = load_calendar()
+    decider = me.id if permissions.can_decide_appeal(me) else None
+    counts = appeal_queries.open_counts(today, calendar.next_working_day(today), decider)
+    attention: Counter[str | None] = Counter()
+    if counts.unstored:
+        unstored = appeal_queries.unstored_open_appeals()
+        for row in appeal_progress.for_appeals(unstored, today, calendar):
+            attention[row.current.attention if row.current is not None else None] += 1
     return AppealTasks(
-        open=counts["open"],
-        overdue=counts["overdue"],
-        due_soon=counts["due_soon"],
-        for_glt=counts["for_glt"],
+        open=counts.open,
+        overdue=counts.overdue + attention["overdue"],
+        due_soon=counts.due_soon + attention["due_soon"],
+        for_glt=counts.for_glt,
     )

@@ -14,11 +14,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Table, insert, select
 
 from portal import db
+from portal.appeals import due_dates
 from portal.appeals.models import Appeal, AppealStatus
 from portal.arrangements.models import Arrangement, ArrangementTerm
 from portal.customers.models import Customer
 from portal.letters.models import Letter
+from portal.organisation.services import get_organisation
 from portal.restrictions.models import Restriction, RestrictionRequest
+from portal.workdays.services import load_calendar
 
 Progress = Callable[[str, int, int], None]
 
@@ -102,8 +105,17 @@ def appeals(customer_ids: list[int], count: int, rng: random.Random, progress: P
             change["referred_on"] = change["acknowledged_on"] + timedelta(days=rng.randint(1, 5))
         changes.append(change)
     created = _copies(Appeal.__table__, appeal_row, changes)
+    _count_due_dates(created)
     progress("open appeals", len(created), len(chosen))
     return len(created)
+
+
+def _count_due_dates(appeal_ids: list[int]) -> None:
+    """Store each copied appeal's own step due dates, as lodging and each step would."""
+    calendar, cutoff = load_calendar(), get_organisation().cutoff_time
+    for appeal in db.session.scalars(select(Appeal).where(Appeal.id.in_(appeal_ids))):
+        due_dates.fill(appeal, calendar, cutoff)
+    db.session.flush()
 
 
 def arrangements(customer_ids: list[int], count: int, progress: Progress) -> int:
