@@ -4,7 +4,7 @@ and the reports on each person's home page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload, load_only
@@ -128,9 +128,28 @@ class RegisterFilters:
     page: int = 1
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class RegisterCustomer:
+    id: int
+    name: str
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterIncident:
+    """What the register shows of an incident, read as plain columns."""
+
+    id: int
+    reference: str
+    route: Route
+    reported_at: datetime
+    customer: RegisterCustomer
+    categories: list[Category]
+
+
+@dataclass(frozen=True, slots=True)
 class RegisterRow:
-    incident: Incident
+    incident: RegisterIncident
     outcome: Outcome | None
     warning_stage: str | None
 
@@ -205,17 +224,56 @@ def register_page(filters: RegisterFilters, limit_to_asb: bool, page_size: int) 
     ids = [row[0] for row in found]
     rows: list[RegisterRow] = []
     if ids:
+        categories: dict[int, list[Category]] = {incident_id: [] for incident_id in ids}
+        for incident_id, category in db.session.execute(
+            select(IncidentCategory.incident_id, IncidentCategory.category)
+            .where(IncidentCategory.incident_id.in_(ids))
+            .order_by(IncidentCategory.id)
+        ):
+            categories[incident_id].append(category)
         stmt = (
-            select(Incident, PanelReview.outcome, ConductWarning.stage)
-            .join(Incident.customer)
+            select(
+                Incident.id,
+                Incident.reference,
+                Incident.route,
+                Incident.reported_at,
+                Customer.id,
+                Customer.forename,
+                Customer.surname,
+                Customer.reference,
+                PanelReview.outcome,
+                ConductWarning.stage,
+            )
+            .join(Customer, Customer.id == Incident.customer_id)
             .outerjoin(PanelReview, PanelReview.incident_id == Incident.id)
             .outerjoin(ConductWarning, ConductWarning.incident_id == Incident.id)
-            .options(contains_eager(Incident.customer))
             .where(Incident.id.in_(ids))
             .order_by(*newest_first)
         )
         rows = [
-            RegisterRow(incident, outcome, stage.value if stage else None)
-            for incident, outcome, stage in db.session.execute(stmt).unique()
+            RegisterRow(
+                RegisterIncident(
+                    id_,
+                    reference,
+                    route,
+                    reported_at,
+                    RegisterCustomer(customer_id, f"{forename} {surname}", customer_reference),
+                    categories[id_],
+                ),
+                outcome,
+                stage.value if stage else None,
+            )
+            for (
+                id_,
+                reference,
+                route,
+                reported_at,
+                customer_id,
+                forename,
+                surname,
+                customer_reference,
+                outcome,
+                stage,
+            ) in db.session.execute(stmt)
         ]
     return RegisterPage(rows=rows, total=total, page=page, pages=pages)

@@ -30,6 +30,7 @@ from portal.panel.models import Outcome
 from portal.panel.queries import panel_queue_page
 from portal.panel.services import ReviewInput, draft_review, outcomes_for, record_review
 from portal.staff import bp
+from portal.staff.formatting import ListFormat
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.steps import beside_fields, conflict_page, perform, preview
 from portal.timeutil import london_date, utcnow
@@ -41,7 +42,11 @@ def panel_queue():
     today = london_date(utcnow())
     queue = panel_queue_page(permissions.register_is_limited_to_asb(current_user), page_arg())
     return render_template(
-        "staff/panel/queue.html", incidents=queue.incidents, page=queue.page, today=today
+        "staff/panel/queue.html",
+        incidents=queue.incidents,
+        page=queue.page,
+        today=today,
+        fmt=ListFormat(),
     )
 
 

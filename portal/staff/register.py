@@ -16,6 +16,7 @@ from portal.incidents.models import IncidentStatus, Route
 from portal.incidents.queries import RegisterFilters, register_page
 from portal.panel.models import Outcome
 from portal.staff import bp
+from portal.staff.formatting import ListFormat
 from portal.staff.guard import actor, staff_required
 from portal.steps import record
 from portal.timeutil import utcnow
@@ -92,6 +93,7 @@ def register():
         limited=limited,
         errors=errors,
         args=args,
+        fmt=ListFormat(),
         Category=Category,
         Route=Route,
         IncidentStatus=IncidentStatus,

@@ -534,3 +534,23 @@ def test_point13_customer_record_pages_in_fixed_statements(
     if role != "colleague":
         assert "100 warnings; showing 1–20" in page
         assert "600 events; showing 1–25" in page
+
+
+def test_point13_cem_home_counts_appeals_without_stored_dates_in_fixed_statements(
+    client, act_as, count_queries, appeals_with_glt
+):
+    """Open appeals whose due dates are not stored yet are counted from their progress, still
+    in a fixed number of statements."""
+    from portal.appeals.due_dates import DUE_FIELDS
+    from portal.appeals.models import Appeal
+
+    blank = {field: None for field in DUE_FIELDS.values()} | {"next_due_on": None}
+
+    def grow(n: int):
+        appeals_with_glt(n)
+        db.session.execute(sa.update(Appeal).values(**blank))
+        db.session.commit()
+
+    act_as("cem")
+    assert_same_for_few_and_many(client, count_queries, grow, ["/staff/"], sizes=(ONE, HUNDRED))
+    assert "100 open appeals" in client.get("/staff/").text
