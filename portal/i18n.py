@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
-from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from babel import dates as babel_dates
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import format_datetime, get_locale, get_translations, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
 # Each language's name in English, for staff pages (customers see each in its own script).
@@ -31,6 +33,31 @@ def select_locale() -> str:
     return request.accept_languages.best_match(list(languages)) or "en"
 
 
+def page_translations():
+    """The translations for this request's locale, looked up once per request and locale
+    (a ``force_locale`` block has a locale of its own, so it gets its own)."""
+    state = g.get("_flask_babel") if has_request_context() else None
+    if state is None:
+        return get_translations()
+    locale = get_locale()
+    kept = getattr(state, "page_translations", None)
+    if kept is None or kept[0] is not locale:
+        kept = state.page_translations = (locale, get_translations())
+    return kept[1]
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Templates' ``_``, ``ngettext``, ``pgettext`` and ``npgettext`` through
+    :func:`page_translations` (as Flask-Babel's, with the lookup done once a request)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: page_translations().ugettext(s),
+        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
 def text_direction(locale: str) -> str:
     return "rtl" if locale in current_app.config["RTL_LANGUAGES"] else "ltr"
 
@@ -54,24 +81,38 @@ def _language() -> str:
     return str(get_locale() or "en").split("_")[0]
 
 
+@lru_cache(maxsize=8192)
+def _day_in(value: date, pattern: str, locale: str) -> str:
+    return babel_dates.format_date(value, pattern, locale=locale)
+
+
+def _format_day(value: date | datetime, pattern: str) -> str:
+    """The day of ``value`` (a moment is first put in the reader's time zone) in ``pattern``
+    and the page's locale; each day is formatted once per process for each pattern and
+    locale."""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()
+    return _day_in(value, pattern, str(get_locale() or "en"))
+
+
 def long_date(value: date | datetime | None) -> str:
     """e.g. 'Tuesday 12 January 2027' in English, '12 stycznia 2027 r. (wtorek)' in Polish."""
     if value is None:
         return ""
-    return format_date(value, LONG_DATE_PATTERNS.get(_language(), LONG_DATE_PATTERNS["en"]))
+    return _format_day(value, LONG_DATE_PATTERNS.get(_language(), LONG_DATE_PATTERNS["en"]))
 
 
 def plain_date(value: date | datetime | None) -> str:
     """e.g. '12 January 2027' in English, '12 stycznia 2027 r.' in Polish (letters' dates)."""
     if value is None:
         return ""
-    return format_date(value, PLAIN_DATE_PATTERNS.get(_language(), PLAIN_DATE_PATTERNS["en"]))
+    return _format_day(value, PLAIN_DATE_PATTERNS.get(_language(), PLAIN_DATE_PATTERNS["en"]))
 
 
 def short_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
-    return format_date(value, "d MMM y")
+    return _format_day(value, "d MMM y")
 
 
 def date_time(value: datetime | None) -> str:

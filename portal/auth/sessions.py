@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app, g, has_request_context, request
 from flask import session as cookie
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from portal import db
@@ -79,6 +80,39 @@ def start(holder, now: datetime, *, second_factor_done: bool, keep: tuple[str, .
     return record
 
 
+@cache
+def _with_holder_statement():
+    """The select of :func:`_record_with_holder`, built once per process."""
+    from portal.accounts.models import CustomerAccount
+    from portal.auth.models import User
+    from portal.organisation.models import Organisation
+
+    first_organisation = select(func.min(Organisation.id)).scalar_subquery()
+    return (
+        select(SignInSession, CustomerAccount, User, Organisation)
+        .outerjoin(CustomerAccount, CustomerAccount.id == SignInSession.customer_account_id)
+        .outerjoin(User, User.id == SignInSession.staff_user_id)
+        .outerjoin(Organisation, Organisation.id == first_organisation)
+        .where(SignInSession.token_hash == bindparam("token_hash"))
+    )
+
+
+def _record_with_holder(token_hash: str) -> SignInSession | None:
+    """The session record with ``token_hash``, read in one statement with its holder (a
+    customer's account or a member of staff) and the organisation's row: every signed-in
+    page needs all three, and later reads of them find them in the session's identity map."""
+    from portal.organisation.services import remember_organisation
+
+    row = db.session.execute(_with_holder_statement(), {"token_hash": token_hash}).first()
+    if row is None:
+        return None
+    if row.Organisation is not None:
+        remember_organisation(row.Organisation)
+    # The identity map holds objects weakly: keep the holder for load_user's lookup.
+    g.sign_in_holder = row.CustomerAccount or row.User
+    return row.SignInSession
+
+
 def current() -> SignInSession | None:
     """This browser's session record, whether or not it is still in force."""
     if "sign_in_session" in g:
@@ -86,9 +120,7 @@ def current() -> SignInSession | None:
     token = cookie.get(TOKEN_KEY)
     record = None
     if isinstance(token, str) and 0 < len(token) <= 100:
-        record = db.session.scalar(
-            select(SignInSession).where(SignInSession.token_hash == _hash(token))
-        )
+        record = _record_with_holder(_hash(token))
     g.sign_in_session = record
     return record
 

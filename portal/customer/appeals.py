@@ -7,6 +7,7 @@ import secrets
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload
 
 from portal import db, deadlines
 from portal.appeals import evidence as evidence_files
@@ -45,7 +46,10 @@ CUSTOMER_STATUS = {
 def _my_appeal(appeal_id: int) -> Appeal:
     if appeal_id > 2**31 - 1:
         abort(404)
-    appeal = db.session.get(Appeal, appeal_id)
+    # The files sent with the appeal are read only by the pages that show them.
+    appeal = db.session.get(
+        Appeal, appeal_id, options=[joinedload(Appeal.restriction), lazyload(Appeal.evidence)]
+    )
     if appeal is None or appeal.customer_id != signed_in_customer().customer_id:
         abort(404)
     return appeal

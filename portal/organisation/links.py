@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -46,7 +47,13 @@ def breakable(address: str) -> Markup:
 def contact_links(text: str | None) -> Markup:
     """``text`` escaped, with each email address a ``mailto:`` link (its text
     :func:`breakable`) and each phone number a ``tel:`` link (digits only, a leading + kept)."""
-    text = str(text or "")
+    return _linked(str(text or ""))
+
+
+@lru_cache(maxsize=1024)
+def _linked(text: str) -> Markup:
+    """:func:`contact_links` of a plain string, worked out once per process for each text
+    (the organisation's wording is the same on every page)."""
     out, last = Markup(""), 0
     for match in EMAIL.finditer(text):
         out += _phones(text[last : match.start()])

@@ -21,6 +21,23 @@ from portal.organisation.texts import (
 )
 
 
+def remember_organisation(org: Organisation) -> None:
+    """Keep ``org`` (read with something else) as this database session's organisation row."""
+    db.session.info["organisation"] = org
+
+
+def _known_organisation() -> Organisation | None:
+    """The organisation row this database session has read already, else read now (None
+    when there is none yet)."""
+    org = db.session.info.get("organisation")
+    if org is not None and org in db.session:
+        return org
+    org = db.session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+    if org is not None:
+        remember_organisation(org)
+    return org
+
+
 def get_organisation() -> Organisation:
     """Return the organisation row, creating defaults on first use.
 
@@ -28,15 +45,12 @@ def get_organisation() -> Organisation:
     with the organisation's details) reads it once, not once a letter. The identity map
     would hand back the same object anyway; a row no longer in the session is read again.
     """
-    org = db.session.info.get("organisation")
-    if org is not None and org in db.session:
-        return org
-    org = db.session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+    org = _known_organisation()
     if org is None:
         org = Organisation(name="Housing Group")
         db.session.add(org)
         db.session.flush()
-    db.session.info["organisation"] = org
+        remember_organisation(org)
     return org
 
 
@@ -50,7 +64,7 @@ def always_open(locale: str = "en") -> AlwaysOpen | None:
     customer pages' layout; None when they cannot be read (an error page while the database
     is failing must still show)."""
     try:
-        org = db.session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+        org = _known_organisation()
         return org and AlwaysOpen(
             org_text("complaints_contact", locale, org), org_text("emergency_contact", locale, org)
         )
@@ -62,10 +76,10 @@ def organisation_name() -> str:
     """The organisation's name for the page header; blank when it cannot be read (as on the
     page that says the database is failing)."""
     try:
-        org = db.session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+        org = _known_organisation()
+        return org.name if org else ""
     except UNREADABLE:
         return ""
-    return org.name if org else ""
 
 
 ORGANISATION_FIELDS = (

@@ -498,3 +498,17 @@ def test_point2_a_draft_closed_by_an_appeal_taken_by_phone_is_explained(
     assert sent.status_code == 409
     assert "You have already appealed against this decision." in sent.text
     assert db.session.get(Appeal, draft.id).is_draft
+
+
+def test_point13_a_question_page_sends_three_statements(customer_client, restricted, count_queries):
+    """The session with its holder and the organisation, the draft with its restriction, and
+    any appeal already sent against the same decision: nothing else, the organisation
+    included, is read again."""
+    appeal_id = _start(customer_client, restricted)
+    url = f"/appeals/{appeal_id}/reasons"
+    assert customer_client.get(url).status_code == 200
+    db.session.expunge_all()
+    with count_queries() as counter:
+        page = customer_client.get(url)
+    assert page.status_code == 200
+    assert counter.count <= 3, counter.statements

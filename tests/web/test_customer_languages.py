@@ -283,3 +283,15 @@ def test_point13_each_kind_of_letter_has_a_title_of_its_own_in_each_language(app
         said = [str(title) for title in titles]
     assert [e for e, s in zip(english, said, strict=True) if e == s] == []
     assert len(set(said)) == len(said), said
+
+
+def test_point13_template_words_follow_a_forced_locale_within_one_request(app):
+    """The templates' translations are looked up once a request, yet a ``force_locale`` block
+    (a letter in the customer's language) still gets its own, and the page's come back after."""
+    words = app.jinja_env.from_string('{{ _("Sign out") }}')
+    with app.test_request_context("/home?lang=pl"):
+        polish = words.render()
+        with force_locale("en"):
+            assert words.render() == "Sign out"
+        assert words.render() == polish
+    assert polish != "Sign out"

@@ -344,3 +344,51 @@ def test_bad_input_on_the_password_form_is_refused_next_to_the_field(
     assert re.search(r'href="#(current|new|confirm)"', response.text)
     # Nothing changed: the old password still signs in.
     assert _staff_sign_in(app.test_client(), people.colleague.email).status_code == 303
+
+
+def _reading(statements: list[str], table: str) -> list[str]:
+    return [s for s in statements if re.search(rf"\bFROM {table}\b|\bJOIN {table}\b", s)]
+
+
+def test_point13_a_customer_page_reads_session_holder_and_organisation_in_one_statement(
+    client, account, count_queries
+):
+    from portal.organisation.services import get_organisation
+
+    get_organisation()
+    db.session.commit()
+    _customer_sign_in(client)
+    assert client.get("/appeals").status_code == 200
+    db.session.expunge_all()
+    with count_queries() as counter:
+        assert client.get("/appeals").status_code == 200
+    sessions_read = _reading(counter.statements, "sign_in_session")
+    assert len(sessions_read) == 1
+    assert _reading(counter.statements, "customer_account") == sessions_read
+    assert _reading(counter.statements, "organisation") == sessions_read
+
+
+def test_point13_a_session_ended_elsewhere_is_refused_on_the_very_next_request(
+    app, client, clock, account
+):
+    _customer_sign_in(client)
+    assert client.get("/home").status_code == 200
+    accounts_session = db.session.scalar(
+        select(SignInSession).where(SignInSession.customer_account_id == account.id)
+    )
+    accounts_session.ended_at, accounts_session.ended_reason = clock.now, "signed_out_everywhere"
+    db.session.commit()
+    assert _signed_out(client.get("/home"))
+
+
+def test_point13_the_organisation_read_with_the_session_is_never_stale(client, account):
+    from portal.organisation.services import get_organisation
+
+    _customer_sign_in(client)
+    before = get_organisation().name
+    assert before in client.get("/home").text
+    get_organisation().name = "Renamed Homes Ltd"
+    db.session.commit()
+    page = client.get("/home").text
+    assert "Renamed Homes Ltd" in page
+    assert before not in page
