@@ -67,13 +67,16 @@ def _prefix(lang: str) -> str:
 
 
 @pytest.mark.policy("9.1")
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("lang", ["en", "ur"])
 def test_a_late_step_on_the_progress_page_is_told_as_late_and_passes_axe(
-    browser, late_appeal, lang
+    browser, late_appeal, lang, js
 ):
+    """Point 14, at 320 px, with JavaScript on (and axe) and off."""
     url, appeal_id = late_appeal
     context = browser.new_context(
         base_url=url,
+        java_script_enabled=js,
         locale="en-GB",
         timezone_id="Europe/London",
         viewport={"width": 320, "height": 900},
@@ -96,8 +99,10 @@ def test_a_late_step_on_the_progress_page_is_told_as_late_and_passes_axe(
             page.goto(f"/appeals/{appeal_id}")
         expect(page.locator("html")).to_have_attribute("lang", lang)
         expect(page.locator("ol.timeline li").first).to_contain_text(_prefix(lang))
-        assert_accessible(page, f"appeal progress with a late step, {lang}")
-        screenshot(page, f"customer-appeal-progress-late-{lang}")
+        assert_no_horizontal_scroll(page, 320)
+        if js:
+            assert_accessible(page, f"appeal progress with a late step, {lang}")
+        screenshot(page, f"customer-appeal-progress-late-{lang}-{'js' if js else 'no-js'}")
     finally:
         context.close()
 

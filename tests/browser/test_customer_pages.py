@@ -508,11 +508,12 @@ def two_restrictions(live_server) -> str:
 
 
 @pytest.mark.policy("8.19")
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("lang", ["en", "ur"])
 def test_point5_two_restrictions_read_as_one_on_the_home_at_320px(
-    customer_page, two_restrictions, lang
+    customer_page, two_restrictions, lang, js
 ):
-    page = customer_page(lang, width=320)
+    page = customer_page(lang, js=js, width=320)
     _sign_in(page, two_restrictions)
     together = page.locator("#contact-together")
     expect(together).to_be_visible()
@@ -521,5 +522,6 @@ def test_point5_two_restrictions_read_as_one_on_the_home_at_320px(
     expect(together).to_contain_text("manager@demo.example")
     expect(together.locator("li")).to_have_count(2)
     assert_no_horizontal_scroll(page, 320)
-    assert_accessible(page, f"home with two restrictions at 320px ({lang})")
-    screenshot(page, f"customer-home-two-restrictions-{lang}-320")
+    if js:
+        assert_accessible(page, f"home with two restrictions at 320px ({lang})")
+    screenshot(page, f"customer-home-two-restrictions-{lang}-{'js' if js else 'no-js'}-320")

@@ -249,6 +249,10 @@ def test_point13_a_register_search_under_three_characters_asks_for_more(
     assert "Enter at least 3 characters to search." in soup.get_text()
     assert _rows(soup) == []
     assert "No incidents match" not in soup.get_text()
+    # Nothing was searched, so the heading does not say that nothing was found.
+    heading = soup.find(id="register-results").find("h2")
+    assert heading.get_text(strip=True) == "Not searched: too few characters"
+    assert heading["data-announce"] == "Not searched: too few characters"
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX])
@@ -261,6 +265,8 @@ def test_point13_a_customer_search_under_three_characters_asks_for_more(
 
     assert "Enter at least 3 characters to search." in soup.get_text()
     assert _names(soup, "customer-results") == []
+    heading = soup.find(id="customer-results").find("h2")
+    assert heading.get_text(strip=True) == "Not searched: too few characters"
     assert _names(check_page(client.get("/staff/customers?q=jon")), "customer-results") == [
         "Pete Jonas",
         "Gwen Jones",
