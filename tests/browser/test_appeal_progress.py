@@ -26,7 +26,7 @@ from portal.workdays.calendar import WorkingCalendar
 from portal.workdays.models import Closure
 from tests.browser.conftest import serve_demo
 from tests.browser.support import assert_accessible, assert_no_horizontal_scroll, screenshot
-from tests.browser.test_customer_pages import _in, _sign_in
+from tests.browser.test_customer_pages import _in, _sign_in, letter_only_restriction
 
 pytestmark = pytest.mark.browser
 
@@ -119,7 +119,6 @@ def _customer_who_may_appeal(
     from portal.auth.models import User
     from portal.auth.services import hash_password
     from portal.customers.models import CustomerType
-    from portal.restrictions.models import ContactRoute, Restriction, RestrictionKind
     from portal.workdays.services import load_calendar
 
     now = datetime.now(UTC)
@@ -148,19 +147,8 @@ def _customer_who_may_appeal(
             )
         )
         db.session.add(
-            Restriction(
-                customer=customer,
-                kind=RestrictionKind.CHANNEL_ONLY,
-                channel=ContactRoute.LETTER,
-                reasons="Repeated abusive calls.",
-                starts_on=notified_on,
-                review_on=now.date() + timedelta(days=90),
-                immediate_notice=True,
-                status="active",
-                approved_by_id=glt.id,
-                approved_at=now,
-                notified_on=notified_on,
-                appeal_deadline=appeal_deadline(notified_on, load_calendar()).due,
+            letter_only_restriction(
+                customer, glt, now, notified_on, appeal_deadline(notified_on, load_calendar()).due
             )
         )
         db.session.commit()

@@ -144,6 +144,29 @@ def test_a_letter_in_urdu_with_the_english_alongside(customer_page):
     screenshot(page, "customer-letter-ur-en-320")
 
 
+def letter_only_restriction(customer, glt, now, notified_on, appeal_deadline):
+    """A restriction to letters only, in force from ``notified_on`` (the day the customer was
+    told), with its last day to appeal."""
+    from datetime import timedelta
+
+    from portal.restrictions.models import ContactRoute, Restriction, RestrictionKind
+
+    return Restriction(
+        customer=customer,
+        kind=RestrictionKind.CHANNEL_ONLY,
+        channel=ContactRoute.LETTER,
+        reasons="Repeated abusive calls.",
+        starts_on=notified_on,
+        review_on=now.date() + timedelta(days=90),
+        immediate_notice=True,
+        status="active",
+        approved_by_id=glt.id,
+        approved_at=now,
+        notified_on=notified_on,
+        appeal_deadline=appeal_deadline,
+    )
+
+
 def _may_appeal(live_server, reference: str, email: str, days_left: int) -> str:
     """Give a demo customer an account and a letter-only restriction with ``days_left`` days
     until the appeal deadline (negative: the deadline has passed)."""
@@ -156,7 +179,6 @@ def _may_appeal(live_server, reference: str, email: str, days_left: int) -> str:
     from portal.auth.models import User
     from portal.auth.services import hash_password
     from portal.customers.models import Customer
-    from portal.restrictions.models import ContactRoute, Restriction, RestrictionKind
 
     now = datetime.now(UTC)
     with live_server.app.app_context():
@@ -175,19 +197,8 @@ def _may_appeal(live_server, reference: str, email: str, days_left: int) -> str:
         )
         notified = now.date() if days_left >= 0 else now.date() - timedelta(days=30)
         db.session.add(
-            Restriction(
-                customer=customer,
-                kind=RestrictionKind.CHANNEL_ONLY,
-                channel=ContactRoute.LETTER,
-                reasons="Repeated abusive calls.",
-                starts_on=notified,
-                review_on=now.date() + timedelta(days=90),
-                immediate_notice=True,
-                status="active",
-                approved_by_id=glt.id,
-                approved_at=now,
-                notified_on=notified,
-                appeal_deadline=now.date() + timedelta(days=days_left),
+            letter_only_restriction(
+                customer, glt, now, notified, now.date() + timedelta(days=days_left)
             )
         )
         db.session.commit()
