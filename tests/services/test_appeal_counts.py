@@ -5,7 +5,7 @@ on each appeal, with the same meanings of "overdue" and "due soon" as each appea
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from portal import db
 from portal.appeals import due_dates, people
 from portal.appeals import progress as appeal_progress
-from portal.appeals import services as appeals
 from portal.appeals.models import Appeal, AppealStatus
 from portal.appeals.queries import open_counts
 from portal.auth.models import Role
@@ -21,6 +20,7 @@ from portal.restrictions.models import Restriction, RestrictionRequest
 from portal.timeutil import from_london
 from portal.workdays import services as workdays
 from portal.worklist.queries import worklist
+from tests.services.test_appeal_due_dates import send_and_step
 
 # When each appeal arrived (London time), around Christmas and New Year 2026 and a closure on
 # Mon 4 Jan 2027; and the days (December) it was acknowledged and referred to GLT.
@@ -49,21 +49,7 @@ def cem(make_staff):
 def sent(restriction_in_force, clock, cem, make_staff):
     """The appeals of ``ARRIVALS``, sent and stepped with the Mon 4 Jan 2027 closure on record."""
     admin = make_staff(Role.ADMIN, name="Ada Admin")
-    clock.now = datetime(2026, 12, 10, 10, tzinfo=UTC)
-    workdays.add_closure_day(admin, clock.now, date(2027, 1, 4), "Stocktake")
-    made = []
-    for n, (arrived, steps) in enumerate(ARRIVALS):
-        restriction = restriction_in_force(now=clock.now)
-        appeal = appeals.start_draft(clock.now, restriction)
-        appeals.save_answers(clock.now, appeal, appeals.Answers(grounds="It was unfair."))
-        appeals.lodge(restriction.customer, arrived, appeal, f"count-{n}")
-        if "acknowledge" in steps:
-            appeals.acknowledge(
-                cem, datetime(2026, 12, steps["acknowledge"], 10, tzinfo=UTC), appeal
-            )
-        if "refer" in steps:
-            appeals.refer_to_glt(cem, datetime(2026, 12, steps["refer"], 10, tzinfo=UTC), appeal)
-        made.append(appeal)
+    made = send_and_step(ARRIVALS, restriction_in_force, clock, cem, admin, "count")
     db.session.commit()
     return made
 

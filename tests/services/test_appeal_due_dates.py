@@ -46,23 +46,30 @@ def admin(make_staff):
     return make_staff(Role.ADMIN, name="Ada Admin")
 
 
-@pytest.fixture
-def sent(restriction_in_force, clock, cem, admin):
-    """The appeals of ``ARRIVALS``, sent and stepped with the Mon 4 Jan 2027 closure on record."""
+def send_and_step(arrivals, restriction_in_force, clock, cem, admin, key: str) -> list:
+    """Each of ``arrivals`` (when it arrived, and the December days of its steps) sent as an
+    appeal and stepped, with the Mon 4 Jan 2027 closure on record."""
     clock.now = datetime(2026, 12, 10, 10, tzinfo=UTC)  # notified: may appeal until 13 Jan
     workdays.add_closure_day(admin, clock.now, date(2027, 1, 4), "Stocktake")
     made = []
-    for n, (arrived, steps) in enumerate(ARRIVALS):
+    for n, (arrived, steps) in enumerate(arrivals):
         restriction = restriction_in_force(now=clock.now)
         appeal = appeals.start_draft(clock.now, restriction)
         appeals.save_answers(clock.now, appeal, appeals.Answers(grounds="It was unfair."))
-        appeals.lodge(restriction.customer, arrived, appeal, f"due-{n}")
+        appeals.lodge(restriction.customer, arrived, appeal, f"{key}-{n}")
         if "acknowledge" in steps:
             day = datetime(2026, 12, steps["acknowledge"], 10, tzinfo=UTC)
             appeals.acknowledge(cem, day, appeal)
         if "refer" in steps:
             appeals.refer_to_glt(cem, datetime(2026, 12, steps["refer"], 10, tzinfo=UTC), appeal)
         made.append(appeal)
+    return made
+
+
+@pytest.fixture
+def sent(restriction_in_force, clock, cem, admin):
+    """The appeals of ``ARRIVALS``, sent and stepped with the Mon 4 Jan 2027 closure on record."""
+    made = send_and_step(ARRIVALS, restriction_in_force, clock, cem, admin, "due")
     db.session.commit()
     return made
 

@@ -123,13 +123,13 @@ def test_point13_closure_days_in_fixed_statements(client, act_as, count_queries,
 
 @pytest.mark.policy("9.5")
 def test_point13_a_customers_correspondence_in_fixed_statements(
-    client, act_as, count_queries, terminated_customer, make_staff, clock
+    client, act_as, count_queries, terminated, make_staff, clock
 ):
     """Items from one customer with whom contact is ended, each handled by someone else, at
     each stage in turn (checked, read, logged); each checked one shows its acknowledgement."""
     from portal.correspondence import services as steps
 
-    customer = terminated_customer
+    customer = terminated
     act_as("panel")
     made: list = []
 
@@ -150,30 +150,6 @@ def test_point13_a_customers_correspondence_in_fixed_statements(
 
     url = f"/staff/customers/{customer.id}/correspondence"
     assert_same_for_few_and_many(client, count_queries, grow, [url], sizes=SIZES)
-
-
-@pytest.fixture
-def terminated_customer(make_customer, clock, people):
-    """A customer with whom all contact is ended (§9.5)."""
-    from portal.restrictions.models import Restriction, RestrictionKind, RestrictionStatus
-
-    customer = make_customer(forename="Ended", surname="Contact")
-    db.session.add(
-        Restriction(
-            customer_id=customer.id,
-            kind=RestrictionKind.TERMINATION,
-            reasons="Threats.",
-            starts_on=clock.now.date(),
-            review_on=clock.now.date() + timedelta(days=90),
-            ends_on=clock.now.date() + timedelta(days=90),
-            immediate_notice=True,
-            status=RestrictionStatus.ACTIVE,
-            approved_by_id=people.glt.id,
-            approved_at=clock.now,
-        )
-    )
-    db.session.commit()
-    return customer
 
 
 customer = home_tests.customer
