@@ -9,13 +9,18 @@ For each page it prints requests per second, p50/p95 latency, the workers' CPU p
 (and PostgreSQL's own time), SQL statements (from one request in this process), bytes on the
 wire (as a browser asks, gzip and brotli) and non-2xx answers. With --ceiling it also serves
 a one-query Flask + SQLAlchemy + Jinja page, interleaves it with each page, and prints each
-page's ratio to it. PASS/FAIL per page: staff pages >= 0.15x the ceiling, customer pages
->= 0.4x, register search p95 <= 15 ms, no non-2xx.
+page's ratio to it. Register search is also timed one request at a time (wrk, 1 connection:
+the server's own time, no queueing). With --growth N it then adds incidents until there are
+N, serves the portal again and times the search alone once more, printing both, to show how
+it grows. PASS/FAIL per page: staff pages >= 0.15x the ceiling, customer pages >= 0.4x,
+register search p95 <= 15 ms one at a time, no non-2xx.
 
     .venv/bin/python scripts/benchmark.py --ceiling
     .venv/bin/python scripts/benchmark.py --ceiling --database-url sqlite:////tmp/bench.db
     .venv/bin/python scripts/benchmark.py --ceiling --database-url sqlite:////tmp/bench.db --reuse
     .venv/bin/python scripts/benchmark.py --ceiling --database-url "$PG_URL" --reset
+    .venv/bin/python scripts/benchmark.py --database-url sqlite:////tmp/bench.db --reuse \
+        --page register --growth 200000                       # search at 20 000 and 200 000
     .venv/bin/python scripts/benchmark.py --quick --dry-run   # no servers: every page answers
 """
 
@@ -77,7 +82,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--strict", action="store_true", help="exit 1 when a page misses a target")
     add("--page", action="append", default=[], help="only pages whose label contains this")
     add("--customers", type=int, default=50_000, help="customers in the caseload")
-    add("--incidents", type=int, default=20_000, help="incidents (try 200000 for growth)")
+    add("--incidents", type=int, default=20_000, help="incidents")
+    add(
+        "--growth",
+        type=int,
+        metavar="N",
+        help="afterwards, add incidents until there are N and time register search again",
+    )
     add("--contacts", type=int, default=100_000, help="contact log entries")
     add("--awaiting", type=int, default=150, help="incidents still awaiting the Panel")
     add("--appeals", type=int, default=300, help="open appeals on restrictions in force")
@@ -170,9 +181,7 @@ def prepare(app, args: argparse.Namespace) -> None:
         stage.appeals(frequent, args.appeals, rng, progress)
         stage.arrangements(frequent[args.appeals :], args.arrangements, progress)
         db.session.commit()
-        with engine.connect() as connection:
-            connection.exec_driver_sql("ANALYZE")
-            connection.commit()
+        _analyze(app)
         print(f"Seeded in {time.perf_counter() - started:.0f} s.")
 
 
@@ -240,17 +249,20 @@ def main(argv: list[str] | None = None) -> int:
         with app.app_context():
             busiest = caseload.busiest_customer()
         results = measure_here(app, pages, _sign_in_all(in_process(app), readers), busiest)
+        growth = []
     else:
-        results = measure_served(app, args, url, keys, temp, pages, readers)
+        results, growth = measure_served(app, args, url, keys, temp, pages, readers)
     print()
     print(table(results, postgres))
+    grew = growth_lines(growth)
+    print("\n".join(grew))
     if args.json:
-        write_json(args.json, settings, results)
+        write_json(args.json, settings, results, growth)
         print(f"Results written to {args.json}")
     app.extensions["engine"].dispose()
     if not args.database_url:
         shutil.rmtree(temp, ignore_errors=True)
-    missed = [r for r in results if r.failures()]
+    missed = [r for r in results if r.failures()] + [line for line in grew if "FAIL" in line]
     return 1 if args.strict and missed else 0
 
 
@@ -268,8 +280,9 @@ def measure_here(app, pages, browsers, busiest) -> list[Result]:
     return results
 
 
-def measure_served(app, args, url, keys, temp, pages, readers) -> list[Result]:
-    """Serve the portal (and the ceiling) with gunicorn and load each page with wrk."""
+def measure_served(app, args, url, keys, temp, pages, readers) -> tuple[list[Result], list]:
+    """Serve the portal (and the ceiling) with gunicorn and load each page with wrk; with
+    --growth, the register search alone before and after adding incidents."""
     env = {
         **os.environ,
         **keys,
@@ -306,7 +319,59 @@ def measure_served(app, args, url, keys, temp, pages, readers) -> list[Result]:
                 if result.path is None:
                     continue
                 _load(result, portal, server, browsers, args, database)
-    return results
+    if args.growth:
+        searches = [r for r in results if r.page.p95_target_ms is not None and r.alone]
+        growth = [_sizes(app, "before", {r.page.label: r.alone for r in searches})]
+        with app.app_context():
+            print(f"Adding incidents until there are {args.growth:,}")
+            caseload.grow(args.growth, random.Random(args.seed + 1), progress)
+            db.session.commit()
+            _analyze(app)
+        with gunicorn("wsgi:app", args.port, env, args.workers, ROOT, log) as portal:
+            alone = {}
+            for result in searches:
+                headers = _headers(result.page, browsers)
+                wrk(portal, result.path, headers, 1, 1, 1)
+                alone[result.page.label] = wrk(portal, result.path, headers, args.seconds, 1, 1)
+        growth.append(_sizes(app, "after", alone))
+        return results, growth
+    return results, []
+
+
+def _sizes(app, when: str, alone: dict) -> dict:
+    with app.app_context():
+        incidents = caseload.incident_count()
+    return {
+        "when": when,
+        "incidents": incidents,
+        "p95_alone_ms": {k: v.p95_ms for k, v in alone.items()},
+    }
+
+
+def growth_lines(growth: list[dict]) -> list[str]:
+    """The search timed alone at each size, and whether it grew less than the rows did."""
+    if len(growth) < 2:
+        return []
+    before, after = growth[0], growth[-1]
+    rows = after["incidents"] / before["incidents"]
+    lines = [
+        f"Register search alone (p95), {before['incidents']:,} -> {after['incidents']:,}"
+        f" incidents ({rows:.1f}x the rows):"
+    ]
+    for label, first in before["p95_alone_ms"].items():
+        last = after["p95_alone_ms"].get(label)
+        if last is None or not first:
+            continue
+        grew = last / first
+        verdict = "PASS: less than linear" if grew < rows else "FAIL: linear or worse"
+        lines.append(f"  {label}: {first:.1f} ms -> {last:.1f} ms ({grew:.2f}x)  {verdict}")
+    return lines
+
+
+def _analyze(app) -> None:
+    with app.extensions["engine"].connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
 
 
 class _nothing:
@@ -317,13 +382,17 @@ class _nothing:
         return False
 
 
-def _load(result: Result, portal, ceiling_server, browsers, args, database) -> None:
-    page = result.page
-    headers = {
+def _headers(page, browsers) -> dict:
+    return {
         "Cookie": browsers[page.reader].cookie_header,
         "Accept-Encoding": "gzip, deflate, br",
         **page.headers,
     }
+
+
+def _load(result: Result, portal, ceiling_server, browsers, args, database) -> None:
+    page = result.page
+    headers = _headers(page, browsers)
     print(f"  {page.label}: ", end="", flush=True)
     run = (args.threads, args.connections)
     wrk(portal, result.path, headers, 1, *run)  # warm both workers
@@ -334,6 +403,9 @@ def _load(result: Result, portal, ceiling_server, browsers, args, database) -> N
             result.ceilings.append(wrk(ceiling_server, "/", {}, args.seconds, *run))
         result.loads.append(wrk(portal, result.path, headers, args.seconds, *run, database))
         print(f"{result.loads[-1].rate:.0f}/s ", end="", flush=True)
+    if page.p95_target_ms is not None:
+        result.alone = wrk(portal, result.path, headers, args.seconds, 1, 1)
+        print(f"alone p95 {result.alone.p95_ms:.1f} ms", end="", flush=True)
     print()
 
 

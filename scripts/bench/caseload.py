@@ -110,93 +110,17 @@ def seed(sizes, rng: random.Random, progress: Progress) -> list[int]:
     def pick_customer() -> int:
         return rng.choice(frequent) if rng.random() < 0.8 else rng.choice(customer_ids)
 
-    categories = list(Category)
-    channels = list(Channel)
-    incidents, links, reviews, letters, warnings = [], [], [], [], []
-    awaiting = set(rng.sample(range(sizes.incidents), min(sizes.awaiting, sizes.incidents)))
-    outcomes = list(Outcome)
-    for n in range(sizes.incidents):
-        incident_id = n  # its index, until inserted
-        if n in awaiting:
-            reported = now - timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 600))
-        else:
-            reported = now - timedelta(days=rng.randint(10, 1100), minutes=rng.randint(0, 600))
-        occurred = reported - timedelta(hours=rng.randint(0, 48))
-        customer_id = pick_customer()
-        reviewed = n not in awaiting
-        incidents.append(
-            {
-                "reference": f"INC-{100000 + n}",
-                "customer_id": customer_id,
-                "reported_by_id": rng.choice(staff_ids),
-                "line_manager_id": manager.id,
-                "occurred_at": occurred,
-                "reported_at": reported,
-                "channel": rng.choice(channels),
-                "service_area": rng.choice(["Repairs", "Rents", "Neighbourhoods", "Lettings"]),
-                "example_types": ["verbal_abuse"],
-                "description": " ".join(rng.choices(WORDS, k=25)),
-                "protected_characteristics": [],
-                "serious": rng.random() < 0.05,
-                "route": Route.ASB if rng.random() < 0.6 else Route.POLICE_PANEL,
-                "status": IncidentStatus.REVIEWED if reviewed else IncidentStatus.AWAITING_REVIEW,
-                "review_due_on": (reported + timedelta(days=7)).date(),
-                "manager_decisions": ["none"],
-                "manager_decided_at": reported + timedelta(hours=4),
-                "manager_decided_by_id": manager.id,
-            }
-        )
-        for category in rng.sample(categories, rng.choice([1, 1, 1, 2, 2, 3])):
-            links.append({"incident_id": incident_id, "category": category})
-        if reviewed:
-            outcome = Outcome.WARNING if rng.random() < 0.15 else rng.choice(outcomes)
-            reviewed_at = reported + timedelta(days=rng.randint(1, 5))
-            reviews.append(
-                {
-                    "incident_id": incident_id,
-                    "reviewer_id": panel.id,
-                    "reviewed_at": reviewed_at,
-                    "context_considered": list(CONTEXT_CONSIDERATIONS),
-                    "context_notes": "Context weighed.",
-                    "outcome": outcome,
-                    "reasons": "Benchmark review.",
-                }
-            )
-            if outcome == Outcome.WARNING:
-                body = f"<p>Warning about {incidents[-1]['reference']}</p>"
-                letters.append(
-                    {
-                        "reference": f"L-{100000 + len(letters)}",
-                        "customer_id": customer_id,
-                        "kind": LetterKind.WARNING,
-                        "subject": "First warning",
-                        "body_html": body,
-                        "content_sha256": hashlib.sha256(body.encode()).hexdigest(),
-                        "issued_at": reviewed_at,
-                        "issued_by_id": panel.id,
-                    }
-                )
-                issued_on = reviewed_at.date()
-                warnings.append(
-                    {
-                        "customer_id": customer_id,
-                        "incident_id": incident_id,
-                        "stage": Stage.FIRST,
-                        "issued_on": issued_on,
-                        "lapses_on": issued_on + timedelta(days=365),
-                        "issued_by_id": panel.id,
-                        "issued_at": reviewed_at,
-                    }
-                )
-    incident_ids = _bulk(Incident, incidents, progress)
-    for row in links + reviews + warnings:
-        row["incident_id"] = incident_ids[row["incident_id"]]
-    _bulk(IncidentCategory, links)
-    _bulk(PanelReview, reviews)
-    letter_ids = _bulk(Letter, letters)
-    for letter_id, warning in zip(letter_ids, warnings, strict=True):
-        warning["letter_id"] = letter_id
-    _bulk(ConductWarning, warnings, progress)
+    _incidents(
+        range(sizes.incidents),
+        min(sizes.awaiting, sizes.incidents),
+        pick_customer,
+        staff_ids,
+        panel.id,
+        manager.id,
+        now,
+        rng,
+        progress,
+    )
 
     contact_channels = list(ContactChannel)
     contacts = []
@@ -230,6 +154,108 @@ def seed(sizes, rng: random.Random, progress: Progress) -> list[int]:
     return customer_ids[: max(1, sizes.customers // 10)]
 
 
+def _incidents(
+    numbers: range,
+    awaiting_count: int,
+    pick_customer: Callable[[], int],
+    staff_ids: list[int],
+    panel_id: int,
+    manager_id: int,
+    now: datetime,
+    rng: random.Random,
+    progress: Progress,
+) -> None:
+    """Write the incidents numbered ``numbers`` (``awaiting_count`` of them awaiting the
+    Panel, the rest reviewed, some with a warning and its letter)."""
+    categories = list(Category)
+    channels = list(Channel)
+    incidents, links, reviews, letters, warnings = [], [], [], [], []
+    awaiting = set(rng.sample(numbers, min(awaiting_count, len(numbers))))
+    outcomes = list(Outcome)
+    for index, n in enumerate(numbers):
+        incident_id = index  # its index, until inserted
+        if n in awaiting:
+            reported = now - timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 600))
+        else:
+            reported = now - timedelta(days=rng.randint(10, 1100), minutes=rng.randint(0, 600))
+        occurred = reported - timedelta(hours=rng.randint(0, 48))
+        customer_id = pick_customer()
+        reviewed = n not in awaiting
+        incidents.append(
+            {
+                "reference": f"INC-{100000 + n}" if n < 900_000 else f"INC-G{n}",
+                "customer_id": customer_id,
+                "reported_by_id": rng.choice(staff_ids),
+                "line_manager_id": manager_id,
+                "occurred_at": occurred,
+                "reported_at": reported,
+                "channel": rng.choice(channels),
+                "service_area": rng.choice(["Repairs", "Rents", "Neighbourhoods", "Lettings"]),
+                "example_types": ["verbal_abuse"],
+                "description": " ".join(rng.choices(WORDS, k=25)),
+                "protected_characteristics": [],
+                "serious": rng.random() < 0.05,
+                "route": Route.ASB if rng.random() < 0.6 else Route.POLICE_PANEL,
+                "status": IncidentStatus.REVIEWED if reviewed else IncidentStatus.AWAITING_REVIEW,
+                "review_due_on": (reported + timedelta(days=7)).date(),
+                "manager_decisions": ["none"],
+                "manager_decided_at": reported + timedelta(hours=4),
+                "manager_decided_by_id": manager_id,
+            }
+        )
+        for category in rng.sample(categories, rng.choice([1, 1, 1, 2, 2, 3])):
+            links.append({"incident_id": incident_id, "category": category})
+        if reviewed:
+            outcome = Outcome.WARNING if rng.random() < 0.15 else rng.choice(outcomes)
+            reviewed_at = reported + timedelta(days=rng.randint(1, 5))
+            reviews.append(
+                {
+                    "incident_id": incident_id,
+                    "reviewer_id": panel_id,
+                    "reviewed_at": reviewed_at,
+                    "context_considered": list(CONTEXT_CONSIDERATIONS),
+                    "context_notes": "Context weighed.",
+                    "outcome": outcome,
+                    "reasons": "Benchmark review.",
+                }
+            )
+            if outcome == Outcome.WARNING:
+                body = f"<p>Warning about {incidents[-1]['reference']}</p>"
+                letters.append(
+                    {
+                        "reference": f"L-W{n:07d}",
+                        "customer_id": customer_id,
+                        "kind": LetterKind.WARNING,
+                        "subject": "First warning",
+                        "body_html": body,
+                        "content_sha256": hashlib.sha256(body.encode()).hexdigest(),
+                        "issued_at": reviewed_at,
+                        "issued_by_id": panel_id,
+                    }
+                )
+                issued_on = reviewed_at.date()
+                warnings.append(
+                    {
+                        "customer_id": customer_id,
+                        "incident_id": incident_id,
+                        "stage": Stage.FIRST,
+                        "issued_on": issued_on,
+                        "lapses_on": issued_on + timedelta(days=365),
+                        "issued_by_id": panel_id,
+                        "issued_at": reviewed_at,
+                    }
+                )
+    incident_ids = _bulk(Incident, incidents, progress)
+    for row in links + reviews + warnings:
+        row["incident_id"] = incident_ids[row["incident_id"]]
+    _bulk(IncidentCategory, links)
+    _bulk(PanelReview, reviews)
+    letter_ids = _bulk(Letter, letters)
+    for letter_id, warning in zip(letter_ids, warnings, strict=True):
+        warning["letter_id"] = letter_id
+    _bulk(ConductWarning, warnings, progress)
+
+
 def busiest_customer() -> int:
     """The customer with the most incidents: the heaviest record to draw."""
     return db.session.scalar(
@@ -238,3 +264,44 @@ def busiest_customer() -> int:
         .order_by(func.count().desc(), Incident.customer_id)
         .limit(1)
     )
+
+
+def incident_count() -> int:
+    return db.session.scalar(select(func.count(Incident.id)))
+
+
+def grow(total: int, rng: random.Random, progress: Progress) -> int:
+    """Add reviewed incidents (spread like the caseload's) until there are ``total`` in all;
+    return how many were added."""
+    have = incident_count()
+    if total <= have:
+        return 0
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    staff_ids = [
+        u.id for email, u in people.items() if email.startswith("colleague") and u.line_manager_id
+    ]
+    customer_ids = list(
+        db.session.scalars(
+            select(Customer.id).where(Customer.reference.like("C-2%")).order_by(Customer.id)
+        )
+    )
+    frequent = customer_ids[: max(1, len(customer_ids) // 10)]
+
+    def pick_customer() -> int:
+        return rng.choice(frequent) if rng.random() < 0.8 else rng.choice(customer_ids)
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    # Numbered from 900 000 on, so that they never take a reference the caseload uses.
+    start = 900_000 + have
+    _incidents(
+        range(start, start + total - have),
+        0,
+        pick_customer,
+        staff_ids,
+        people["panel@demo.example"].id,
+        people["manager@demo.example"].id,
+        now,
+        rng,
+        progress,
+    )
+    return total - have
