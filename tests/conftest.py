@@ -240,6 +240,8 @@ def app(request, _shared_app, _schema, database_url, clock, tmp_path, monkeypatc
     """The app on the test database, on the test's clock, with uploads in the test's own
     folder. A test that adds routes or hooks of its own marks itself ``fresh_app`` and gets an
     app nobody else uses."""
+    from tests import snapshots  # a plugin of this file's: imported after pytest rewrote it
+
     # Throttling windows (kept by Flask-Limiter in memory) move with the frozen clock.
     monkeypatch.setattr(limits.storage.memory, "time", _ClockTime(clock))
     upload_dir = Path(tmp_path) / "uploads"
@@ -261,6 +263,7 @@ def app(request, _shared_app, _schema, database_url, clock, tmp_path, monkeypatc
             with app.extensions["engine"].begin() as connection:
                 for table in reversed(db.Base.metadata.sorted_tables):
                     connection.execute(table.delete())
+                snapshots.restart_sequences(connection)
     finally:
         app.config.clear()
         app.config.update(settings)

@@ -3,16 +3,19 @@
 Half the tests outside the browser open the same made-up world (``world`` in
 ``tests/web/conftest.py``): seven members of staff, a dozen customers, incidents in every
 state, restrictions, letters. Building it through the services takes longer than most tests
-themselves. A fixture marked :func:`kept` is built the first time as usual; the SQLite database
-(and the uploaded files) are then copied aside, and later tests get the copy put back (SQLite's
-backup API, a few milliseconds) and the fixture's value loaded afresh from it.
+themselves. A fixture marked :func:`kept` is built the first time as usual; the database (and
+the uploaded files) are then copied aside, and later tests get the copy put back and the
+fixture's value loaded afresh from it. On SQLite the copy is the whole file (SQLite's backup
+API, a few milliseconds); on PostgreSQL it is every table's rows and every key sequence's
+position, written back in one transaction. Each test ends with its tables emptied and, on
+PostgreSQL, its key sequences started again (:func:`restart_sequences`), so a world built
+twice has the same ids on both databases, as it must for a copy to stand in for it.
 
 A copy is put back only when it is exactly what building would give:
 
 - the test set up the same fixtures before, in the same order (the rows' ids depend on it);
 - each of those is known not to write (``PURE``) or to write the same rows whatever the test
   (``SAME_EVERY_TIME``, or another kept fixture), so nothing the test holds is lost;
-- the database is SQLite (the PostgreSQL pass builds every time).
 
 Anything else builds as before. ``PORTAL_TEST_SNAPSHOTS=0`` turns copies off.
 """
@@ -81,7 +84,8 @@ _KEPT: set[str] = set()
 
 @dataclass
 class _Copy:
-    database: sqlite3.Connection
+    # SQLite: an in-memory copy of the file; PostgreSQL: (rows by table, sequence positions).
+    database: sqlite3.Connection | tuple[dict[str, list[dict]], dict[str, int | None]]
     files: dict[str, bytes]
     value: object
 
@@ -187,8 +191,62 @@ def _raw(engine):
     return engine.raw_connection()
 
 
+_SEQUENCES: dict[str, list[str]] = {}
+
+
+def _sequences(connection) -> list[str]:
+    """The PostgreSQL sequences behind the tables' keys (looked up once per database)."""
+    url = connection.engine.url.render_as_string()
+    if url not in _SEQUENCES:
+        _SEQUENCES[url] = sorted(
+            connection.scalars(
+                sa.text(
+                    "SELECT pg_get_serial_sequence(quote_ident(table_name), column_name) "
+                    "FROM information_schema.columns WHERE table_schema = current_schema() "
+                    "AND (column_default LIKE 'nextval(%' OR is_identity = 'YES')"
+                )
+            )
+        )
+    return _SEQUENCES[url]
+
+
+def _set_sequences(connection, positions: dict[str, int | None]) -> None:
+    """Each sequence at ``positions[name]`` (None: never used, the next value is 1)."""
+    if positions:
+        calls = [
+            f"setval('{name}', {at or 1}, {'true' if at else 'false'})"
+            for name, at in positions.items()
+        ]
+        connection.execute(sa.text("SELECT " + ", ".join(calls)))
+
+
+def restart_sequences(connection) -> None:
+    """After a test's tables are emptied: every key sequence starts at 1 again, as SQLite's
+    keys do once their table is empty. A no-op on SQLite."""
+    if connection.dialect.name == "postgresql":
+        _set_sequences(connection, dict.fromkeys(_sequences(connection)))
+
+
 def _take(engine, upload_dir: Path, value) -> _Copy:
     frozen = _freeze(value)
+    if engine.dialect.name != "sqlite":
+        db.session.commit()
+        with engine.connect() as connection:
+            rows = {
+                table.name: [dict(row) for row in connection.execute(table.select()).mappings()]
+                for table in db.Base.metadata.sorted_tables
+            }
+            names = _sequences(connection)
+            positions = dict(
+                connection.execute(
+                    sa.text(
+                        "SELECT schemaname || '.' || sequencename, last_value FROM pg_sequences "
+                        "WHERE schemaname = current_schema()"
+                    )
+                ).all()
+            )
+        copy = (rows, {name: positions.get(name) for name in names})
+        return _Copy(copy, _files(upload_dir), frozen)
     copy = sqlite3.connect(":memory:", check_same_thread=False)
     connection = _raw(engine)
     try:
@@ -198,12 +256,28 @@ def _take(engine, upload_dir: Path, value) -> _Copy:
     return _Copy(copy, _files(upload_dir), frozen)
 
 
+def _write_back(engine, copy: _Copy) -> None:
+    if engine.dialect.name == "sqlite":
+        connection = _raw(engine)
+        try:
+            copy.database.backup(connection.driver_connection)
+        finally:
+            connection.close()
+        return
+    rows, positions = copy.database
+    db.session.commit()
+    tables = db.Base.metadata.sorted_tables
+    with engine.begin() as connection:
+        for table in reversed(tables):
+            connection.execute(table.delete())
+        for table in tables:
+            if rows[table.name]:
+                connection.execute(table.insert(), rows[table.name])
+        _set_sequences(connection, positions)
+
+
 def _put_back(engine, upload_dir: Path, copy: _Copy):
-    connection = _raw(engine)
-    try:
-        copy.database.backup(connection.driver_connection)
-    finally:
-        connection.close()
+    _write_back(engine, copy)
     for name, content in copy.files.items():
         path = upload_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -224,11 +298,7 @@ def kept(fixture_function):
     def build(*args, **kwargs):
         engine = current_app.extensions["engine"]
         before = tuple(n for n in _set_up if n not in PURE)
-        if (
-            not enabled()
-            or engine.dialect.name != "sqlite"
-            or any(n not in SAME_EVERY_TIME and n not in _KEPT for n in before)
-        ):
+        if not enabled() or any(n not in SAME_EVERY_TIME and n not in _KEPT for n in before):
             return fixture_function(*args, **kwargs)
         key = (name, before)
         upload_dir = Path(current_app.config["UPLOAD_DIR"])
