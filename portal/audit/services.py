@@ -7,8 +7,9 @@ import json
 import logging
 from datetime import UTC, date, datetime, time
 from enum import Enum
+from typing import NamedTuple
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from portal import db
@@ -82,11 +83,10 @@ def record(
         session.execute(text("SELECT pg_advisory_xact_lock(7301)"))
     else:
         db.take_write_lock(session)
-    newest = session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
-    head = session.get(AuditHead, 1, populate_existing=True)
-    _keep_head_if_disturbed(session, head, newest, now)
+    found = session.execute(_CHAIN_STATE).one()
+    newest = _Newest(found.newest_id, found.newest_hash) if found.newest_id is not None else None
+    head = _Head(*found[2:6]) if found.head_event_id is not None else None
+    kept_at = _keep_head_if_disturbed(session, head, newest, now)
     label = "system" if actor is None else f"{actor.name} <{actor.email}>"
     event_ = AuditEvent(
         at=now,
@@ -104,53 +104,93 @@ def record(
     event_.seal = seal.event_seal(event_.hash)
     session.add(event_)
     session.flush()
-    _seal_head(session, head, event_, now)
+    since = found.since_checkpoint + 1
+    if kept_at is not None:  # the head just kept as a checkpoint is the last one now
+        since = session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.id > kept_at))
+    _seal_head(session, found.head_id is not None, since, event_, now)
     return event_
 
 
-def _keep_head_if_disturbed(session, head: AuditHead | None, newest, now: datetime) -> None:
+class _Newest(NamedTuple):
+    id: int
+    hash: str
+
+
+class _Head(NamedTuple):
+    event_id: int
+    event_hash: str
+    mac: str
+    sealed_at: datetime
+
+
+def _scalar(column, *where, newest: bool = False):
+    query = select(column).where(*where)
+    if newest:
+        query = query.order_by(AuditEvent.id.desc()).limit(1)
+    return query.scalar_subquery()
+
+
+_LAST_CHECKPOINT = func.coalesce(select(func.max(AuditCheckpoint.event_id)).scalar_subquery(), 0)
+# What an append needs to know, in one statement: the newest event, the head as the last
+# append left it, and how many events there are since the last checkpoint.
+_CHAIN_STATE = select(
+    _scalar(AuditEvent.id, newest=True).label("newest_id"),
+    _scalar(AuditEvent.hash, newest=True).label("newest_hash"),
+    _scalar(AuditHead.event_id, AuditHead.id == 1).label("head_event_id"),
+    _scalar(AuditHead.event_hash, AuditHead.id == 1),
+    _scalar(AuditHead.mac, AuditHead.id == 1),
+    _scalar(AuditHead.sealed_at, AuditHead.id == 1),
+    _scalar(AuditHead.id, AuditHead.id == 1).label("head_id"),
+    select(func.count(AuditEvent.id))
+    .where(AuditEvent.id > _LAST_CHECKPOINT)
+    .scalar_subquery()
+    .label("since_checkpoint"),
+)
+
+
+def _keep_head_if_disturbed(session, head: _Head | None, newest, now: datetime) -> int | None:
     """Keep the head as a checkpoint when it is not as the last append left it (the newest
     event deleted, the chain recomputed, the head rewritten), before it is sealed afresh, so
-    what was found stays for verify-audit to report."""
+    what was found stays for verify-audit to report. Returns the kept checkpoint's event id."""
     if head is None and newest is None:
-        return  # the first event ever
+        return None  # the first event ever
     if (
         head is not None
         and newest is not None
         and (head.event_id, head.event_hash) == tuple(newest)
         and seal.head_seal_ok(head)
     ):
-        return
+        return None
     logger.warning("audit chain head disturbed; kept as a checkpoint for verify-audit")
     if head is None:
         # No seal where one should be: kept with an empty MAC, which never verifies.
         session.add(
             AuditCheckpoint(event_id=newest.id, event_hash=newest.hash, mac="", sealed_at=now)
         )
-    else:
-        session.add(
-            AuditCheckpoint(
-                event_id=head.event_id,
-                event_hash=head.event_hash,
-                mac=head.mac,
-                sealed_at=head.sealed_at,
-            )
+        return newest.id
+    session.add(
+        AuditCheckpoint(
+            event_id=head.event_id,
+            event_hash=head.event_hash,
+            mac=head.mac,
+            sealed_at=head.sealed_at,
         )
+    )
+    return head.event_id
 
 
-def _seal_head(session, head: AuditHead | None, event_: AuditEvent, now: datetime) -> None:
+def _seal_head(session, head_exists: bool, since: int, event_: AuditEvent, now: datetime) -> None:
+    """Seal the head on ``event_`` (one statement), and keep a checkpoint when ``since``, the
+    events since the last one, reaches ``CHECKPOINT_EVERY``."""
     mac = seal.head_seal(event_.id, event_.hash, now)
-    if head is None:
-        head = AuditHead(id=1)
-        session.add(head)
-    head.event_id, head.event_hash, head.mac, head.sealed_at = event_.id, event_.hash, mac, now
-    last = session.scalar(select(func.max(AuditCheckpoint.event_id))) or 0
-    since = session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.id > last))
+    values = {"event_id": event_.id, "event_hash": event_.hash, "mac": mac, "sealed_at": now}
+    if head_exists:
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(**values))
+    else:
+        session.execute(insert(AuditHead).values(id=1, **values))
     if since >= seal.CHECKPOINT_EVERY:
-        session.add(
-            AuditCheckpoint(event_id=event_.id, event_hash=event_.hash, mac=mac, sealed_at=now)
-        )
-    session.flush()
+        session.add(AuditCheckpoint(**values))
+        session.flush()
 
 
 def verify_chain() -> tuple[bool, int | None]:
