@@ -1,10 +1,12 @@
 """Where an appeal has got to (§9.1–9.4) on a given day: its steps, each step's due date and
 status, and the step it waits on now.
 
-One function, :func:`progress`, for the tracker, the case page, the staff home page, the
-reminders and the customer's progress page, so that they can never disagree. It reads the
-due dates stored on the appeal (:mod:`portal.appeals.due_dates`); only a page that explains
-how each date was counted counts them again.
+One function, :func:`progress`, for the case page, the staff home page, the reminders and the
+customer's progress page, so that they can never disagree; the tracker
+(:mod:`portal.appeals.tracker`) reads the step each appeal waits on with the same rules and
+is tested against it. It reads the due dates stored on the appeal
+(:mod:`portal.appeals.due_dates`); only a page that explains how each date was counted counts
+them again.
 """
 
 from __future__ import annotations
@@ -19,10 +21,9 @@ from flask_babel import gettext as _
 
 from portal.appeals import due_dates, rules, wording
 from portal.appeals.models import Appeal
-from portal.appeals.queries import open_appeals, tracker_page
+from portal.appeals.queries import open_appeals
 from portal.i18n import long_date
 from portal.organisation.services import get_organisation
-from portal.paging import Page
 from portal.workdays.calendar import WorkingCalendar
 from portal.workdays.services import load_calendar
 
@@ -245,19 +246,3 @@ def for_open_appeals(today: date, calendar: WorkingCalendar | None = None) -> li
 def most_pressing_first(rows: list[Progress]) -> list[Progress]:
     """Overdue first, then due today, due soon and on track (a stable sort: oldest first)."""
     return sorted(rows, key=lambda row: row.urgency)
-
-
-@dataclass(frozen=True)
-class TrackerRows:
-    """One page of the tracker: each appeal's progress, and where the page sits."""
-
-    rows: list[Progress]
-    page: Page
-
-
-def tracker(asked: int, today: date, order: str = "due", show: str = "all") -> TrackerRows:
-    """Page ``asked`` of the open appeals for the tracker, in ``order`` and filtered by ``show``
-    (:func:`portal.appeals.queries.tracker_page`), each with its progress on ``today``."""
-    calendar = load_calendar()
-    listed = tracker_page(asked, today, calendar.next_working_day(today), order, show)
-    return TrackerRows(for_appeals(listed.appeals, today, calendar), listed.page)

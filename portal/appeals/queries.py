@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import defer, joinedload, lazyload
 
 from portal import db
 from portal.appeals import rules
-from portal.appeals.due_dates import DUE_FIELDS, OPEN
+from portal.appeals.due_dates import DONE_FIELDS, DUE_FIELDS, OPEN
 from portal.appeals.models import FINAL, Appeal, AppealStatus
 from portal.appeals.wording import draft_closed
+from portal.customers.models import Customer
 from portal.letters.models import Letter
 from portal.paging import Page
 from portal.restrictions.models import Restriction, RestrictionRequest
@@ -94,14 +96,40 @@ def _rights(customer_id: int, now: datetime) -> tuple[list[Restriction], dict[in
     )
     if not restrictions:
         return [], {}
-    sent: dict[int, Appeal] = {}
-    drafts: dict[int, Appeal] = {}
-    rows = db.session.execute(
+    letter_ids = {r.letter_id for r in restrictions if r.letter_id is not None}
+    letters = {
+        letter.id: letter
+        for letter in db.session.scalars(select(Letter).where(Letter.id.in_(letter_ids)))
+    }
+    return restrictions, _rights_of(customer_id, now, restrictions, letters)
+
+
+@cache
+def _appeals_statement(*options):
+    """The customer's appeals (``customer_id``) with the decision letter of each, read with
+    ``options``: built once per process for each set of options."""
+    return (
         select(Appeal, Restriction.letter_id)
         .join(Restriction, Appeal.restriction_id == Restriction.id)
-        .where(Appeal.customer_id == customer_id)
+        .options(*options)
+        .where(Appeal.customer_id == bindparam("customer_id"))
         .order_by(Appeal.id)
-    ).all()
+    )
+
+
+def _rights_of(
+    customer_id: int,
+    now: datetime,
+    restrictions: list[Restriction],
+    letters: dict[int, Letter],
+    *options,
+) -> dict[int, AppealRight]:
+    """Each decision's AppealRight, for ``restrictions`` (newest first) and their decision
+    ``letters`` (id → Letter): one statement for the customer's appeals, read with
+    ``options``."""
+    sent: dict[int, Appeal] = {}
+    drafts: dict[int, Appeal] = {}
+    rows = db.session.execute(_appeals_statement(*options), {"customer_id": customer_id}).all()
     for appeal, letter_id in rows:
         key = letter_id or -appeal.restriction_id
         if appeal.status == AppealStatus.DRAFT:
@@ -112,11 +140,6 @@ def _rights(customer_id: int, now: datetime) -> tuple[list[Restriction], dict[in
     decided: dict[int, list[Restriction]] = {}
     for restriction in restrictions:
         decided.setdefault(decision_key(restriction), []).append(restriction)
-    letter_ids = {r.letter_id for r in restrictions if r.letter_id is not None}
-    letters = {
-        letter.id: letter
-        for letter in db.session.scalars(select(Letter).where(Letter.id.in_(letter_ids)))
-    }
     rights: dict[int, AppealRight] = {}
     for key, (restriction, *_others) in decided.items():
         rights[key] = AppealRight(
@@ -128,7 +151,27 @@ def _rights(customer_id: int, now: datetime) -> tuple[list[Restriction], dict[in
             decided=tuple(decided[key]),
             letter=letters.get(restriction.letter_id),
         )
-    return restrictions, rights
+    return rights
+
+
+# The home reads no appeal's files.
+_UNFILED = (lazyload(Appeal.evidence),)
+
+
+def appeal_decisions_among(
+    customer_id: int, now: datetime, restrictions: list[Restriction], letters: dict[int, Letter]
+) -> list[AppealRight]:
+    """What :func:`appeal_decisions` says, for a page that has read the customer's
+    restrictions not run out (``restrictions``, in any order) and their decision ``letters``
+    already (:func:`portal.restrictions.queries.restrictions_not_run_out`): one statement
+    at most, for the appeals, read without their files."""
+    with_deadline = sorted(
+        (r for r in restrictions if r.appeal_deadline is not None),
+        key=lambda r: (-r.starts_on.toordinal(), r.id),
+    )
+    if not with_deadline:
+        return []
+    return list(_rights_of(customer_id, now, with_deadline, letters, *_UNFILED).values())
 
 
 def appeal_decisions(customer_id: int, now: datetime) -> list[AppealRight]:
@@ -270,9 +313,25 @@ def unstored_open_appeals() -> list[Appeal]:
     )
 
 
+# What the tracker reads of each appeal: what it shows, and what the step it waits on is
+# worked out from (when it arrived, the days each step was done and the stored due dates),
+# each under the Appeal attribute's own name.
+_TRACKER_COLUMNS = (
+    Appeal.id,
+    Appeal.reference,
+    Appeal.late,
+    Appeal.received_at,
+    *(getattr(Appeal, field) for field in DONE_FIELDS.values()),
+    *(getattr(Appeal, field) for field in DUE_FIELDS.values()),
+    Customer.forename,
+    Customer.surname,
+)
+
+
 @dataclass(frozen=True)
 class TrackerPage:
-    appeals: list[Appeal]
+    # One row per appeal, with the columns of ``_TRACKER_COLUMNS`` as attributes.
+    rows: list
     page: Page
 
 
@@ -286,7 +345,8 @@ def tracker_page(
 ) -> TrackerPage:
     """One page of the open appeals in ``order`` (see ``TRACKER_ORDERS``), those ``show``
     asks for (a step overdue before ``today``, or due by ``soon``), and the count of all of
-    them: two statements however many are open, sorted and counted on the stored due dates."""
+    them: two statements however many are open, sorted and counted on the stored due dates.
+    Each row holds only the columns the tracker needs, not the appeal and its customer."""
     where = [Appeal.status.in_(OPEN)]
     if show == "overdue":
         where.append(Appeal.next_due_on < today)
@@ -296,15 +356,15 @@ def tracker_page(
     page = Page.of(asked, size, total)
     if not total:
         return TrackerPage([], page)
-    appeals = db.session.scalars(
-        select(Appeal)
-        .options(*_LISTED)
+    rows = db.session.execute(
+        select(*_TRACKER_COLUMNS)
+        .join(Customer, Customer.id == Appeal.customer_id)
         .where(*where)
         .order_by(*TRACKER_ORDERS.get(order, TRACKER_ORDERS["due"]))
         .offset(page.offset)
         .limit(page.size)
     )
-    return TrackerPage(list(appeals), page)
+    return TrackerPage(rows.all(), page)
 
 
 def open_appeals_in_batches(due_by: date | None = None, size: int = 200) -> Iterator[list[Appeal]]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import secrets
 from functools import cache
+from typing import NamedTuple
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -15,6 +17,7 @@ from portal import idempotency as once
 from portal.appeals import decision, for_customer, handling, lodging, rules
 from portal.appeals import evidence as evidence_files
 from portal.appeals import progress as appeal_progress
+from portal.appeals import tracker as appeal_tracker
 from portal.appeals.forms import AssistedForm, DecisionForm, LateDecisionForm
 from portal.appeals.models import Appeal, AppealChannel, AppealOutcome
 from portal.appeals.people import may_decide
@@ -22,9 +25,10 @@ from portal.appeals.queries import TRACKER_ORDERS, TRACKER_SHOWS, appeal_decisio
 from portal.auth import permissions
 from portal.customers.models import Customer
 from portal.errors import Conflict, ServiceError
-from portal.i18n import long_date, short_date
+from portal.i18n import long_date
 from portal.paging import page_arg
 from portal.staff import bp
+from portal.staff.formatting import ListFormat
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.staff.restrictions import _manager_choices
 from portal.steps import conflict_page, perform, record
@@ -47,6 +51,55 @@ def _variation(form: DecisionForm):
     return form.spec(london_date(utcnow()), form.review_on.data)
 
 
+class _TrackerLine(NamedTuple):
+    """One appeal as the tracker writes it: every date and word already in the reader's
+    language."""
+
+    href: str
+    reference: str
+    late: bool
+    customer: str
+    received: str
+    counted: str  # "counted from <date>" when its clock starts on a later day, else ""
+    step: str  # the title of the step it waits on; "" when none is left
+    due: str
+    status: str | None
+    overdue: str  # "Overdue since <date>; now aim for <date>." when it is overdue, else ""
+
+
+def _tracker_lines(listed: appeal_tracker.Tracker) -> list[_TrackerLine]:
+    """The page's rows written out: each distinct day, step title and note once, not once a
+    row (many appeals share a date)."""
+    dated = ListFormat()
+    long = cache(long_date)
+    titles = {key: str(title) for key, title in rules.STEP_TITLES.items()}
+    aim = long(listed.catch_up)
+
+    @cache
+    def counted(day):
+        return _("counted from %(date)s", date=dated.date(day))
+
+    @cache
+    def overdue(due):
+        return _("Overdue since %(due)s; now aim for %(date)s.", due=long(due), date=aim)
+
+    return [
+        _TrackerLine(
+            url_for("staff.appeal_case", appeal_id=row.id),
+            row.reference,
+            row.late,
+            row.customer,
+            dated.date(row.arrived_on),
+            counted(row.counted_from) if row.moved else "",
+            titles[row.step] if row.step else "",
+            dated.date(row.due),
+            row.status,
+            overdue(row.due) if row.overdue else "",
+        )
+        for row in listed.rows
+    ]
+
+
 @bp.route("/appeals")
 @staff_required(permissions.can_view_appeals)
 def appeals_tracker():
@@ -57,26 +110,13 @@ def appeals_tracker():
     order = order if order in TRACKER_ORDERS else "due"
     show = request.args.get("show", "all")
     show = show if show in TRACKER_SHOWS else "all"
-    listed = appeal_progress.tracker(page_arg(), today, order, show)
-    # Many rows share a date: each is written out once.
-    short, long = cache(short_date), cache(long_date)
-    rows = [
-        {
-            "appeal": row.appeal,
-            "current": row.current,
-            "arrival": row.arrival,
-            "overdue": row.overdue_note(row.current.key, long) if row.current else "",
-        }
-        for row in listed.rows
-    ]
+    listed = appeal_tracker.tracker(page_arg(), today, order, show)
     return render_template(
         "staff/appeals/tracker.html",
-        rows=rows,
+        rows=_tracker_lines(listed),
         page=listed.page,
         order=order,
         show=show,
-        today=today,
-        short=short,
         titles=rules.STATUS_TITLES,
     )
 

@@ -110,3 +110,41 @@ def test_point13_tracker_shows_only_overdue_or_due_soon(client, act_as, appeals_
     assert _references(client.get("/staff/appeals?show=overdue").text) == [references[ids[0]]]
     assert _references(client.get("/staff/appeals?show=due_soon").text) == [references[ids[1]]]
     assert len(_references(client.get("/staff/appeals?show=all").text)) == 3
+
+
+@pytest.mark.policy("9.3")
+def test_point13_tracker_rows_agree_with_each_appeals_progress(client, appeals_with_glt):
+    """The tracker reads the step each appeal waits on from its stored due dates, the next
+    working day looked up once: the same step, due date and status as ``progress`` gives,
+    overdue, due today, due soon or on track, and for an appeal whose dates are not stored."""
+    from portal.appeals import progress, tracker
+    from portal.appeals.due_dates import DUE_FIELDS
+    from portal.appeals.models import Appeal
+
+    appeals_with_glt(6)
+    ids = list(db.session.scalars(sa.select(Appeal.id).order_by(Appeal.id)))
+    due = db.session.get(Appeal, ids[0]).glt_review_due_on
+    # Spread the step they wait on over the days around today; the last has no dates stored.
+    for k, appeal_id in enumerate(ids[1:-1], start=1):
+        db.session.execute(
+            sa.update(Appeal)
+            .where(Appeal.id == appeal_id)
+            .values(glt_review_due_on=due + timedelta(days=k), next_due_on=due + timedelta(days=k))
+        )
+    blank = {field: None for field in DUE_FIELDS.values()} | {"next_due_on": None}
+    db.session.execute(sa.update(Appeal).where(Appeal.id == ids[-1]).values(**blank))
+    db.session.commit()
+    appeals = list(db.session.scalars(sa.select(Appeal).order_by(Appeal.received_at, Appeal.id)))
+    seen = set()
+    for offset in range(-4, 10):
+        today = due + timedelta(days=offset)
+        rows = tracker.tracker(1, today, "received").rows
+        counted = progress.for_appeals(appeals, today)
+        assert [row.id for row in rows] == [appeal.id for appeal in appeals]
+        for row, each in zip(rows, counted, strict=True):
+            current = each.current
+            assert (row.step, row.due, row.status) == (current.key, current.due, current.status)
+            assert row.counted_from == each.arrival.counted_from
+            assert row.arrived_on == each.arrival.arrived_on
+            seen.add(row.status)
+    assert seen == {"overdue", "due_today", "due_soon", "on_track"}
