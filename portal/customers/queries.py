@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, bindparam, case, func, or_, select, true
 from sqlalchemy.orm import aliased, joinedload, lazyload, load_only
 
 from portal import db, search
-from portal.audit.models import AuditEvent
-from portal.auth import permissions
+from portal.arrangements.models import Arrangement
 from portal.auth.models import User
 from portal.conduct_warnings.models import ConductWarning
+from portal.correspondence.models import Correspondence
 from portal.customers.models import AccessRefusal, Alert, ContactChannel, ContactLogEntry, Customer
-from portal.incidents.models import Incident
+from portal.customers.timeline import end_reasons
+from portal.incidents.models import Incident, IncidentCategory, Route
 from portal.paging import Page
-from portal.timeutil import from_london, london_date
+from portal.restrictions.models import Restriction, RestrictionRequest
 
 CONTACT_PERIODS = (7, 30, 90, 365)
 
@@ -90,16 +91,21 @@ def contact_counts(customer_id: int, now: datetime) -> ContactCounts:
 
 
 @dataclass
-class TimelineItem:
-    at: datetime | date  # shown: a date where only the day is known
-    kind: str
-    title: str  # or a lazy translation
-    detail: str
-    link: str = ""  # only where the person reading the record may open it
-    moment: datetime | None = None  # where it sorts (UTC); ``at`` itself when a time is known
-    ident: int = 0  # the row's id: the order of two events at the same moment
-    by: str = ""
-    reason: str = ""
+class HistoryIncident:
+    """An incident as the history shows it: read as plain columns (the page changes nothing),
+    with what :func:`portal.auth.permissions.can_view_incident` asks of an incident."""
+
+    id: int
+    reference: str
+    occurred_at: datetime
+    route: Route
+    reported_by_id: int
+    line_manager_id: int
+    categories: list = field(default_factory=list)
+
+    @property
+    def route_is_asb(self) -> bool:
+        return self.route == Route.ASB
 
 
 LIST_PAGE_SIZE = 20
@@ -121,8 +127,8 @@ class CustomerRecord:
     customer: Customer
     alerts: list[Alert]  # in force: the flags every colleague sees, all of them
     warnings: list[ConductWarning]  # the page of the warnings table
-    incidents: list[Incident]  # the newest, enough to fill the history's page
-    contacts: list[ContactLogEntry]  # the page of the contact log
+    incidents: list[HistoryIncident]  # the newest, enough to fill the history's page
+    contacts: list  # the page of the contact log: rows of the columns it shows
     refusals: list[AccessRefusal]  # the page of the refusals list
     counts: ContactCounts
     ended_alerts: list[Alert] = field(default_factory=list)  # with the history only
@@ -132,31 +138,92 @@ class CustomerRecord:
     history_warnings: list[ConductWarning] = field(default_factory=list)
     history_refusals: list[AccessRefusal] = field(default_factory=list)
     incident_of: dict[int, Incident] = field(default_factory=dict)  # warning id -> incident
+    totals: dict[str, int] = field(default_factory=dict)  # how many rows of each kind
 
 
-def _totals(customer_id: int, with_history: bool) -> dict[str, int]:
-    """How many rows each list on the record has, in one statement."""
+CUSTOMER = bindparam("customer_id")
+REACH = bindparam("reach")  # how many of a kind the history's page may need
 
-    def count(model, *where):
-        return (
-            select(func.count(model.id))
-            .where(model.customer_id == customer_id, *where)
-            .scalar_subquery()
-        )
 
+def _count(model, *where):
+    return select(func.count(model.id)).where(model.customer_id == CUSTOMER, *where)
+
+
+@cache
+def _totals_statement(with_history: bool):
+    """How many rows each list on the record has, with the contact log's counts by channel
+    and period (§6.5), in one statement (built once; ``since_<n>`` starts each period)."""
     columns = {
-        "contacts": count(ContactLogEntry),
-        "refusals": count(AccessRefusal),
+        "refusals": _count(AccessRefusal).scalar_subquery(),
+        "alerts": _count(Alert).scalar_subquery(),
+        # Restrictions, arrangements, requests to restrict and correspondence: with none, the
+        # record has no contact rules to read (most customers).
+        "contact_rules": sum(
+            (
+                _count(model).scalar_subquery()
+                for model in (Arrangement, Correspondence, RestrictionRequest)
+            ),
+            _count(Restriction).scalar_subquery(),
+        ),
     }
     if with_history:
         columns |= {
-            "warnings": count(ConductWarning),
-            "incidents": count(Incident),
-            "alerts": count(Alert),
-            "ended_alerts": count(Alert, Alert.ended_at.is_not(None)),
+            "warnings": _count(ConductWarning).scalar_subquery(),
+            "incidents": _count(Incident).scalar_subquery(),
+            "ended_alerts": _count(Alert, Alert.ended_at.is_not(None)).scalar_subquery(),
         }
-    row = db.session.execute(select(*columns.values())).one()
-    return {name: int(value or 0) for name, value in zip(columns, row, strict=True)}
+    entry = ContactLogEntry
+    since = [bindparam(f"since_{i}", type_=entry.occurred_at.type) for i in CONTACT_PERIODS]
+    sums = [
+        func.sum(case((and_(entry.channel == channel, entry.occurred_at >= start), 1), else_=0))
+        for channel in ContactChannel
+        for start in since
+    ] + [
+        func.sum(case((entry.occurred_at >= start, entry.duration_minutes), else_=0))
+        for start in since
+    ]
+    contacts = select(func.count(entry.id), *sums).where(entry.customer_id == CUSTOMER).subquery()
+    # With the customer: the record's first statement reads who it is about too.
+    found = (
+        select(Customer, *columns.values(), *contacts.c)
+        .join_from(Customer, contacts, true())  # one row of sums beside the customer
+        .where(Customer.id == CUSTOMER)
+    )
+    return list(columns), found
+
+
+@dataclass
+class RecordTotals:
+    """How many rows each list on the record has, and the contact log's counts (§6.5)."""
+
+    rows: dict[str, int]
+    counts: ContactCounts
+
+
+def customer_with_totals(
+    customer_id: int, now: datetime, with_history: bool
+) -> tuple[Customer, RecordTotals] | None:
+    """The customer, and how many rows each list on their record has, in one statement;
+    None when there is no such customer."""
+    names, stmt = _totals_statement(with_history)
+    since = {f"since_{days}": now - timedelta(days=days) for days in CONTACT_PERIODS}
+    row = db.session.execute(stmt, {"customer_id": customer_id, **since}).first()
+    if row is None:
+        return None
+    customer, *row = row
+    totals = {name: int(value or 0) for name, value in zip(names, row, strict=False)}
+    values = [int(value or 0) for value in row[len(names) :]]
+    totals["contacts"] = values[0]
+    periods = len(CONTACT_PERIODS)
+    by_channel = {
+        channel: values[1 + k * periods : 1 + (k + 1) * periods]
+        for k, channel in enumerate(ContactChannel)
+    }
+    minutes = values[1 + len(ContactChannel) * periods :]
+    counted = [sum(counts[i] for counts in by_channel.values()) for i in range(periods)]
+    return customer, RecordTotals(
+        totals, ContactCounts(CONTACT_PERIODS, by_channel, minutes, counted)
+    )
 
 
 def _name_of(person):
@@ -170,114 +237,172 @@ def _newest(stmt, *order, limit: int, offset: int = 0) -> list:
     return list(db.session.scalars(stmt.order_by(*order).limit(limit).offset(offset)).unique())
 
 
-def _warnings_with_incidents(customer_id: int, limit: int, offset: int = 0):
-    """The customer's warnings, newest first, each with the facts about its incident that say
-    who may read its letter."""
-    stmt = (
-        select(ConductWarning, Incident)
+@cache
+def _statements() -> dict:
+    """The record's other statements, built once; each is sent with its customer and sizes."""
+    alert = (
+        select(Alert)
+        .options(_name_of(Alert.raised_by), _name_of(Alert.ended_by))
+        .where(Alert.customer_id == CUSTOMER)
+        .order_by(Alert.raised_at.desc(), Alert.id.desc())
+    )
+
+    def newest_alerts(*where, order):
+        return select(Alert.id).where(Alert.customer_id == CUSTOMER, *where).order_by(*order)
+
+    raised = newest_alerts(order=(Alert.raised_at.desc(), Alert.id.desc())).limit(REACH)
+    ended = newest_alerts(
+        Alert.ended_at.is_not(None), order=(Alert.ended_at.desc(), Alert.id.desc())
+    ).limit(REACH)
+    newest = (
+        select(
+            Incident.id,
+            Incident.reference,
+            Incident.occurred_at,
+            Incident.route,
+            Incident.reported_by_id,
+            Incident.line_manager_id,
+        )
+        .where(Incident.customer_id == CUSTOMER)
+        .order_by(Incident.occurred_at.desc(), Incident.id.desc())
+        .limit(REACH)
+        .subquery()
+    )
+    return {
+        "in_force": alert.where(Alert.ended_at.is_(None)),
+        # Those in force, and the newest raised and ended the history's page may need.
+        "alerts": alert.where(
+            or_(Alert.ended_at.is_(None), Alert.id.in_(raised), Alert.id.in_(ended))
+        ),
+        # The columns the log shows, as rows: nothing on the page changes them.
+        "contacts": select(
+            ContactLogEntry.id,
+            ContactLogEntry.channel,
+            ContactLogEntry.inbound,
+            ContactLogEntry.occurred_at,
+            ContactLogEntry.duration_minutes,
+            ContactLogEntry.summary,
+        )
+        .where(ContactLogEntry.customer_id == CUSTOMER)
+        .order_by(ContactLogEntry.occurred_at.desc(), ContactLogEntry.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset")),
+        # With their categories, and what says who may open them, in one statement.
+        "incidents": select(newest, IncidentCategory.category)
+        .outerjoin(IncidentCategory, IncidentCategory.incident_id == newest.c.id)
+        .order_by(newest.c.occurred_at.desc(), newest.c.id.desc(), IncidentCategory.id),
+        "warnings": select(ConductWarning, Incident)
         .join(Incident, Incident.id == ConductWarning.incident_id)
         .options(
             load_only(Incident.route, Incident.reported_by_id, Incident.line_manager_id),
             lazyload(Incident.category_links),
         )
-        .where(ConductWarning.customer_id == customer_id)
+        .where(ConductWarning.customer_id == CUSTOMER)
         .order_by(ConductWarning.issued_at.desc(), ConductWarning.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return db.session.execute(stmt).all()
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset")),
+    }
+
+
+def _warnings_with_incidents(customer_id: int, limit: int, offset: int = 0):
+    """The customer's warnings, newest first, each with the facts about its incident that say
+    who may read its letter."""
+    return db.session.execute(
+        _statements()["warnings"],
+        {"customer_id": customer_id, "limit": limit, "offset": offset},
+    ).all()
 
 
 def customer_record(
-    customer: Customer, now: datetime, with_history: bool, asked: RecordPages | None = None
+    customer: Customer,
+    now: datetime,
+    with_history: bool,
+    asked: RecordPages | None = None,
+    totals: RecordTotals | None = None,
 ) -> CustomerRecord:
     """The customer's record, a page of each list at a time, in a fixed number of queries.
 
     Every alert in force is loaded (colleagues must see them all). The history merges the
     newest incidents, warnings, alerts and refusals: for its page ``n`` each kind is read only
-    as far as the first ``n`` pages could reach.
+    as far as the first ``n`` pages could reach. ``totals``, when given, are
+    :func:`customer_with_totals`'s for the same ``now`` and ``with_history``.
     """
     asked = asked or RecordPages()
-    totals = _totals(customer.id, with_history)
+    if totals is None:
+        _customer, totals = customer_with_totals(customer.id, now, with_history)
+    totals, counts = totals.rows, totals.counts
     pages = {
         "contacts": Page.of(asked.contacts, LIST_PAGE_SIZE, totals["contacts"]),
         "refusals": Page.of(asked.refusals, LIST_PAGE_SIZE, totals["refusals"]),
     }
-    alerts = list(
-        db.session.scalars(
-            select(Alert)
-            .options(_name_of(Alert.raised_by))
-            .where(Alert.customer_id == customer.id, Alert.ended_at.is_(None))
-            .order_by(Alert.raised_at.desc(), Alert.id.desc())
-        )
-    )
-    contacts = _newest(
-        select(ContactLogEntry).where(ContactLogEntry.customer_id == customer.id),
-        ContactLogEntry.occurred_at.desc(),
-        ContactLogEntry.id.desc(),
-        limit=LIST_PAGE_SIZE,
-        offset=pages["contacts"].offset,
-    )
-    refusals_stmt = select(AccessRefusal).where(AccessRefusal.customer_id == customer.id)
-    by_day = (AccessRefusal.refused_on.desc(), AccessRefusal.id.desc())
-    refusals = (
-        _newest(refusals_stmt, *by_day, limit=LIST_PAGE_SIZE, offset=pages["refusals"].offset)
-        if totals["refusals"]
+    statements = _statements()
+    shown = {"customer_id": customer.id, "limit": LIST_PAGE_SIZE}
+    contacts = (
+        db.session.execute(
+            statements["contacts"], {**shown, "offset": pages["contacts"].offset}
+        ).all()
+        if totals["contacts"]
         else []
     )
-    record = CustomerRecord(
-        customer, alerts, [], [], contacts, refusals, contact_counts(customer.id, now)
-    )
+    record = CustomerRecord(customer, [], [], [], contacts, [], counts)
     record.pages = pages
+    record.totals = totals
     if with_history:
-        _add_history(record, asked, totals)
+        _add_history(record, asked, totals)  # with the alerts in force and the refusals' page
+        return record
+    if totals["alerts"]:
+        in_force = statements["in_force"]
+        record.alerts = list(db.session.scalars(in_force, {"customer_id": customer.id}).unique())
+    if totals["refusals"]:
+        refusals_stmt = select(AccessRefusal).where(AccessRefusal.customer_id == customer.id)
+        by_day = (AccessRefusal.refused_on.desc(), AccessRefusal.id.desc())
+        record.refusals = _newest(
+            refusals_stmt, *by_day, limit=LIST_PAGE_SIZE, offset=pages["refusals"].offset
+        )
     return record
 
 
 def _add_history(record: CustomerRecord, asked: RecordPages, totals: dict[str, int]) -> None:
-    """The warnings table's page and the newest rows of each kind the history's page needs."""
+    """The warnings table's page, the alerts in force and the newest rows of each kind the
+    history's page needs."""
     customer_id = record.customer.id
     events = sum(totals[k] for k in ("incidents", "warnings", "refusals", "alerts"))
     pages = record.pages
     pages["warnings"] = Page.of(asked.warnings, LIST_PAGE_SIZE, totals["warnings"])
     pages["history"] = Page.of(asked.history, HISTORY_PAGE_SIZE, events + totals["ended_alerts"])
     reach = pages["history"].number * HISTORY_PAGE_SIZE
+    statements = _statements()
+    needs = {"customer_id": customer_id, "reach": reach}
     if totals["incidents"]:
-        record.incidents = _newest(
-            select(Incident).where(Incident.customer_id == customer_id),
-            Incident.occurred_at.desc(),
-            Incident.id.desc(),
-            limit=reach,
-        )
+        record.incidents = _history_incidents(db.session.execute(statements["incidents"], needs))
     if totals["warnings"]:
-        shown = _warnings_with_incidents(customer_id, LIST_PAGE_SIZE, pages["warnings"].offset)
-        history = _warnings_with_incidents(customer_id, reach)
+        # The table's page and the history's warnings, read together: as deep as either goes.
+        start = pages["warnings"].offset
+        rows = _warnings_with_incidents(customer_id, max(start + LIST_PAGE_SIZE, reach))
+        shown, history = rows[start : start + LIST_PAGE_SIZE], rows[:reach]
         record.warnings = [w for w, _i in shown]
         record.history_warnings = [w for w, _i in history]
-        record.incident_of = {w.id: i for w, i in (*shown, *history)}
-    mine = (
-        select(Alert)
-        .options(_name_of(Alert.raised_by), _name_of(Alert.ended_by))
-        .where(Alert.customer_id == customer_id)
-    )
+        record.incident_of = {w.id: i for w, i in rows}
     if totals["alerts"]:
-        record.raised_alerts = _newest(mine, Alert.raised_at.desc(), Alert.id.desc(), limit=reach)
+        alerts = list(db.session.scalars(statements["alerts"], needs).unique())
+        record.alerts = [a for a in alerts if a.ended_at is None]
+        record.raised_alerts = alerts[:reach]
+        ended = [a for a in alerts if a.ended_at is not None]
+        ended.sort(key=lambda a: (a.ended_at, a.id), reverse=True)
+        record.ended_alerts = ended[:reach]
     if totals["ended_alerts"]:
-        record.ended_alerts = _newest(
-            mine.where(Alert.ended_at.is_not(None)),
-            Alert.ended_at.desc(),
-            Alert.id.desc(),
-            limit=reach,
-        )
-        record.end_reasons = _end_reasons(customer_id)
+        record.end_reasons = end_reasons(customer_id)
     if totals["refusals"]:
         # A refusal sorts by the moment it happened on its day: the whole of the last day
-        # reached is read, so the day's order is settled here, not by the database.
+        # reached is read, so the day's order is settled here, not by the database. The read
+        # goes as deep as the refusals list's page too, which it then holds in the list's order.
+        page = pages["refusals"]
+        depth = max(reach, page.offset + LIST_PAGE_SIZE)
         last_day = (
             select(AccessRefusal.refused_on)
             .where(AccessRefusal.customer_id == customer_id)
             .order_by(AccessRefusal.refused_on.desc())
-            .offset(reach - 1)
+            .offset(depth - 1)
             .limit(1)
             .scalar_subquery()
         )
@@ -291,109 +416,16 @@ def _add_history(record: CustomerRecord, asked: RecordPages, totals: dict[str, i
                 .order_by(AccessRefusal.refused_on.desc(), AccessRefusal.id.desc())
             )
         )
+        record.refusals = record.history_refusals[page.offset : page.offset + LIST_PAGE_SIZE]
 
 
-def _end_reasons(customer_id: int) -> dict[int, str]:
-    """Why each of the customer's alerts ended, as its audit entry keeps it (one query)."""
-    rows = db.session.scalars(
-        select(AuditEvent.after).where(
-            AuditEvent.entity_type == "customer",
-            AuditEvent.entity_id == customer_id,
-            AuditEvent.action == "alert.ended",
-        )
-    )
-    return {
-        after["alert_id"]: after.get("reason", "")
-        for after in rows
-        if isinstance(after, dict) and "alert_id" in after
-    }
-
-
-def timeline(record: CustomerRecord, viewer) -> list[TimelineItem]:
-    """Merge the record's events, newest first by the moment each happened (the row's id
-    breaks a tie); an incident or a warning letter is a link only for a ``viewer`` who may
-    open it (the same permissions the incident and letter pages check)."""
-    items: list[TimelineItem] = []
-    letters = warnings_with_readable_letters(record, viewer)
-    for incident in record.incidents:
-        items.append(
-            TimelineItem(
-                incident.occurred_at,
-                "incident",
-                f"Incident {incident.reference}",
-                ", ".join(str(c.title) for c in incident.categories),
-                f"/staff/incidents/{incident.id}" if may_open(viewer, incident) else "",
-                ident=incident.id,
-            )
-        )
-    for warning in record.history_warnings:
-        items.append(
-            TimelineItem(
-                warning.issued_at,
-                "warning",
-                str(warning.stage.title),
-                f"Counts until {warning.lapses_on:%-d %B %Y}",
-                f"/staff/letters/{warning.letter_id}" if warning.id in letters else "",
-                ident=warning.id,
-            )
-        )
-    for alert in record.raised_alerts:
-        items.append(
-            TimelineItem(
-                alert.raised_at,
-                "alert",
-                _l("Health and safety alert raised"),
-                alert.summary,
-                ident=alert.id,
-                by=alert.raised_by.name,
-            )
-        )
-    for alert in record.ended_alerts:
-        items.append(
-            TimelineItem(
-                alert.ended_at,
-                "alert_ended",
-                _l("Health and safety alert ended"),
-                alert.summary,
-                ident=alert.id,
-                by=alert.ended_by.name if alert.ended_by else "",
-                reason=record.end_reasons.get(alert.id, ""),
-            )
-        )
-    for refusal in record.history_refusals:
-        # Only the day is known; a refusal recorded that day sorts at the moment it was.
-        start = from_london(refusal.refused_on)
-        recorded = refusal.recorded_at
-        moment = recorded if london_date(recorded) == refusal.refused_on else start
-        items.append(
-            TimelineItem(
-                refusal.refused_on,
-                "refusal",
-                str(refusal.works_type.title),
-                refusal.works_description,
-                moment=moment,
-                ident=refusal.id,
-            )
-        )
-
-    def key(item: TimelineItem):
-        return (item.moment or item.at, item.ident, item.kind == "alert_ended")
-
-    page = record.pages.get("history")
-    newest = sorted(items, key=key, reverse=True)
-    return newest[page.offset : page.offset + page.size] if page else newest
-
-
-def may_open(viewer, incident: Incident | None) -> bool:
-    """Whether ``viewer`` may open this incident, and so the warning letter about it."""
-    return incident is not None and permissions.can_view_incident(viewer, incident)
-
-
-def warnings_with_readable_letters(record: CustomerRecord, viewer) -> set[int]:
-    """Ids of the warnings whose letter ``viewer`` may read: a warning letter is shared
-    exactly as its incident is (portal/staff/letters.py), so the CSM reads §8.4 ones only."""
-    return {wid for wid, incident in record.incident_of.items() if may_open(viewer, incident)}
-
-
-def is_warning_live(warning: ConductWarning, today: date) -> bool:
-    return warning.live_on(today)
+def _history_incidents(rows) -> list[HistoryIncident]:
+    """One :class:`HistoryIncident` for each incident in ``rows`` (one row a category)."""
+    incidents: dict[int, HistoryIncident] = {}
+    for *columns, category in rows:
+        incident = incidents.get(columns[0])
+        if incident is None:
+            incident = incidents[columns[0]] = HistoryIncident(*columns)
+        if category is not None:
+            incident.categories.append(category)
+    return list(incidents.values())

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from datetime import datetime
+
+from flask import abort, get_template_attribute, render_template, request, url_for
+from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -12,7 +16,7 @@ from portal import deadlines, search
 from portal import idempotency as once
 from portal.audit import services as audit
 from portal.auth import permissions
-from portal.customers import queries
+from portal.customers import queries, timeline
 from portal.customers.models import Alert, ContactChannel, Customer, WorksType
 from portal.customers.services import (
     ALERT_END_REASON_MAX,
@@ -24,6 +28,7 @@ from portal.customers.services import (
 )
 from portal.forms import BaseForm, PlainDateField, PlainTimeField, combine
 from portal.htmx import render_page_or_fragment
+from portal.i18n import short_date
 from portal.idempotency import OnceForm
 from portal.organisation.services import get_organisation
 from portal.paging import page_arg
@@ -31,7 +36,8 @@ from portal.restrictions import queries as restriction_queries
 from portal.restrictions.combined import staff_statement
 from portal.restrictions.rules import ALWAYS_OPEN
 from portal.staff import bp
-from portal.staff.guard import actor, get_or_404, staff_required
+from portal.staff.formatting import ListFormat
+from portal.staff.guard import MAX_ID, actor, get_or_404, staff_required
 from portal.steps import beside_fields, conflict_page, perform, record
 from portal.timeutil import london_date, utcnow
 
@@ -144,19 +150,34 @@ def customers():
     )
 
 
-def _record_context(customer: Customer, **forms):
-    now = utcnow()
-    with_history = permissions.can_view_conduct_history(current_user)
+def _moment(at: datetime, zone) -> str:
+    """``at`` as the ``date_time`` filter writes it ("5 Dec 2026, 13:47"), its day formatted
+    once a process (``short_date``) rather than once a row."""
+    local = at.astimezone(zone)
+    return f"{short_date(local.date())}, {local:%H:%M}"
+
+
+def _record_context(customer: Customer, now=None, totals=None, **forms):
+    """The record page's context; ``totals`` (:func:`queries.customer_with_totals`), when the
+    view has them, are for ``now``."""
+    now = now or utcnow()
+    viewer = current_user._get_current_object()  # asked often: once through the proxy
+    fmt = ListFormat()
+    zone = get_timezone()
+    with_history = permissions.can_view_conduct_history(viewer)
     asked = queries.RecordPages(
         warnings=page_arg("warnings"),
         history=page_arg("history"),
         contacts=page_arg("contacts"),
         refusals=page_arg("refusals"),
     )
-    record = queries.customer_record(customer, now, with_history, asked)
-    restrictions_visible = permissions.can_view_restrictions(current_user)
-    contact = restriction_queries.contact_picture(
-        customer.id, restrictions_visible, london_date(now)
+    record = queries.customer_record(customer, now, with_history, asked, totals)
+    readable_letters = timeline.warnings_with_readable_letters(record, viewer)
+    restrictions_visible = permissions.can_view_restrictions(viewer)
+    contact = (
+        restriction_queries.contact_picture(customer.id, restrictions_visible, london_date(now))
+        if record.totals["contact_rules"]
+        else restriction_queries.ContactPicture()  # nothing to read: none of its rows exist
     )
     return {
         "contact": contact,
@@ -172,8 +193,8 @@ def _record_context(customer: Customer, **forms):
         # The flag gives colleagues the numbers for the routes a restriction never closes.
         "org": get_organisation() if contact.in_force else None,
         "restrictions_visible": restrictions_visible,
-        "can_restrict": permissions.can_request_restriction(current_user),
-        "can_handle_correspondence": permissions.can_handle_correspondence(current_user),
+        "can_restrict": permissions.can_request_restriction(viewer),
+        "can_handle_correspondence": permissions.can_handle_correspondence(viewer),
         "customer": customer,
         "record": record,
         # Each list's page links keep the other lists on the pages they show.
@@ -181,22 +202,59 @@ def _record_context(customer: Customer, **forms):
             "customer_id": customer.id,
             **{name: page.number for name, page in record.pages.items() if page.number > 1},
         },
-        "timeline": queries.timeline(record, current_user),
-        "readable_letters": queries.warnings_with_readable_letters(record, current_user),
+        "timeline": timeline.timeline(record, viewer, readable_letters),
+        "readable_letters": readable_letters,
         "with_history": with_history,
         "today": london_date(now),
-        "alert_form": forms.get("alert_form") or AlertForm(prefix="alert"),
-        "contact_form": forms.get("contact_form") or ContactForm(prefix="contact"),
-        "refusal_form": forms.get("refusal_form") or RefusalForm(prefix="refusal"),
-        "can_raise_alert": permissions.can_raise_alert(current_user),
+        # The form sent back to correct; the others are shown blank.
+        **{f"{name}_form": forms.get(f"{name}_form") for name in BLANK_FORMS},
+        "blank": _blank_forms(),
+        "can_raise_alert": permissions.can_raise_alert(viewer),
+        # Each title looked up once for the page's lists, not once a row; each moment written
+        # as the ``date_time`` filter writes it, for less.
+        "fmt": fmt,
+        "moment": lambda at: _moment(at, zone),
     }
+
+
+# The record's forms, each shown blank unless it was sent back to correct.
+BLANK_FORMS = {"contact": ContactForm, "refusal": RefusalForm, "alert": AlertForm}
+# (form, locale) -> the HTML of the form's fields, blank.
+_BLANK_FIELDS: dict[tuple[str, str], Markup] = {}
+
+
+def _blank_forms() -> dict[str, Markup]:
+    """Each of the record's forms as nobody has filled it in: its fields are the same on every
+    record and every view of it, so they are rendered once a language and kept; only its
+    hidden fields (this person's CSRF token, a new submission key) are made afresh."""
+    locale = str(get_locale())
+    hidden = get_template_attribute("staff/customers/_record_fields.html", "blank_hidden")
+    blank = {}
+    for name, form in BLANK_FORMS.items():
+        fields = _BLANK_FIELDS.get((name, locale))
+        if fields is None:
+            render = get_template_attribute("staff/customers/_record_fields.html", f"{name}_fields")
+            fields = render(form(prefix=name, formdata=None))
+            fields = _BLANK_FIELDS[(name, locale)] = Markup(fields)
+        blank[name] = hidden(name, once.new_key()) + fields
+    return blank
 
 
 @bp.route("/customers/<int:customer_id>")
 @staff_required(permissions.can_view_customer)
 def customer(customer_id: int):
-    customer = _customer_for_view(customer_id)
-    if permissions.can_view_conduct_history(current_user) and customer.has_vulnerability:
+    now = utcnow()
+    with_history = permissions.can_view_conduct_history(current_user)
+    # Who the record is about, and how long each of its lists is, in one statement.
+    found = (
+        queries.customer_with_totals(customer_id, now, with_history)
+        if 0 < customer_id <= MAX_ID
+        else None
+    )
+    if found is None:
+        abort(404)
+    customer, totals = found
+    if with_history and customer.has_vulnerability:
         record(
             lambda: audit.record(
                 actor(),
@@ -207,7 +265,7 @@ def customer(customer_id: int):
                 f"Vulnerability details of {customer.reference} viewed",
             )
         )
-    return render_template("staff/customers/record.html", **_record_context(customer))
+    return render_template("staff/customers/record.html", **_record_context(customer, now, totals))
 
 
 @bp.route("/customers/<int:customer_id>/alerts", methods=["POST"])

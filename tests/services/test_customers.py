@@ -10,8 +10,9 @@ import pytest
 
 from portal.auth.models import Role
 from portal.customers.models import ContactChannel, WorksType
-from portal.customers.queries import CONTACT_PERIODS, contact_counts, customer_record, timeline
+from portal.customers.queries import CONTACT_PERIODS, contact_counts, customer_record
 from portal.customers.services import end_alert, log_contact, raise_alert, record_access_refusal
+from portal.customers.timeline import timeline
 from portal.errors import Conflict, NotAllowed, ServiceError
 
 PHONE, EMAIL, LETTER = ContactChannel.PHONE, ContactChannel.EMAIL, ContactChannel.LETTER

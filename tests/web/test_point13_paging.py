@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from portal import db
 from portal.customers import queries
+from portal.customers.timeline import timeline
 from portal.incidents.models import Incident, IncidentStatus
 from tests.pages import check_page
 from tests.web import test_queries as counted
@@ -157,10 +158,10 @@ def test_point13_the_history_pages_follow_on_exactly(busy_record, people, clock,
         record = queries.customer_record(
             customer, clock.now, True, queries.RecordPages(history=number)
         )
-        pages += [(i.kind, i.ident) for i in queries.timeline(record, people.panel)]
+        pages += [(i.kind, i.ident) for i in timeline(record, people.panel)]
 
     monkeypatch.setattr(queries, "HISTORY_PAGE_SIZE", 10_000)
-    whole = queries.timeline(queries.customer_record(customer, clock.now, True), people.panel)
+    whole = timeline(queries.customer_record(customer, clock.now, True), people.panel)
     assert pages == [(i.kind, i.ident) for i in whole]
     assert len(pages) == first.pages["history"].total == 180
 
