@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Integer, Select, case, column, func, literal, select, table
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from portal import db, search
@@ -193,87 +193,89 @@ def _register_stmt(filters: RegisterFilters, limit_to_asb: bool) -> Select:
     return stmt
 
 
+# One page of ids and the total, as a CTE each search fills in (see register_page).
+_PAGE = table("register_page", column("id", Integer), column("total", Integer))
+
+# The register's columns for a page's incidents, one row per category, so the page and its
+# categories come in one statement. Built once: only the CTE differs from one page to the next.
+_REGISTER_ROWS = (
+    select(
+        _PAGE.c.id,
+        Incident.reference,
+        Incident.route,
+        Incident.reported_at,
+        Customer.id,
+        Customer.forename,
+        Customer.surname,
+        Customer.reference,
+        PanelReview.outcome,
+        ConductWarning.stage,
+        IncidentCategory.category,
+        _PAGE.c.total,
+    )
+    .select_from(_PAGE)
+    .join(Incident, Incident.id == _PAGE.c.id)
+    .join(Customer, Customer.id == Incident.customer_id)
+    .outerjoin(PanelReview, PanelReview.incident_id == Incident.id)
+    .outerjoin(ConductWarning, ConductWarning.incident_id == Incident.id)
+    .outerjoin(IncidentCategory, IncidentCategory.incident_id == Incident.id)
+    .order_by(Incident.reported_at.desc(), Incident.id.desc(), IncidentCategory.id)
+)
+
+
 def register_page(filters: RegisterFilters, limit_to_asb: bool, page_size: int) -> RegisterPage:
     """One page of the register, newest first.
 
     The page's ids are found on the narrow id query (walking ix_incident_reported when there
-    is no filter), then only those rows are loaded in full. A text search looks its matches up
-    in the search index (``portal.search``) and finds the page and the total in one pass (a
-    window count). A search term shorter than the index can look up finds nothing and says so.
+    is no filter) and joined, in the same statement, to the columns the register shows. A text
+    search looks its matches up in the search index (``portal.search``) and finds the total in
+    that pass too (a window count), so a search's page costs one statement (and finding nothing
+    on its first page means nothing matches). Without a search, or when a search's page is past
+    the end, the total is counted first. A search term shorter than the index can look up
+    finds nothing and says so.
     """
     if search.too_short(filters.q):
         return RegisterPage(rows=[], total=0, page=1, pages=1, too_short=True)
     base = _register_stmt(filters, limit_to_asb)
-    newest_first = (Incident.reported_at.desc(), Incident.id.desc())
+    ordered = base.order_by(Incident.reported_at.desc(), Incident.id.desc()).limit(page_size)
     page = max(1, filters.page)
+    # Plain Core rows: every column is a value, so the ORM has nothing to load.
+    connection = db.session.connection()
 
-    def page_ids(number: int, with_total: bool) -> list:
-        stmt = base.order_by(*newest_first).limit(page_size).offset((number - 1) * page_size)
-        if with_total:
-            stmt = stmt.add_columns(func.count().over())
-        return db.session.execute(stmt).all()
+    def page_rows(number: int, total: int | None = None) -> list:
+        counted = func.count().over() if total is None else literal(total)
+        ids = ordered.add_columns(counted.label("total")).offset((number - 1) * page_size)
+        return connection.execute(_REGISTER_ROWS.add_cte(ids.cte(_PAGE.name))).all()
 
-    found = page_ids(page, with_total=True) if search.term(filters.q) else []
+    searched = bool(search.term(filters.q))
+    found = page_rows(page) if searched else []
     if found:
-        total = found[0][1]
+        total = found[0].total
+    elif searched and page == 1:
+        total = 0  # nothing on the first page: nothing matches at all
     else:
         total = db.session.scalar(select(func.count()).select_from(base.subquery()))
         page = min(page, max(1, -(-total // page_size)))
-        found = page_ids(page, with_total=False) if total else []
-    pages = max(1, -(-total // page_size))
-    ids = [row[0] for row in found]
+        found = page_rows(page, total) if total else []
     rows: list[RegisterRow] = []
-    if ids:
-        categories: dict[int, list[Category]] = {incident_id: [] for incident_id in ids}
-        for incident_id, category in db.session.execute(
-            select(IncidentCategory.incident_id, IncidentCategory.category)
-            .where(IncidentCategory.incident_id.in_(ids))
-            .order_by(IncidentCategory.id)
-        ):
-            categories[incident_id].append(category)
-        stmt = (
-            select(
-                Incident.id,
-                Incident.reference,
-                Incident.route,
-                Incident.reported_at,
-                Customer.id,
-                Customer.forename,
-                Customer.surname,
-                Customer.reference,
-                PanelReview.outcome,
-                ConductWarning.stage,
-            )
-            .join(Customer, Customer.id == Incident.customer_id)
-            .outerjoin(PanelReview, PanelReview.incident_id == Incident.id)
-            .outerjoin(ConductWarning, ConductWarning.incident_id == Incident.id)
-            .where(Incident.id.in_(ids))
-            .order_by(*newest_first)
-        )
-        rows = [
-            RegisterRow(
-                RegisterIncident(
-                    id_,
-                    reference,
-                    route,
-                    reported_at,
-                    RegisterCustomer(customer_id, f"{forename} {surname}", customer_reference),
-                    categories[id_],
-                ),
-                outcome,
-                stage.value if stage else None,
-            )
-            for (
-                id_,
-                reference,
-                route,
-                reported_at,
-                customer_id,
-                forename,
-                surname,
-                customer_reference,
-                outcome,
-                stage,
-            ) in db.session.execute(stmt)
-        ]
-    return RegisterPage(rows=rows, total=total, page=page, pages=pages)
+    for (
+        id_,
+        reference,
+        route,
+        reported_at,
+        customer_id,
+        forename,
+        surname,
+        customer_reference,
+        outcome,
+        stage,
+        category,
+        _total,
+    ) in found:
+        if not rows or rows[-1].incident.id != id_:
+            customer = RegisterCustomer(customer_id, f"{forename} {surname}", customer_reference)
+            incident = RegisterIncident(id_, reference, route, reported_at, customer, [])
+            rows.append(RegisterRow(incident, outcome, stage.value if stage else None))
+        if category is not None:
+            rows[-1].incident.categories.append(category)
+    return RegisterPage(rows=rows, total=total, page=page, pages=max(1, -(-total // page_size)))

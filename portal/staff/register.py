@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from flask import current_app, request
+from flask import current_app, request, url_for
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.audit import services as audit
 from portal.auth import permissions
+from portal.enums import TitledEnum
 from portal.htmx import render_page_or_fragment
+from portal.i18n import short_date
 from portal.incidents.catalogue import Category
 from portal.incidents.models import IncidentStatus, Route
-from portal.incidents.queries import RegisterFilters, register_page
+from portal.incidents.queries import RegisterFilters, RegisterRow, register_page
 from portal.panel.models import Outcome
 from portal.staff import bp
-from portal.staff.formatting import ListFormat
 from portal.staff.guard import actor, staff_required
 from portal.steps import record
 from portal.timeutil import utcnow
@@ -90,14 +95,89 @@ def register():
         "staff/register/_results.html",
         filters=filters,
         result=result,
+        lines=_lines(result.rows),
         limited=limited,
         errors=errors,
         args=args,
-        fmt=ListFormat(),
         Category=Category,
         Route=Route,
         IncidentStatus=IncidentStatus,
         Outcome=Outcome,
+        choices=_choices,
         page_errors=list(errors.items()),
         status=422 if errors else 200,
     )
+
+
+def _choices(enum_cls: type[TitledEnum]) -> tuple[tuple[TitledEnum, str], ...]:
+    """A filter's members and their titles in the page's language."""
+    return _titles(enum_cls, str(get_locale()))
+
+
+@lru_cache(maxsize=64)
+def _titles(enum_cls: type[TitledEnum], _locale: str) -> tuple[tuple[TitledEnum, str], ...]:
+    """The titles, looked up once per process and language rather than on every page (each
+    is a translation, and the filters' options cost more than the page's rows)."""
+    return tuple((member, member.title) for member in enum_cls)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One row of the register as it is shown: addresses built and values formatted."""
+
+    incident_href: str
+    reference: str
+    customer_href: str
+    customer_name: str
+    customer_reference: str
+    behaviour: str
+    reported: str
+    action: str  # empty while the incident awaits the Panel's review
+
+
+# A number no real id reaches, so it appears in a built address only where the id goes.
+_MARK = 9_000_000_000_000_000_001
+
+
+def _address(endpoint: str, name: str) -> Callable[[int], str]:
+    """``endpoint``'s address for any id, routed once (``url_for`` on each of a page's rows
+    costs more than everything else its row needs)."""
+    head, tail = url_for(endpoint, **{name: _MARK}).split(str(_MARK))
+    return lambda id_: f"{head}{id_}{tail}"
+
+
+def _lines(rows: list[RegisterRow]) -> list[Line]:
+    """The page's rows as they are shown: each day formatted as the ``short_date`` filter
+    writes it and each title and stage looked up once."""
+    if not rows:
+        return []
+    zone = get_timezone()
+    titles = dict(_choices(Category)) | dict(_choices(Outcome))
+    days: dict[date, str] = {}
+    incident_href = _address("staff.incident", "incident_id")
+    customer_href = _address("staff.customer", "customer_id")
+    stages: dict[str, str] = {}
+    lines = []
+    for row in rows:
+        incident, customer = row.incident, row.incident.customer
+        action = titles[row.outcome] if row.outcome else ""
+        day = incident.reported_at.astimezone(zone).date()
+        reported = days.get(day) or days.setdefault(day, short_date(day))
+        if action and row.warning_stage:
+            stage = stages.get(row.warning_stage)
+            if stage is None:
+                stage = stages[row.warning_stage] = _("%(stage)s stage", stage=row.warning_stage)
+            action = f"{action}: {stage}"
+        lines.append(
+            Line(
+                incident_href(incident.id),
+                incident.reference,
+                customer_href(customer.id),
+                customer.name,
+                customer.reference,
+                "; ".join([titles[c] for c in incident.categories]),
+                reported,
+                action,
+            )
+        )
+    return lines

@@ -130,3 +130,23 @@ def test_the_register_pages_newest_first(incidents):
     assert ids(first) == [incidents["open"], incidents["no_action"]]
     assert ids(second) == [incidents["warned"]]
     assert beyond.page == 2
+
+
+@pytest.mark.policy("8.8")
+def test_a_search_finds_its_page_total_and_categories_in_one_statement(
+    incidents, make_customer, make_incident, count_queries
+):
+    from portal.incidents.catalogue import Category
+
+    several = [Category.REFUSAL, Category.AGGRESSIVE, Category.DEMANDS]
+    both = make_incident(make_customer(forename="Tia", surname="Tenant"), categories=several)
+
+    with count_queries() as q:
+        page = register_page(RegisterFilters(q="tia tenant"), False, PAGE)
+    with count_queries() as none:
+        nothing = register_page(RegisterFilters(q="nobody here"), False, PAGE)
+
+    assert q.count == 1 and none.count == 1
+    assert ids(page) == [both.id, incidents["warned"]] and page.total == 2
+    assert page.rows[0].incident.categories == several  # in the order they were given
+    assert (nothing.rows, nothing.total, nothing.pages) == ([], 0, 1)
