@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, contains_eager, lazyload
 
 from portal import db, transitions
 from portal.appeals import due_dates, rules
@@ -41,6 +43,41 @@ def appeal_against_decision(restriction: Restriction) -> Appeal | None:
         .order_by(Appeal.status.in_(FINAL), Appeal.id.desc())
         .limit(1)
     )
+
+
+@cache
+def _with_decision_appealed():
+    other = aliased(Appeal)
+    decision = aliased(Restriction)
+    # The rule of appeal_against_decision, in SQL: an appeal sent against the same decision.
+    appealed = (
+        select(other.id)
+        .join(decision, decision.id == other.restriction_id)
+        .where(
+            other.status != AppealStatus.DRAFT,
+            or_(
+                decision.id == Restriction.id,
+                and_(
+                    Restriction.letter_id.is_not(None),
+                    decision.letter_id == Restriction.letter_id,
+                ),
+            ),
+        )
+        .exists()
+    )
+    return (
+        select(Appeal, appealed.label("appealed"))
+        .join(Restriction, Restriction.id == Appeal.restriction_id)
+        .options(contains_eager(Appeal.restriction), lazyload(Appeal.evidence))
+        .where(Appeal.id == bindparam("appeal_id"))
+    )
+
+
+def with_decision_appealed(appeal_id: int):
+    """The appeal ``appeal_id`` (``.Appeal``, its restriction loaded) and whether the decision
+    behind it has been appealed already (``.appealed``: what :func:`appeal_against_decision`
+    would find), in one statement; None when there is no such appeal."""
+    return db.session.execute(_with_decision_appealed(), {"appeal_id": appeal_id}).first()
 
 
 def decision_key(restriction: Restriction) -> str:

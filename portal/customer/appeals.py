@@ -56,10 +56,16 @@ def _my_appeal(appeal_id: int) -> Appeal:
 
 
 def _draft_or_progress(appeal_id: int):
-    appeal = _my_appeal(appeal_id)
+    if appeal_id > 2**31 - 1:
+        abort(404)
+    row = lodging.with_decision_appealed(appeal_id)
+    if row is None or row.Appeal.customer_id != signed_in_customer().customer_id:
+        abort(404)
+    appeal = row.Appeal
     if not appeal.is_draft:
         return appeal, redirect(url_for("customer.appeal", appeal_id=appeal.id), 303)
-    if _closed(appeal):
+    if row.appealed:
+        # Left unsent because its decision was appealed another way (see _closed).
         return appeal, redirect(url_for("customer.appeals_index"), 303)
     return appeal, None
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from functools import cache
+
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal import db, deadlines
-from portal.appeals.queries import appeal_decisions
+from portal.appeals.queries import appeal_decisions_among
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import Arrangement, ArrangementStatus, ResponseChannel
 from portal.customer import bp, customer_required, signed_in_customer
@@ -21,7 +23,8 @@ from portal.letters.files import LetterAltered, check_letter, frozen_pdf
 from portal.letters.models import Letter
 from portal.letters.responses import pdf_name, send_kept_pdf
 from portal.organisation.services import get_organisation
-from portal.restrictions.queries import restrictions_in_force, restrictions_starting_after
+from portal.paging import Page, page_arg
+from portal.restrictions.queries import restrictions_not_run_out
 from portal.restrictions.wording import your_contact, your_contact_together
 from portal.steps import perform, record
 from portal.timeutil import london_date, utcnow
@@ -52,52 +55,36 @@ def _customer_id() -> int:
     return signed_in_customer().customer_id
 
 
+# The home shows the newest letters; all of them are on the letters page, a page at a time.
+HOME_LETTERS = 5
+LETTERS_PAGE_SIZE = 25
+
+
 @bp.route("/home")
 @customer_required
 def home():
     customer_id = _customer_id()
-    today = london_date(utcnow())
-    restrictions = restrictions_in_force(customer_id, today)
-    upcoming = restrictions_starting_after(customer_id, today)
-    open_arrangements = list(
-        db.session.scalars(
-            select(Arrangement)
-            .options(
-                selectinload(Arrangement.terms),
-                selectinload(Arrangement.letter).load_only(Letter.reference),
-            )
-            .where(
-                Arrangement.customer_id == customer_id,
-                Arrangement.status.in_(
-                    (
-                        ArrangementStatus.AWAITING_CUSTOMER,
-                        ArrangementStatus.CHANGE_PROPOSED,
-                        ArrangementStatus.AGREED,
-                    )
-                ),
-            )
-            .order_by(Arrangement.approved_at.desc())
-        )
-    )
-    letters = list(
-        db.session.scalars(
-            select(Letter)
-            .options(selectinload(Letter.warning))
-            .where(Letter.customer_id == customer_id)
-            .order_by(Letter.issued_at.desc())
-            .limit(50)
-        )
-    )
-    decisions = appeal_decisions(customer_id, utcnow())
+    now = utcnow()
+    # In force, starting later and the decisions that may be appealed: one statement, with
+    # the decision letters that name them.
+    contact = restrictions_not_run_out(customer_id, london_date(now))
+    restrictions = contact.in_force
     org = get_organisation()
+    decisions = appeal_decisions_among(customer_id, now, contact.all, contact.letters)
+    open_arrangements = list(
+        db.session.scalars(_arrangements_statement(), {"customer_id": customer_id})
+    )
+    # One more than is shown: whether there are others to see on the letters page.
+    letters = _letters(customer_id, 0, HOME_LETTERS + 1)
+    # Two or more in force are said as one (None for fewer): never a list that reads as a
+    # contradiction; each is then said only as a part of that.
+    together = your_contact_together(restrictions, org)
     return render_template(
         "customer/home.html",
         org=org,
-        restrictions=[(r, your_contact(r, org)) for r in restrictions],
-        # Two or more in force are said as one (None for fewer): never a list that reads as
-        # a contradiction.
-        together=your_contact_together(restrictions, org),
-        upcoming=[(r, your_contact(r, org)) for r in upcoming],
+        restrictions=[] if together else [(r, your_contact(r, org)) for r in restrictions],
+        together=together,
+        upcoming=[(r, your_contact(r, org)) for r in contact.upcoming],
         decisions=decisions,
         # Each decision named by the kinds of restriction it set (with its letter, below).
         decided={
@@ -107,8 +94,80 @@ def home():
         # A last day to appeal that a closure day moved says so (spec §7).
         moves=deadlines.moved_dates(*(d.restriction for d in decisions)),
         arrangements=open_arrangements,
-        letters=letters,
+        letters=letters[:HOME_LETTERS],
+        more_letters=len(letters) > HOME_LETTERS,
         letters_language=letters_language_notice(signed_in_customer()),
+    )
+
+
+def _letters(customer_id: int, offset: int, limit: int) -> list[Letter]:
+    """The customer's letters, newest first, from ``offset``, at most ``limit``."""
+    params = {"customer_id": customer_id, "offset": offset, "limit": limit}
+    return list(db.session.scalars(_letters_statement(), params))
+
+
+@cache
+def _letters_statement():
+    """The customer's letters (``customer_id``), newest first, each with the warning that
+    names a warning letter (joined: one statement); built once per process."""
+    return (
+        select(Letter)
+        .options(joinedload(Letter.warning))
+        .where(Letter.customer_id == bindparam("customer_id"))
+        .order_by(Letter.issued_at.desc(), Letter.id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+
+
+@cache
+def _arrangements_statement():
+    """The customer's arrangements (``customer_id``) to answer or in force, newest first, with
+    their terms and their letter's reference; built once per process."""
+    return (
+        select(Arrangement)
+        .options(
+            selectinload(Arrangement.terms),
+            joinedload(Arrangement.letter).load_only(Letter.reference),
+        )
+        .where(
+            Arrangement.customer_id == bindparam("customer_id"),
+            Arrangement.status.in_(
+                (
+                    ArrangementStatus.AWAITING_CUSTOMER,
+                    ArrangementStatus.CHANGE_PROPOSED,
+                    ArrangementStatus.AGREED,
+                )
+            ),
+        )
+        .order_by(Arrangement.approved_at.desc())
+    )
+
+
+@bp.route("/letters")
+@customer_required
+def letters():
+    """Every letter we have sent the customer through the portal, newest first, a page at a
+    time."""
+    customer_id = _customer_id()
+    total = (
+        db.session.scalar(select(func.count(Letter.id)).where(Letter.customer_id == customer_id))
+        or 0
+    )
+    page = Page.of(page_arg(), LETTERS_PAGE_SIZE, total)
+    listed = _letters(customer_id, page.offset, page.size) if total else []
+    # Which language the letters come in, without the home's offer to change it (offered
+    # there once).
+    language = signed_in_customer().customer.preferred_language or "en"
+    return render_template(
+        "customer/letters.html",
+        letters=listed,
+        page=page,
+        letters_language={
+            "letters": language,
+            "letters_name": current_app.config["LANGUAGES"].get(language, language),
+            "offer": False,
+        },
     )
 
 

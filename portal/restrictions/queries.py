@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Date, bindparam, func, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from portal import db
 from portal.arrangements.models import Arrangement, ArrangementStatus
+from portal.auth.models import User
 from portal.correspondence import queries as correspondence
 from portal.customers.models import Customer
 from portal.letters.models import Letter
@@ -64,6 +66,56 @@ def restrictions_starting_after(customer_id: int, on: date) -> list[Restriction]
             .order_by(Restriction.starts_on, Restriction.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class NotRunOut:
+    """The customer's restrictions not run out on a day, read in one statement: those in
+    force (soonest review first), those starting later (soonest first), and the decision
+    letter of each (letter id → Letter) for what names a decision to the customer."""
+
+    in_force: list[Restriction]
+    upcoming: list[Restriction]
+    letters: dict[int, Letter]
+
+    @property
+    def all(self) -> list[Restriction]:
+        return [*self.in_force, *self.upcoming]
+
+
+@cache
+def _not_run_out_statement():
+    """The select of :func:`restrictions_not_run_out`, built once per process."""
+    return (
+        select(Restriction, Letter)
+        .outerjoin(Letter, Letter.id == Restriction.letter_id)
+        .options(
+            joinedload(Restriction.named_manager).options(
+                lazyload(User.role_links), lazyload(User.line_manager)
+            )
+        )
+        .where(
+            Restriction.customer_id == bindparam("customer_id"),
+            Restriction.not_run_out_clause(bindparam("on", type_=Date)),
+        )
+    )
+
+
+def restrictions_not_run_out(customer_id: int, on: date) -> NotRunOut:
+    """What :func:`restrictions_in_force` and :func:`restrictions_starting_after` say, with
+    each restriction's decision letter, in one statement (for the customer's home). Their
+    named managers come with them, without the roles nothing here reads."""
+    rows = db.session.execute(
+        _not_run_out_statement(), {"customer_id": customer_id, "on": on}
+    ).all()
+    in_force = sorted(
+        (r for r, _letter in rows if r.in_force_on(on)), key=lambda r: (r.review_on, r.id)
+    )
+    upcoming = sorted(
+        (r for r, _letter in rows if r.starts_after(on)), key=lambda r: (r.starts_on, r.id)
+    )
+    letters = {letter.id: letter for _r, letter in rows if letter is not None}
+    return NotRunOut(in_force, upcoming, letters)
 
 
 def termination_in_force(customer_id: int, on: date) -> Restriction | None:

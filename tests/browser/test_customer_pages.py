@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 LANGUAGES = {"en": "ltr", "ur": "rtl", "pl": "ltr", "ar": "rtl"}
 PUBLIC = ["/", "/sign-in", "/activate", "/password-reset", "/password-reset/expired-link"]
-SIGNED_IN = ["/home", "/appeals"]
+SIGNED_IN = ["/home", "/letters", "/appeals"]
 CONNOR = "connor.walsh@demo.example"  # an arrangement waits for his answer
 DEBORAH = "deborah.nolan@demo.example"  # contact restricted; may appeal
 IMRAN = "imran.hussain@demo.example"  # reads Urdu; all contact ended

@@ -478,6 +478,7 @@ CUSTOMER_PAGES = [
     CustomerPage("forgotten password", "/password-reset", False),
     CustomerPage("password reset link", "/password-reset/not-a-token", False, 410),
     CustomerPage("your account", "/home", True),
+    CustomerPage("your letters", "/letters", True),
     CustomerPage("the language of your letters", "/your-letters", True),
     CustomerPage("appeals", "/appeals", True),
     CustomerPage("appeal reasons", "/appeals/{draft}/reasons", True),
