@@ -233,7 +233,12 @@ def _take(engine, upload_dir: Path, value) -> _Copy:
         db.session.commit()
         with engine.connect() as connection:
             rows = {
-                table.name: [dict(row) for row in connection.execute(table.select()).mappings()]
+                table.name: [
+                    dict(row)
+                    for row in connection.execute(
+                        table.select().order_by(*table.primary_key.columns)
+                    ).mappings()
+                ]
                 for table in db.Base.metadata.sorted_tables
             }
             names = _sequences(connection)
@@ -272,8 +277,33 @@ def _write_back(engine, copy: _Copy) -> None:
             connection.execute(table.delete())
         for table in tables:
             if rows[table.name]:
-                connection.execute(table.insert(), rows[table.name])
+                connection.execute(table.insert(), _parents_first(table, rows[table.name]))
         _set_sequences(connection, positions)
+
+
+def _parents_first(table: sa.Table, rows: list[dict]) -> list[dict]:
+    """``rows`` in an order their own table's foreign keys allow (a line manager before the
+    colleague who names them): PostgreSQL checks each row as it is inserted."""
+    own = [
+        (fk.parent.name, fk.column.name) for fk in table.foreign_keys if fk.column.table is table
+    ]
+    if not own:
+        return rows
+    ordered, placed, waiting = [], set(), list(rows)
+    while waiting:
+        ready = [
+            row
+            for row in waiting
+            if all(row[child] is None or (parent, row[child]) in placed for child, parent in own)
+        ]
+        if not ready:  # a cycle within the table: left to the database to refuse
+            return ordered + waiting
+        for row in ready:
+            placed.update((parent, row[parent]) for _child, parent in own)
+        ordered += ready
+        taken = {id(row) for row in ready}
+        waiting = [row for row in waiting if id(row) not in taken]
+    return ordered
 
 
 def _put_back(engine, upload_dir: Path, copy: _Copy):
