@@ -1,28 +1,30 @@
 """Each member of staff's worklist, read in a fixed number of queries whatever the rows: the
 reports waiting for them, the Panel's queue, restriction and appeal steps, correspondence to
-handle and unread notifications. Each part is read only for those whose role it concerns."""
+handle and unread notifications. Each part is read only for those whose role it concerns: every
+count in one statement, then each list (one statement) only when its count says it has rows."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, bindparam, func, select
+from sqlalchemy.orm import contains_eager, load_only
 
 from portal import db
 from portal.appeals import progress as appeal_progress
 from portal.appeals import queries as appeal_queries
-from portal.arrangements import queries as arrangement_queries
+from portal.arrangements.models import WAITING_FOR_STAFF, Arrangement
 from portal.arrangements.queries import AnswerToAct
 from portal.auth import permissions
-from portal.correspondence import queries as correspondence_queries
-from portal.incidents import queries as incident_queries
-from portal.incidents.models import Incident
+from portal.auth.models import User
+from portal.correspondence.models import OPEN_CORRESPONDENCE, Correspondence
+from portal.customers.models import Customer
+from portal.incidents.models import Incident, IncidentStatus, Route
 from portal.incidents.queries import PanelCounts
 from portal.notifications.models import Notification
-from portal.notifications.services import unread
-from portal.restrictions import queries as restriction_queries
 from portal.restrictions.models import (
     RequestPart,
     RequestParticipant,
@@ -35,6 +37,8 @@ from portal.workdays.services import load_calendar
 
 # Restriction reviews this close are listed as due (§8.16 six-monthly review).
 REVIEW_NOTICE = timedelta(days=14)
+# At most this many answers and letters are listed; the counts say how many in all.
+LIST_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -71,75 +75,232 @@ class Worklist:
 
 
 def worklist(me, today: date) -> Worklist:
-    """What waits for ``me`` on ``today`` (London date)."""
-    handles_appeals = permissions.can_manage_appeals(me) or permissions.can_decide_appeal(me)
-    return Worklist(
-        awaiting_decision=incident_queries.awaiting_manager_decision(me.id),
-        my_reports=incident_queries.recent_reports(me.id),
-        panel=(
-            incident_queries.panel_counts(today, permissions.register_is_limited_to_asb(me))
-            if permissions.can_review_as_panel(me)
-            else None
-        ),
-        restriction_tasks=_restriction_tasks(me, today),
-        correspondence_open=(
-            correspondence_queries.open_correspondence_count()
-            if permissions.can_handle_correspondence(me)
-            else None
-        ),
-        appeal_tasks=_appeal_tasks(me, today) if handles_appeals else None,
-        notes=unread(me.id),
-    )
-
-
-def _restriction_tasks(me, today: date) -> RestrictionTasks | None:
-    """Requests for GLT to decide (never one ``me`` made or changed, §8.16), and for those who
-    request restrictions: reviews due soon, decision letters to send, questions from GLT."""
+    """What waits for ``me`` on ``today`` (London date): every count in one statement, then
+    only the lists with something in them, each one statement whatever its length."""
+    panel = permissions.can_review_as_panel(me)
     may_decide = permissions.can_decide_restriction(me)
     may_request = permissions.can_request_restriction(me)
-    if not (may_decide or may_request):
-        return None
-    to_decide = _requests_to_decide(me) if may_decide else 0
-    reviews = letters_to_send = more_info = 0
-    letters: list[LetterToSend] = []
-    answers_to_act, answers = 0, []
-    if may_request:
-        answers_to_act, answers = arrangement_queries.waiting_for_staff()
-        reviews = db.session.scalar(
-            select(func.count(Restriction.id)).where(
-                Restriction.in_force_clause(today),
-                Restriction.review_on <= today + REVIEW_NOTICE,
-            )
+    correspondence = permissions.can_handle_correspondence(me)
+    handles_appeals = permissions.can_manage_appeals(me) or permissions.can_decide_appeal(me)
+    statement = _counts_statement(
+        panel,
+        panel and permissions.register_is_limited_to_asb(me),
+        may_decide,
+        may_request,
+        correspondence,
+    )
+    params = {"me": me.id, "today": today, "review_by": today + REVIEW_NOTICE}
+    counts = db.session.execute(statement, params).one()._mapping
+    restriction_tasks = None
+    if may_decide or may_request:
+        restriction_tasks = RestrictionTasks(
+            to_decide=counts.get("to_decide", 0),
+            reviews=counts.get("reviews", 0),
+            letters_to_send=counts.get("letters_to_send", 0),
+            letters=_letters() if counts.get("letters_to_send") else [],
+            more_info=counts.get("more_info", 0),
+            answers_to_act=counts.get("answers_to_act", 0),
+            answers=_answers() if counts.get("answers_to_act") else [],
         )
-        # Approved and waiting, or in force at once or reintroduced without a letter.
-        letters_to_send, letters = restriction_queries.letters_to_send()
-        more_info = db.session.scalar(
-            select(func.count(RestrictionRequest.id)).where(
-                RestrictionRequest.status == RequestStatus.MORE_INFO
-            )
-        )
-    return RestrictionTasks(
-        to_decide, reviews, letters_to_send, letters, more_info, answers_to_act, answers
+    return Worklist(
+        awaiting_decision=_incidents(_awaiting_statement(), me.id) if counts["awaiting"] else [],
+        my_reports=_incidents(_my_reports_statement(), me.id) if counts["mine"] else [],
+        panel=PanelCounts(counts["waiting"], counts["overdue"]) if panel else None,
+        restriction_tasks=restriction_tasks,
+        correspondence_open=counts["correspondence"] if correspondence else None,
+        appeal_tasks=_appeal_tasks(me, today) if handles_appeals else None,
+        notes=(
+            list(db.session.scalars(_unread_statement(), {"me": me.id})) if counts["unread"] else []
+        ),
     )
 
 
-def _requests_to_decide(me) -> int:
+def _count(entity, *where):
+    return select(func.count(entity.id)).where(*where).scalar_subquery()
+
+
+@cache
+def _counts_statement(
+    panel: bool, asb_only: bool, may_decide: bool, may_request: bool, correspondence: bool
+):
+    """Every count the home page shows (and whether each list has rows), as scalar subqueries
+    of one statement, for ``me``, ``today`` and ``review_by``; built once per set of roles."""
+    me, today = bindparam("me"), bindparam("today", type_=Date)
+    columns = [
+        _count(
+            Incident, Incident.line_manager_id == me, Incident.manager_decided_at.is_(None)
+        ).label("awaiting"),
+        select(Incident.id).where(Incident.reported_by_id == me).exists().label("mine"),
+        _count(Notification, Notification.user_id == me, Notification.read_at.is_(None)).label(
+            "unread"
+        ),
+    ]
+    if panel:
+        waiting = [Incident.status == IncidentStatus.AWAITING_REVIEW]
+        if asb_only:
+            waiting.append(Incident.route == Route.ASB)
+        columns += [
+            _count(Incident, *waiting).label("waiting"),
+            _count(Incident, *waiting, Incident.review_due_on < today).label("overdue"),
+        ]
+    if may_decide:
+        columns.append(_requests_to_decide(me).label("to_decide"))
+    if may_request:
+        columns += [
+            _count(Arrangement, Arrangement.status.in_(WAITING_FOR_STAFF)).label("answers_to_act"),
+            _count(
+                Restriction,
+                Restriction.in_force_clause(today),
+                Restriction.review_on <= bindparam("review_by", type_=Date),
+            ).label("reviews"),
+            # Approved and waiting, or in force at once or reintroduced without a letter.
+            _count(Restriction, Restriction.needs_letter_clause()).label("letters_to_send"),
+            _count(RestrictionRequest, RestrictionRequest.status == RequestStatus.MORE_INFO).label(
+                "more_info"
+            ),
+        ]
+    if correspondence:
+        columns.append(
+            _count(Correspondence, Correspondence.status.in_(OPEN_CORRESPONDENCE)).label(
+                "correspondence"
+            )
+        )
+    return select(*columns)
+
+
+def _requests_to_decide(me):
+    """Requests for GLT to decide, never one ``me`` made or changed (§8.16)."""
     mine = (
         select(RequestParticipant.id)
         .where(
             RequestParticipant.request_id == RestrictionRequest.id,
-            RequestParticipant.user_id == me.id,
+            RequestParticipant.user_id == me,
             RequestParticipant.part != RequestPart.DECIDED,
         )
         .exists()
     )
-    return db.session.scalar(
-        select(func.count(RestrictionRequest.id)).where(
-            RestrictionRequest.status == RequestStatus.SUBMITTED,
-            RestrictionRequest.requested_by_id != me.id,
-            ~mine,
-        )
+    return _count(
+        RestrictionRequest,
+        RestrictionRequest.status == RequestStatus.SUBMITTED,
+        RestrictionRequest.requested_by_id != me,
+        ~mine,
     )
+
+
+def _incidents(statement, me_id: int) -> list[Incident]:
+    return list(db.session.scalars(statement, {"me": me_id}))
+
+
+_SHOWN = (Incident.reference, Incident.customer_id, Incident.reported_by_id, Incident.reported_at)
+
+
+@cache
+def _awaiting_statement():
+    """Reports waiting for this line manager's (``me``) §8.3 decision, oldest first, with only
+    what the home page shows; built once per process."""
+    return (
+        select(Incident)
+        .join(Incident.customer)
+        .join(Incident.reported_by)
+        .options(
+            load_only(*_SHOWN),
+            contains_eager(Incident.customer).load_only(Customer.forename, Customer.surname),
+            contains_eager(Incident.reported_by).load_only(User.name),
+        )
+        .where(Incident.line_manager_id == bindparam("me"), Incident.manager_decided_at.is_(None))
+        .order_by(Incident.reported_at)
+    )
+
+
+@cache
+def _my_reports_statement():
+    """The latest five reports ``me`` made, newest first; built once per process."""
+    return (
+        select(Incident)
+        .join(Incident.customer)
+        .options(
+            load_only(*_SHOWN),
+            contains_eager(Incident.customer).load_only(Customer.forename, Customer.surname),
+        )
+        .where(Incident.reported_by_id == bindparam("me"))
+        .order_by(Incident.reported_at.desc())
+        .limit(5)
+    )
+
+
+@cache
+def _unread_statement():
+    """``me``'s ten newest unread notifications; built once per process."""
+    return (
+        select(Notification)
+        .where(Notification.user_id == bindparam("me"), Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc())
+        .limit(10)
+    )
+
+
+@cache
+def _answers_statement():
+    """Answered arrangements waiting for the Panel, oldest answer first (§8.15)."""
+    return (
+        select(
+            Arrangement.id,
+            Customer.id,
+            Customer.forename,
+            Customer.surname,
+            Customer.reference,
+            Arrangement.status,
+            Arrangement.responded_at,
+            Arrangement.response_note,
+        )
+        .join(Customer, Customer.id == Arrangement.customer_id)
+        .where(Arrangement.status.in_(WAITING_FOR_STAFF))
+        .order_by(Arrangement.responded_at, Arrangement.id)
+        .limit(LIST_LIMIT)
+    )
+
+
+def _answers() -> list[AnswerToAct]:
+    return [
+        AnswerToAct(a_id, c_id, f"{forename} {surname}", ref, status, responded_at, note)
+        for a_id, c_id, forename, surname, ref, status, responded_at, note in db.session.execute(
+            _answers_statement()
+        )
+    ]
+
+
+@cache
+def _letters_statement():
+    """Decision letters to send, one per request, oldest approval first (§8.20)."""
+    return (
+        select(
+            RestrictionRequest.id,
+            RestrictionRequest.reference,
+            Customer.forename,
+            Customer.surname,
+            func.count(Restriction.id),
+        )
+        .join(Restriction, Restriction.request_id == RestrictionRequest.id)
+        .join(Customer, Customer.id == RestrictionRequest.customer_id)
+        .where(Restriction.needs_letter_clause())
+        .group_by(
+            RestrictionRequest.id,
+            RestrictionRequest.reference,
+            Customer.forename,
+            Customer.surname,
+        )
+        .order_by(func.min(Restriction.approved_at), RestrictionRequest.id)
+        .limit(LIST_LIMIT)
+    )
+
+
+def _letters() -> list[LetterToSend]:
+    return [
+        LetterToSend(request_id, reference, f"{forename} {surname}", count)
+        for request_id, reference, forename, surname, count in db.session.execute(
+            _letters_statement()
+        )
+    ]
 
 
 def _appeal_tasks(me, today: date) -> AppealTasks:

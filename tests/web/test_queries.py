@@ -142,6 +142,19 @@ def test_home_with_arrangement_answers_waiting(
     assert_same_for_few_and_many(client, count_queries, grow, ["/staff/"], sizes=(ONE, HUNDRED))
 
 
+def test_panel_home_reads_its_counts_in_one_statement(
+    client, act_as, count_queries, make_customer, make_incident, clock
+):
+    """Every count on the Panel's home is one statement; a list is read only when its count
+    says it has rows (here one report waits for review and nothing is listed)."""
+    act_as("panel")
+    make_incident(make_customer(), now=clock.now - timedelta(days=3))
+    db.session.commit()
+    # Signing in (session and roles), then the counts: nothing else for an empty worklist.
+    assert statements(client, count_queries, "/staff/") == 3
+    assert "Reports awaiting Panel review" in client.get("/staff/").text
+
+
 def test_home_for_a_reporter(client, people, sign_in, count_queries, make_customer, make_incident):
     """The colleague's own recent reports (each about a different customer)."""
     sign_in(people.colleague)
