@@ -167,7 +167,7 @@ def _register_stmt(filters: RegisterFilters, limit_to_asb: bool) -> Select:
     """The matching incidents' ids, joining customers and reviews only when a filter needs them."""
     stmt = select(Incident.id)
     if search.term(filters.q):
-        stmt = stmt.where(Incident.id.in_(search.incident_ids(filters.q)))
+        stmt = stmt.where(search.incident_match(filters.q))
     if filters.category:
         stmt = stmt.where(
             Incident.id.in_(
@@ -193,34 +193,53 @@ def _register_stmt(filters: RegisterFilters, limit_to_asb: bool) -> Select:
     return stmt
 
 
-# One page of ids and the total, as a CTE each search fills in (see register_page).
+# One page of ids and the total, as a CTE each page fills in (see register_page).
 _PAGE = table("register_page", column("id", Integer), column("total", Integer))
 
-# The register's columns for a page's incidents, one row per category, so the page and its
-# categories come in one statement. Built once: only the CTE differs from one page to the next.
-_REGISTER_ROWS = (
-    select(
-        _PAGE.c.id,
-        Incident.reference,
-        Incident.route,
-        Incident.reported_at,
-        Customer.id,
-        Customer.forename,
-        Customer.surname,
-        Customer.reference,
-        PanelReview.outcome,
-        ConductWarning.stage,
-        IncidentCategory.category,
-        _PAGE.c.total,
+
+def _rows(page, incident, source) -> Select:
+    """The register's columns for a page's incidents, one row per category, so the page and
+    its categories come in one statement; ``incident`` holds the incident's own columns and
+    ``source`` is the page, joined to them where they are not on it."""
+    return (
+        select(
+            page.c.id,
+            incident.c.reference,
+            incident.c.route,
+            incident.c.reported_at,
+            Customer.id,
+            Customer.forename,
+            Customer.surname,
+            Customer.reference,
+            PanelReview.outcome,
+            ConductWarning.stage,
+            IncidentCategory.category,
+            page.c.total,
+        )
+        .select_from(source)
+        .join(Customer, Customer.id == incident.c.customer_id)
+        .outerjoin(PanelReview, PanelReview.incident_id == incident.c.id)
+        .outerjoin(ConductWarning, ConductWarning.incident_id == incident.c.id)
+        .outerjoin(IncidentCategory, IncidentCategory.incident_id == incident.c.id)
+        .order_by(incident.c.reported_at.desc(), incident.c.id.desc(), IncidentCategory.id)
     )
-    .select_from(_PAGE)
-    .join(Incident, Incident.id == _PAGE.c.id)
-    .join(Customer, Customer.id == Incident.customer_id)
-    .outerjoin(PanelReview, PanelReview.incident_id == Incident.id)
-    .outerjoin(ConductWarning, ConductWarning.incident_id == Incident.id)
-    .outerjoin(IncidentCategory, IncidentCategory.incident_id == Incident.id)
-    .order_by(Incident.reported_at.desc(), Incident.id.desc(), IncidentCategory.id)
+
+
+# Built once: only the CTE differs from one page to the next. Without a search the page's
+# ids come off ix_incident_reported alone and the rows are joined to their incidents.
+_REGISTER_ROWS = _rows(_PAGE, Incident.__table__, _PAGE.join(Incident, Incident.id == _PAGE.c.id))
+
+# On PostgreSQL a search reads each matching incident already (its bitmap gives rows, not an
+# order), so its page carries the incident's columns and the statement has one table fewer to
+# plan (half the planning time). On SQLite the wider rows cost more to sort than the join.
+_CARRIED = (Incident.reference, Incident.route, Incident.reported_at, Incident.customer_id)
+_SEARCH_PAGE = table(
+    "register_page",
+    column("id", Integer),
+    *(column(c.key, c.type) for c in _CARRIED),
+    column("total", Integer),
 )
+_SEARCH_ROWS = _rows(_SEARCH_PAGE, _SEARCH_PAGE, _SEARCH_PAGE)
 
 
 def register_page(filters: RegisterFilters, limit_to_asb: bool, page_size: int) -> RegisterPage:
@@ -228,11 +247,11 @@ def register_page(filters: RegisterFilters, limit_to_asb: bool, page_size: int) 
 
     The page's ids are found on the narrow id query (walking ix_incident_reported when there
     is no filter) and joined, in the same statement, to the columns the register shows. A text
-    search looks its matches up in the search index (``portal.search``) and finds the total in
-    that pass too (a window count), so a search's page costs one statement (and finding nothing
-    on its first page means nothing matches). Without a search, or when a search's page is past
-    the end, the total is counted first. A search term shorter than the index can look up
-    finds nothing and says so.
+    search looks its matches up in the search index (``portal.search``), on PostgreSQL carries
+    the incident's own columns from that pass, and finds the total in it too (a window count),
+    so a search's page costs one statement (and finding nothing on its first page means
+    nothing matches). Without a search, or when a search's page is past the end, the total is
+    counted first. A search term shorter than the index can look up finds nothing and says so.
     """
     if search.too_short(filters.q):
         return RegisterPage(rows=[], total=0, page=1, pages=1, too_short=True)
@@ -242,12 +261,16 @@ def register_page(filters: RegisterFilters, limit_to_asb: bool, page_size: int) 
     # Plain Core rows: every column is a value, so the ORM has nothing to load.
     connection = db.session.connection()
 
+    searched = bool(search.term(filters.q))
+    carry = searched and connection.dialect.name == "postgresql"
+    carried, rows_stmt = (_CARRIED, _SEARCH_ROWS) if carry else ((), _REGISTER_ROWS)
+
     def page_rows(number: int, total: int | None = None) -> list:
         counted = func.count().over() if total is None else literal(total)
-        ids = ordered.add_columns(counted.label("total")).offset((number - 1) * page_size)
-        return connection.execute(_REGISTER_ROWS.add_cte(ids.cte(_PAGE.name))).all()
+        ids = ordered.add_columns(*carried, counted.label("total"))
+        ids = ids.offset((number - 1) * page_size)
+        return connection.execute(rows_stmt.add_cte(ids.cte(_PAGE.name))).all()
 
-    searched = bool(search.term(filters.q))
     found = page_rows(page) if searched else []
     if found:
         total = found[0].total
