@@ -36,6 +36,12 @@ def waiting_for_staff(limit: int = 20) -> tuple[int, list[AnswerToAct]]:
     total = db.session.scalar(
         select(func.count(Arrangement.id)).where(Arrangement.status.in_(WAITING_FOR_STAFF))
     )
+    return total or 0, answers_waiting(limit)
+
+
+def answers_waiting(limit: int = 20) -> list[AnswerToAct]:
+    """The answered arrangements waiting for the Panel, oldest answer first (§8.15): one
+    statement whatever their number."""
     rows = db.session.execute(
         select(
             Arrangement.id,
@@ -52,8 +58,7 @@ def waiting_for_staff(limit: int = 20) -> tuple[int, list[AnswerToAct]]:
         .order_by(Arrangement.responded_at, Arrangement.id)
         .limit(limit)
     )
-    answers = [
+    return [
         AnswerToAct(a_id, c_id, f"{forename} {surname}", ref, status, responded_at, note)
         for a_id, c_id, forename, surname, ref, status, responded_at, note in rows
     ]
-    return total or 0, answers

@@ -153,12 +153,9 @@ class LetterToSend:
     restrictions: int
 
 
-def letters_to_send(limit: int = 20) -> tuple[int, list[LetterToSend]]:
-    """How many restrictions wait for their decision letter, and the letters to send (one per
-    request, oldest first), in two queries whatever their number."""
-    total = db.session.scalar(
-        select(func.count(Restriction.id)).where(Restriction.needs_letter_clause())
-    )
+def letters_waiting(limit: int = 20) -> list[LetterToSend]:
+    """The decision letters to send, one per request, oldest approval first (§8.20): one
+    statement whatever their number."""
     rows = db.session.execute(
         select(
             RestrictionRequest.id,
@@ -179,11 +176,10 @@ def letters_to_send(limit: int = 20) -> tuple[int, list[LetterToSend]]:
         .order_by(func.min(Restriction.approved_at), RestrictionRequest.id)
         .limit(limit)
     )
-    letters = [
+    return [
         LetterToSend(request_id, reference, f"{forename} {surname}", count)
         for request_id, reference, forename, surname, count in rows
     ]
-    return total or 0, letters
 
 
 @dataclass

@@ -17,7 +17,7 @@ from portal import db
 from portal.appeals import progress as appeal_progress
 from portal.appeals import queries as appeal_queries
 from portal.arrangements.models import WAITING_FOR_STAFF, Arrangement
-from portal.arrangements.queries import AnswerToAct
+from portal.arrangements.queries import AnswerToAct, answers_waiting
 from portal.auth import permissions
 from portal.auth.models import User
 from portal.correspondence.models import OPEN_CORRESPONDENCE, Correspondence
@@ -32,7 +32,7 @@ from portal.restrictions.models import (
     Restriction,
     RestrictionRequest,
 )
-from portal.restrictions.queries import LetterToSend
+from portal.restrictions.queries import LetterToSend, letters_waiting
 from portal.workdays.services import load_calendar
 
 # Restriction reviews this close are listed as due (§8.16 six-monthly review).
@@ -97,10 +97,10 @@ def worklist(me, today: date) -> Worklist:
             to_decide=counts.get("to_decide", 0),
             reviews=counts.get("reviews", 0),
             letters_to_send=counts.get("letters_to_send", 0),
-            letters=_letters() if counts.get("letters_to_send") else [],
+            letters=letters_waiting(LIST_LIMIT) if counts.get("letters_to_send") else [],
             more_info=counts.get("more_info", 0),
             answers_to_act=counts.get("answers_to_act", 0),
-            answers=_answers() if counts.get("answers_to_act") else [],
+            answers=answers_waiting(LIST_LIMIT) if counts.get("answers_to_act") else [],
         )
     return Worklist(
         awaiting_decision=_incidents(_awaiting_statement(), me.id) if counts["awaiting"] else [],
@@ -237,70 +237,6 @@ def _unread_statement():
         .order_by(Notification.created_at.desc())
         .limit(10)
     )
-
-
-@cache
-def _answers_statement():
-    """Answered arrangements waiting for the Panel, oldest answer first (§8.15)."""
-    return (
-        select(
-            Arrangement.id,
-            Customer.id,
-            Customer.forename,
-            Customer.surname,
-            Customer.reference,
-            Arrangement.status,
-            Arrangement.responded_at,
-            Arrangement.response_note,
-        )
-        .join(Customer, Customer.id == Arrangement.customer_id)
-        .where(Arrangement.status.in_(WAITING_FOR_STAFF))
-        .order_by(Arrangement.responded_at, Arrangement.id)
-        .limit(LIST_LIMIT)
-    )
-
-
-def _answers() -> list[AnswerToAct]:
-    return [
-        AnswerToAct(a_id, c_id, f"{forename} {surname}", ref, status, responded_at, note)
-        for a_id, c_id, forename, surname, ref, status, responded_at, note in db.session.execute(
-            _answers_statement()
-        )
-    ]
-
-
-@cache
-def _letters_statement():
-    """Decision letters to send, one per request, oldest approval first (§8.20)."""
-    return (
-        select(
-            RestrictionRequest.id,
-            RestrictionRequest.reference,
-            Customer.forename,
-            Customer.surname,
-            func.count(Restriction.id),
-        )
-        .join(Restriction, Restriction.request_id == RestrictionRequest.id)
-        .join(Customer, Customer.id == RestrictionRequest.customer_id)
-        .where(Restriction.needs_letter_clause())
-        .group_by(
-            RestrictionRequest.id,
-            RestrictionRequest.reference,
-            Customer.forename,
-            Customer.surname,
-        )
-        .order_by(func.min(Restriction.approved_at), RestrictionRequest.id)
-        .limit(LIST_LIMIT)
-    )
-
-
-def _letters() -> list[LetterToSend]:
-    return [
-        LetterToSend(request_id, reference, f"{forename} {surname}", count)
-        for request_id, reference, forename, surname, count in db.session.execute(
-            _letters_statement()
-        )
-    ]
 
 
 def _appeal_tasks(me, today: date) -> AppealTasks:
