@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from babel import dates as babel_dates
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import format_datetime, get_locale, get_translations, to_user_timezone
+from flask_babel import get_locale, get_translations, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
 # Each language's name in English, for staff pages (customers see each in its own script).
@@ -116,6 +116,8 @@ def short_date(value: date | datetime | None) -> str:
 
 
 def date_time(value: datetime | None) -> str:
+    """e.g. '5 Dec 2026, 13:47' in the reader's time zone; the day formatted once a process."""
     if value is None:
         return ""
-    return format_datetime(value, "d MMM y, HH:mm")
+    local = to_user_timezone(value)
+    return f"{_day_in(local.date(), 'd MMM y', str(get_locale() or 'en'))}, {local:%H:%M}"

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import abort, get_template_attribute, render_template, request, url_for
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -28,7 +26,6 @@ from portal.customers.services import (
 )
 from portal.forms import BaseForm, PlainDateField, PlainTimeField, combine
 from portal.htmx import render_page_or_fragment
-from portal.i18n import short_date
 from portal.idempotency import OnceForm
 from portal.organisation.services import get_organisation
 from portal.paging import page_arg
@@ -150,20 +147,12 @@ def customers():
     )
 
 
-def _moment(at: datetime, zone) -> str:
-    """``at`` as the ``date_time`` filter writes it ("5 Dec 2026, 13:47"), its day formatted
-    once a process (``short_date``) rather than once a row."""
-    local = at.astimezone(zone)
-    return f"{short_date(local.date())}, {local:%H:%M}"
-
-
 def _record_context(customer: Customer, now=None, totals=None, **forms):
     """The record page's context; ``totals`` (:func:`queries.customer_with_totals`), when the
     view has them, are for ``now``."""
     now = now or utcnow()
     viewer = current_user._get_current_object()  # asked often: once through the proxy
     fmt = ListFormat()
-    zone = get_timezone()
     with_history = permissions.can_view_conduct_history(viewer)
     asked = queries.RecordPages(
         warnings=page_arg("warnings"),
@@ -210,10 +199,8 @@ def _record_context(customer: Customer, now=None, totals=None, **forms):
         **{f"{name}_form": forms.get(f"{name}_form") for name in BLANK_FORMS},
         "blank": _blank_forms(),
         "can_raise_alert": permissions.can_raise_alert(viewer),
-        # Each title looked up once for the page's lists, not once a row; each moment written
-        # as the ``date_time`` filter writes it, for less.
+        # Each title looked up once for the page's lists, not once a row.
         "fmt": fmt,
-        "moment": lambda at: _moment(at, zone),
     }
 
 
