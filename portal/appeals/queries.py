@@ -155,7 +155,16 @@ def _rights_of(
 
 
 # The home reads no appeal's files.
-_UNFILED = (lazyload(Appeal.evidence),)
+# The customer's long answers: what a page about the decisions reads of no appeal.
+_LONG_ANSWERS = (
+    Appeal.grounds,
+    Appeal.new_information,
+    Appeal.other_support,
+    Appeal.late_reason,
+    Appeal.late_decision_reason,
+    Appeal.outcome_reasons,
+)
+_UNFILED = (lazyload(Appeal.evidence), *(defer(column) for column in _LONG_ANSWERS))
 
 
 def appeal_decisions_among(
@@ -200,17 +209,7 @@ def appeal_rights(customer_id: int, now: datetime) -> dict[int, AppealRight]:
 _LISTED = (
     joinedload(Appeal.customer),
     lazyload(Appeal.evidence),
-    *(
-        defer(column)
-        for column in (
-            Appeal.grounds,
-            Appeal.new_information,
-            Appeal.other_support,
-            Appeal.late_reason,
-            Appeal.late_decision_reason,
-            Appeal.outcome_reasons,
-        )
-    ),
+    *(defer(column) for column in _LONG_ANSWERS),
 )
 
 # The tracker's orders: the step due soonest first (an appeal with no step left comes last),

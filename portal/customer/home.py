@@ -20,7 +20,7 @@ from portal.customer.letters_language import letters_language_notice
 from portal.errors import Conflict, ServiceError
 from portal.forms import BaseForm
 from portal.letters.files import LetterAltered, check_letter, frozen_pdf
-from portal.letters.models import Letter
+from portal.letters.models import Letter, unread_text
 from portal.letters.responses import pdf_name, send_kept_pdf
 from portal.organisation.services import get_organisation
 from portal.paging import Page, page_arg
@@ -112,7 +112,7 @@ def _letters_statement():
     names a warning letter (joined: one statement); built once per process."""
     return (
         select(Letter)
-        .options(joinedload(Letter.warning))
+        .options(joinedload(Letter.warning), *unread_text())
         .where(Letter.customer_id == bindparam("customer_id"))
         .order_by(Letter.issued_at.desc(), Letter.id.desc())
         .offset(bindparam("offset"))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, defer, mapped_column, relationship
 
 from portal.db import Base
 from portal.enums import TitledEnum
@@ -75,7 +75,9 @@ class Letter(Base):
 
     @property
     def translated(self) -> bool:
-        return self.translation_html is not None
+        # The table's check constraint ties a translation to a language other than English,
+        # so lists that leave the letter's text unread can still tell.
+        return self.language != "en"
 
     @property
     def kind_title(self):
@@ -104,6 +106,11 @@ class Letter(Base):
         if title != english:
             return title, locale
         return self.subject, "en"
+
+
+def unread_text() -> tuple:
+    """Options for a list of letters that shows their titles and dates, not what they say."""
+    return (defer(Letter.body_html), defer(Letter.translation_html))
 
 
 class LetterFile(Base):

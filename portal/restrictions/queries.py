@@ -17,7 +17,7 @@ from portal.arrangements.models import Arrangement, ArrangementStatus
 from portal.auth.models import User
 from portal.correspondence import queries as correspondence
 from portal.customers.models import Customer
-from portal.letters.models import Letter
+from portal.letters.models import Letter, unread_text
 from portal.restrictions import rules
 from portal.restrictions.models import (
     RequestStatus,
@@ -92,7 +92,8 @@ def _not_run_out_statement():
         .options(
             joinedload(Restriction.named_manager).options(
                 lazyload(User.role_links), lazyload(User.line_manager)
-            )
+            ),
+            *unread_text(),
         )
         .where(
             Restriction.customer_id == bindparam("customer_id"),
