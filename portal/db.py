@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import enum
 import os
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -66,6 +68,10 @@ LOCK_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_LOCK_TIMEOUT", "5"))
 STATEMENT_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "5"))
 # Seconds to wait for a PostgreSQL server to answer a new connection (a dead host never does).
 CONNECT_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+# Seconds a pooled connection may sit unused before it is checked with a round trip as it is
+# taken out again. A connection back in use within this was working a moment ago; one left
+# longer may have lost its server (a restart, a failover, a firewall that forgot it).
+PING_AFTER_IDLE_SECONDS = 5.0
 
 # Requests that only read; every other request may write.
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -86,18 +92,56 @@ def make_engine(
     kwargs: dict = {"future": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": lock}
-    else:
-        kwargs["pool_pre_ping"] = True
-        if url.startswith("postgresql"):
-            kwargs["connect_args"] = {
-                "options": f"-c statement_timeout={int(statement * 1000)} "
-                f"-c lock_timeout={int(lock * 1000)}",
-                "connect_timeout": max(1, int(connect_timeout)),
-            }
+    elif url.startswith("postgresql"):
+        kwargs["connect_args"] = {
+            "options": f"-c statement_timeout={int(statement * 1000)} "
+            f"-c lock_timeout={int(lock * 1000)}",
+            "connect_timeout": max(1, int(connect_timeout)),
+        }
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _serious_sqlite(engine, lock)
+    else:
+        _ping_idle_connections(engine)
     return engine
+
+
+_IDLE_SINCE = "idle_since"
+_clock = time.monotonic
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Check a pooled connection before use only when it has sat unused for longer than
+    ``PING_AFTER_IDLE_SECONDS``; one that fails is replaced before the request sees it.
+
+    The pool's own ``pool_pre_ping`` checks every connection on every checkout: one more
+    round trip to the server for every page. Under load a connection is back in use
+    within milliseconds of being returned, so it is not checked; after a quiet spell (when a
+    restarted server or a dropped network path would show) it is. A connection that breaks
+    mid-request still gives that request the 503 page, and SQLAlchemy then discards every
+    pooled connection, so the next request connects afresh.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi_connection, record):
+        record.info[_IDLE_SINCE] = _clock()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record):
+        record.info[_IDLE_SINCE] = _clock()
+
+    @event.listens_for(engine, "checkout")
+    def _taken(dbapi_connection, record, _proxy):
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or _clock() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            # The server is likely gone for every pooled connection (a restart): the pool
+            # discards them all and connects afresh for this checkout.
+            raise sa_exc.InvalidatePoolError(str(error)) from error
 
 
 def _serious_sqlite(engine: Engine, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> None:

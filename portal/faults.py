@@ -4,9 +4,9 @@ A database that cannot be reached, a statement or lock timeout (PostgreSQL's
 ``statement_timeout`` and ``lock_timeout``, SQLite's busy timeout: "database is locked") and a
 connection lost mid-request give the person a 503 page in their language with
 ``Retry-After``, saying nothing was saved and to try again in a minute; the transaction is
-rolled back. Any other database error is a bug and stays a 500. The pool checks each
-connection before use (``pool_pre_ping``), so once the database is back the next request
-works: no restart.
+rolled back. Any other database error is a bug and stays a 500. A lost connection makes the
+pool discard all of its connections, and one left unused for a few seconds is checked before
+use (``portal.db``), so once the database is back the next request works: no restart.
 
 The timeouts come from ``DATABASE_LOCK_TIMEOUT`` and ``DATABASE_STATEMENT_TIMEOUT`` (seconds,
 in the environment or the app's config).

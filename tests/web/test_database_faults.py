@@ -14,8 +14,8 @@ import sqlite3
 import threading
 
 import pytest
+from sqlalchemy import event, make_url, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import make_url, text
 
 from portal import create_app, db, faults
 from tests.pages import check_page
@@ -281,6 +281,134 @@ def test_postgres_going_away_gives_503_and_coming_back_needs_no_restart(own_app,
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
     finally:
         proxy.stop()
+
+
+# --- checking idle connections before use --------------------------------------------------------
+
+
+class _Clock:
+    """The clock the pool's idle check reads, moved on by the test instead of by waiting."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def idle_past_the_threshold(self) -> None:
+        self.now += db.PING_AFTER_IDLE_SECONDS + 1
+
+
+@pytest.fixture
+def pool_clock(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(db, "_clock", clock)
+    return clock
+
+
+def test_postgres_connection_idle_while_the_server_went_and_came_back_is_replaced_unseen(
+    own_app, postgres_url, pool_clock
+):
+    """A restart while the portal is quiet: the first request afterwards works, no 503."""
+    server = make_url(postgres_url)
+    proxy = Proxy(server.host or "127.0.0.1", server.port or 5432)
+    proxy.start()
+    try:
+        app = own_app(server.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
+        client = app.test_client()
+        assert client.get("/test/reads").status_code == 200  # a pooled connection now
+
+        proxy.stop()  # the server goes away, cutting the pooled connection...
+        proxy.start()  # ...and is back before the next request
+        pool_clock.idle_past_the_threshold()
+        response = client.get("/test/reads")
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    finally:
+        proxy.stop()
+
+
+class _StatementsSent:
+    """Every statement that reaches the driver, beside those SQLAlchemy executes: any more at
+    the driver are the pool's own (pings)."""
+
+    def __init__(self, engine):
+        self.by_sqlalchemy: list[str] = []
+        self.at_driver: list[str] = []
+        event.listen(engine, "before_cursor_execute", self._executed)
+        event.listen(engine, "connect", self._connected)
+
+    def _executed(self, _connection, _cursor, statement, *_args):
+        self.by_sqlalchemy.append(statement)
+
+    def _connected(self, dbapi_connection, _record):
+        sent = self.at_driver
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.set_trace_callback(sent.append)
+            return
+
+        class CountingCursor(dbapi_connection.cursor_factory):
+            def execute(self, query, *args, **kwargs):
+                sent.append(str(query))
+                return super().execute(query, *args, **kwargs)
+
+        dbapi_connection.cursor_factory = CountingCursor
+
+    def extra(self) -> list[str]:
+        """What reached the driver that SQLAlchemy did not execute (SQLite's own
+        transaction statements and set-up aside)."""
+        own = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")
+        return [
+            statement
+            for statement in self.at_driver
+            if statement not in self.by_sqlalchemy and not statement.upper().startswith(own)
+        ]
+
+    def clear(self) -> None:
+        self.by_sqlalchemy.clear()
+        self.at_driver.clear()
+
+
+def _read_once(engine) -> None:
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 2")).scalar() == 2
+
+
+def test_postgres_connection_taken_again_straight_away_is_not_pinged(postgres_url, pool_clock):
+    """The saving: a busy portal sends no extra round trip per request; only a connection
+    left idle past the threshold is checked first."""
+    engine = db.make_engine(postgres_url)
+    try:
+        sent = _StatementsSent(engine)
+        _read_once(engine)  # connects: a new connection is not checked either
+        assert sent.extra() == []
+        sent.clear()
+
+        for _ in range(3):
+            _read_once(engine)
+        assert sent.by_sqlalchemy == ["SELECT 2"] * 3
+        assert sent.extra() == []
+
+        pool_clock.idle_past_the_threshold()
+        _read_once(engine)
+        assert len(sent.extra()) == 1  # the one check, before the statement
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_connections_are_never_pinged(tmp_path, pool_clock):
+    """SQLite has no server to lose: nothing is sent before a connection is used."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'ping.db'}")
+    try:
+        sent = _StatementsSent(engine)
+        _read_once(engine)
+        for _ in range(2):
+            pool_clock.idle_past_the_threshold()
+            _read_once(engine)
+        assert sent.by_sqlalchemy == ["SELECT 2"] * 3
+        assert sent.extra() == []
+        assert "SELECT 2" in sent.at_driver  # the driver's statements are being seen
+    finally:
+        engine.dispose()
 
 
 # --- which errors are faults, and which are bugs -------------------------------------------------
