@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
+from types import SimpleNamespace
 
 from babel import dates as babel_dates
-from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import get_locale, get_translations, to_user_timezone
+from flask import Flask, current_app, has_request_context, request, session
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 
 # Each language's name in English, for staff pages (customers see each in its own script).
@@ -33,17 +35,61 @@ def select_locale() -> str:
     return request.accept_languages.best_match(list(languages)) or "en"
 
 
+def _babel_state() -> SimpleNamespace | None:
+    """Flask-Babel's namespace for this app context (``g._flask_babel``), read straight from
+    the context: its own lookup goes through ``g`` three times, for every word a page shows."""
+    context = _cv_app.get(None)
+    if context is None:
+        return None
+    state = getattr(context.g, "_flask_babel", None)
+    if state is None:
+        state = context.g._flask_babel = SimpleNamespace()
+    return state
+
+
+def _locale_of(state: SimpleNamespace):
+    """The locale in force: the one Flask-Babel keeps (swapped by ``force_locale``), chosen
+    on first use."""
+    locale = getattr(state, "babel_locale", None)
+    return get_locale() if locale is None else locale
+
+
 def page_translations():
     """The translations for this request's locale, looked up once per request and locale
     (a ``force_locale`` block has a locale of its own, so it gets its own)."""
-    state = g.get("_flask_babel") if has_request_context() else None
+    state = _babel_state()
     if state is None:
         return get_translations()
-    locale = get_locale()
+    locale = _locale_of(state)
     kept = getattr(state, "page_translations", None)
     if kept is None or kept[0] is not locale:
         kept = state.page_translations = (locale, get_translations())
     return kept[1]
+
+
+def _locale_name() -> str:
+    """This page's locale as a string, e.g. 'ur' (inside a ``force_locale`` block, the forced
+    one), worked out once per request and locale."""
+    state = _babel_state()
+    if state is None:
+        return "en"
+    locale = _locale_of(state)
+    kept = getattr(state, "locale_name", None)
+    if kept is None or kept[0] is not locale:
+        kept = state.locale_name = (locale, str(locale or "en"))
+    return kept[1]
+
+
+def _reader_time(value: datetime) -> datetime:
+    """``value`` (naive means UTC) in the reader's time zone, as Flask-Babel's
+    ``to_user_timezone``, with the zone it keeps for the request read directly."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    state = _babel_state()
+    zone = getattr(state, "babel_tzinfo", None) if state is not None else None
+    if zone is None:
+        zone = get_timezone()
+    return zone.normalize(value.astimezone(zone))
 
 
 def install_template_gettext(app: Flask) -> None:
@@ -78,7 +124,7 @@ PLAIN_DATE_PATTERNS = {"en": "d MMMM y", "pl": "d MMMM y 'r.'", "ur": "d MMMM y"
 
 
 def _language() -> str:
-    return str(get_locale() or "en").split("_")[0]
+    return _locale_name().split("_")[0]
 
 
 @lru_cache(maxsize=8192)
@@ -91,8 +137,8 @@ def _format_day(value: date | datetime, pattern: str) -> str:
     and the page's locale; each day is formatted once per process for each pattern and
     locale."""
     if isinstance(value, datetime):
-        value = to_user_timezone(value).date()
-    return _day_in(value, pattern, str(get_locale() or "en"))
+        value = _reader_time(value).date()
+    return _day_in(value, pattern, _locale_name())
 
 
 def long_date(value: date | datetime | None) -> str:
@@ -119,5 +165,5 @@ def date_time(value: datetime | None) -> str:
     """e.g. '5 Dec 2026, 13:47' in the reader's time zone; the day formatted once a process."""
     if value is None:
         return ""
-    local = to_user_timezone(value)
-    return f"{_day_in(local.date(), 'd MMM y', str(get_locale() or 'en'))}, {local:%H:%M}"
+    local = _reader_time(value)
+    return f"{_day_in(local.date(), 'd MMM y', _locale_name())}, {local:%H:%M}"
