@@ -104,6 +104,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "staff.sign_in"
     login_manager.login_message = None
     login_manager.user_loader(sessions.load_user)
+    app.session_interface = sessions.SessionCookie()
 
 
 def _register_views(app: Flask) -> None:

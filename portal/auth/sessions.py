@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from flask import current_app, g, has_request_context, request
 from flask import session as cookie
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import OperationalError
 
@@ -24,6 +26,48 @@ from portal.auth.models import SignInSession
 TOKEN_KEY = "sid"
 # last_seen_at is written at most this often, so reading pages stays read-only.
 TOUCH_EVERY = timedelta(seconds=60)
+
+
+class SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed session cookie, not sent again with every page while a sign-in is in force.
+
+    A permanent cookie (a signed-in customer's) goes out when its contents change and whenever
+    its session's ``last_seen_at`` is written (:func:`touch`, at most once a ``TOUCH_EVERY``),
+    so the server's idle limit and the cookie's lifetime start together. Pages in between
+    do not send it, so it lives, and its signature is honoured, ``TOUCH_EVERY`` longer than
+    ``PERMANENT_SESSION_LIFETIME``: it never lapses before it would have when every page sent
+    it, and a session ended for idleness is still there to say so. Any other permanent cookie
+    (the language kept after a sign-in ended) is sent with every response, as Flask does.
+    """
+
+    @staticmethod
+    def lifetime(app) -> timedelta:
+        return app.permanent_session_lifetime + TOUCH_EVERY
+
+    def open_session(self, app, request):
+        signer = self.get_signing_serializer(app)
+        if signer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        try:
+            max_age = int(self.lifetime(app).total_seconds())
+            return self.session_class(signer.loads(value, max_age=max_age))
+        except BadSignature:
+            return self.session_class()
+
+    def get_expiration_time(self, app, session) -> datetime | None:
+        return datetime.now(UTC) + self.lifetime(app) if session.permanent else None
+
+    def should_set_cookie(self, app, session) -> bool:
+        if session.modified:
+            return True
+        return (
+            session.permanent
+            and app.config["SESSION_REFRESH_EACH_REQUEST"]
+            and not g.get("sign_in_in_force", False)
+        )
 
 
 class Ended(Exception):
@@ -145,6 +189,8 @@ def check(record: SignInSession, now: datetime) -> None:
         raise Ended(reason)
     if now - record.last_seen_at >= TOUCH_EVERY:
         touch(record, now)
+    # The cookie now follows last_seen_at (SessionCookie): touch() sends it when written.
+    g.sign_in_in_force = True
 
 
 def touch(record: SignInSession, now: datetime) -> None:
@@ -164,6 +210,8 @@ def touch(record: SignInSession, now: datetime) -> None:
         db.session.rollback()
         return
     record.last_seen_at = now
+    if has_request_context():
+        cookie.modified = True  # the cookie's lifetime starts again with the idle limit's
 
 
 def end(record: SignInSession, now: datetime, reason: str) -> None:
@@ -215,6 +263,7 @@ def forget() -> None:
     """Empty this browser's cookie (sign-out: the language and everything else go too)."""
     cookie.clear()
     g.pop("sign_in_session", None)
+    g.pop("sign_in_in_force", None)
 
 
 def load_user(user_id: str):
