@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
+from functools import cache, partial
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from portal import db
 from portal.appeals import due_dates as appeal_due_dates
@@ -336,6 +336,28 @@ class MovedDates:
         return _("Moved because of the closure on %(date)s.", date=long_date(day))
 
 
+@cache
+def _moved_statement(kinds: tuple[str, ...]):
+    """The recompute entries for records of ``kinds``, their ids bound as ``ids_<kind>``:
+    built once per process for each set of kinds."""
+    return (
+        select(AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.after)
+        .where(
+            or_(
+                *(
+                    and_(
+                        AuditEvent.action == MOVED[kind],
+                        AuditEvent.entity_type == kind,
+                        AuditEvent.entity_id.in_(bindparam(f"ids_{kind}", expanding=True)),
+                    )
+                    for kind in kinds
+                )
+            )
+        )
+        .order_by(AuditEvent.id)
+    )
+
+
 def moved_dates(*records) -> MovedDates:
     """Which stored dates of ``records`` a closure day moved to where they are now, read from
     the audit entries of the recompute (one query). A date moved back when the closure was
@@ -346,21 +368,9 @@ def moved_dates(*records) -> MovedDates:
             ids.setdefault(ENTITY[type(record)], {})[record.id] = record
     if not ids:
         return MovedDates({})
+    kinds = tuple(sorted(ids))
     rows = db.session.execute(
-        select(AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.after)
-        .where(
-            or_(
-                *(
-                    and_(
-                        AuditEvent.action == MOVED[kind],
-                        AuditEvent.entity_type == kind,
-                        AuditEvent.entity_id.in_(by_id),
-                    )
-                    for kind, by_id in ids.items()
-                )
-            )
-        )
-        .order_by(AuditEvent.id)
+        _moved_statement(kinds), {f"ids_{kind}": list(ids[kind]) for kind in kinds}
     )
     latest: dict[tuple[str, int, str], dict] = {}
     for kind, entity_id, after in rows:
