@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from portal import assets, chrome, db, faults, logs, security
 from portal.config import BASE_DIR, INSTANCE_DIR, Config
-from portal.extensions import babel, csrf, limiter, login_manager
+from portal.extensions import babel, csrf, login_manager
 from portal.htmx import htmx
 
 
@@ -89,7 +89,7 @@ def _bind_database(app: Flask, engine: Engine | None) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal.auth import sessions
+    from portal.auth import sessions, throttle
     from portal.i18n import install_template_gettext, select_locale
 
     babel.init_app(app, locale_selector=select_locale)
@@ -97,10 +97,8 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
-    limiter.init_app(app)
     if app.config["RATELIMIT_ENABLED"]:
-        # This app's own counts: the extension object is shared by every app in the process.
-        app.extensions["throttle"] = limiter.limiter
+        app.extensions["throttle"] = throttle.counter(app.config)
     login_manager.login_view = "staff.sign_in"
     login_manager.login_message = None
     login_manager.user_loader(sessions.load_user)

@@ -98,10 +98,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InternalServerError, _server_error)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/readyz", "readyz", readyz)
-    from portal.extensions import limiter
-
-    limiter.exempt(healthz)
-    limiter.exempt(readyz)
 
 
 def _database_error(error: BaseException):

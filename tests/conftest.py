@@ -242,7 +242,7 @@ def app(request, _shared_app, _schema, database_url, clock, tmp_path, monkeypatc
     app nobody else uses."""
     from tests import snapshots  # a plugin of this file's: imported after pytest rewrote it
 
-    # Throttling windows (kept by Flask-Limiter in memory) move with the frozen clock.
+    # Throttling windows (kept by the limits library in memory) move with the frozen clock.
     monkeypatch.setattr(limits.storage.memory, "time", _ClockTime(clock))
     upload_dir = Path(tmp_path) / "uploads"
     if request.node.get_closest_marker("fresh_app"):

@@ -1,5 +1,5 @@
-"""Throttling of sign-in, activation and password-reset requests, kept in Flask-Limiter's storage
-(memory on one server, Redis when several share the load: ``RATELIMIT_STORAGE_URI``).
+"""Throttling of sign-in, activation and password-reset requests, counted with the ``limits``
+library (memory on one server, Redis when several share the load: ``RATELIMIT_STORAGE_URI``).
 
 Wrong passwords are counted per account *and* address, so a stranger elsewhere cannot lock the
 rightful owner out; per address, so one address cannot try many accounts; and per account over
@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import STRATEGIES
 
 KNOWN_COOKIE = "portal_known"
 KNOWN_MAX = 5
@@ -52,6 +54,14 @@ def address() -> str:
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def counter(config):
+    """This app's counts: ``RATELIMIT_STRATEGY`` over the storage at ``RATELIMIT_STORAGE_URI``.
+    Only the forms above are counted, so nothing is checked on any other request."""
+    return STRATEGIES[config["RATELIMIT_STRATEGY"]](
+        storage_from_string(config["RATELIMIT_STORAGE_URI"])
+    )
 
 
 def _enabled() -> bool:
