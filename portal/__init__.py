@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.engine import Engine
 
-from portal import assets, chrome, db, faults, logs, security
+from portal import assets, chrome, db, faults, logs, page_urls, security
 from portal.config import BASE_DIR, INSTANCE_DIR, Config
 from portal.extensions import babel, csrf, login_manager
 from portal.htmx import htmx
@@ -59,6 +59,7 @@ def create_app(overrides: dict | None = None, engine: Engine | None = None) -> F
     _responses(app)
     assets.init_app(app)
     chrome.init_app(app)
+    page_urls.init_app(app)
     return app
 
 
