@@ -91,9 +91,10 @@ def _bind_database(app: Flask, engine: Engine | None) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from portal.auth import sessions, throttle
-    from portal.i18n import install_template_gettext, select_locale
+    from portal.i18n import install_page_domain, install_template_gettext, select_locale
 
     babel.init_app(app, locale_selector=select_locale)
+    install_page_domain(app)
     install_template_gettext(app)
     csrf.init_app(app)
     htmx.init_app(app)

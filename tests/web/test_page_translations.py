@@ -36,3 +36,21 @@ def test_a_forced_locale_within_a_page_gets_its_own_words_and_the_page_its_own_a
     assert "اگر 30 منٹ" in urdu[1]
     assert urdu[2] == format_date(day, "EEEE، d MMMM y", locale="ur")
     assert after == polish
+
+
+def test_python_words_and_lazy_words_follow_a_forced_locale_too(app):
+    from flask_babel import get_domain, gettext, lazy_gettext
+
+    from portal.i18n import PageDomain
+
+    later = lazy_gettext("Your account")
+    with app.test_request_context("/home?lang=pl"):
+        assert isinstance(get_domain(), PageDomain)
+        polish = (gettext("Your account"), str(later))
+        with force_locale("ur"):
+            urdu = (gettext("Your account"), str(later))
+        after = (gettext("Your account"), str(later))
+
+    assert polish[0] == polish[1] != "Your account"
+    assert urdu[0] == urdu[1] not in (polish[0], "Your account")
+    assert after == polish
