@@ -1,7 +1,7 @@
 """Read-only queries for restrictions and arrangements, each in a fixed number of statements:
 what is in force on a day (:func:`restrictions_in_force`, the one to use), the customer
-record's picture and the letters still to send. Correspondence still to handle is in
-:mod:`portal.correspondence.queries`."""
+record's picture, the letters still to send and the staff list of requests. Correspondence
+still to handle is in :mod:`portal.correspondence.queries`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-from sqlalchemy import Date, bindparam, func, select
+from sqlalchemy import Date, bindparam, case, func, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from portal import db
@@ -18,6 +18,7 @@ from portal.auth.models import User
 from portal.correspondence import queries as correspondence
 from portal.customers.models import Customer
 from portal.letters.models import Letter, unread_text
+from portal.paging import Page
 from portal.restrictions import rules
 from portal.restrictions.models import (
     RequestStatus,
@@ -34,6 +35,7 @@ OPEN_ARRANGEMENTS = (
     ArrangementStatus.CHANGE_PROPOSED,
     ArrangementStatus.DECLINED,  # until the Panel ends it, saying what happens next
 )
+REQUESTS_PAGE_SIZE = 50
 
 
 def restrictions_in_force(customer_id: int, on: date) -> list[Restriction]:
@@ -181,6 +183,40 @@ def letters_waiting(limit: int = 20) -> list[LetterToSend]:
         LetterToSend(request_id, reference, f"{forename} {surname}", count)
         for request_id, reference, forename, surname, count in rows
     ]
+
+
+def requests_page(
+    asked: int, size: int = REQUESTS_PAGE_SIZE
+) -> tuple[list[RestrictionRequest], Page]:
+    """Page ``asked`` of every restriction request, undecided first and then newest, with
+    the count of all: two statements however many there are.
+
+    The id breaks ties between requests made at the same moment, so each request is on
+    exactly one page.
+    """
+    total = db.session.scalar(select(func.count(RestrictionRequest.id))) or 0
+    page = Page.of(asked, size, total)
+    if not total:
+        return [], page
+    undecided = RestrictionRequest.status.in_((RequestStatus.SUBMITTED, RequestStatus.MORE_INFO))
+    rows = db.session.scalars(
+        select(RestrictionRequest)
+        .options(
+            joinedload(RestrictionRequest.customer),
+            # The list shows who asked, by name only.
+            joinedload(RestrictionRequest.requested_by).options(
+                lazyload(User.role_links), lazyload(User.line_manager)
+            ),
+        )
+        .order_by(
+            case((undecided, 0), else_=1),
+            RestrictionRequest.requested_at.desc(),
+            RestrictionRequest.id.desc(),
+        )
+        .limit(page.size)
+        .offset(page.offset)
+    )
+    return list(rows), page
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal import db, transitions
@@ -20,6 +20,7 @@ from portal.letters import delivery as deliveries
 from portal.letters import render as letter_render
 from portal.letters import services as letters
 from portal.letters.models import LetterKind
+from portal.paging import Page
 from portal.restrictions import rules
 from portal.restrictions.decision_letter import letter_dates
 from portal.restrictions.models import Delivery, Restriction, RestrictionStatus
@@ -33,6 +34,17 @@ from portal.reviews.models import RestrictionReview, ReviewOutcome
 from portal.reviews.queries import still_in_force
 from portal.timeutil import london_date
 
+REVIEWS_PAGE_SIZE = 50
+
+
+def _due_within(today: date, within_days: int) -> tuple:
+    """Restrictions in force on ``today`` whose review is due within ``within_days`` (one
+    whose end date has passed needs no review)."""
+    return (
+        Restriction.in_force_clause(today),
+        Restriction.review_on <= today + timedelta(days=within_days),
+    )
+
 
 def reviews_due(today: date, within_days: int = 14, limit: int = 200) -> list[Restriction]:
     """Restrictions in force on ``today`` whose review is due within ``within_days``, most
@@ -41,14 +53,32 @@ def reviews_due(today: date, within_days: int = 14, limit: int = 200) -> list[Re
         db.session.scalars(
             select(Restriction)
             .options(joinedload(Restriction.customer))
-            .where(
-                Restriction.in_force_clause(today),
-                Restriction.review_on <= today + timedelta(days=within_days),
-            )
+            .where(*_due_within(today, within_days))
             .order_by(Restriction.review_on, Restriction.id)
             .limit(limit)
         )
     )
+
+
+def reviews_due_page(
+    today: date, asked: int, within_days: int = 14, size: int = REVIEWS_PAGE_SIZE
+) -> tuple[list[Restriction], Page]:
+    """Page ``asked`` of the reviews :func:`reviews_due` lists, in its order, with the count
+    of all: two statements however many are due, and none left off the end."""
+    where = _due_within(today, within_days)
+    total = db.session.scalar(select(func.count(Restriction.id)).where(*where)) or 0
+    page = Page.of(asked, size, total)
+    if not total:
+        return [], page
+    rows = db.session.scalars(
+        select(Restriction)
+        .options(joinedload(Restriction.customer))
+        .where(*where)
+        .order_by(Restriction.review_on, Restriction.id)
+        .limit(page.size)
+        .offset(page.offset)
+    )
+    return list(rows), page
 
 
 def review_restriction(

@@ -7,8 +7,7 @@ from functools import partial
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import case, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from portal import db
 from portal import idempotency as once
@@ -18,6 +17,7 @@ from portal.customers.models import Customer
 from portal.errors import Conflict, Problem, ServiceError
 from portal.htmx import render_page_or_fragment
 from portal.letters import delivery as deliveries
+from portal.paging import page_arg
 from portal.restrictions import queries, services
 from portal.restrictions.forms import (
     DecisionForm,
@@ -173,28 +173,8 @@ def edit_restriction_request(request_id: int):
 @bp.route("/restriction-requests")
 @staff_required(permissions.can_view_restrictions)
 def restriction_requests():
-    rows = list(
-        db.session.scalars(
-            select(RestrictionRequest)
-            .options(
-                joinedload(RestrictionRequest.customer), joinedload(RestrictionRequest.requested_by)
-            )
-            .order_by(
-                case(
-                    (
-                        RestrictionRequest.status.in_(
-                            (RequestStatus.SUBMITTED, RequestStatus.MORE_INFO)
-                        ),
-                        0,
-                    ),
-                    else_=1,
-                ),
-                RestrictionRequest.requested_at.desc(),
-            )
-            .limit(200)
-        )
-    )
-    return render_template("staff/restrictions/requests.html", rows=rows)
+    rows, page = queries.requests_page(page_arg())
+    return render_template("staff/restrictions/requests.html", rows=rows, page=page)
 
 
 def _decision_form() -> DecisionForm:

@@ -10,6 +10,7 @@ from portal.auth import permissions
 from portal.errors import Conflict, Problem
 from portal.htmx import is_htmx
 from portal.letters.models import Letter
+from portal.paging import page_arg
 from portal.restrictions import rules
 from portal.restrictions.combined import staff_statement
 from portal.restrictions.models import Delivery, Restriction
@@ -28,12 +29,14 @@ from portal.timeutil import london_date, utcnow
 @staff_required(permissions.can_request_restriction)
 def reviews_due():
     today = london_date(utcnow())
-    rows = reviews.reviews_due(today)
+    rows, page = reviews.reviews_due_page(today, page_arg())
     # A customer's restrictions in force at once are reviewed together (issue 16): each row
-    # names the others, with their review dates.
+    # on the page names the others, with their review dates.
     in_force = in_force_by_customer({r.customer_id for r in rows}, today)
     others = {r.id: [o for o in in_force.get(r.customer_id, []) if o.id != r.id] for r in rows}
-    return render_template("staff/reviews/queue.html", rows=rows, today=today, others=others)
+    return render_template(
+        "staff/reviews/queue.html", rows=rows, page=page, today=today, others=others
+    )
 
 
 def _together(restriction: Restriction) -> dict:
