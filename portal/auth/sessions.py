@@ -34,15 +34,24 @@ class SessionCookie(SecureCookieSessionInterface):
     A permanent cookie (a signed-in customer's) goes out when its contents change and whenever
     its session's ``last_seen_at`` is written (:func:`touch`, at most once a ``TOUCH_EVERY``),
     so the server's idle limit and the cookie's lifetime start together. Pages in between
-    do not send it, so it lives, and its signature is honoured, ``TOUCH_EVERY`` longer than
-    ``PERMANENT_SESSION_LIFETIME``: it never lapses before it would have when every page sent
-    it, and a session ended for idleness is still there to say so. Any other permanent cookie
+    do not send it, so it lives ``TOUCH_EVERY`` longer than ``PERMANENT_SESSION_LIFETIME``: it
+    never lapses before it would have when every page sent it, and a session ended for
+    idleness is still there to say so. Its signature is honoured for the longest idle limit,
+    staff's included, plus that minute. Any other permanent cookie
     (the language kept after a sign-in ended) is sent with every response, as Flask does.
     """
 
     @staticmethod
     def lifetime(app) -> timedelta:
         return app.permanent_session_lifetime + TOUCH_EVERY
+
+    @staticmethod
+    def honoured_for(app) -> timedelta:
+        """How old a cookie's signature may be: the longest idle limit (staff's, whose
+        cookie has no expiry of its own) and the minute between notes of activity. The
+        server's own session ends each sign-in at its holder's limit."""
+        longest = max(app.permanent_session_lifetime, app.config["STAFF_IDLE_LIFETIME"])
+        return longest + TOUCH_EVERY
 
     def open_session(self, app, request):
         signer = self.get_signing_serializer(app)
@@ -52,7 +61,7 @@ class SessionCookie(SecureCookieSessionInterface):
         if not value:
             return self.session_class()
         try:
-            max_age = int(self.lifetime(app).total_seconds())
+            max_age = int(self.honoured_for(app).total_seconds())
             return self.session_class(signer.loads(value, max_age=max_age))
         except BadSignature:
             return self.session_class()

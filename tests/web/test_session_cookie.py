@@ -12,7 +12,7 @@ from itsdangerous import TimestampSigner
 
 from portal.auth.sessions import TOUCH_EVERY
 from tests.conftest import csrf_token
-from tests.web.test_sessions import _customer_sign_in
+from tests.web.test_sessions import _customer_sign_in, _staff_sign_in
 
 
 def _session_cookies(response) -> list[str]:
@@ -91,3 +91,21 @@ def test_a_customer_back_just_after_the_idle_limit_is_told_why(
     assert response.status_code in (302, 303)
     page = client.get(response.headers["Location"])
     assert "You were signed out because you had not used the portal for a while" in page.text
+
+
+@pytest.mark.parametrize(
+    ("idle", "signed_in"),
+    [(timedelta(minutes=59, seconds=59), True), (timedelta(minutes=60), False)],
+)
+def test_a_staff_cookie_is_honoured_for_the_staff_idle_limit(
+    client, clock, people, signed_on_the_clock, idle, signed_in
+):
+    _staff_sign_in(client, people.colleague.email)
+    clock.now += idle
+
+    response = client.get("/staff/")
+
+    assert (response.status_code == 200) is signed_in
+    if not signed_in:  # the server ended it, and the cookie is still there to say why
+        page = client.get(response.headers["Location"])
+        assert "You were signed out because you had not used the portal for a while" in page.text
