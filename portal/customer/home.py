@@ -35,6 +35,13 @@ def start():
     return render_template("customer/start.html", org=get_organisation())
 
 
+@bp.route("/privacy")
+def privacy():
+    """The privacy notice (UK GDPR): open to everyone, so it can be read before signing in and
+    from the address printed in every letter."""
+    return render_template("customer/privacy.html", org=get_organisation())
+
+
 class AnswerForm(BaseForm):
     answer = RadioField(
         _l("Your answer"),

@@ -15,7 +15,14 @@ from tests.browser.support import assert_accessible, assert_no_horizontal_scroll
 pytestmark = pytest.mark.browser
 
 LANGUAGES = {"en": "ltr", "ur": "rtl", "pl": "ltr", "ar": "rtl"}
-PUBLIC = ["/", "/sign-in", "/activate", "/password-reset", "/password-reset/expired-link"]
+PUBLIC = [
+    "/",
+    "/sign-in",
+    "/activate",
+    "/password-reset",
+    "/password-reset/expired-link",
+    "/privacy",
+]
 SIGNED_IN = ["/home", "/letters", "/appeals"]
 CONNOR = "connor.walsh@demo.example"  # an arrangement waits for his answer
 DEBORAH = "deborah.nolan@demo.example"  # contact restricted; may appeal

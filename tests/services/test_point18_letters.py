@@ -469,7 +469,10 @@ def test_point18_the_demos_letters_link_to_the_address_configured_when_it_is_loa
     assert "Its letters link to https://conduct.example.org (PORTAL_PUBLIC_URL)." in loaded.output
     letters = db.session.scalars(select(Letter)).all()
     assert letters and not [x.reference for x in letters if "127.0.0.1" in x.body_html]
-    linked = [x for x in letters if "https://conduct.example.org/" in x.body_html]
+    # Every letter gives the privacy notice's address; a decision letter also where to sign in.
+    assert all("https://conduct.example.org/privacy" in x.body_html for x in letters)
+    portal = re.compile(r"https://conduct\.example\.org/(sign-in|activate)")
+    linked = [x for x in letters if portal.search(x.body_html)]
     assert linked and {x.kind for x in linked} == {LetterKind.RESTRICTION_DECISION}
 
     monkeypatch.setitem(app.config, "PUBLIC_URL", "https://elsewhere.example.org")

@@ -28,6 +28,7 @@ ODD_NAME = "Tess O'Brien <Team & Co>"
 CUSTOMER_PAGES = (
     "/",
     "/sign-in",
+    "/privacy",
     "/sign-in?next=/home&x=%3Cb%3E%22",
     "/home",
     "/appeals",
