@@ -1,6 +1,8 @@
-"""References for incidents, letters, restriction requests and appeals, numbered by the database.
+"""References for incidents, letters, restriction requests, appeals and customers, numbered by
+the database.
 
-Each kind counts within the London year ("INC-2026-00042"). The count is a row of
+Each kind counts within the London year ("INC-2026-00042"), customers for all time
+("C-100042"). The count is a row of
 ``reference_counter`` moved on by one conditional ``UPDATE … RETURNING`` inside the request's
 transaction: on PostgreSQL the row stays locked until the transaction ends, on SQLite a
 writing request holds the database's write lock (see :mod:`portal.db`), so two people saving
@@ -39,13 +41,20 @@ class Kind:
     prefix: str
     digits: int
     table: str
+    # A kind numbered for all time ("C-100001") rather than within each year; its counter row
+    # is kept under year 0. ``floor`` is the number before its first.
+    yearly: bool = True
+    floor: int = 0
+
+    def _head(self, year: int) -> str:
+        return f"{self.prefix}-{year}-" if self.yearly else f"{self.prefix}-"
 
     def format(self, year: int, number: int) -> str:
-        return f"{self.prefix}-{year}-{number:0{self.digits}d}"
+        return f"{self._head(year)}{number:0{self.digits}d}"
 
     def number(self, reference: str, year: int) -> int | None:
         """The number in ``reference`` if it is one of this kind's for ``year``."""
-        head = f"{self.prefix}-{year}-"
+        head = self._head(year)
         tail = reference[len(head) :] if reference.startswith(head) else ""
         return int(tail) if tail.isdigit() else None
 
@@ -55,6 +64,7 @@ KINDS = {
     "letter": Kind("LET", 5, "letter"),
     "restriction_request": Kind("RR", 4, "restriction_request"),
     "appeal": Kind("AP", 4, "appeal"),
+    "customer": Kind("C", 6, "customer", yearly=False, floor=100000),
 }
 
 
@@ -65,9 +75,7 @@ def _column(kind: Kind):
 def highest_in_use(connection_or_session, kind: Kind, year: int) -> int:
     """The highest number of ``kind`` already given in ``year`` (0 if none)."""
     column = _column(kind)
-    found = connection_or_session.scalars(
-        select(column).where(column.like(f"{kind.prefix}-{year}-%"))
-    )
+    found = connection_or_session.scalars(select(column).where(column.like(f"{kind._head(year)}%")))
     return max((n for n in (kind.number(r, year) for r in found) if n is not None), default=0)
 
 
@@ -90,7 +98,7 @@ def _start_year(name: str, year: int) -> None:
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - the portal runs on PostgreSQL and SQLite
         raise RuntimeError(f"no counter for {dialect}")
-    start = highest_in_use(db.session, KINDS[name], year)
+    start = max(highest_in_use(db.session, KINDS[name], year), KINDS[name].floor)
     db.session.execute(
         insert(ReferenceCounter)
         .values(kind=name, year=year, value=start)
@@ -100,10 +108,10 @@ def _start_year(name: str, year: int) -> None:
 
 def next_reference(name: str, now: datetime) -> str:
     """The next free reference of kind ``name`` ("incident", "letter", "restriction_request",
-    "appeal") for the London year of ``now``; the number is the caller's once its transaction
-    commits."""
+    "appeal", "customer") for the London year of ``now`` (customers: for all time); the number
+    is the caller's once its transaction commits."""
     kind = KINDS[name]
-    year = london_date(now).year
+    year = london_date(now).year if kind.yearly else 0
     column = _column(kind)
     while True:
         number = _take(name, year)

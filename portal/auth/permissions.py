@@ -147,3 +147,13 @@ def needs_second_factor(user) -> bool:
     return getattr(user, "is_staff", False) and user.has_role(
         Role.PANEL, Role.CSM, Role.GLT, Role.CEM, Role.ADMIN
     )
+
+
+def can_edit_customer(user) -> bool:
+    """Any colleague may add a customer and correct their details (names, type, contact)."""
+    return _staff(user)
+
+
+def can_edit_vulnerability(user) -> bool:
+    """Vulnerability notes and support needs are changed by those who may read them."""
+    return can_view_conduct_history(user)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from portal.auth.models import User
 from portal.db import Base
@@ -50,6 +50,8 @@ class Customer(Base):
     __table_args__ = (
         CheckConstraint("tenant_id IS NULL OR tenant_id <> id", name="not_own_tenant"),
         Index("ix_customer_surname", "surname"),
+        # Unique through an index, which SQLite adds in place (a constraint rebuilds the table).
+        Index("ix_customer_housing_ref", "housing_ref", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +67,11 @@ class Customer(Base):
     vulnerability_notes: Mapped[str] = mapped_column(Text, default="")
     support_needs: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+    # The housing management system's key for this person: what an import or the API matches on.
+    housing_ref: Mapped[str | None] = mapped_column(String(40))
+    # Moves on with every change, so an edit made from an older copy of the record is refused
+    # (portal/customers/records.py) rather than overwriting what someone else saved meanwhile.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     tenant: Mapped[Customer | None] = relationship(remote_side=[id])
 
@@ -75,6 +82,15 @@ class Customer(Base):
     @property
     def has_vulnerability(self) -> bool:
         return bool(self.vulnerability_notes.strip() or self.support_needs.strip())
+
+
+@event.listens_for(Customer, "before_update")
+def _move_version_on(_mapper, _connection, target: Customer) -> None:
+    """Any change saved through the ORM (the language for letters, say) moves the version on
+    too, so an edit form opened before it is told rather than putting the old value back."""
+    session = object_session(target)
+    if session is not None and session.is_modified(target, include_collections=False):
+        target.version = Customer.version + 1
 
 
 class Alert(Base):

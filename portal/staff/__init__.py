@@ -16,6 +16,7 @@ from portal.staff import (  # noqa: E402,F401
     auth,
     correspondence,
     customer_language,
+    customer_records,
     customers,
     home,
     incidents,

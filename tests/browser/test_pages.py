@@ -18,6 +18,7 @@ ALL_STAFF = ["colleague", "manager", "panel", "csm", "glt", "cem", "admin"]
 # (screenshot name, role or None, path built from the demo ids, expected HTTP status)
 PAGES = [
     ("start", None, lambda d: "/", 200),
+    ("privacy", None, lambda d: "/privacy", 200),
     ("sign-in", None, lambda d: "/staff/sign-in", 200),
     *[(f"home-{role}", role, lambda d: "/staff/", 200) for role in ALL_STAFF],
     ("customers-search", "colleague", lambda d: "/staff/customers?q=Jones", 200),
@@ -41,6 +42,19 @@ PAGES = [
         "customer-relative-manager",
         "manager",
         lambda d: f"/staff/customers/{d.customers['C-100007']}",
+        200,
+    ),
+    ("customer-add", "colleague", lambda d: "/staff/customers/new", 200),
+    (
+        "customer-edit-panel",
+        "panel",
+        lambda d: f"/staff/customers/{d.customers['C-100006']}/edit",
+        200,
+    ),
+    (
+        "customer-edit-relative",
+        "colleague",
+        lambda d: f"/staff/customers/{d.customers['C-100007']}/edit",
         200,
     ),
     ("report-incident", "colleague", lambda d: "/staff/incidents/new", 200),
@@ -104,6 +118,7 @@ ERROR_FORMS = [
     ("report-incident-errors", "colleague", "/staff/incidents/new", "Send report"),
     ("closures-errors", "admin", "/staff/admin/closures", "Add closure day"),
     ("users-errors", "admin", "/staff/admin/users", "Add account"),
+    ("customer-add-errors", "colleague", "/staff/customers/new", "Add customer"),
 ]
 
 
@@ -141,6 +156,19 @@ def test_customer_record_with_errors_passes_axe(open_as, demo):
     check_page(page, "customer-contact-errors")
 
 
+def test_likely_duplicates_pass_axe(open_as, demo):
+    page = open_as("colleague", "/staff/customers/new")
+    page.get_by_label("First name").fill("aled")
+    page.get_by_label("Last name").fill("JONES")
+    page.get_by_label("Tenant", exact=True).check()
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name="Add customer").click()
+    assert posted.value.status == 422
+    assert page.title().startswith("Error:")
+    assert page.locator("#possible-matches a").first.is_visible()
+    check_page(page, "customer-add-duplicates")
+
+
 REFLOW = [
     ("start", None, lambda d: "/"),
     ("sign-in", None, lambda d: "/staff/sign-in"),
@@ -148,6 +176,7 @@ REFLOW = [
     ("customers", "colleague", lambda d: "/staff/customers?q=Jones"),
     ("customer", "panel", lambda d: f"/staff/customers/{d.customers['C-100004']}"),
     ("report-incident", "colleague", lambda d: "/staff/incidents/new"),
+    ("customer-add", "colleague", lambda d: "/staff/customers/new"),
     ("incident", "panel", lambda d: f"/staff/incidents/{d.warned}"),
     ("decision", "manager", lambda d: f"/staff/incidents/{d.awaiting_decision}/decision"),
     ("panel-queue", "panel", lambda d: "/staff/panel"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from tests.web.customer_forms import edit_customer_form, new_customer_form
 from tests.web.forms import incident_form, review_form
 from tests.web.restriction_forms import (
     arrangement_form,
@@ -88,6 +89,9 @@ PAGES = [
     Page("customer record", "/staff/customers/{tenant}", EVERYONE),
     Page("report incident", "/staff/incidents/new", EVERYONE),
     Page("report about customer", "/staff/incidents/new?customer={tenant}", EVERYONE),
+    # Customer records: any colleague adds a customer and corrects their details.
+    Page("add customer", "/staff/customers/new", EVERYONE),
+    Page("edit customer", "/staff/customers/{tenant}/edit", EVERYONE),
     Page("asb incident", "/staff/incidents/{awaiting}", INCIDENT_READERS | {"csm"}),
     Page("non-asb incident", "/staff/incidents/{awaiting_other}", INCIDENT_READERS),
     Page("reviewed incident", "/staff/incidents/{reviewed}", INCIDENT_READERS | {"csm"}),
@@ -234,6 +238,20 @@ FORMS = [
         EVERYONE,
         "access_refusal",
         prefix="refusal-",
+    ),
+    Form(
+        "add customer",
+        "/staff/customers/new",
+        lambda w: new_customer_form(),
+        EVERYONE,
+        "customer",
+    ),
+    Form(
+        "edit customer",
+        "/staff/customers/{tenant}/edit",
+        lambda w: edit_customer_form(w.tenant, address="Flat 2, 9 Brook Street, M22 9ZZ"),
+        EVERYONE,
+        "audit_event",
     ),
     Form(
         "report incident",
@@ -477,6 +495,7 @@ CUSTOMER_PAGES = [
     CustomerPage("set up your account", "/activate", False),
     CustomerPage("forgotten password", "/password-reset", False),
     CustomerPage("password reset link", "/password-reset/not-a-token", False, 410),
+    CustomerPage("privacy notice", "/privacy", False),
     CustomerPage("your account", "/home", True),
     CustomerPage("your letters", "/letters", True),
     CustomerPage("the language of your letters", "/your-letters", True),
