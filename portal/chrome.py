@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-import threading
-from collections import OrderedDict
 from datetime import timedelta
 
 from flask import Flask, current_app, request
@@ -26,6 +24,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from portal.i18n import page_translations
+from portal.kept import Kept
 
 # Placeholders for the per-request values: random per process, and letters and digits only,
 # so escaping leaves them as they are and no organisation's wording can hold them.
@@ -60,34 +59,11 @@ STAFF_MENU_PERMISSIONS = (
 DEFAULT_SIZE = 1024
 
 
-class ChromeCache:
-    """Renderings by key, the least recently used dropped past ``size``."""
+class ChromeCache(Kept):
+    """Renderings of layout parts by key."""
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
-        self.size = size
-        self._kept: OrderedDict[tuple, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._kept)
-
-    def get(self, key: tuple) -> str | None:
-        with self._lock:
-            found = self._kept.get(key)
-            if found is not None:
-                self._kept.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, rendered: str) -> None:
-        with self._lock:
-            self._kept[key] = rendered
-            self._kept.move_to_end(key)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._kept.clear()
+        super().__init__(size)
 
 
 def init_app(app: Flask) -> None:

@@ -10,37 +10,11 @@ values cannot be a dictionary key, are built afresh each time, exactly as Flask 
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from threading import Lock
-
 from flask import Flask, current_app, request, url_for
 
+from portal.kept import Kept
+
 SIZE = 8192
-
-
-class _Kept:
-    """Addresses by key, the least recently used dropped past ``size``."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._kept: OrderedDict[tuple, str] = OrderedDict()
-        self._lock = Lock()
-
-    def __len__(self) -> int:
-        return len(self._kept)
-
-    def get(self, key: tuple) -> str | None:
-        with self._lock:
-            found = self._kept.get(key)
-            if found is not None:
-                self._kept.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, address: str) -> None:
-        with self._lock:
-            self._kept[key] = address
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
 
 
 def init_app(app: Flask) -> None:
@@ -48,7 +22,7 @@ def init_app(app: Flask) -> None:
     (URL defaults or value preprocessors), which would make a kept address wrong."""
     if any(app.url_default_functions.values()) or any(app.url_value_preprocessors.values()):
         return
-    app.extensions["page_urls"] = _Kept(app.config.get("PAGE_URLS_CACHE_SIZE", SIZE))
+    app.extensions["page_urls"] = Kept(app.config.get("PAGE_URLS_CACHE_SIZE", SIZE))
     app.jinja_env.globals["url_for"] = page_url
 
 

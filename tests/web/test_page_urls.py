@@ -7,6 +7,7 @@ import pytest
 from flask import Flask, render_template_string, url_for
 
 from portal import page_urls
+from portal.kept import Kept
 
 CASES = [
     ("customer.letter", {"letter_id": 9}),
@@ -70,7 +71,7 @@ def test_templates_use_it_and_pages_link_as_before(app, client):
 
 
 def test_kept_addresses_are_bounded(app):
-    kept = page_urls._Kept(3)
+    kept = Kept(3)
     for n in range(5):
         kept.put(("e", n), f"/{n}")
     assert len(kept) == 3
