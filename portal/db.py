@@ -61,6 +61,9 @@ class Base(DeclarativeBase):
 session = scoped_session(sessionmaker(expire_on_commit=False, future=True))
 
 
+# The largest id an integer primary key holds; a bigger number overflows the driver.
+MAX_ID = 2**31 - 1
+
 # Seconds a statement waits for a lock (SQLite's busy timeout, PostgreSQL's lock_timeout), and
 # the longest a PostgreSQL statement may run. Past them the request fails fast instead of
 # hanging until the web server kills the worker.

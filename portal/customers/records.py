@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -40,7 +41,6 @@ LIMITS = {
     "support_needs": 5000,
 }
 VULNERABILITY = ("vulnerability_notes", "support_needs")
-MAX_ID = 2**31 - 1
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE = re.compile(r"\+?[0-9 ()\-]{6,40}")
 MAX_MATCHES = 10
@@ -123,7 +123,9 @@ def _tenant_problem(customer_type, tenant_id, customer: Customer | None) -> Prob
             _l("Enter the customer reference of the tenant they relate to"),
         )
     valid_id = isinstance(tenant_id, int) and not isinstance(tenant_id, bool)
-    tenant = db.session.get(Customer, tenant_id) if valid_id and 0 < tenant_id <= MAX_ID else None
+    tenant = (
+        db.session.get(Customer, tenant_id) if valid_id and 0 < tenant_id <= db.MAX_ID else None
+    )
     if tenant is None:
         return Problem("customer.tenant_unknown", _l("No customer has that reference"))
     if customer is not None and tenant.id == customer.id:
@@ -255,10 +257,11 @@ def likely_duplicates(values: dict) -> list[Match]:
     return matches
 
 
-def _flush_or_refuse() -> None:
-    """Flush, turning a housing reference saved by someone else a moment ago into a message."""
+@contextmanager
+def _housing_ref_refused():
+    """A housing reference saved by someone else a moment ago becomes a message by the field."""
     try:
-        db.session.flush()
+        yield
     except IntegrityError as exc:
         if "housing_ref" in str(exc.orig):
             raise ServiceError({"housing_ref": HOUSING_REF_TAKEN}) from exc
@@ -282,7 +285,8 @@ def create_customer(
         raise LikelyDuplicates(matches)
     customer = Customer(reference=next_reference("customer", now), created_at=now, **values)
     db.session.add(customer)
-    _flush_or_refuse()
+    with _housing_ref_refused():
+        db.session.flush()
     audit.record(
         actor,
         now,
@@ -361,17 +365,13 @@ def update_customer(
     changes = {name: value for name, value in values.items() if before[name] != value}
     if not changes:
         return customer
-    try:
+    with _housing_ref_refused():
         saved = db.session.execute(
             update(Customer)
             .where(Customer.id == customer.id, Customer.version == expected_version)
             .values(**changes, version=expected_version + 1)
             .execution_options(synchronize_session=False)
         )
-    except IntegrityError as exc:
-        if "housing_ref" in str(exc.orig):
-            raise ServiceError({"housing_ref": HOUSING_REF_TAKEN}) from exc
-        raise
     if saved.rowcount != 1:
         db.session.refresh(customer)
         raise changed_meanwhile(customer)

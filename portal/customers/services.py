@@ -282,3 +282,17 @@ def record_access_refusal(
         },
     )
     return refusal
+
+
+def vulnerability_viewed(actor, now: datetime, customer: Customer, purpose: str = "") -> None:
+    """Audit that ``actor`` saw ``customer``'s vulnerability and support notes (§4.5), naming
+    what for when it was not to read the record (``purpose``, e.g. "to edit")."""
+    summary = f"Vulnerability details of {customer.reference} viewed"
+    audit.record(
+        actor,
+        now,
+        "vulnerability.viewed",
+        "customer",
+        customer.id,
+        f"{summary} {purpose}" if purpose else summary,
+    )

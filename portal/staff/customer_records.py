@@ -11,7 +11,6 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portal import db
 from portal import idempotency as once
-from portal.audit import services as audit
 from portal.auth import permissions
 from portal.customers.models import Customer, CustomerType
 from portal.customers.records import (
@@ -20,6 +19,7 @@ from portal.customers.records import (
     create_customer,
     update_customer,
 )
+from portal.customers.services import vulnerability_viewed
 from portal.forms import BaseForm
 from portal.i18n import language_label
 from portal.idempotency import OnceForm
@@ -211,16 +211,7 @@ def edit_customer(customer_id: int):
         form = _form(EditCustomerForm, data=_current(customer))
         if "vulnerability_notes" in form and customer.has_vulnerability:
             # Seeing the form is reading the notes, as opening the record is.
-            record(
-                lambda: audit.record(
-                    actor(),
-                    utcnow(),
-                    "vulnerability.viewed",
-                    "customer",
-                    customer.id,
-                    f"Vulnerability details of {customer.reference} viewed to edit",
-                )
-            )
+            record(lambda: vulnerability_viewed(actor(), utcnow(), customer, "to edit"))
         return _edit_page(customer, form, 200)
     form = _form(EditCustomerForm)
     if not form.validate_on_submit():

@@ -12,7 +12,6 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal import deadlines, search
 from portal import idempotency as once
-from portal.audit import services as audit
 from portal.auth import permissions
 from portal.customers import queries, timeline
 from portal.customers.models import Alert, ContactChannel, Customer, WorksType
@@ -23,6 +22,7 @@ from portal.customers.services import (
     log_contact,
     raise_alert,
     record_access_refusal,
+    vulnerability_viewed,
 )
 from portal.forms import BaseForm, PlainDateField, PlainTimeField, combine
 from portal.htmx import render_page_or_fragment
@@ -242,16 +242,7 @@ def customer(customer_id: int):
         abort(404)
     customer, totals = found
     if with_history and customer.has_vulnerability:
-        record(
-            lambda: audit.record(
-                actor(),
-                utcnow(),
-                "vulnerability.viewed",
-                "customer",
-                customer.id,
-                f"Vulnerability details of {customer.reference} viewed",
-            )
-        )
+        record(lambda: vulnerability_viewed(actor(), utcnow(), customer))
     return render_template("staff/customers/record.html", **_record_context(customer, now, totals))
 
 

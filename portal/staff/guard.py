@@ -29,8 +29,7 @@ def staff_required(permission: Callable = permissions.is_staff):
     return decorator
 
 
-# The largest id an integer primary key holds; a bigger number in a URL overflows the driver.
-MAX_ID = 2**31 - 1
+MAX_ID = db.MAX_ID  # a bigger number in a URL overflows the driver
 
 
 def get_or_none(model, ident: int | None):
