@@ -18,6 +18,7 @@ from portal.htmx import htmx
 def _import_models() -> None:
     from portal import search as _search  # noqa: F401  (its tables follow create_all)
     from portal.accounts import models as _accounts  # noqa: F401
+    from portal.api import models as _api  # noqa: F401
     from portal.appeals import models as _appeals  # noqa: F401
     from portal.arrangements import models as _arrangements  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
@@ -108,12 +109,14 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_views(app: Flask) -> None:
+    from portal.api import bp as api_bp
     from portal.cli import register_cli
     from portal.customer import bp as customer_bp
     from portal.staff import bp as staff_bp
 
     app.register_blueprint(staff_bp)
     app.register_blueprint(customer_bp)
+    app.register_blueprint(api_bp)
     register_cli(app)
 
 

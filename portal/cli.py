@@ -274,8 +274,12 @@ COMMANDS = (
 
 def register_cli(app: Flask) -> None:
     """Add the portal's commands to ``flask``."""
+    from portal import retention
+    from portal.customers import importing
     from portal.worker import worker_command
 
     orphan_uploads.register_cli(app)  # remove-orphan-uploads
+    importing.register_cli(app)  # import-customers
+    retention.register_cli(app)  # retention
     for command in (*COMMANDS, worker_command):
         app.cli.add_command(command)

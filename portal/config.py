@@ -60,6 +60,8 @@ class Config:
     # 0 trusts none, so a forged header cannot dodge the per-address counts.
     PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0"))
     RATELIMIT_STRATEGY = "moving-window"
+    # Calls each API token may make (portal/api): the housing system reads flags in pages.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
     THROTTLE_SIGN_IN_ACCOUNT_ADDRESS = (
         "5 per 15 minutes"  # wrong passwords, one account, one address
     )

@@ -157,3 +157,24 @@ def can_edit_customer(user) -> bool:
 def can_edit_vulnerability(user) -> bool:
     """Vulnerability notes and support needs are changed by those who may read them."""
     return can_view_conduct_history(user)
+
+
+def can_manage_api_tokens(user) -> bool:
+    """Administrators create and revoke the housing management system's API tokens."""
+    return _staff(user) and user.has_role(Role.ADMIN)
+
+
+def can_export_subject_access(user) -> bool:
+    """The Customer Experience Manager and administrators answer data requests (UK GDPR Art. 15):
+    they export all a customer's data, third parties marked for review."""
+    return _staff(user) and user.has_role(Role.CEM, Role.ADMIN)
+
+
+def can_import_customers(user) -> bool:
+    """Administrators import customers from the housing management system."""
+    return _staff(user) and user.has_role(Role.ADMIN)
+
+
+def can_view_retention(user) -> bool:
+    """The retention schedule and what a run would do: administrators only."""
+    return _staff(user) and user.has_role(Role.ADMIN)

@@ -45,6 +45,11 @@ class CustomerType(TitledEnum):
         )
 
 
+# The one customer every record anonymised under the retention schedule belongs to
+# (portal/retention/): counted in reports, never found by a search for a person.
+ANONYMISED_REFERENCE = "ANONYMISED"
+
+
 class Customer(Base):
     __tablename__ = "customer"
     __table_args__ = (
@@ -197,3 +202,113 @@ class AccessRefusal(Base):
     service_request_cancelled: Mapped[bool] = mapped_column(default=False)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
     recorded_at: Mapped[datetime]
+
+
+class RepresentativeRelation(TitledEnum):
+    """Who a representative is to the customer they act for."""
+
+    ADVOCATE = "advocate"
+    FAMILY_OR_FRIEND = "family_or_friend"
+    SUPPORT_WORKER = "support_worker"
+    SOLICITOR = "solicitor"
+    COUNCILLOR_OR_MP = "councillor_or_mp"
+    OTHER = "other"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.ADVOCATE: _l("Advocate"),
+            cls.FAMILY_OR_FRIEND: _l("Family member or friend"),
+            cls.SUPPORT_WORKER: _l("Support worker"),
+            cls.SOLICITOR: _l("Solicitor"),
+            cls.COUNCILLOR_OR_MP: _l("Councillor or MP"),
+            cls.OTHER: _l("Other"),
+        }
+
+
+class ConsentMethod(TitledEnum):
+    """How the customer told us they agree to someone acting for them."""
+
+    IN_WRITING = "in_writing"
+    BY_PHONE = "by_phone"
+    IN_PERSON = "in_person"
+    PORTAL = "portal"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.IN_WRITING: _l("In writing"),
+            cls.BY_PHONE: _l("By phone"),
+            cls.IN_PERSON: _l("In person"),
+            cls.PORTAL: _l("Through the portal"),
+        }
+
+
+class RepresentativeEnding(TitledEnum):
+    """Why someone stopped acting for the customer."""
+
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    ARRANGEMENT_ENDED = "arrangement_ended"
+
+    @classmethod
+    def titles(cls) -> dict:
+        return {
+            cls.CONSENT_WITHDRAWN: _l("The customer withdrew their consent"),
+            cls.ARRANGEMENT_ENDED: _l("The arrangement came to an end"),
+        }
+
+
+class CustomerRepresentative(Base):
+    """Someone the customer has agreed may act for them (an advocate, a relative, a solicitor).
+
+    The customer's own choice, recorded with their consent: not the "third-party
+    representative" restriction (portal/restrictions/), where a decision says contact must go
+    through someone. Ended, never deleted, when consent is withdrawn or the arrangement ends.
+    """
+
+    __tablename__ = "customer_representative"
+    __table_args__ = (
+        CheckConstraint(
+            "(ended_at IS NULL AND ended_by_id IS NULL AND ended_because IS NULL) OR "
+            "(ended_at IS NOT NULL AND ended_by_id IS NOT NULL AND ended_because IS NOT NULL)",
+            name="ended_has_who",
+        ),
+        CheckConstraint(
+            "consent_until IS NULL OR consent_until > consent_given_on", name="until_after_given"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    relation: Mapped[RepresentativeRelation]
+    relation_detail: Mapped[str] = mapped_column(String(100), default="")  # for "other"
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    consent_given_on: Mapped[date]
+    consent_method: Mapped[ConsentMethod]
+    consent_until: Mapped[date | None]  # the last day they may act, when the customer set one
+    copy_letters: Mapped[bool] = mapped_column(default=False)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    added_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    ended_because: Mapped[RepresentativeEnding | None]
+    end_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    added_by: Mapped[User] = relationship(foreign_keys=[added_by_id])
+    ended_by: Mapped[User | None] = relationship(foreign_keys=[ended_by_id])
+
+    @property
+    def ended(self) -> bool:
+        return self.ended_at is not None
+
+    def expired_on(self, today: date) -> bool:
+        """Consent ran out: ``today`` is after the last day the customer agreed to."""
+        return self.consent_until is not None and today > self.consent_until
+
+    def acting_on(self, today: date) -> bool:
+        """May act for the customer on ``today``: not ended, and consent not run out."""
+        return not self.ended and not self.expired_on(today)

@@ -14,7 +14,15 @@ from portal.arrangements.models import Arrangement
 from portal.auth.models import User
 from portal.conduct_warnings.models import ConductWarning
 from portal.correspondence.models import Correspondence
-from portal.customers.models import AccessRefusal, Alert, ContactChannel, ContactLogEntry, Customer
+from portal.customers.models import (
+    ANONYMISED_REFERENCE,
+    AccessRefusal,
+    Alert,
+    ContactChannel,
+    ContactLogEntry,
+    Customer,
+    CustomerRepresentative,
+)
 from portal.customers.timeline import end_reasons
 from portal.incidents.models import Incident, IncidentCategory, Route
 from portal.paging import Page
@@ -35,7 +43,12 @@ def find_customers(q: str, limit: int = 25) -> tuple[list[Customer], dict[int, i
         # name order for the first 25 that match reads most of them when the matches sort late.
         matched = select(Customer).where(search.customer_match(q)).cte("matched")
         found = aliased(Customer, matched.prefix_with("MATERIALIZED"))
-    stmt = select(found).order_by(found.surname, found.forename, found.id).limit(limit)
+    stmt = (
+        select(found)
+        .where(found.reference != ANONYMISED_REFERENCE)
+        .order_by(found.surname, found.forename, found.id)
+        .limit(limit)
+    )
     customers = list(db.session.scalars(stmt))
     ids = [c.id for c in customers]
     alerts = (
@@ -156,6 +169,8 @@ def _totals_statement(with_history: bool):
     columns = {
         "refusals": _count(AccessRefusal).scalar_subquery(),
         "alerts": _count(Alert).scalar_subquery(),
+        # Representatives and advocates (portal/customers/representatives.py): read if any.
+        "representatives": _count(CustomerRepresentative).scalar_subquery(),
         # Restrictions, arrangements, requests to restrict and correspondence: with none, the
         # record has no contact rules to read (most customers).
         "contact_rules": sum(

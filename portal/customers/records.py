@@ -140,17 +140,15 @@ def _tenant_problem(customer_type, tenant_id, customer: Customer | None) -> Prob
     return None
 
 
-def _checked(actor, data: CustomerDetails, languages, customer: Customer | None) -> dict:
-    """The values to store, or :class:`ServiceError` with a message for each field at fault."""
+def field_problems(values: dict, languages) -> dict[str, Problem]:
+    """What is wrong with a customer's own fields: lengths, names, email, phone, language and
+    type (the rules the form and the housing system import share; the tenant link and the
+    housing reference are checked by each against the database).
+
+    ``values`` holds the cleaned texts, ``preferred_language`` and ``customer_type`` as sent;
+    a type that is one is made a :class:`CustomerType` in place.
+    """
     errors: dict[str, Problem] = {}
-    values = {name: _text(getattr(data, name)) for name in LIMITS if name not in VULNERABILITY}
-    if permissions.can_edit_vulnerability(actor):
-        for name in VULNERABILITY:
-            sent = getattr(data, name)
-            if sent is not None or customer is None:
-                values[name] = _text(sent)
-    elif any(getattr(data, name) is not None for name in VULNERABILITY):
-        raise NotAllowed
     for name, most in LIMITS.items():
         if len(values.get(name, "")) > most:
             errors[name] = Problem(
@@ -169,20 +167,37 @@ def _checked(actor, data: CustomerDetails, languages, customer: Customer | None)
             "customer.phone_invalid",
             _l("Enter a phone number in digits, like 0161 496 0000 or +44 161 496 0000"),
         )
-    language = data.preferred_language if isinstance(data.preferred_language, str) else ""
-    if language not in languages:
+    if values["preferred_language"] not in languages:
         errors["preferred_language"] = Problem(
             "customer.language_unknown", _l("Choose a language from the list")
         )
-    values["preferred_language"] = language
     try:
-        customer_type = CustomerType(data.customer_type)
+        values["customer_type"] = CustomerType(values["customer_type"])
     except ValueError:
         errors["customer_type"] = Problem(
             "customer.type_unknown", _l("Select the type of customer")
         )
+    return errors
+
+
+def _checked(actor, data: CustomerDetails, languages, customer: Customer | None) -> dict:
+    """The values to store, or :class:`ServiceError` with a message for each field at fault."""
+    values = {name: _text(getattr(data, name)) for name in LIMITS if name not in VULNERABILITY}
+    if permissions.can_edit_vulnerability(actor):
+        for name in VULNERABILITY:
+            sent = getattr(data, name)
+            if sent is not None or customer is None:
+                values[name] = _text(sent)
+    elif any(getattr(data, name) is not None for name in VULNERABILITY):
+        raise NotAllowed
+    language = data.preferred_language if isinstance(data.preferred_language, str) else ""
+    values["preferred_language"] = language
+    values["customer_type"] = data.customer_type
+    errors = field_problems(values, languages)
+    if "customer_type" in errors:
+        del values["customer_type"]
     else:
-        values["customer_type"] = customer_type
+        customer_type = values["customer_type"]
         if problem := _tenant_problem(customer_type, data.tenant_id, customer):
             errors["tenant_id"] = problem
         values["tenant_id"] = data.tenant_id if customer_type.links_to_tenant else None

@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from portal import deadlines, search
 from portal import idempotency as once
 from portal.auth import permissions
-from portal.customers import queries, timeline
+from portal.customers import queries, representatives, timeline
 from portal.customers.models import Alert, ContactChannel, Customer, WorksType
 from portal.customers.services import (
     ALERT_END_REASON_MAX,
@@ -199,6 +199,10 @@ def _record_context(customer: Customer, now=None, totals=None, **forms):
         **{f"{name}_form": forms.get(f"{name}_form") for name in BLANK_FORMS},
         "blank": _blank_forms(),
         "can_raise_alert": permissions.can_raise_alert(viewer),
+        # Who the customer has agreed may act for them; read only if there are any.
+        "representatives": representatives.on_record(
+            customer.id, london_date(now), record.totals["representatives"]
+        ),
         # Each title looked up once for the page's lists, not once a row.
         "fmt": fmt,
     }

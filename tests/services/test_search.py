@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, or_, select, text
 
 from portal import db, search
-from portal.customers.models import Customer
+from portal.customers.models import ANONYMISED_REFERENCE, Customer
 from portal.customers.queries import find_customers
 from portal.incidents.models import Incident
 from portal.incidents.queries import RegisterFilters, register_page
@@ -237,3 +237,16 @@ def test_point13_a_database_built_from_the_models_has_the_search_index(app):
             text("SELECT sql FROM sqlite_master WHERE name = :n"), {"n": "incident_search"}
         )
         assert "trigram" in fts.scalar()
+
+
+def test_the_placeholder_for_anonymised_records_is_never_found_as_a_person(app, make_customer):
+    person = make_customer(forename="Ann", surname="Records")
+    make_customer(reference=ANONYMISED_REFERENCE, forename="Anonymised", surname="records")
+
+    by_name, _alerts = find_customers("records")
+    by_reference, _alerts = find_customers("ANONYMISED")
+    listed, _alerts = find_customers("", limit=500)
+
+    assert [c.id for c in by_name] == [person.id]
+    assert by_reference == []
+    assert ANONYMISED_REFERENCE not in {c.reference for c in listed}

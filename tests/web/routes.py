@@ -150,6 +150,13 @@ PAGES = [
         RESTRICTION_READERS,
     ),
     Page("arrangement letter", "/staff/letters/{arrangement_letter}", HISTORY_READERS),
+    # Data protection and the housing system (issue 15).
+    Page("add representative", "/staff/customers/{tenant}/representatives/new", EVERYONE),
+    Page("subject access", "/staff/customers/{tenant}/subject-access", frozenset({"cem", "admin"})),
+    Page("retention schedule", "/staff/admin/retention", frozenset({"admin"})),
+    Page("housing system and data", "/staff/admin/data", frozenset({"admin"})),
+    Page("import customers", "/staff/admin/import-customers", frozenset({"admin"})),
+    Page("api tokens", "/staff/admin/api-tokens", frozenset({"admin"})),
 ]
 
 # The same letters as PDF downloads: not pages, so tested on their own in
