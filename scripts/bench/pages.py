@@ -10,6 +10,7 @@ from sqlalchemy import event, select
 
 from portal import db
 from portal.demo import DEMO_PASSWORD
+from scripts.bench.api import API_HEADERS
 from scripts.bench.browser import (
     ACCEPT_ENCODING,
     Browser,
@@ -34,6 +35,7 @@ STAFF_TARGET = 0.15  # share of the ceiling's requests per second
 CUSTOMER_TARGET = 0.40
 SEARCH_P95_MS = 15.0
 PDF_P95_MS = 20.0  # a letter's PDF once it has been made
+FLAG_P95_MS = 25.0  # one customer's flag, read by the housing system
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://127.0.0.1/staff/register"}
 
 
@@ -80,6 +82,20 @@ PAGES = [
     Page("customer's letter", "customer", "/letters/{letter}"),
     Page("letter PDF (again)", "customer", "/letters/{letter}/pdf", p95_target_ms=PDF_P95_MS),
     Page("appeal question", "customer", "/appeals/{draft}/reasons"),
+    # The housing system's calls: a bearer token, no session.
+    Page(
+        "API: one flag",
+        "api",
+        "/api/v1/customers/{housing_ref}/flag",
+        headers=API_HEADERS,
+        p95_target_ms=FLAG_P95_MS,
+    ),
+    Page(
+        "API: changed in a week",
+        "api",
+        "/api/v1/flags?changed_since={since}&limit=500",
+        headers=API_HEADERS,
+    ),
 ]
 
 LETTER = re.compile(r'href="/letters/(\d+)"')
@@ -94,6 +110,8 @@ def totp_secret(email: str) -> str | None:
 
 def sign_in(browser: Browser, reader: str) -> None:
     """Sign ``browser`` in as the person who reads ``reader``'s pages."""
+    if reader == "api":
+        return  # the token goes in each request's headers
     email = READERS[reader]
     if reader == "customer":
         sign_in_customer(browser, email, DEMO_PASSWORD)
