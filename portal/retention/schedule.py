@@ -121,6 +121,10 @@ NOT_COVERED = (
         "remedies or a request to restrict contact, or where the line manager reported to the "
         "police, took legal action or ended contact, and those arrangements"
     ),
+    _l(
+        "Representatives and advocates the customer chose, and the log of the housing "
+        "system's calls to the flag API (which names the housing references it asked about)"
+    ),
     _l("The audit trail: its events are hash-chained and sealed, so they are never changed"),
 )
 
