@@ -28,7 +28,6 @@ def upgrade() -> None:
         sa.Column("created_at", portal.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_by_id", sa.Integer(), nullable=True),
         sa.Column("revoked_at", portal.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_used_at", portal.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["staff_user.id"], name=op.f("fk_api_token_created_by_id_staff_user")
         ),

@@ -34,7 +34,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     revoked_at: Mapped[datetime | None]
-    last_used_at: Mapped[datetime | None]
+    # When it was last used is read from its calls: a column written by every call would make
+    # concurrent calls with one token queue for that row.
 
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])

@@ -116,6 +116,7 @@ def recognise(secret: str) -> ApiToken | None:
 class TokenRow:
     token: ApiToken
     calls_last_day: int
+    last_used_at: datetime | None
 
 
 def token_list(now: datetime) -> list[TokenRow]:
@@ -126,10 +127,16 @@ def token_list(now: datetime) -> list[TokenRow]:
         .correlate(ApiToken)
         .scalar_subquery()
     )
+    last_used = (
+        select(func.max(ApiCall.at))
+        .where(ApiCall.token_id == ApiToken.id)
+        .correlate(ApiToken)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        select(ApiToken, calls).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        select(ApiToken, calls, last_used).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     ).all()
-    return [TokenRow(token, count) for token, count in rows]
+    return [TokenRow(token, count, used) for token, count, used in rows]
 
 
 def log_call(
@@ -141,7 +148,7 @@ def log_call(
     customers: int,
     remote_addr: str,
 ) -> None:
-    """Record one call (and when the token was last used), in the caller's transaction."""
+    """Record one call, in the caller's transaction."""
     db.session.add(
         ApiCall(
             token_id=token_id,
@@ -153,5 +160,3 @@ def log_call(
             remote_addr=remote_addr[:64],
         )
     )
-    if token_id is not None:
-        db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
