@@ -47,13 +47,18 @@ class Page:
     headers: dict = field(default_factory=dict)
     p95_target_ms: float | None = None  # judged on a run with one connection
     grows: bool = False  # searches the incident table: timed again with --growth
+    # A bulk answer (hundreds of customers at once) is not a page a person waits for: its
+    # speed is reported, as flags per second, but not judged against the ceiling.
+    bulk: int = 0
 
     @property
     def customer_side(self) -> bool:
         return self.reader == "customer"
 
     @property
-    def ratio_target(self) -> float:
+    def ratio_target(self) -> float | None:
+        if self.bulk:
+            return None
         return CUSTOMER_TARGET if self.customer_side else STAFF_TARGET
 
 
@@ -95,6 +100,7 @@ PAGES = [
         "api",
         "/api/v1/flags?changed_since={since}&limit=500",
         headers=API_HEADERS,
+        bulk=500,
     ),
 ]
 

@@ -79,7 +79,8 @@ class Result:
             return ["no such page in the seeded data"]
         if self.single and self.single.status != 200:
             missed.append(f"answered {self.single.status}")
-        if self.ratio is not None and self.ratio < self.page.ratio_target:
+        target_ratio = self.page.ratio_target
+        if self.ratio is not None and target_ratio is not None and self.ratio < target_ratio:
             missed.append(f"{self.ratio:.3f}x < {self.page.ratio_target}x ceiling")
         target = self.page.p95_target_ms
         if target is not None and self.alone is not None and self.alone.p95_ms > target:
@@ -93,7 +94,10 @@ class Result:
             "page": self.page.label,
             "reader": self.page.reader,
             "path": self.path,
-            "headers": self.page.headers,
+            "headers": {
+                name: "(not kept)" if name == "Authorization" else value
+                for name, value in self.page.headers.items()
+            },
             "status": self.single.status if self.single else None,
             "statements": self.single.statements if self.single else None,
             "body_bytes": self.single.wire_bytes if self.single else None,
@@ -143,6 +147,10 @@ def table(results: list[Result], postgres: bool) -> str:
             f"{_cell(r.cpu_ms, '.2f', 7)}{db_cell} "
             f"{_cell(r.non2xx, 'd', 6)}  {'FAIL: ' + '; '.join(missed) if missed else 'PASS'}"
         )
+        if r.page.bulk and r.rate:
+            lines.append(
+                f"{'':<22} ({r.page.bulk} customers an answer: {r.rate * r.page.bulk:,.0f}/s)"
+            )
     ceilings = [r for r in results if r.ceiling_rate]
     if ceilings:
         rate = statistics.mean(r.ceiling_rate for r in ceilings)

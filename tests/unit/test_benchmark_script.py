@@ -167,3 +167,25 @@ def test_point13_search_growth_is_judged_against_the_growth_in_rows():
     assert lines[1].endswith("PASS: less than linear")
     linear = {"incidents": 200_000, "p95_alone_ms": {"register q=smith": 60.0}}
     assert growth_lines([before, linear])[1].endswith("FAIL: linear or worse")
+
+
+def test_the_flag_api_is_judged_on_one_flag_and_the_feed_is_reported_per_customer(monkeypatch):
+    monkeypatch.setitem(_page("API: one flag").headers, "Authorization", "Bearer ccp_secret")
+    one = Result(_page("API: one flag"), "/api/v1/customers/HMS-1/flag", Single(200, 6, 400, ""))
+    one.ceilings = [_load(1000)]
+    one.loads = [_load(400)]
+    one.alone = _load(100, p95=25.5)
+    assert one.failures() == ["p95 alone 25.5 ms > 25 ms"]
+    one.alone = _load(100, p95=25)
+    assert one.failures() == []
+    # The token is never written to the results file.
+    assert one.as_dict()["headers"] == {"Authorization": "(not kept)"}
+
+    feed = Result(_page("API: changed in a week"), "/api/v1/flags", Single(200, 7, 3000, "br"))
+    feed.ceilings = [_load(1000)]
+    feed.loads = [_load(100)]
+    assert feed.ratio == pytest.approx(0.1)
+    assert feed.failures() == []
+    assert "(500 customers an answer: 50,000/s)" in table([feed], postgres=False)
+    feed.loads = [_load(100, non2xx=3)]
+    assert feed.failures() == ["3 non-2xx under load"]
