@@ -25,7 +25,9 @@ def _import_models() -> None:
     from portal.auth import models as _auth  # noqa: F401
     from portal.conduct_warnings import models as _warnings  # noqa: F401
     from portal.correspondence import models as _correspondence  # noqa: F401
+    from portal.customers import adjustments as _adjustments  # noqa: F401
     from portal.customers import models as _customers  # noqa: F401
+    from portal.equality import models as _equality  # noqa: F401
     from portal.idempotency import SubmissionKey as _submission_keys  # noqa: F401
     from portal.incidents import models as _incidents  # noqa: F401
     from portal.letters import models as _letters  # noqa: F401
@@ -37,6 +39,7 @@ def _import_models() -> None:
     from portal.restrictions import models as _restrictions  # noqa: F401
     from portal.reviews import models as _reviews  # noqa: F401
     from portal.scheduling import models as _scheduling  # noqa: F401
+    from portal.themes import models as _themes  # noqa: F401
     from portal.workdays import models as _workdays  # noqa: F401
 
 

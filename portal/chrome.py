@@ -54,6 +54,8 @@ STAFF_MENU_PERMISSIONS = (
     "manage_calendar",
     "manage_users",
     "view_audit",
+    "view_themes",
+    "view_equality",
 )
 
 DEFAULT_SIZE = 1024

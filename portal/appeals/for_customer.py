@@ -23,6 +23,7 @@ from portal.appeals.models import Appeal, AppealChannel, AppealStatus
 from portal.appeals.queries import appeal_rights
 from portal.audit import services as audit
 from portal.auth import permissions
+from portal.customers import adjustments
 from portal.errors import Conflict, NotAllowed, Problem, ServiceError
 from portal.letters.models import Letter
 from portal.restrictions.models import Restriction
@@ -154,6 +155,7 @@ def lodge_for_customer(
     except ServiceError as exc:
         raise ServiceError({"decision": exc.errors.get("restriction", NOT_OPEN)}) from None
     appeal = new_appeal(now, restriction)
+    adjustments.prefill_appeal(appeal)  # the format on their record (§12.1), unless answered
     save_answers(now, appeal, answers)
     lodge(
         actor,

@@ -19,6 +19,7 @@ from portal.appeals.models import FINAL, FORMATS, Appeal, AppealChannel, AppealS
 from portal.appeals.people import staff_with
 from portal.audit import services as audit
 from portal.auth.models import Role
+from portal.customers import adjustments
 from portal.errors import Conflict, Problem, ServiceError
 from portal.i18n import long_date
 from portal.letters.models import Letter
@@ -172,7 +173,11 @@ def start_draft(now: datetime, restriction: Restriction) -> Appeal:
             Appeal.restriction_id == restriction.id, Appeal.status == AppealStatus.DRAFT
         )
     )
-    return draft if draft is not None else new_appeal(now, restriction)
+    if draft is not None:
+        return draft
+    appeal = new_appeal(now, restriction)
+    adjustments.prefill_appeal(appeal)  # the support already on their record (§12.1)
+    return appeal
 
 
 @dataclass

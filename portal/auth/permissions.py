@@ -178,3 +178,21 @@ def can_import_customers(user) -> bool:
 def can_view_retention(user) -> bool:
     """The retention schedule and what a run would do: administrators only."""
     return _staff(user) and user.has_role(Role.ADMIN)
+
+
+def can_manage_themes(user) -> bool:
+    """The Panel keeps the list of themes, tags incidents, escalates themes and records its
+    reviews of the register (§10.2)."""
+    return _staff(user) and user.has_role(Role.PANEL)
+
+
+def can_view_themes(user) -> bool:
+    """The themes page, the escalations and the register reviews: the Panel, and the CEM and
+    GLT who oversee its work (§10.2, §10.3)."""
+    return _staff(user) and user.has_role(Role.PANEL, Role.CEM, Role.GLT)
+
+
+def can_view_equality(user) -> bool:
+    """Equality monitoring answers (§11.1, §12.1) are read and recorded only by the Customer
+    Experience Manager and administrators; every read is audited."""
+    return _staff(user) and user.has_role(Role.CEM, Role.ADMIN)

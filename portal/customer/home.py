@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -21,7 +21,7 @@ from portal.errors import Conflict, ServiceError
 from portal.forms import BaseForm
 from portal.letters.files import LetterAltered, check_letter, frozen_pdf
 from portal.letters.models import Letter, unread_text
-from portal.letters.responses import pdf_name, send_kept_pdf
+from portal.letters.responses import large_print_wanted, pdf_name, send_kept_pdf
 from portal.organisation.services import get_organisation
 from portal.paging import Page, page_arg
 from portal.restrictions.queries import restrictions_not_run_out
@@ -203,7 +203,7 @@ def letter(letter_id: int):
 @customer_required
 def letter_pdf(letter_id: int):
     item = _own(Letter, letter_id)
-    large = request.args.get("print") == "large"
+    large = large_print_wanted(item)
     try:
         kept = record(lambda: frozen_pdf(signed_in_customer(), utcnow(), item, large_print=large))
     except LetterAltered:

@@ -52,6 +52,8 @@ README_NAME = "READ-ME-FIRST.txt"
 COVERED = {
     "customer": "customer, linked_customers",
     "customer_representative": "representatives",
+    "equality_record": "equality_monitoring",
+    "customer_adjustments": "reasonable_adjustments",
     "customer_account": "portal_account",
     "customer_access_code": "portal_access_codes",
     "alert": "alerts",
@@ -92,6 +94,10 @@ SECTIONS = {
     "letters": _l("Every letter, with its PDF"),
     "vulnerability_views": _l("Who viewed their vulnerability details, and when"),
     "emails": _l("Emails sent to their addresses (password-reset links removed)"),
+    "equality_monitoring": _l("Their equality monitoring answers and consent, if recorded"),
+    "reasonable_adjustments": _l(
+        "Formats, interpreter, advocate and contact preferences recorded for them (§12.1)"
+    ),
 }
 
 

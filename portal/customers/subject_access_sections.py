@@ -21,6 +21,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import SignInSession
 from portal.conduct_warnings.models import ConductWarning
 from portal.customers import subject_access_stages as stages
+from portal.customers.adjustments import CustomerAdjustments
 from portal.customers.models import (
     AccessRefusal,
     Alert,
@@ -43,6 +44,7 @@ from portal.customers.subject_access_marks import (
     third_party,
 )
 from portal.customers.timeline import end_reasons
+from portal.equality.services import subject_access_section as equality_section
 from portal.incidents.models import Attachment, Incident
 from portal.letters.models import Letter
 from portal.outbox.models import OutboxEmail
@@ -162,7 +164,30 @@ def gather(customer: Customer) -> Gathered:
         )
     ]
     sections["emails"] = _emails(customer)
+    sections["equality_monitoring"] = equality_section(cid)
+    sections["reasonable_adjustments"] = _adjustments(cid)
     return got
+
+
+FORMATS = ("large_print", "easy_read", "audio", "braille")
+
+
+def _adjustments(cid: int) -> dict | None:
+    """What was recorded to meet their needs (§12.1); "other" is a colleague's words."""
+    found = db.session.get(CustomerAdjustments, cid)
+    if found is None:
+        return None
+    return {
+        "formats": [name for name in FORMATS if getattr(found, name)],
+        "interpreter": found.interpreter,
+        "interpreter_language": found.interpreter_language,
+        "wants_advocate": found.wants_advocate,
+        "contact_way": found.contact_way,
+        "contact_time": found.contact_time,
+        "other": free(found.other) if found.other else "",
+        "updated_at": found.updated_at,
+        "updated_by": Staff(found.updated_by_id) if found.updated_by_id else None,
+    }
 
 
 def _customer(c: Customer) -> dict:

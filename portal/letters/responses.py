@@ -10,9 +10,19 @@ from __future__ import annotations
 
 from flask import Response, request
 
+from portal.customers.adjustments import large_print_for
 from portal.letters.models import Letter, LetterFile
 
 PERSONAL = "private, no-store"
+
+
+def large_print_wanted(letter: Letter) -> bool:
+    """Which PDF a download asks for: ``?print=large`` or ``?print=standard``; without either,
+    large print when it is recorded among the customer's reasonable adjustments (§12.1)."""
+    asked = request.args.get("print")
+    if asked in ("large", "standard"):
+        return asked == "large"
+    return large_print_for(letter.customer_id)
 
 
 def pdf_name(letter: Letter, large_print: bool) -> str:

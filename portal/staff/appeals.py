@@ -23,6 +23,7 @@ from portal.appeals.models import Appeal, AppealChannel, AppealOutcome
 from portal.appeals.people import may_decide
 from portal.appeals.queries import TRACKER_ORDERS, TRACKER_SHOWS, appeal_decisions
 from portal.auth import permissions
+from portal.customers import adjustments
 from portal.customers.models import Customer
 from portal.errors import Conflict, ServiceError
 from portal.i18n import long_date
@@ -300,6 +301,9 @@ def lodge_appeal_for_customer(customer_id: int):
     decisions = _offer_decisions(form, customer)
     if request.method == "GET":
         form.received_on.data = london_date(utcnow())
+        recorded = adjustments.for_customer(customer.id)  # §12.1: the interpreter they need
+        if recorded is not None and recorded.interpreter:
+            form.interpreter_language.data = recorded.interpreter_language
     if form.validate_on_submit():
         now = utcnow()
         if (again := once.claim(form, "appeal", actor(), now, record_url)) is not None:

@@ -3,7 +3,7 @@ checked against its hash and refused, with a page saying so, when it no longer m
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from portal.customers.models import Customer
 from portal.incidents.models import Incident
 from portal.letters.files import LetterAltered, frozen_pdf
 from portal.letters.models import Letter, LetterKind
-from portal.letters.responses import pdf_name, send_kept_pdf
+from portal.letters.responses import large_print_wanted, pdf_name, send_kept_pdf
 from portal.letters.sent import how_sent
 from portal.letters.services import verify
 from portal.staff import bp
@@ -77,7 +77,7 @@ def letter(letter_id: int):
 @staff_required()
 def letter_pdf(letter_id: int):
     letter, incident = _letter_for_view(letter_id)
-    large = request.args.get("print") == "large"
+    large = large_print_wanted(letter)
     try:
         kept = record(lambda: frozen_pdf(actor(), utcnow(), letter, large_print=large))
     except LetterAltered:

@@ -21,6 +21,7 @@ from portal.arrangements.models import TermKind
 from portal.auth.models import Role, SignInSession
 from portal.correspondence.models import Correspondence
 from portal.customers import subject_access
+from portal.customers.adjustments import AdjustmentDetails, set_adjustments
 from portal.customers.models import (
     ConsentMethod,
     ContactChannel,
@@ -188,6 +189,18 @@ def fill(
         )
         customer.vulnerability_notes = f"{mark} hearing loss"  # after the Panel's reviews
         vulnerability_viewed(cem, now, customer)
+        set_adjustments(
+            cem,
+            now,
+            customer,
+            0,
+            AdjustmentDetails(
+                formats=["large_print"],
+                interpreter=True,
+                interpreter_language="Polish",
+                other=f"{mark} needs extra time on calls",
+            ),
+        )
         db.session.commit()
         return SimpleNamespace(customer=customer, tenant=tenant, incident=incident)
 
@@ -225,6 +238,12 @@ def test_every_section_is_there_for_a_customer_with_data_in_each(app, clock, cem
         f"subject-access-{made.customer.reference}-{london_date(clock.now).isoformat()}.zip"
     )
     assert result.counts["incidents"] == len(document["incidents"])
+    adjustments = document["reasonable_adjustments"]
+    assert adjustments["formats"] == ["large_print"]
+    assert adjustments["interpreter_language"] == "Polish"
+    # A colleague's words may name others: marked for review like every note.
+    assert adjustments["other"]["third_party"] == "free_text"
+    assert "$.reasonable_adjustments.other" in {m["path"] for m in document["for_review"]}
 
 
 def test_another_customers_data_is_never_included(app, clock, cem, fill):

@@ -157,6 +157,17 @@ PAGES = [
     Page("housing system and data", "/staff/admin/data", frozenset({"admin"})),
     Page("import customers", "/staff/admin/import-customers", frozenset({"admin"})),
     Page("api tokens", "/staff/admin/api-tokens", frozenset({"admin"})),
+    # Learning and fairness (§10.2, §11.1, §12.1).
+    Page("reasonable adjustments", "/staff/customers/{tenant}/adjustments", EVERYONE),
+    Page("themes", "/staff/themes", frozenset({"panel", "cem", "glt"})),
+    Page(
+        "reviews of the register",
+        "/staff/panel/reviews-of-register",
+        frozenset({"panel", "cem", "glt"}),
+    ),
+    Page("incident themes", "/staff/incidents/{awaiting}/themes", PANEL),
+    Page("equality answers", "/staff/customers/{tenant}/equality", frozenset({"cem", "admin"})),
+    Page("equality monitoring", "/staff/equality", frozenset({"cem", "admin"})),
 ]
 
 # The same letters as PDF downloads: not pages, so tested on their own in

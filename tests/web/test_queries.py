@@ -549,14 +549,15 @@ def test_point13_customer_record_pages_in_fixed_statements(
         assert "600 events; showing 1–25" in page
 
 
-@pytest.mark.parametrize(("role", "expected"), [("colleague", 6), ("panel", 9)])
+@pytest.mark.parametrize(("role", "expected"), [("colleague", 7), ("panel", 10)])
 def test_point13_customer_record_reads_each_list_once(
     client, act_as, count_queries, busy_record, role, expected
 ):
     """The record reads the customer with every list's length and the contact counts in one
     statement, and each list once (the warnings table with the history's warnings, the
     refusals list with the history's refusals, every alert the page needs together); with no
-    restriction, arrangement, request or correspondence, nothing more about contact."""
+    restriction, arrangement, request or correspondence, nothing more about contact; and the
+    reasonable adjustments at the top of the record (§12.1) in one more."""
     busy_record(HUNDRED)
     act_as(role)
     record = f"/staff/customers/{busy_record.customer.id}"
