@@ -63,6 +63,20 @@ def _hashed_fields(event_: AuditEvent) -> dict:
     }
 
 
+def _chain_turn(session, now: datetime):
+    """Take this transaction's turn at the chain (PostgreSQL: an advisory lock; SQLite: the
+    database's write lock), then read its state: the raw row, the newest event, and the id
+    of the head kept as a checkpoint if the head was disturbed (else None)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7301)"))
+    else:
+        db.take_write_lock(session)
+    found = session.execute(_CHAIN_STATE).one()
+    newest = _Newest(found.newest_id, found.newest_hash) if found.newest_id is not None else None
+    head = _Head(*found[2:6]) if found.head_event_id is not None else None
+    return found, newest, _keep_head_if_disturbed(session, head, newest, now)
+
+
 def record(
     actor,
     now: datetime,
@@ -80,14 +94,7 @@ def record(
     database's write lock), so two appends never follow the same event.
     """
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7301)"))
-    else:
-        db.take_write_lock(session)
-    found = session.execute(_CHAIN_STATE).one()
-    newest = _Newest(found.newest_id, found.newest_hash) if found.newest_id is not None else None
-    head = _Head(*found[2:6]) if found.head_event_id is not None else None
-    kept_at = _keep_head_if_disturbed(session, head, newest, now)
+    found, newest, kept_at = _chain_turn(session, now)
     label = "system" if actor is None else f"{actor.name} <{actor.email}>"
     event_ = AuditEvent(
         at=now,
@@ -219,14 +226,7 @@ def record_many(actor, now: datetime, entries: list[Entry]) -> list[int]:
     if not entries:
         return []
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7301)"))
-    else:
-        db.take_write_lock(session)
-    found = session.execute(_CHAIN_STATE).one()
-    newest = _Newest(found.newest_id, found.newest_hash) if found.newest_id is not None else None
-    head = _Head(*found[2:6]) if found.head_event_id is not None else None
-    kept_at = _keep_head_if_disturbed(session, head, newest, now)
+    found, newest, kept_at = _chain_turn(session, now)
     session.flush()
     since = found.since_checkpoint
     if kept_at is not None:

@@ -114,6 +114,20 @@ def _digits(phone: str) -> str:
     return "".join(c for c in phone if c.isdigit())
 
 
+def check_contact(errors: dict, values: dict, kind: str) -> None:
+    """Add to ``errors`` a message for an email address or phone number (already within its
+    length) that is not one; ``kind`` starts each problem's code."""
+    if values["email"] and "email" not in errors and not EMAIL.fullmatch(values["email"]):
+        errors["email"] = Problem(
+            f"{kind}.email_invalid", _l("Enter an email address like name@example.com")
+        )
+    if values["phone"] and "phone" not in errors and not PHONE.fullmatch(values["phone"]):
+        errors["phone"] = Problem(
+            f"{kind}.phone_invalid",
+            _l("Enter a phone number in digits, like 0161 496 0000 or +44 161 496 0000"),
+        )
+
+
 def _tenant_problem(customer_type, tenant_id, customer: Customer | None) -> Problem | None:
     if not customer_type.links_to_tenant:
         return None
@@ -158,15 +172,7 @@ def field_problems(values: dict, languages) -> dict[str, Problem]:
         errors["forename"] = Problem("customer.forename_missing", _l("Enter the first name"))
     if not values["surname"]:
         errors["surname"] = Problem("customer.surname_missing", _l("Enter the last name"))
-    if values["email"] and "email" not in errors and not EMAIL.fullmatch(values["email"]):
-        errors["email"] = Problem(
-            "customer.email_invalid", _l("Enter an email address like name@example.com")
-        )
-    if values["phone"] and "phone" not in errors and not PHONE.fullmatch(values["phone"]):
-        errors["phone"] = Problem(
-            "customer.phone_invalid",
-            _l("Enter a phone number in digits, like 0161 496 0000 or +44 161 496 0000"),
-        )
+    check_contact(errors, values, "customer")
     if values["preferred_language"] not in languages:
         errors["preferred_language"] = Problem(
             "customer.language_unknown", _l("Choose a language from the list")

@@ -32,7 +32,7 @@ from portal.customers.models import (
     RepresentativeEnding,
     RepresentativeRelation,
 )
-from portal.customers.records import EMAIL, PHONE
+from portal.customers.records import check_contact
 from portal.errors import Conflict, NotAllowed, Problem, ServiceError
 from portal.timeutil import london_date
 
@@ -113,15 +113,7 @@ def _checked(data: RepresentativeDetails, today: date) -> dict:
         errors["name"] = Problem(
             "representative.name_missing", _l("Enter the name of the person acting for them")
         )
-    if values["email"] and "email" not in errors and not EMAIL.fullmatch(values["email"]):
-        errors["email"] = Problem(
-            "representative.email_invalid", _l("Enter an email address like name@example.com")
-        )
-    if values["phone"] and "phone" not in errors and not PHONE.fullmatch(values["phone"]):
-        errors["phone"] = Problem(
-            "representative.phone_invalid",
-            _l("Enter a phone number in digits, like 0161 496 0000 or +44 161 496 0000"),
-        )
+    check_contact(errors, values, "representative")
     relation = _choice(RepresentativeRelation, data.relation)
     if relation is None:
         errors["relation"] = Problem(
