@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from portal import db
+from portal.appeals import services as appeals
+from portal.appeals.models import AppealOutcome
 from portal.auth import services as auth_services
 from portal.auth.models import Role
 from portal.customers.models import CustomerType
@@ -280,3 +282,27 @@ def world(
         attachment=attachment,
         **vars(restriction_stage),
     )
+
+
+@pytest.fixture
+def appeal_letters(world, clock, restriction_in_force):
+    """An appeal acknowledged, decided and its outcome sent; a late appeal not accepted."""
+    people, now = world.people, clock.now
+
+    def sent(at):
+        appeal = appeals.start_draft(now, restriction_in_force(now=now))
+        appeals.save_answers(at, appeal, appeals.Answers(grounds="It was unfair."))
+        if at != now:
+            appeals.save_answers(at, appeal, appeals.Answers(late_reason="I was away."))
+        appeals.lodge(appeal.customer, at, appeal, f"key-{appeal.id}")
+        return appeal
+
+    decided = sent(now)
+    appeals.acknowledge(people.cem, now, decided)
+    appeals.refer_to_glt(people.cem, now, decided)
+    appeals.glt_decide(people.glt, now, decided, AppealOutcome.UPHELD, "It was reasonable.")
+    appeals.send_outcome(people.cem, now, decided)
+    later = now + timedelta(days=60)
+    late = sent(later)
+    appeals.decide_late(people.cem, later, late, False, "Nothing stopped you appealing in time.")
+    db.session.commit()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -14,37 +13,11 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from portal import db
-from portal.appeals import services as appeals
-from portal.appeals.models import AppealOutcome
 from portal.config import BASE_DIR
 from portal.letters.models import Letter, LetterKind
 from portal.letters.pdf import render_pdf
 
 LINKS = ("tel:01610000001", "tel:01610000999")  # organisation_ready's two routes
-
-
-@pytest.fixture
-def appeal_letters(world, clock, restriction_in_force):
-    """An appeal acknowledged, decided and its outcome sent; a late appeal not accepted."""
-    people, now = world.people, clock.now
-
-    def sent(at):
-        appeal = appeals.start_draft(now, restriction_in_force(now=now))
-        appeals.save_answers(at, appeal, appeals.Answers(grounds="It was unfair."))
-        if at != now:
-            appeals.save_answers(at, appeal, appeals.Answers(late_reason="I was away."))
-        appeals.lodge(appeal.customer, at, appeal, f"key-{appeal.id}")
-        return appeal
-
-    decided = sent(now)
-    appeals.acknowledge(people.cem, now, decided)
-    appeals.refer_to_glt(people.cem, now, decided)
-    appeals.glt_decide(people.glt, now, decided, AppealOutcome.UPHELD, "It was reasonable.")
-    appeals.send_outcome(people.cem, now, decided)
-    later = now + timedelta(days=60)
-    late = sent(later)
-    appeals.decide_late(people.cem, later, late, False, "Nothing stopped you appealing in time.")
-    db.session.commit()
 
 
 @pytest.mark.policy("4.6")

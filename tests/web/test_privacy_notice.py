@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -20,7 +19,7 @@ from sqlalchemy import select
 
 from portal import db
 from portal.appeals import services as appeals
-from portal.appeals.models import Appeal, AppealOutcome
+from portal.appeals.models import Appeal
 from portal.letters.models import Letter, LetterKind
 from portal.letters.pdf import render_pdf
 from portal.letters.services import content_hash
@@ -174,31 +173,7 @@ def test_the_start_and_sign_in_pages_link_to_the_notice_in_their_content(app, cl
         assert link.get_text(strip=True) == _in(app, lang, "How we use your information")
 
 
-@pytest.fixture
-def every_kind_of_letter(world, clock, restriction_in_force):
-    """Beside the world's letters: an appeal acknowledged, decided and its outcome sent, and a
-    late appeal not accepted."""
-    people, now = world.people, clock.now
-
-    def sent(at):
-        appeal = appeals.start_draft(now, restriction_in_force(now=now))
-        appeals.save_answers(at, appeal, appeals.Answers(grounds="It was unfair."))
-        if at != now:
-            appeals.save_answers(at, appeal, appeals.Answers(late_reason="I was away."))
-        appeals.lodge(appeal.customer, at, appeal, f"key-{appeal.id}")
-        return appeal
-
-    decided = sent(now)
-    appeals.acknowledge(people.cem, now, decided)
-    appeals.refer_to_glt(people.cem, now, decided)
-    appeals.glt_decide(people.glt, now, decided, AppealOutcome.UPHELD, "It was reasonable.")
-    appeals.send_outcome(people.cem, now, decided)
-    later = now + timedelta(days=60)
-    appeals.decide_late(people.cem, later, sent(later), False, "Nothing stopped you in time.")
-    db.session.commit()
-
-
-def test_every_kind_of_new_letter_gives_the_notices_full_address(app, world, every_kind_of_letter):
+def test_every_kind_of_new_letter_gives_the_notices_full_address(app, world, appeal_letters):
     address = _notice_address(app)
     assert re.match(r"https?://[^/]+/privacy$", address)
     letters = db.session.scalars(select(Letter)).all()
