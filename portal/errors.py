@@ -8,6 +8,12 @@ from flask_babel.speaklater import LazyString
 from markupsafe import escape
 
 
+def entered_text(value) -> str:
+    """Text a person sent, as a service keeps it: without surrounding spaces or NUL (which
+    PostgreSQL refuses in text, and nobody types); anything that is not text is empty."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
+
+
 class Problem(LazyString):
     """One reason a service refused: a stable ``code`` for code to act on, and a message said
     in the language of whoever reads it (give a lazy string, ``_l("...")``).

@@ -30,6 +30,7 @@ from portal.audit import services as audit
 from portal.auth import permissions
 from portal.db import Base
 from portal.errors import Conflict, NotAllowed, Problem, ServiceError
+from portal.errors import entered_text as _text
 
 # The formats, in the order the form and the record show them.
 FORMATS = {
@@ -130,11 +131,6 @@ def large_print_for(customer_id: int | None) -> bool:
             )
         )
     )
-
-
-def _text(value) -> str:
-    # NUL never reaches the database (PostgreSQL refuses it in text); nobody types it.
-    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
 
 
 def _checked(data: AdjustmentDetails) -> dict:

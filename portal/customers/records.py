@@ -27,6 +27,7 @@ from portal.auth import permissions
 from portal.auth.models import User
 from portal.customers.models import Customer, CustomerType
 from portal.errors import Conflict, NotAllowed, Problem, ServiceError
+from portal.errors import entered_text as _text
 from portal.references import next_reference
 
 # The longest each text may be (the columns' widths; the notes are kept readable).
@@ -96,11 +97,6 @@ class LikelyDuplicates(ServiceError):
 HOUSING_REF_TAKEN = Problem(
     "customer.housing_ref_taken", _l("Another customer already has this housing system reference")
 )
-
-
-def _text(value) -> str:
-    # NUL never reaches the database (PostgreSQL refuses it in text); nobody types it.
-    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
 
 
 def folded(text: str) -> str:

@@ -34,6 +34,7 @@ from portal.customers.models import (
 )
 from portal.customers.records import check_contact
 from portal.errors import Conflict, NotAllowed, Problem, ServiceError
+from portal.errors import entered_text as _text
 from portal.timeutil import london_date
 
 # The longest each text may be (the columns' widths).
@@ -81,11 +82,6 @@ class RepresentativeDetails:
     copy_letters: bool = False
     # The colleague confirms the customer has agreed to this person acting for them.
     consent_confirmed: bool = False
-
-
-def _text(value) -> str:
-    # NUL never reaches the database (PostgreSQL refuses it in text); nobody types it.
-    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
 
 
 def _is_date(value) -> bool:

@@ -14,6 +14,7 @@ from portal import db
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.errors import Conflict, NotAllowed, Problem, ServiceError
+from portal.errors import entered_text as _text
 from portal.incidents.models import Incident
 from portal.themes.models import (
     NAME_MAX,
@@ -26,11 +27,6 @@ from portal.themes.models import (
 
 TEXT_MAX = 5000
 NAME_TAKEN = Problem("theme.name_taken", _l("There is already a theme with this name"))
-
-
-def _text(value) -> str:
-    # NUL never reaches the database (PostgreSQL refuses it in text); nobody types it.
-    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
 
 
 def name_key(name: str) -> str:
