@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask_babel import format_date
 from sqlalchemy import case, distinct, func, select
@@ -16,6 +16,7 @@ from portal.auth.models import User
 from portal.incidents.catalogue import Category, Channel
 from portal.incidents.models import Incident, IncidentCategory
 from portal.themes.models import IncidentTheme, RegisterReview, Theme, ThemeEscalation
+from portal.timeutil import from_london
 
 MONTHS = 12
 
@@ -42,15 +43,14 @@ def months_to(today: date, count: int = MONTHS) -> list[Month]:
 
 
 def since(months: list[Month]) -> datetime:
-    first = months[0].first
-    return datetime(first.year, first.month, first.day, tzinfo=UTC)
+    """The first moment of the first month, at midnight in London."""
+    return from_london(months[0].first)
 
 
-def _month_of(column):
-    """The "YYYY-MM" of a timestamp, in the database (UTC, as stored)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return func.strftime("%Y-%m", column)
-    return func.to_char(column, "YYYY-MM")
+def _month_of(column, months: list[Month]):
+    """The "YYYY-MM" of the London month a timestamp falls in, among ``months``: stored times
+    are UTC, and an incident at 00:30 on 1 July in London happened at 23:30 on 30 June UTC."""
+    return case(*[(column >= from_london(m.first), m.key) for m in reversed(months)], else_=None)
 
 
 def themes_with_counts(since: datetime) -> list:
@@ -86,7 +86,7 @@ def _recent_tags(months: list[Month], theme_id: int | None):
 
 def by_month(months: list[Month], theme_id: int | None = None) -> list[Month]:
     """Incidents tagged with ``theme_id`` (with any theme, without one) in each month."""
-    month = _month_of(Incident.occurred_at)
+    month = _month_of(Incident.occurred_at, months)
     query = (
         _recent_tags(months, theme_id)
         .with_only_columns(month, func.count(distinct(IncidentTheme.incident_id)))

@@ -4,7 +4,7 @@ the Complaints Quality Network with their outcome, and reviews of the register; 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -161,6 +161,29 @@ def test_counts_by_month_area_channel_and_category(
     }
     [row] = queries.themes_with_counts(queries.since(months))
     assert (row.recent, row.ever) == (2, 3)
+
+
+@pytest.mark.policy("10.2")
+def test_months_are_london_months_on_both_sides_of_midnight(
+    theme, clock, panel_member, make_incident, tenant
+):
+    """In summer London is an hour ahead: 23:30 UTC on 30 June is 00:30 on 1 July in London,
+    so it counts in July; 22:30 UTC is 23:30 in London, still June. The first moment of the
+    first month is midnight in London too."""
+    months = queries.months_to(date(2026, 7, 15), count=2)
+    assert queries.since(months) == datetime(2026, 5, 31, 23, 0, tzinfo=UTC)
+    times = [
+        datetime(2026, 6, 30, 22, 30, tzinfo=UTC),  # June in London
+        datetime(2026, 6, 30, 23, 30, tzinfo=UTC),  # July in London
+        datetime(2026, 5, 31, 22, 59, tzinfo=UTC),  # 23:59 on 31 May in London: before
+        datetime(2026, 5, 31, 23, 0, tzinfo=UTC),  # midnight, 1 June in London
+    ]
+    for at in times:
+        incident = make_incident(tenant, now=at + timedelta(hours=1))  # occurred an hour before
+        services.set_incident_themes(panel_member, clock.now, incident, [theme.id], [])
+    db.session.commit()
+    trend = {m.key: m.count for m in queries.by_month(months, theme.id)}
+    assert trend == {"2026-06": 2, "2026-07": 1}
 
 
 @pytest.mark.policy("10.2")
