@@ -1,6 +1,6 @@
 """The equality monitoring tables (§11.1, §12.1): for each characteristic, how many customers
 of each group are recorded, and how many of them were reported, warned, restricted or had
-an appeal decided with the restriction upheld, with small numbers suppressed.
+won an appeal (the restriction removed or changed), with small numbers suppressed.
 
 All the counting is one aggregate query, whatever the number of customers.
 """
@@ -28,7 +28,7 @@ COLUMNS = (
     ("reported", _l("Reported in an incident")),
     ("warned", _l("Given a written warning")),
     ("restricted", _l("Contact restricted")),
-    ("upheld", _l("Appeal decided: restriction upheld")),
+    ("succeeded", _l("Appeal succeeded: restriction removed or changed")),
 )
 OUTCOMES = tuple(key for key, _label in COLUMNS[1:])
 NOT_ANSWERED = _l("Not answered")
@@ -94,8 +94,11 @@ def counts(start: datetime | None) -> dict[str, dict[str | None, list[int]]]:
             _flag(ConductWarning, ConductWarning.issued_at, start=start).label("warned"),
             _flag(Restriction, Restriction.approved_at, start=start).label("restricted"),
             _flag(
-                Appeal, Appeal.received_at, Appeal.outcome == AppealOutcome.UPHELD, start=start
-            ).label("upheld"),
+                Appeal,
+                Appeal.received_at,
+                Appeal.outcome.in_((AppealOutcome.OVERTURNED, AppealOutcome.VARIED)),
+                start=start,
+            ).label("succeeded"),
         )
         .where(EqualityRecord.consent_given.is_(True))
         .cte("flags")

@@ -167,7 +167,7 @@ def test_a_save_from_an_older_version_is_refused(app, clock, cem, make_customer)
     assert db.session.scalar(select(EqualityRecord.sex)) == "female"
 
 
-def _upheld_appeal(customer, restriction, cem, now):
+def _upheld_appeal(customer, restriction, cem, now, outcome=AppealOutcome.UPHELD):
     db.session.add(
         Appeal(
             customer_id=customer.id,
@@ -179,8 +179,8 @@ def _upheld_appeal(customer, restriction, cem, now):
             counted_from=now.date(),
             grounds="I disagree.",
             deadline=now.date() + timedelta(days=28),
-            outcome=AppealOutcome.UPHELD,
-            outcome_reasons="The restriction is needed.",
+            outcome=outcome,
+            outcome_reasons="Decided on its merits.",
             decided_by_id=cem.id,
         )
     )
@@ -215,8 +215,28 @@ def test_monitoring_counts_each_step_by_group_and_hides_small_numbers(
     assert male[0].hidden
     assert female[1].hidden and male[1].hidden  # 1 woman and 6 men reported: total 7
     assert sex.totals[0].count == 15 and sex.totals[1].count == 7
-    assert all(cell.hidden for cell in female[2:])  # one warned, restricted, upheld
+    assert all(cell.hidden for cell in female[2:])  # one warned, restricted, appealed
     assert all(cell.hidden for cell in sex.totals[2:])
+
+
+@pytest.mark.policy("11.1")
+def test_an_appeal_counts_as_won_only_when_the_restriction_was_removed_or_changed(
+    app, clock, cem, make_customer, restriction_in_force
+):
+    """Five women won their appeals (three removed, two changed): shown. Five more had the
+    restriction stay as it was: not counted as won."""
+    outcomes = [AppealOutcome.OVERTURNED] * 3 + [AppealOutcome.VARIED] * 2
+    outcomes += [AppealOutcome.UPHELD] * 5
+    for outcome in outcomes:
+        customer = make_customer()
+        _upheld_appeal(customer, restriction_in_force(customer), cem, clock.now, outcome)
+        services.save(cem, clock.now, customer, None, agreed(sex="female"))
+    db.session.commit()
+
+    female = queries.counts(None)["sex"]["female"]
+    columns = [key for key, _label in queries.COLUMNS]
+    assert female[columns.index("succeeded")] == 5
+    assert female[columns.index("restricted")] == 10
 
 
 def test_the_period_leaves_out_steps_taken_before_it(app, clock, cem, make_customer, make_incident):

@@ -311,6 +311,18 @@ def test_the_customer_gets_their_letters_in_large_print_by_default(
     plain = client.get(f"/letters/{warning.letter_id}/pdf")
     assert plain.status_code == 200
     assert "large-print" in plain.headers["Content-Disposition"]
+    # The links say which print they give: "PDF" is standard print beside "Large print PDF".
+    listed = check_page(client.get("/letters"))
+    links = {
+        a.get_text(" ", strip=True).split(":")[0].strip(): a["href"] for a in listed.select("a")
+    }
+    standard = client.get(links["PDF"])
+    assert "large-print" not in standard.headers["Content-Disposition"]
+    large = client.get(links["Large print PDF"])
+    assert "large-print" in large.headers["Content-Disposition"]
+    page = check_page(client.get(f"/letters/{warning.letter_id}"))
+    download = page.find("a", string="Download as PDF")["href"]
+    assert "large-print" not in client.get(download).headers["Content-Disposition"]
 
 
 @pytest.mark.policy("12.1")
