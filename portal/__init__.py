@@ -36,6 +36,7 @@ def _import_models() -> None:
     from portal.outbox import models as _outbox  # noqa: F401
     from portal.panel import models as _panel  # noqa: F401
     from portal.references import ReferenceCounter as _reference_counters  # noqa: F401
+    from portal.reports import models as _reports  # noqa: F401
     from portal.restrictions import models as _restrictions  # noqa: F401
     from portal.reviews import models as _reviews  # noqa: F401
     from portal.scheduling import models as _scheduling  # noqa: F401

@@ -55,6 +55,8 @@ STAFF_MENU_PERMISSIONS = (
     "manage_users",
     "view_audit",
     "view_themes",
+    "view_committee_report",
+    "manage_impact_assessments",
     "view_equality",
 )
 

@@ -108,6 +108,12 @@ def _incident(
                 vulnerability_notes="Considered; support offered."
                 if customer.has_vulnerability
                 else "",
+                # A customer with a vulnerability on record: an Equality Impact Assessment is
+                # opened for the Panel to complete (§4.7).
+                eia_needed=customer.has_vulnerability,
+                eia_notes="Check what the support needs on record mean for how we contact them."
+                if customer.has_vulnerability
+                else "",
             ),
         )
         # Each warning letter goes a way that reaches the customer (§8.9): by post where the

@@ -196,3 +196,33 @@ def can_view_equality(user) -> bool:
     """Equality monitoring answers (§11.1, §12.1) are read and recorded only by the Customer
     Experience Manager and administrators; every read is audited."""
     return _staff(user) and user.has_role(Role.CEM, Role.ADMIN)
+
+
+def can_view_committee_report(user) -> bool:
+    """The six-monthly committee report (§10.3): aggregate figures only, for the Customer
+    Experience Manager who prepares it, the Panel it reports for, and GLT. It opens no
+    individual record to anyone."""
+    return _staff(user) and user.has_role(Role.CEM, Role.PANEL, Role.GLT)
+
+
+def can_issue_committee_report(user) -> bool:
+    """Issuing (freezing) the report for a committee meeting: the Panel, through the Customer
+    Experience Manager (§10.3)."""
+    return _staff(user) and user.has_role(Role.CEM, Role.PANEL)
+
+
+def can_give_own_equality(user, customer_id: int) -> bool:
+    """A customer gives, changes or withdraws their own equality monitoring answers (§11.1,
+    §12.1) through the portal; staff record them through the staff pages instead."""
+    return (
+        bool(user)
+        and not getattr(user, "is_staff", False)
+        and user.is_authenticated
+        and getattr(user, "customer_id", None) == customer_id
+    )
+
+
+def can_manage_impact_assessments(user) -> bool:
+    """Equality Impact Assessments the Panel says are needed (§4.7) are tracked to an outcome
+    by the Panel and the Customer Experience Manager."""
+    return _staff(user) and user.has_role(Role.PANEL, Role.CEM)

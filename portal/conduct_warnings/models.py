@@ -62,6 +62,7 @@ class ConductWarning(Base):
         # Warnings issued before the delivery step (issue 16) have neither; every later one both.
         CheckConstraint("(delivery IS NULL) = (sent_at IS NULL)", name="delivery_has_time"),
         Index("ix_warning_customer_issued", "customer_id", "issued_on"),
+        Index("ix_warning_issued", "issued_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,4 +27,4 @@ def customer_required(view):
     return wrapped
 
 
-from portal.customer import appeals, auth, home, letters_language  # noqa: E402,F401
+from portal.customer import appeals, auth, equality, home, letters_language  # noqa: E402,F401

@@ -60,6 +60,7 @@ COVERED = {
     "contact_log_entry": "contact_log",
     "access_refusal": "access_refusals",
     "incident": "incidents",
+    "impact_assessment": "incidents (impact_assessment)",
     "conduct_warning": "warnings",
     "arrangement": "arrangements",
     "restriction_request": "restriction_requests",

@@ -45,6 +45,7 @@ from portal.customers.subject_access_marks import (
 )
 from portal.customers.timeline import end_reasons
 from portal.equality.services import subject_access_section as equality_section
+from portal.impact.models import ImpactAssessment
 from portal.incidents.models import Attachment, Incident
 from portal.letters.models import Letter
 from portal.outbox.models import OutboxEmail
@@ -320,6 +321,10 @@ def _incidents(got: Gathered, incidents: list[Incident]) -> list:
         r.incident_id: r
         for r in rows_of(select(PanelReview).where(PanelReview.incident_id.in_(ids)))
     }
+    assessments = {
+        a.incident_id: a
+        for a in rows_of(select(ImpactAssessment).where(ImpactAssessment.incident_id.in_(ids)))
+    }
     out = []
     for i in incidents:
         files = []
@@ -361,6 +366,7 @@ def _incidents(got: Gathered, incidents: list[Incident]) -> list:
                 "manager_decided_by": Staff(i.manager_decided_by_id),
                 "evidence_files": files,
                 "panel_review": _panel_review(reviews.get(i.id)),
+                "impact_assessment": _impact_assessment(assessments.get(i.id)),
             }
         )
     return out
@@ -383,6 +389,22 @@ def _panel_review(r: PanelReview | None) -> dict | None:
         "outcome": r.outcome,
         "reasons": free(r.reasons),
         "letter_summary": free(r.letter_summary),
+    }
+
+
+def _impact_assessment(a: ImpactAssessment | None) -> dict | None:
+    """The Equality Impact Assessment the Panel's review opened (§4.7), if any."""
+    if a is None:
+        return None
+    return {
+        "opened_at": a.opened_at,
+        "due_on": a.due_on,
+        "status": a.status,
+        "outcome": a.outcome,
+        "considered": free(a.considered),
+        "adjustments": free(a.adjustments),
+        "completed_at": a.completed_at,
+        "completed_by": Staff(a.completed_by_id),
     }
 
 

@@ -134,7 +134,8 @@ class EqualityRecord(Base):
     disability: Mapped[str | None] = mapped_column(String(40))
     sexual_orientation: Mapped[str | None] = mapped_column(String(40))
     marital_status: Mapped[str | None] = mapped_column(String(40))
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    # None: the customer gave (or changed) them themselves, through the portal.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     recorded_at: Mapped[datetime]
     # Moves on with every save, so a save made from an older copy is refused.
     version: Mapped[int] = mapped_column(default=1, server_default="1")

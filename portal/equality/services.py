@@ -1,7 +1,8 @@
 """Record and read a customer's equality monitoring answers (§11.1, §12.1).
 
 Only the Customer Experience Manager and administrators read or record them
-(:func:`portal.auth.permissions.can_view_equality`); every read is audited, and a save is
+(:func:`portal.auth.permissions.can_view_equality`), besides the customer, who gives, changes
+or withdraws their own through the portal; every staff read is audited, and a save is
 audited by which answers changed, never by the answers themselves. Without the customer's
 consent nothing but the refusal (when and how it was given) is kept.
 """
@@ -50,9 +51,7 @@ def record_for(
     """
     if not permissions.can_view_equality(actor):
         raise NotAllowed
-    found = db.session.scalar(
-        select(EqualityRecord).where(EqualityRecord.customer_id == customer.id)
-    )
+    found = _stored(customer.id)
     audit.record(
         actor,
         now,
@@ -129,15 +128,26 @@ def save(
     if not permissions.can_view_equality(actor):
         raise NotAllowed
     values = _checked(data, london_date(now))
-    current = db.session.scalar(
-        select(EqualityRecord).where(EqualityRecord.customer_id == customer.id)
-    )
+    return _store(actor, now, customer, expected_version, values, actor.id, "recorded")
+
+
+def _store(
+    actor,
+    now: datetime,
+    customer: Customer,
+    expected_version: int | None,
+    values: dict,
+    recorded_by_id: int | None,
+    how: str,
+) -> EqualityRecord:
+    """Write checked ``values`` if the record is still at ``expected_version``; audit which
+    answers changed (``how`` says who gave them)."""
+    current = _stored(customer.id)
     if (current.version if current else None) != expected_version:
         raise Conflict("changed", message=CHANGED_MEANWHILE)
+    by = {"recorded_by_id": recorded_by_id, "recorded_at": now}
     if current is None:
-        current = EqualityRecord(
-            customer_id=customer.id, recorded_by_id=actor.id, recorded_at=now, **values
-        )
+        current = EqualityRecord(customer_id=customer.id, **by, **values)
         db.session.add(current)
         try:
             with db.session.begin_nested():
@@ -152,12 +162,12 @@ def save(
         saved = db.session.execute(
             update(EqualityRecord)
             .where(EqualityRecord.id == current.id, EqualityRecord.version == expected_version)
-            .values(**values, recorded_by_id=actor.id, recorded_at=now, version=current.version + 1)
+            .values(**values, **by, version=current.version + 1)
             .execution_options(synchronize_session=False)
         )
         if saved.rowcount != 1:
             raise Conflict("changed", message=CHANGED_MEANWHILE)
-        for name, value in {**values, "recorded_by_id": actor.id, "recorded_at": now}.items():
+        for name, value in {**values, **by}.items():
             set_committed_value(current, name, value)
         set_committed_value(current, "version", expected_version + 1)
     consent = "agreed" if values["consent_given"] else "declined"
@@ -168,10 +178,63 @@ def save(
         "customer",
         customer.id,
         # Which answers changed, never what they are.
-        f"Equality monitoring of {customer.reference} recorded ({consent}); "
+        f"Equality monitoring of {customer.reference} {how} ({consent}); "
         f"changed: {', '.join(changed) or 'nothing'}",
     )
     return current
+
+
+def _stored(customer_id: int) -> EqualityRecord | None:
+    return db.session.scalar(
+        select(EqualityRecord).where(EqualityRecord.customer_id == customer_id)
+    )
+
+
+def own_record(account) -> EqualityRecord | None:
+    """The signed-in customer's own answers, if any (their own data: not a staff read, so
+    not audited as one).
+
+    :raises NotAllowed: if ``account`` is not a customer's own sign-in.
+    """
+    if not permissions.can_give_own_equality(account, getattr(account, "customer_id", None)):
+        raise NotAllowed
+    return _stored(account.customer_id)
+
+
+def save_own(
+    account,
+    now: datetime,
+    expected_version: int | None,
+    consent_given: bool | None,
+    values: dict[str, str | None],
+) -> EqualityRecord:
+    """The customer gives, changes or withdraws (``consent_given`` False: every answer
+    cleared) their own answers through the portal, if the record is still at
+    ``expected_version``; checked as a member of staff's are, and audited as the customer's.
+
+    Consent given or withdrawn through the portal is dated today and kept as given in
+    writing; answers changed with consent unchanged keep when and how it was first given.
+
+    :raises NotAllowed: if ``account`` is not a customer's own sign-in.
+    :raises ServiceError: for an answer at fault; nothing is saved.
+    :raises Conflict: if the record changed since ``expected_version``; nothing is saved.
+    """
+    if not permissions.can_give_own_equality(account, getattr(account, "customer_id", None)):
+        raise NotAllowed
+    customer = account.customer
+    current = _stored(customer.id)
+    data = EqualityAnswers(
+        consent_given=consent_given,
+        consent_on=london_date(now),
+        consent_method=ConsentMethod.IN_WRITING,
+        values=values,
+    )
+    if current is not None and current.consent_given == consent_given:
+        data.consent_on, data.consent_method = current.consent_on, current.consent_method
+    values = _checked(data, london_date(now))
+    return _store(
+        account, now, customer, expected_version, values, None, "given by the customer online"
+    )
 
 
 def subject_access_section(customer_id: int) -> dict:

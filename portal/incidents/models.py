@@ -72,6 +72,8 @@ class Incident(Base):
             "reported_at",
         ),
         Index("ix_incident_reported_by_reported", "reported_by_id", "reported_at"),
+        # The committee report's Panel review compliance: reviews due in a period (§10.3).
+        Index("ix_incident_review_due", "review_due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

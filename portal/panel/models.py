@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -51,6 +51,7 @@ class PanelReview(Base):
         CheckConstraint(
             "NOT support_referral OR support_referral_to <> ''", name="referral_names_service"
         ),
+        Index("ix_panel_review_reviewed", "reviewed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

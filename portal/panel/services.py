@@ -12,6 +12,7 @@ from portal.audit import services as audit
 from portal.auth import permissions
 from portal.conduct_warnings.services import stage_for
 from portal.errors import NotAllowed, Problem, ServiceError
+from portal.impact import services as impact
 from portal.incidents.models import Incident, IncidentStatus, Route
 from portal.panel.models import (
     CONTEXT_CONSIDERATIONS,
@@ -61,6 +62,7 @@ def record_review(actor, now: datetime, incident: Incident, data: ReviewInput) -
     before = {"status": transitions.move(incident, IncidentStatus.REVIEWED)}
     db.session.add(review)
     db.session.flush()
+    impact.open_for_review(actor, now, review)  # §4.7: an assessment, tracked to its outcome
     audit.record(
         actor,
         now,

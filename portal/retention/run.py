@@ -22,6 +22,7 @@ from portal.audit.services import record
 from portal.conduct_warnings.models import ConductWarning
 from portal.correspondence.models import Correspondence
 from portal.customers.models import Alert, Customer, CustomerType
+from portal.impact.models import ImpactAssessment
 from portal.incidents.models import Incident
 from portal.letters.models import Letter, LetterFile
 from portal.notifications.models import Notification
@@ -116,6 +117,10 @@ class _Work:
             select(PanelReview).where(PanelReview.incident_id == incident_id)
         ):
             scrub(review, self.anon)
+        for assessment in db.session.scalars(
+            select(ImpactAssessment).where(ImpactAssessment.incident_id == incident_id)
+        ):
+            scrub(assessment, self.anon)  # §4.7: what was considered is about the customer
         for alert in db.session.scalars(select(Alert).where(Alert.incident_id == incident_id)):
             if alert.active:  # still needed to keep colleagues safe: stays, unlinked
                 alert.incident_id = None

@@ -138,6 +138,7 @@ class Demo:
     awaiting_review: int
     warned: int
     letter: int
+    assessment: int  # the Equality Impact Assessment opened for the vulnerable customer
 
 
 @pytest.fixture(scope="session")
@@ -148,6 +149,7 @@ def demo(live_server) -> Demo:
     from portal.auth.models import User
     from portal.conduct_warnings.models import ConductWarning
     from portal.customers.models import Customer
+    from portal.impact.models import ImpactAssessment
     from portal.incidents.models import Incident
 
     with Session(live_server.engine) as session:
@@ -174,6 +176,7 @@ def demo(live_server) -> Demo:
             awaiting_review=by_customer["C-100007"][0].id,
             warned=warning.incident_id,
             letter=warning.letter_id,
+            assessment=session.scalars(select(ImpactAssessment.id)).first(),
         )
 
 

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from portal.customers.models import ANONYMISED_REFERENCE
 from tests.browser.support import assert_accessible, assert_no_horizontal_scroll, screenshot
+from tests.browser.test_customer_pages import IMRAN, _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.policy("11.1")]
 
@@ -89,3 +90,33 @@ def test_other_roles_are_refused(open_as, demo, role):
     expect(page.locator("main").get_by_role("link", name="Equality monitoring")).to_have_count(0)
     response = page.goto("/staff/equality")
     assert response.status == 403
+
+
+def test_a_customer_answers_in_arabic(open_as):
+    """The customer's own page, right to left: reached from their home, refused with nothing
+    chosen, then saved with consent; axe finds nothing at each step. (The page is plain forms:
+    tests/web/test_customer_equality.py sends them as a browser without JavaScript would.)"""
+    page = open_as(None, "/")
+    page.locator('button[name="lang"][value="ar"]').click()
+    expect(page.locator("html")).to_have_attribute("lang", "ar")
+    _sign_in(page, IMRAN)
+    page.locator('main a[href="/equality"]').click()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator('input[name="sex"][value="prefer_not_to_say"]')).to_have_count(1)
+    assert_accessible(page, "customer equality questions in Arabic")
+    screenshot(page, "customer-ar-equality")
+    # Staff may have recorded answers for every demo customer in another test: start from a
+    # form with nothing chosen, as a customer who has never answered sees it.
+    page.locator("main form[action='/equality'] input[type=radio]").evaluate_all(
+        "radios => radios.forEach(radio => { radio.checked = false; })"
+    )
+    page.locator("main form[action='/equality'] button[type=submit]").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.locator("#consent_given-error")).to_be_visible()
+    assert_accessible(page, "customer equality questions with errors in Arabic")
+    page.locator("#consent_given-0").check()
+    page.locator('input[name="religion"][value="prefer_not_to_say"]').check()
+    page.locator("main form[action='/equality'] button[type=submit]").click()
+    expect(page.locator('input[name="religion"][value="prefer_not_to_say"]')).to_be_checked()
+    expect(page.locator("form[action='/equality/withdraw']")).to_be_visible()
+    assert_accessible(page, "customer equality answers saved, in Arabic")

@@ -132,6 +132,8 @@ PAGES = [
         200,
     ),
     ("equality-monitoring", "admin", lambda d: "/staff/equality", 200),
+    ("impact-assessments", "panel", lambda d: "/staff/impact-assessments", 200),
+    ("impact-assessment", "cem", lambda d: f"/staff/impact-assessments/{d.assessment}", 200),
     ("forbidden", "colleague", lambda d: "/staff/register", 403),
     ("not-found", "colleague", lambda d: "/staff/no-such-page", 404),
     ("not-found-signed-out", None, lambda d: "/no-such-page", 404),

@@ -168,6 +168,9 @@ PAGES = [
     Page("incident themes", "/staff/incidents/{awaiting}/themes", PANEL),
     Page("equality answers", "/staff/customers/{tenant}/equality", frozenset({"cem", "admin"})),
     Page("equality monitoring", "/staff/equality", frozenset({"cem", "admin"})),
+    Page("impact assessments", "/staff/impact-assessments", PANEL_OR_CEM),
+    Page("committee report", "/staff/reports", frozenset({"cem", "panel", "glt"})),
+    Page("issued committee reports", "/staff/reports/issued", frozenset({"cem", "panel", "glt"})),
 ]
 
 # The same letters as PDF downloads: not pages, so tested on their own in
@@ -517,6 +520,7 @@ CUSTOMER_PAGES = [
     CustomerPage("your account", "/home", True),
     CustomerPage("your letters", "/letters", True),
     CustomerPage("the language of your letters", "/your-letters", True),
+    CustomerPage("equality questions", "/equality", True),
     CustomerPage("appeals", "/appeals", True),
     CustomerPage("appeal reasons", "/appeals/{draft}/reasons", True),
     CustomerPage("appeal new information", "/appeals/{draft}/new-information", True),
