@@ -45,7 +45,7 @@ def _grouped_by_time(window: Window, key, when, *where):
         key.label("key"),
         counted(during(when, window.current)).label(CURRENT),
         counted(during(when, window.previous)).label(PREVIOUS),
-    ).where(when >= window.starts_at, when < window.ends_before, *where)
+    ).where(window.holds(when), *where)
     return db.session.execute(query.group_by(key)).all()
 
 
@@ -90,16 +90,14 @@ def other_actions(window: Window) -> Table:
     """Informal arrangements made and restriction requests sent to GLT."""
     arrangements = db.session.execute(
         select(*pair(window, "arrangements", lambda p: during(Arrangement.approved_at, p))).where(
-            Arrangement.approved_at >= window.starts_at,
-            Arrangement.approved_at < window.ends_before,
+            window.holds(Arrangement.approved_at),
         )
     ).one()
     requests = db.session.execute(
         select(
             *pair(window, "requests", lambda p: during(RestrictionRequest.requested_at, p))
         ).where(
-            RestrictionRequest.requested_at >= window.starts_at,
-            RestrictionRequest.requested_at < window.ends_before,
+            window.holds(RestrictionRequest.requested_at),
         )
     ).one()
     return Table(
@@ -135,8 +133,7 @@ def glt_decisions(window: Window) -> Table:
     varied = db.session.execute(
         select(*pair(window, "varied", lambda p: during(Restriction.approved_at, p))).where(
             Restriction.replaces_id.is_not(None),
-            Restriction.approved_at >= window.starts_at,
-            Restriction.approved_at < window.ends_before,
+            window.holds(Restriction.approved_at),
         )
     ).one()
     return Table(

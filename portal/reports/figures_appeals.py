@@ -43,8 +43,7 @@ def lodged(window: Window) -> Table:
             *pair(window, "late_waiting", late(None)),
         ).where(
             _sent(),
-            Appeal.received_at >= window.starts_at,
-            Appeal.received_at < window.ends_before,
+            window.holds(Appeal.received_at),
         )
     ).one()
     return Table(

@@ -55,7 +55,7 @@ class Reported:
 
 
 def _reported_in(window: Window):
-    return and_(Incident.reported_at >= window.starts_at, Incident.reported_at < window.ends_before)
+    return window.holds(Incident.reported_at)
 
 
 def _grouped(window: Window, key, *joins):
@@ -193,7 +193,7 @@ def by_customer_type(found: Reported) -> Table:
 def alerts_raised(window: Window):
     return db.session.execute(
         select(*pair(window, "alerts", lambda p: during(Alert.raised_at, p))).where(
-            Alert.raised_at >= window.starts_at, Alert.raised_at < window.ends_before
+            window.holds(Alert.raised_at)
         )
     ).one()
 

@@ -36,6 +36,10 @@ class Window:
     def ends_before(self) -> datetime:
         return self.current.ends_before
 
+    def holds(self, column):
+        """A stored (UTC) timestamp within either period: what each query reads at all."""
+        return and_(column >= self.starts_at, column < self.ends_before)
+
 
 def during(column, period: Period):
     """A stored (UTC) timestamp within the London days of ``period``."""

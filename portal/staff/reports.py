@@ -136,26 +136,33 @@ def _download(body, mimetype: str, name: str) -> Response:
     return response
 
 
-@bp.route("/reports.csv")
-@staff_required(permissions.can_view_committee_report)
-def committee_report_csv():
+EXPORTS = {
+    "csv": (exports.as_csv, "text/csv"),
+    "pdf": (exports.as_pdf, "application/pdf"),
+}
+
+
+def _export(kind: str):
+    """The report for the chosen period as a download (or the page with the period's errors)."""
     choose, period, committee = _choice()
     if period is None:
         return _report_page(choose, period, committee)
     report = figures.work_out(period, utcnow())
-    name = exports.file_name(committee, report, "csv")
-    return _download(exports.as_csv(report, committee), "text/csv", name)
+    render, mimetype = EXPORTS[kind]
+    name = exports.file_name(committee, report, kind)
+    return _download(render(report, committee), mimetype, name)
+
+
+@bp.route("/reports.csv")
+@staff_required(permissions.can_view_committee_report)
+def committee_report_csv():
+    return _export("csv")
 
 
 @bp.route("/reports.pdf")
 @staff_required(permissions.can_view_committee_report)
 def committee_report_pdf():
-    choose, period, committee = _choice()
-    if period is None:
-        return _report_page(choose, period, committee)
-    report = figures.work_out(period, utcnow())
-    name = exports.file_name(committee, report, "pdf")
-    return _download(exports.as_pdf(report, committee), "application/pdf", name)
+    return _export("pdf")
 
 
 def _sent_date(text) -> date | None:
