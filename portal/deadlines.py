@@ -25,6 +25,8 @@ from portal.appeals.models import Appeal, AppealStatus
 from portal.audit import services as audit
 from portal.audit.models import AuditEvent
 from portal.i18n import long_date
+from portal.impact import services as impact
+from portal.impact.models import ImpactAssessment
 from portal.incidents.models import Incident
 from portal.incidents.services import recompute_review_due
 from portal.organisation import services as organisation
@@ -44,8 +46,14 @@ MOVED = {
     "incident": "incident.review_due_recomputed",
     "restriction": "restriction.appeal_deadline_recomputed",
     "appeal": "appeal.deadlines_recomputed",
+    "impact_assessment": "impact_assessment.due_recomputed",
 }
-ENTITY = {Incident: "incident", Restriction: "restriction", Appeal: "appeal"}
+ENTITY = {
+    Incident: "incident",
+    Restriction: "restriction",
+    Appeal: "appeal",
+    ImpactAssessment: "impact_assessment",
+}
 # The audit action that records an open appeal's step due dates counted again.
 STEP_DUES_MOVED = "appeal.step_dues_recomputed"
 # What an audit entry of a recomputed date says about the cause, beside the dates.
@@ -79,7 +87,8 @@ def recomputed_date(stored: date, counted: date, today: date, told: date | None 
 def recompute_open_deadlines(actor, now: datetime, change: CalendarChange | None = None) -> int:
     """Recompute every stored deadline of every open record against the current calendar: the
     Panel's review (§8.7), the last day to appeal a decision (§9.1), the day an appeal sent
-    today counts from (§9.1) and the expected outcome of an appeal (§9.1, §9.3, §9.4). Each
+    today counts from (§9.1), the expected outcome of an appeal (§9.1, §9.3, §9.4) and the
+    due date of an Equality Impact Assessment not yet completed (§4.7). Each
     date that changes gets one audit entry with the old date, the new date and the closure day
     that moved it (see :func:`recomputed_date`). Each open appeal's step due dates, which
     follow from these, are counted again too (:func:`recompute_step_dues`).
@@ -94,6 +103,9 @@ def recompute_open_deadlines(actor, now: datetime, change: CalendarChange | None
         + _recompute_appeal_deadlines(actor, now, calendar, because)
         + _recompute_arrivals(actor, now, calendar, because)
         + _recompute_expected_outcomes(actor, now, calendar, because)
+        + impact.recompute_due_dates(
+            actor, now, calendar, partial(recomputed_date, today=london_date(now)), because
+        )
     )
     recompute_step_dues(actor, now, calendar, because)
     return moved

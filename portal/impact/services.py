@@ -4,7 +4,8 @@ audits what it changed; a step taken on a page that someone else changed since i
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -43,6 +44,69 @@ def due_date(reviewed_at: datetime, calendar: WorkingCalendar | None = None) -> 
     the review (London), and it is due ``DUE_WORKING_DAYS`` working days later."""
     calendar = calendar if calendar is not None else load_calendar()
     return calendar.add_working_days(london_date(reviewed_at), DUE_WORKING_DAYS)
+
+
+def review_due_date(assessment: ImpactAssessment, calendar: WorkingCalendar) -> date:
+    """The due date of ``assessment`` counted again from its Panel review with ``calendar``."""
+    reviewed_at = db.session.scalar(
+        select(PanelReview.reviewed_at).where(PanelReview.id == assessment.panel_review_id)
+    )
+    return due_date(reviewed_at, calendar).due
+
+
+def recompute_due_dates(
+    actor,
+    now: datetime,
+    calendar: WorkingCalendar,
+    keep: Callable[[date, date], date],
+    because: dict | None = None,
+) -> int:
+    """Count each open assessment's due date again against ``calendar`` after a calendar
+    change, ``keep(stored, counted)`` saying which date stands; audit each one that moves.
+
+    A completed assessment keeps its date. The write is guarded (still open, date unchanged),
+    so an assessment completed meanwhile is not touched; its ``version`` stays as it is, so a
+    form already open on it is not refused for a change nobody made there. How many moved.
+    """
+    today = london_date(now)
+    assessments = db.session.scalars(
+        select(ImpactAssessment)
+        .where(ImpactAssessment.status == AssessmentStatus.OPEN, ImpactAssessment.due_on >= today)
+        .order_by(ImpactAssessment.id)
+    )
+    changed = 0
+    for assessment in list(assessments):
+        old = assessment.due_on
+        new = keep(old, review_due_date(assessment, calendar))
+        if new == old:
+            continue
+        moved = db.session.execute(
+            update(ImpactAssessment)
+            .where(
+                ImpactAssessment.id == assessment.id,
+                ImpactAssessment.status == AssessmentStatus.OPEN,
+                ImpactAssessment.due_on == old,
+            )
+            .values(due_on=new)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.expire(assessment)
+        if moved.rowcount != 1:
+            continue
+        audit.record(
+            actor,
+            now,
+            "impact_assessment.due_recomputed",
+            "impact_assessment",
+            assessment.id,
+            f"Due date of the Equality Impact Assessment {assessment.id} moved from {old} to "
+            f"{new} after a calendar change",
+            before={"due_on": old},
+            after={"due_on": new, **(because or {})},
+        )
+        changed += 1
+    db.session.flush()
+    return changed
 
 
 def open_for_review(actor, now: datetime, review: PanelReview) -> ImpactAssessment | None:
