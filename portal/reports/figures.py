@@ -131,7 +131,7 @@ def work_out(period: Period, now: datetime) -> Report:
     in_time = panel.rows[0]
     panel_section = Section(
         "panel",
-        _("Panel reviews within 5 working days"),
+        panel.title,
         (panel,),
         summary=_summary(
             ngettext(

@@ -111,6 +111,9 @@ def _statements(work) -> int:
 
 
 def test_the_number_of_queries_does_not_grow_with_the_data(maker):
+    from portal.organisation.services import get_organisation
+
+    get_organisation()  # the organisation's row exists in every running portal
     db.session.commit()
     empty = _statements(lambda: work_out(PERIOD, NOW))
     build(maker)
@@ -160,3 +163,26 @@ def test_the_previous_period():
     # The boundaries are London midnights (British Summer Time here).
     assert PERIOD.starts_at == datetime.fromisoformat("2026-03-31T23:00:00+00:00")
     assert PERIOD.ends_before == datetime.fromisoformat("2026-09-30T23:00:00+00:00")
+
+
+@pytest.mark.policy("10.3")
+@pytest.mark.policy("8.7")
+@pytest.mark.parametrize(
+    ("days", "unit", "title"),
+    [
+        (5, "calendar", "Panel reviews within 5 days"),
+        (1, "calendar", "Panel reviews within 1 day"),
+        (7, "working", "Panel reviews within 7 working days"),
+    ],
+)
+def test_the_panel_deadline_is_named_as_the_organisation_sets_it(app, days, unit, title):
+    """Five days as the policy writes them by default, calendar days unless the setting says
+    working days: the report names the deadline its figures were counted against."""
+    from portal.organisation.services import get_organisation
+
+    org = get_organisation()
+    org.panel_review_days, org.panel_review_unit = days, unit
+    db.session.commit()
+    report = work_out(PERIOD, NOW)
+    assert report.table("panel_review_timeliness").title == title
+    assert report.section("panel").title == title
