@@ -1,9 +1,8 @@
 """Send a kept PDF: its stored bytes, tagged with their SHA-256 so a client that has them
 already is told so (304) instead of being sent them again.
 
-A letter is personal: no shared cache may keep it (``private``), and, like every page a
-signed-in person opens, a browser does not keep it either (``no-store``, so nothing of it is
-left on a shared computer). Whoever asks, the access checks run before anything is sent.
+A letter is personal, so no cache keeps it (:mod:`portal.downloads`). Whoever asks, the access
+checks run before anything is sent.
 """
 
 from __future__ import annotations
@@ -11,9 +10,8 @@ from __future__ import annotations
 from flask import Response, request
 
 from portal.customers.adjustments import large_print_for
+from portal.downloads import PERSONAL, personal_download
 from portal.letters.models import Letter, LetterFile
-
-PERSONAL = "private, no-store"
 
 
 def large_print_wanted(letter: Letter) -> bool:
@@ -34,11 +32,7 @@ def send_kept_pdf(kept: LetterFile, name: str) -> Response:
     if request.if_none_match.contains(kept.sha256):
         response = Response(status=304)
     else:
-        response = Response(
-            kept.content,
-            mimetype="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        response = personal_download(kept.content, "application/pdf", name)
     response.set_etag(kept.sha256)
     response.headers["Cache-Control"] = PERSONAL
     return response

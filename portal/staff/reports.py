@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from portal import idempotency as once
 from portal.auth import permissions
+from portal.downloads import personal_download
 from portal.errors import ServiceError
 from portal.reports import exports, figures, services
 from portal.reports.charts import bar_chart, period_labels, share, signed
@@ -24,7 +25,6 @@ from portal.steps import beside_fields, conflict_page, perform
 from portal.timeutil import london_date, utcnow
 
 ISSUE_PREFIX = "issue-"
-NOT_KEPT = "private, no-store"
 
 
 def _today() -> date:
@@ -126,16 +126,6 @@ def committee_report():
     return _report_page(choose, period, committee)
 
 
-def _download(body, mimetype: str, name: str) -> Response:
-    response = Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-    response.headers["Cache-Control"] = NOT_KEPT
-    return response
-
-
 EXPORTS = {
     "csv": (exports.as_csv, "text/csv"),
     "pdf": (exports.as_pdf, "application/pdf"),
@@ -150,7 +140,7 @@ def _export(kind: str):
     report = figures.work_out(period, utcnow())
     render, mimetype = EXPORTS[kind]
     name = exports.file_name(committee, report, kind)
-    return _download(render(report, committee), mimetype, name)
+    return personal_download(render(report, committee), mimetype, name)
 
 
 @bp.route("/reports.csv")
@@ -254,19 +244,22 @@ def issued_committee_report(report_id: int):
     )
 
 
+def _issued_export(report_id: int, kind: str):
+    """An issued report as a download, from its frozen content."""
+    issued, report = _issued_or_404(report_id)
+    render, mimetype = EXPORTS[kind]
+    body = render(report, issued.committee, services.issued_facts(issued))
+    name = f"issued-{issued.id}-" + exports.file_name(issued.committee, report, kind)
+    return personal_download(body, mimetype, name)
+
+
 @bp.route("/reports/issued/<int:report_id>.csv")
 @staff_required(permissions.can_view_committee_report)
 def issued_committee_report_csv(report_id: int):
-    issued, report = _issued_or_404(report_id)
-    body = exports.as_csv(report, issued.committee, services.issued_facts(issued))
-    name = f"issued-{issued.id}-" + exports.file_name(issued.committee, report, "csv")
-    return _download(body, "text/csv", name)
+    return _issued_export(report_id, "csv")
 
 
 @bp.route("/reports/issued/<int:report_id>.pdf")
 @staff_required(permissions.can_view_committee_report)
 def issued_committee_report_pdf(report_id: int):
-    issued, report = _issued_or_404(report_id)
-    body = exports.as_pdf(report, issued.committee, services.issued_facts(issued))
-    name = f"issued-{issued.id}-" + exports.file_name(issued.committee, report, "pdf")
-    return _download(body, "application/pdf", name)
+    return _issued_export(report_id, "pdf")

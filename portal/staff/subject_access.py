@@ -4,12 +4,12 @@ open either (:func:`portal.auth.permissions.can_export_subject_access`)."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template
+from flask import current_app, render_template
 
 from portal.auth import permissions
 from portal.customers.models import Customer
 from portal.customers.subject_access import SECTIONS, export
-from portal.letters.responses import PERSONAL
+from portal.downloads import personal_download
 from portal.staff import bp
 from portal.staff.guard import actor, get_or_404, staff_required
 from portal.steps import record
@@ -32,12 +32,5 @@ def subject_access(customer_id: int):
 def export_subject_access(customer_id: int):
     customer = get_or_404(Customer, customer_id)
     made = record(lambda: export(actor(), utcnow(), customer, current_app.config["UPLOAD_DIR"]))
-    return Response(
-        made.content,
-        mimetype="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{made.filename}"',
-            # Everything held about a person: no cache, shared or the browser's, keeps it.
-            "Cache-Control": PERSONAL,
-        },
-    )
+    # Everything held about a person: no cache, shared or the browser's, keeps it.
+    return personal_download(made.content, "application/zip", made.filename)
