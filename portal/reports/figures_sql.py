@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Date, and_, case, cast, func, literal, or_, type_coerce
 
 from portal import db
 from portal.reports.shape import Period, Row
+from portal.timeutil import LONDON
 
 CURRENT, PREVIOUS = "current", "previous"
-# Summer time starts and ends at 01:00 UTC.
-ONE_AM = time(1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -106,27 +105,49 @@ def grouped_rows(results: Iterable, members: Iterable[tuple[str, str]]) -> tuple
     return tuple(out)
 
 
-def _last_sunday(year: int, month: int) -> date:
-    day = date(year, month + 1, 1) - timedelta(days=1)
-    return day - timedelta(days=(day.weekday() + 1) % 7)
+def _offset(at: datetime) -> timedelta:
+    return at.astimezone(LONDON).utcoffset()
+
+
+def _change_within(start: datetime, end: datetime) -> datetime:
+    """The first second in [start, end) whose London offset differs from ``start``'s."""
+    before = _offset(start)
+    while end - start > timedelta(seconds=1):
+        middle = start + (end - start) / 2
+        if _offset(middle) == before:
+            start = middle
+        else:
+            end = middle
+    return end.replace(microsecond=0)
+
+
+def summer_times(year: int) -> list[tuple[datetime, datetime]]:
+    """The spans of ``year`` (UTC) when London is ahead of UTC, read from the zone data."""
+    months = [datetime(year, m, 1, tzinfo=UTC) for m in range(1, 13)]
+    months.append(datetime(year + 1, 1, 1, tzinfo=UTC))
+    changes = [
+        _change_within(a, b)
+        for a, b in zip(months, months[1:], strict=False)
+        if _offset(a) != _offset(b)
+    ]
+    edges = ([months[0]] if _offset(months[0]) else []) + changes + [months[-1]]
+    return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if _offset(a)]
 
 
 def london_day(column, years: range):
     """The London calendar day of a stored (UTC) timestamp, in SQL.
 
-    PostgreSQL converts with its own zone data. SQLite has none, so British Summer Time is
-    written out for ``years`` (from 01:00 UTC on the last Sunday of March to 01:00 UTC on the
-    last Sunday of October); a time outside those years is taken as GMT, which can move it
-    by at most an hour — the report only compares days near its own periods.
+    PostgreSQL converts with its own zone data. SQLite has none, so the spans of summer time
+    for ``years`` are read from Python's zone data and written into the query; a time outside
+    those years is taken as GMT, which can move it by at most an hour — the report only
+    compares days near its own periods.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         return cast(func.timezone("Europe/London", column), Date)
     summer = [
-        and_(
-            column >= datetime.combine(_last_sunday(y, 3), ONE_AM),
-            column < datetime.combine(_last_sunday(y, 10), ONE_AM),
-        )
-        for y in years
+        and_(column >= starts, column < ends)
+        for year in years
+        for starts, ends in summer_times(year)
     ]
     shift = case(*[(when, literal("+1 hours")) for when in summer], else_=literal("+0 hours"))
     return type_coerce(func.date(column, shift), Date)

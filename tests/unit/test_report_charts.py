@@ -137,3 +137,18 @@ def test_the_legend_dates_follow_the_readers_language(app):
             "This period (1 April 2026 to 30 September 2026)",
             "Previous period (1 October 2025 to 31 March 2026)",
         )
+
+
+def test_summer_time_spans_come_from_the_zone_data():
+    """The report's London days on SQLite: British Summer Time from 01:00 UTC on the last
+    Sunday of March to 01:00 UTC on the last Sunday of October."""
+    from datetime import UTC, datetime
+
+    from portal.reports.figures_sql import summer_times
+
+    assert summer_times(2026) == [
+        (datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC))
+    ]
+    assert summer_times(2027) == [
+        (datetime(2027, 3, 28, 1, tzinfo=UTC), datetime(2027, 10, 31, 1, tzinfo=UTC))
+    ]
