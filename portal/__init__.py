@@ -9,13 +9,14 @@ from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.engine import Engine
 
-from portal import assets, chrome, db, faults, logs, page_urls, security
+from portal import assets, chrome, db, faults, kept_pages, logs, page_urls, security
 from portal.config import BASE_DIR, INSTANCE_DIR, Config
 from portal.extensions import babel, csrf, login_manager
 from portal.htmx import htmx
 
 
 def _import_models() -> None:
+    from portal import page_stamps as _page_stamps  # noqa: F401  (its triggers too)
     from portal import search as _search  # noqa: F401  (its tables follow create_all)
     from portal.accounts import models as _accounts  # noqa: F401
     from portal.api import models as _api  # noqa: F401
@@ -64,6 +65,7 @@ def create_app(overrides: dict | None = None, engine: Engine | None = None) -> F
     _responses(app)
     assets.init_app(app)
     chrome.init_app(app)
+    kept_pages.init_app(app)
     page_urls.init_app(app)
     return app
 

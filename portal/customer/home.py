@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal import db, deadlines
+from portal import db, deadlines, kept_pages, page_stamps
 from portal.appeals.queries import appeal_decisions_among
 from portal.arrangements import services as arrangements
 from portal.arrangements.models import Arrangement, ArrangementStatus, ResponseChannel
@@ -70,11 +70,28 @@ LETTERS_PAGE_SIZE = 25
 @bp.route("/home")
 @customer_required
 def home():
-    customer_id = _customer_id()
+    account = signed_in_customer()
+    customer_id = account.customer_id
     now = utcnow()
+    # Read before anything the page shows: content kept under these stamps is never older
+    # than they say (portal/page_stamps.py).
+    stamps = page_stamps.current(customer_id)
+    letters_language = letters_language_notice(account)
+    today = london_date(now)
+    key = (customer_id, stamps, today, tuple(sorted(letters_language.items())))
+    content = kept_pages.content(
+        "customer/_home_content.html",
+        key,
+        lambda: _home_values(customer_id, now, today, letters_language),
+    )
+    return render_template("customer/home.html", content=content)
+
+
+def _home_values(customer_id: int, now, today, letters_language: dict) -> dict:
+    """What the home page shows, read from the database (a fixed number of statements)."""
     # In force, starting later and the decisions that may be appealed: one statement, with
     # the decision letters that name them.
-    contact = restrictions_not_run_out(customer_id, london_date(now))
+    contact = restrictions_not_run_out(customer_id, today)
     restrictions = contact.in_force
     org = get_organisation()
     decisions = appeal_decisions_among(customer_id, now, contact.all, contact.letters)
@@ -86,25 +103,24 @@ def home():
     # Two or more in force are said as one (None for fewer): never a list that reads as a
     # contradiction; each is then said only as a part of that.
     together = your_contact_together(restrictions, org)
-    return render_template(
-        "customer/home.html",
-        org=org,
-        restrictions=[] if together else [(r, your_contact(r, org)) for r in restrictions],
-        together=together,
-        upcoming=[(r, your_contact(r, org)) for r in contact.upcoming],
-        decisions=decisions,
+    return {
+        "org": org,
+        "restrictions": [] if together else [(r, your_contact(r, org)) for r in restrictions],
+        "together": together,
+        "upcoming": [(r, your_contact(r, org)) for r in contact.upcoming],
+        "decisions": decisions,
         # Each decision named by the kinds of restriction it set (with its letter, below).
-        decided={
+        "decided": {
             right.restriction.id: "; ".join(str(r.kind.title) for r in right.decided)
             for right in decisions
         },
         # A last day to appeal that a closure day moved says so (spec §7).
-        moves=deadlines.moved_dates(*(d.restriction for d in decisions)),
-        arrangements=open_arrangements,
-        letters=letters[:HOME_LETTERS],
-        more_letters=len(letters) > HOME_LETTERS,
-        letters_language=letters_language_notice(signed_in_customer()),
-    )
+        "moves": deadlines.moved_dates(*(d.restriction for d in decisions)),
+        "arrangements": open_arrangements,
+        "letters": letters[:HOME_LETTERS],
+        "more_letters": len(letters) > HOME_LETTERS,
+        "letters_language": letters_language,
+    }
 
 
 def _letters(customer_id: int, offset: int, limit: int) -> list[Letter]:

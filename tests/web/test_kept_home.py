@@ -1,0 +1,320 @@
+"""The customer's home, kept as rendered while the customer's page stamps stand
+(portal/page_stamps.py, portal/kept_pages.py): never older than what it shows."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, inspect, select, text, update
+
+from portal import db, deadlines, kept_pages, page_stamps
+from portal.arrangements.models import Arrangement, ArrangementTerm
+from portal.auth.models import Role, User
+from portal.customers.models import Customer
+from portal.letters.models import Letter
+from portal.organisation.models import Organisation
+from portal.organisation.texts import set_translations
+from portal.restrictions.models import Restriction, RestrictionKind, RestrictionStatus
+from portal.timeutil import london_date
+from tests.web import test_customer_home
+from tests.web.test_chrome import _same
+from tests.web.test_customer_home import _home
+
+# What a page reads besides the watched tables: the session (with the signed-in account),
+# the stamps themselves, and the audit entries of deadline recomputes, each written in the
+# same transaction as the change to the restriction's date that it explains.
+NOT_WATCHED_BUT_READ = {"sign_in_session", "customer_account", "page_stamp", "audit_event"}
+# The home page tests' customer, signed in with a portal account, and their decisions.
+customer = test_customer_home.customer
+decided = test_customer_home.decided
+TABLE = re.compile(r"\b(?:FROM|JOIN)\s+\"?(\w+)\"?", re.IGNORECASE)
+
+
+def _pair(app, client) -> tuple[str, str]:
+    """The home as kept (rendered afresh first where nothing is kept) and as rendered afresh."""
+    app.config["PAGE_CACHE"] = True
+    client.get("/home")
+    kept = client.get("/home")
+    app.config["PAGE_CACHE"] = False
+    try:
+        afresh = client.get("/home")
+    finally:
+        app.config["PAGE_CACHE"] = True
+    assert kept.status_code == afresh.status_code == 200
+    return _same(kept.text), _same(afresh.text)
+
+
+def _stamp(customer_id: int):
+    db.session.rollback()
+    return page_stamps.current(customer_id)
+
+
+@pytest.fixture
+def home(app, client, customer, decided, make_arrangement, organisation_ready, clock):
+    """A customer signed in, with a decision they may appeal, an arrangement to answer and a
+    warning letter."""
+    decided(customer)
+    make_arrangement(customer)
+    _home(client)
+    return customer
+
+
+def test_the_second_view_is_kept_and_says_the_same(app, client, home, count_queries):
+    kept_pages.clear(app)
+    first = client.get("/home")
+    with count_queries() as second_view:
+        second = client.get("/home")
+    assert second_view.count == 2, second_view.statements  # the session and the stamps
+    assert _same(first.text) == _same(second.text)
+    # The form token is this session's own, filled in on the way out.
+    token = re.search(r'name="csrf_token" value="([^"]+)"', second.text)
+    assert token and "chrome" not in token.group(1)
+
+
+def _change_name(customer):
+    db.session.execute(update(Customer).where(Customer.id == customer.id).values(forename="Zia"))
+
+
+def _new_letter(customer):
+    newest = db.session.scalars(
+        select(Letter).where(Letter.customer_id == customer.id).order_by(Letter.id.desc())
+    ).first()
+    columns = {c.key: getattr(newest, c.key) for c in inspect(Letter).column_attrs if c.key != "id"}
+    columns.update(reference=f"{newest.reference}-X", subject="A letter sent since")
+    columns["issued_at"] = newest.issued_at + timedelta(minutes=5)
+    db.session.add(Letter(**columns))
+
+
+def _answer_arrangement_elsewhere(customer):
+    arrangement = db.session.scalars(
+        select(Arrangement).where(Arrangement.customer_id == customer.id)
+    ).one()
+    db.session.execute(
+        update(ArrangementTerm)
+        .where(ArrangementTerm.arrangement_id == arrangement.id)
+        .values(weekday=3)
+    )
+
+
+def _drop_terms(customer):
+    arrangement = db.session.scalars(
+        select(Arrangement).where(Arrangement.customer_id == customer.id)
+    ).one()
+    db.session.execute(
+        ArrangementTerm.__table__.delete().where(ArrangementTerm.arrangement_id == arrangement.id)
+    )
+
+
+def _new_complaints_contact(_customer):
+    db.session.execute(
+        update(Organisation).values(complaints_contact="Complaints: call 0161 000 0000")
+    )
+
+
+CHANGES = [
+    _change_name,
+    _new_letter,
+    _answer_arrangement_elsewhere,
+    _drop_terms,
+    _new_complaints_contact,
+]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda f: f.__name__.strip("_"))
+def test_a_change_made_anywhere_shows_at_once(app, client, home, change):
+    """Each change is written straight to the tables, as a bulk update or a colleague's
+    screen would: the triggers see it, and the kept page is the page rendered afresh."""
+    before, _ = _pair(app, client)
+    stamps = _stamp(home.id)
+    change(home)
+    db.session.commit()
+    assert _stamp(home.id) != stamps
+    kept, afresh = _pair(app, client)
+    assert kept == afresh
+    assert kept != before
+
+
+def test_a_restriction_ended_by_a_bulk_update_is_gone_from_the_kept_page(app, client, home, clock):
+    before, _ = _pair(app, client)
+    assert "Start an appeal" in before
+    db.session.execute(
+        update(Restriction)
+        .where(Restriction.customer_id == home.id)
+        .values(status=RestrictionStatus.LIFTED)
+    )
+    db.session.commit()
+    kept, afresh = _pair(app, client)
+    assert kept == afresh
+    assert "Start an appeal" not in kept
+
+
+def test_a_named_managers_new_email_shows_on_the_kept_page(
+    app,
+    client,
+    customer,
+    decided,
+    organisation_ready,
+    panel_member,
+):
+    manager = panel_member
+    decided(customer, kind=RestrictionKind.NAMED_MANAGER, channel=None, named_manager_id=manager.id)
+    _home(client)
+    before, _ = _pair(app, client)
+    assert manager.email in before
+    db.session.execute(update(User).where(User.id == manager.id).values(email="new@test.example"))
+    db.session.commit()
+    kept, afresh = _pair(app, client)
+    assert kept == afresh and "new@test.example" in kept
+
+
+def test_a_colleagues_sign_in_leaves_the_kept_pages_alone(app, client, home, panel_member):
+    _pair(app, client)
+    stamps = _stamp(home.id)
+    db.session.execute(update(User).where(User.id == panel_member.id).values(totp_last_step=99))
+    db.session.commit()
+    assert _stamp(home.id) == stamps
+
+
+def test_a_closure_day_that_moves_the_last_day_to_appeal_shows_at_once(
+    app, client, home, clock, make_staff
+):
+    admin_user = make_staff(Role.ADMIN)
+    before, _ = _pair(app, client)
+    deadline = db.session.scalars(
+        select(Restriction.appeal_deadline).where(Restriction.customer_id == home.id)
+    ).first()
+    deadlines.add_closure(admin_user, clock.now, deadline, "Office move")
+    db.session.commit()
+    kept, afresh = _pair(app, client)
+    assert kept == afresh
+    assert "moved-note" in kept and "moved-note" not in before
+
+
+def test_the_day_after_the_last_day_to_appeal_the_page_says_so(app, client, home, clock):
+    deadline = db.session.scalars(
+        select(Restriction.appeal_deadline).where(Restriction.customer_id == home.id)
+    ).first()
+    on_time, _ = _pair(app, client)
+    assert "You have until" in on_time
+    seen = {}
+    for label, day in (("last day", deadline), ("day after", deadline + timedelta(days=1))):
+        clock.now = clock.now + timedelta(days=(day - london_date(clock.now)).days)
+        reader = app.test_client()  # signed in afresh: the first session was idle too long
+        _home(reader)
+        kept, afresh = _pair(app, reader)
+        assert kept == afresh
+        seen[label] = kept
+    assert "You have until" in seen["last day"]
+    assert "The last day to appeal was" in seen["day after"]
+    assert "Start a late appeal" in seen["day after"]
+
+
+def test_our_wording_in_urdu_shows_at_once(app, client, home):
+    with client.session_transaction() as flask_session:
+        flask_session["lang"] = "ur"
+    before, _ = _pair(app, client)
+    org = db.session.scalars(select(Organisation).order_by(Organisation.id)).first()
+    set_translations(org, {"complaints_contact_ur": "شکایات کے لیے ہمیں لکھیں"})
+    db.session.commit()
+    kept, afresh = _pair(app, client)
+    assert kept == afresh and "شکایات کے لیے ہمیں لکھیں" in kept and kept != before
+
+
+def test_a_draft_appeal_started_by_the_customer_shows_at_once(app, client, home, token):
+    _pair(app, client)
+    restriction_id = db.session.scalars(
+        select(Restriction.id).where(Restriction.customer_id == home.id)
+    ).first()
+    started = client.post(f"/appeals/start/{restriction_id}", data={"csrf_token": token("/home")})
+    assert started.status_code in (302, 303)
+    kept, afresh = _pair(app, client)
+    assert kept == afresh and "Carry on with your appeal" in kept
+
+
+def test_each_language_is_kept_apart(app, client, home):
+    english, _ = _pair(app, client)
+    with client.session_transaction() as flask_session:
+        flask_session["lang"] = "ur"
+    urdu, afresh = _pair(app, client)
+    assert urdu == afresh and urdu != english and 'lang="ur"' in urdu
+
+
+def test_every_table_the_content_reads_is_watched(app, client, home):
+    """Every statement the content needs, rendered afresh, reads only tables whose changes
+    move a stamp: a new table read by the page must be watched before it can be kept."""
+    watched = set(page_stamps.WATCHED.tables())
+    read: set[str] = set()
+    engine = app.extensions["engine"]
+
+    def _seen(_conn, _cursor, statement, *_args):
+        read.update(name.lower() for name in TABLE.findall(statement))
+
+    kept_pages.clear(app)
+    event.listen(engine, "before_cursor_execute", _seen)
+    try:
+        assert client.get("/home").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", _seen)
+    assert {"restriction", "appeal", "arrangement", "letter"} <= read
+    assert read - watched - NOT_WATCHED_BUT_READ == set()
+
+
+def triggers_made(connection) -> set[tuple[str, str]]:
+    """(table, INSERT/UPDATE/DELETE) for each page stamp trigger in the database."""
+    if connection.dialect.name == "sqlite":
+        rows = connection.execute(
+            text("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+        ).all()
+        return {
+            (table, when)
+            for table, sql in rows
+            for when in ("INSERT", "UPDATE", "DELETE")
+            if "page_stamp" in sql and f"AFTER {when}" in sql
+        }
+    rows = connection.execute(
+        text(
+            "SELECT event_object_table, event_manipulation "
+            "FROM information_schema.triggers WHERE trigger_name LIKE 'page_stamp_%'"
+        )
+    ).all()
+    return {(table, when) for table, when in rows}
+
+
+WANTED = {
+    (table, when)
+    for table in page_stamps.WATCHED.tables()
+    for when in ("INSERT", "UPDATE", "DELETE")
+}
+
+
+def test_every_watched_table_has_its_triggers(app):
+    assert triggers_made(db.session.connection()) == WANTED
+
+
+def test_an_insert_and_a_delete_move_the_stamp_too(app, home):
+    arrangement = db.session.scalars(
+        select(Arrangement).where(Arrangement.customer_id == home.id)
+    ).one()
+    stamps = _stamp(home.id)
+    term = db.session.scalars(
+        select(ArrangementTerm).where(ArrangementTerm.arrangement_id == arrangement.id)
+    ).first()
+    copy = {c.key: getattr(term, c.key) for c in inspect(ArrangementTerm).column_attrs}
+    del copy["id"]
+    db.session.add(ArrangementTerm(**copy))
+    db.session.commit()
+    added = _stamp(home.id)
+    assert added[0] != stamps[0] and added[1] == stamps[1]
+    db.session.delete(db.session.get(ArrangementTerm, term.id))
+    db.session.commit()
+    assert _stamp(home.id)[0] != added[0]
+
+
+def test_another_customers_change_leaves_this_customers_page_kept(app, home, make_customer):
+    stamps = _stamp(home.id)
+    other = make_customer()
+    db.session.execute(update(Customer).where(Customer.id == other.id).values(forename="Else"))
+    db.session.commit()
+    assert _stamp(home.id) == stamps
