@@ -139,29 +139,66 @@ class Watched:
             for name in ("ai", "au", "ad")
         ]
 
+    def bump_set(self, rows: str, table: str) -> str:
+        """PostgreSQL: an upsert giving every scope the transition table ``rows`` names a new
+        stamp, once each, for a whole statement (a bulk update of 50 000 customers is one
+        upsert, not 50 000)."""
+        into = "INSERT INTO page_stamp (scope, stamp)"
+        random = _POSTGRES_RANDOM
+        if table in self.customer_rows:
+            column = self.customer_rows[table]
+            scopes = f"SELECT DISTINCT {column} AS scope FROM {rows} WHERE {column} IS NOT NULL"
+        else:
+            link, parent = self.child_rows[table]
+            owner = self.customer_rows[parent]
+            scopes = (
+                f"SELECT DISTINCT p.{owner} AS scope FROM {parent} AS p "
+                f"JOIN {rows} AS r ON p.id = r.{link} WHERE p.{owner} IS NOT NULL"
+            )
+        return f"{into} SELECT s.scope, {random} FROM ({scopes}) AS s{_UPSERT}"
+
     def postgres_create(self) -> list[str]:
+        """Statement-level triggers: with the rows a statement changed (transition tables)
+        for a customer's tables, one for each kind of change; a plain one for everyone's."""
         statements = []
         for table in self.tables():
-            old = self.bump("OLD", table, _POSTGRES_RANDOM)
-            new = self.bump("NEW", table, _POSTGRES_RANDOM)
+            function = f"page_stamp_{table}"
+            if table in self.everyone_rows:
+                body = f"{self.bump('NEW', table, _POSTGRES_RANDOM)};"
+            else:
+                old = self.bump_set("old_rows", table)
+                new = self.bump_set("new_rows", table)
+                body = (
+                    f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {old}; END IF; "
+                    f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {new}; END IF;"
+                )
             statements.append(
-                f"CREATE OR REPLACE FUNCTION page_stamp_{table}() RETURNS trigger "
-                f"LANGUAGE plpgsql AS $$ BEGIN "
-                f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {old}; END IF; "
-                f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {new}; END IF; "
-                f"RETURN NULL; END $$"
+                f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger "
+                f"LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
             )
-            statements.append(
-                f"CREATE OR REPLACE TRIGGER page_stamp_{table} "
-                f"AFTER INSERT OR {self.update_of(table)} OR DELETE ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION page_stamp_{table}()"
-            )
+            if table in self.everyone_rows:
+                statements.append(
+                    f"CREATE OR REPLACE TRIGGER {function} "
+                    f"AFTER INSERT OR {self.update_of(table)} OR DELETE ON {table} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+                )
+                continue
+            for name, when, tables in (
+                ("ai", "INSERT", "NEW TABLE AS new_rows"),
+                ("au", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                ("ad", "DELETE", "OLD TABLE AS old_rows"),
+            ):
+                statements.append(
+                    f"CREATE OR REPLACE TRIGGER {function}_{name} AFTER {when} ON {table} "
+                    f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+                )
         return statements
 
     def postgres_drop(self) -> list[str]:
         statements = []
         for table in self.tables():
-            statements.append(f"DROP TRIGGER IF EXISTS page_stamp_{table} ON {table}")
+            for name in ("", "_ai", "_au", "_ad"):
+                statements.append(f"DROP TRIGGER IF EXISTS page_stamp_{table}{name} ON {table}")
             statements.append(f"DROP FUNCTION IF EXISTS page_stamp_{table}()")
         return statements
 
