@@ -166,11 +166,14 @@ class Watched:
             if table in self.everyone_rows:
                 body = f"{self.bump('NEW', table, _POSTGRES_RANDOM)};"
             else:
-                old = self.bump_set("old_rows", table)
-                new = self.bump_set("new_rows", table)
+                # An update names the scopes of the rows before and after, in one upsert.
+                changed = self.bump_set(
+                    "(SELECT * FROM old_rows UNION ALL SELECT * FROM new_rows)", table
+                )
                 body = (
-                    f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {old}; END IF; "
-                    f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {new}; END IF;"
+                    f"IF TG_OP = 'INSERT' THEN {self.bump_set('new_rows', table)}; "
+                    f"ELSIF TG_OP = 'DELETE' THEN {self.bump_set('old_rows', table)}; "
+                    f"ELSE {changed}; END IF;"
                 )
             statements.append(
                 f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger "
