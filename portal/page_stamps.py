@@ -147,7 +147,9 @@ class Watched:
         random = _POSTGRES_RANDOM
         if table in self.customer_rows:
             column = self.customer_rows[table]
-            scopes = f"SELECT DISTINCT {column} AS scope FROM {rows} WHERE {column} IS NOT NULL"
+            scopes = (
+                f"SELECT DISTINCT r.{column} AS scope FROM {rows} AS r WHERE r.{column} IS NOT NULL"
+            )
         else:
             link, parent = self.child_rows[table]
             owner = self.customer_rows[parent]
