@@ -1,12 +1,14 @@
 """Page content rendered once and reused while nothing it shows has changed.
 
 A view gives the template, a key and a way to build the template's values. The key must hold
-everything the content shows that the values do not come from: for the customer's home, the
-customer's page stamps (portal/page_stamps.py), which database triggers move on any change to
-the rows the page reads, and the London date. To that this module adds the template itself,
-the catalogue of the page's language, the locale and the address the site is served under.
-The form token differs on every request: the content is kept with a placeholder for it,
-filled in on the way out, as the layout's parts are (portal/chrome.py).
+everything the content shows that the values do not come from: for the customer's home and
+the questions of a draft appeal, the customer's page stamps (portal/page_stamps.py), which
+database triggers move on any change to the rows the page reads, and the London date; for a
+whole page, its address too (the language switcher returns to it). To that this module adds
+the template itself, the catalogue of the page's language, the locale and the address the
+site is served under. The form token differs on every request: the content is kept with a
+placeholder for it, filled in on the way out, as the layout's parts are (portal/chrome.py).
+A page with a message waiting to be shown once is rendered afresh, and not kept.
 
 ``PAGE_CACHE = False`` renders every time, as a check on the cache.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -42,7 +44,8 @@ def content(name: str, key: tuple, values: Callable[[], dict]) -> Markup:
     template = current_app.jinja_env.get_template(name)
     # The template and catalogue themselves: one loaded afresh is a new key.
     full_key = (template, request.script_root, page_translations(), str(get_locale()), key)
-    use = current_app.config.get("PAGE_CACHE", True)
+    # A message waiting to be shown once (flash) is shown by a page rendered afresh.
+    use = current_app.config.get("PAGE_CACHE", True) and "_flashes" not in session
     kept = store()
     rendered = kept.get(full_key) if use else None
     if rendered is None:

@@ -16,7 +16,7 @@ from tests.test_migrations import (  # noqa: F401 (fixtures)
     migration_url,
     throwaway_postgres,
 )
-from tests.web.test_kept_home import WANTED, triggers_made
+from tests.web.test_kept_pages import WANTED, triggers_made
 
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
 

@@ -16,6 +16,7 @@ from portal.appeals import progress as appeal_progress
 from portal.appeals.models import FORMATS, Appeal, AppealStatus
 from portal.appeals.queries import appeal_decisions
 from portal.customer import bp, customer_required, signed_in_customer
+from portal.customer.appeal_drafts import draft_or_progress, kept_question
 from portal.customer.appeal_forms import (
     SUPPORT_QUESTIONS,
     AnswerForm,
@@ -53,21 +54,6 @@ def _my_appeal(appeal_id: int) -> Appeal:
     if appeal is None or appeal.customer_id != signed_in_customer().customer_id:
         abort(404)
     return appeal
-
-
-def _draft_or_progress(appeal_id: int):
-    if appeal_id > 2**31 - 1:
-        abort(404)
-    row = lodging.with_decision_appealed(appeal_id)
-    if row is None or row.Appeal.customer_id != signed_in_customer().customer_id:
-        abort(404)
-    appeal = row.Appeal
-    if not appeal.is_draft:
-        return appeal, redirect(url_for("customer.appeal", appeal_id=appeal.id), 303)
-    if row.appealed:
-        # Left unsent because its decision was appealed another way (see _closed).
-        return appeal, redirect(url_for("customer.appeals_index"), 303)
-    return appeal, None
 
 
 def _closed(draft: Appeal) -> bool:
@@ -126,10 +112,12 @@ def _ask(appeal_id: int, form_class: type[AnswerForm], template: str, next_page,
     """One question of the draft appeal: show it with the answer kept so far, or keep the new
     answer and go on to ``next_page`` (an endpoint, or a function of the appeal), or back to
     the check page when the customer came from there to change it."""
-    appeal, sent = _draft_or_progress(appeal_id)
+    if request.method == "GET":
+        return kept_question(appeal_id, form_class, template, **extra)
+    appeal, sent = draft_or_progress(appeal_id)
     if sent:
         return sent
-    form = form_class(data=form_class.kept(appeal) if request.method == "GET" else None)
+    form = form_class()
 
     def page(status: int):
         return render_template(template, appeal=appeal, form=form, **extra), status
@@ -167,7 +155,7 @@ def appeal_new_information(appeal_id: int):
     """The text and the files on one form: adding or removing a file keeps what was typed."""
     if request.method == "POST":
         return _new_information_sent(appeal_id, request.form.get("action", "continue"))
-    appeal, sent = _draft_or_progress(appeal_id)
+    appeal, sent = draft_or_progress(appeal_id)
     if sent:
         return sent
     form = NewInformationForm(data=NewInformationForm.kept(appeal))
@@ -183,7 +171,7 @@ def appeal_evidence(appeal_id: int):
 def _new_information_sent(appeal_id: int, action: str):
     """Keep the text (when sent), add the file chosen, remove the file asked, then go on, or
     come back to this page to add another file."""
-    appeal, sent = _draft_or_progress(appeal_id)
+    appeal, sent = draft_or_progress(appeal_id)
     if sent:
         return sent
     form = NewInformationForm()
@@ -281,7 +269,7 @@ def appeal_evidence_file(appeal_id: int, evidence_id: int):
 @bp.route("/appeals/<int:appeal_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
 @customer_required
 def remove_appeal_evidence(appeal_id: int, evidence_id: int):
-    appeal, sent = _draft_or_progress(appeal_id)
+    appeal, sent = draft_or_progress(appeal_id)
     if sent:
         return sent
     item = _my_file(appeal, evidence_id)

@@ -1,5 +1,6 @@
-"""The customer's home, kept as rendered while the customer's page stamps stand
-(portal/page_stamps.py, portal/kept_pages.py): never older than what it shows."""
+"""Customer pages kept as rendered while the customer's page stamps stand (portal/page_stamps.py,
+portal/kept_pages.py): the home and the questions of a draft appeal, never older than what
+they show."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import pytest
 from sqlalchemy import event, inspect, select, text, update
 
 from portal import db, deadlines, kept_pages, page_stamps
+from portal.accounts import services as accounts
+from portal.accounts.models import CustomerAccount
+from portal.appeals.models import Appeal, AppealStatus
 from portal.arrangements.models import Arrangement, ArrangementTerm
 from portal.auth.models import Role, User
 from portal.customers.models import Customer
@@ -18,9 +22,9 @@ from portal.organisation.models import Organisation
 from portal.organisation.texts import set_translations
 from portal.restrictions.models import Restriction, RestrictionKind, RestrictionStatus
 from portal.timeutil import london_date
-from tests.web import test_customer_home
+from tests.web import test_customer_appeals, test_customer_home
 from tests.web.test_chrome import _same
-from tests.web.test_customer_home import _home
+from tests.web.test_customer_home import PASSWORD, _home
 
 # What a page reads besides the watched tables: the session (with the signed-in account),
 # the stamps themselves, and the audit entries of deadline recomputes, each written in the
@@ -244,7 +248,13 @@ def test_each_language_is_kept_apart(app, client, home):
 def test_every_table_the_content_reads_is_watched(app, client, home):
     """Every statement the content needs, rendered afresh, reads only tables whose changes
     move a stamp: a new table read by the page must be watched before it can be kept."""
-    watched = set(page_stamps.WATCHED.tables())
+    read = _tables_read(app, lambda: client.get("/home"))
+    assert {"restriction", "appeal", "arrangement", "letter"} <= read
+    assert read - set(page_stamps.WATCHED.tables()) - NOT_WATCHED_BUT_READ == set()
+
+
+def _tables_read(app, view) -> set[str]:
+    """The tables ``view()`` reads with nothing kept: every statement its content needs."""
     read: set[str] = set()
     engine = app.extensions["engine"]
 
@@ -254,11 +264,10 @@ def test_every_table_the_content_reads_is_watched(app, client, home):
     kept_pages.clear(app)
     event.listen(engine, "before_cursor_execute", _seen)
     try:
-        assert client.get("/home").status_code == 200
+        assert view().status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", _seen)
-    assert {"restriction", "appeal", "arrangement", "letter"} <= read
-    assert read - watched - NOT_WATCHED_BUT_READ == set()
+    return read
 
 
 def triggers_made(connection) -> set[tuple[str, str]]:
@@ -318,3 +327,117 @@ def test_another_customers_change_leaves_this_customers_page_kept(app, home, mak
     db.session.execute(update(Customer).where(Customer.id == other.id).values(forename="Else"))
     db.session.commit()
     assert _stamp(home.id) == stamps
+
+
+# --- The questions of a draft appeal: whole pages, kept while the stamps stand --------------
+
+restricted = test_customer_appeals.restricted
+customer_client = test_customer_appeals.customer_client
+QUESTIONS = ("/reasons", "/support", "/support/other", "/late", "/reasons?then=check")
+
+
+def _kept_and_afresh(app, client, path: str) -> tuple[str, str]:
+    app.config["PAGE_CACHE"] = True
+    client.get(path)
+    kept = client.get(path)
+    app.config["PAGE_CACHE"] = False
+    try:
+        afresh = client.get(path)
+    finally:
+        app.config["PAGE_CACHE"] = True
+    assert kept.status_code == afresh.status_code == 200, path
+    return _same(kept.text), _same(afresh.text)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_a_question_is_kept_and_says_what_it_says_afresh(
+    app, customer_client, restricted, count_queries, question
+):
+    appeal_id = test_customer_appeals._start(customer_client, restricted)
+    path = f"/appeals/{appeal_id}{question}"
+    kept, afresh = _kept_and_afresh(app, customer_client, path)
+    assert kept == afresh
+    with count_queries() as again:
+        assert customer_client.get(path).status_code == 200
+    assert again.count == 2, again.statements  # the session and the stamps
+
+
+def test_an_answer_saved_shows_when_the_question_is_read_again(app, customer_client, restricted):
+    client = customer_client
+    appeal_id = test_customer_appeals._start(client, restricted)
+    path = f"/appeals/{appeal_id}/reasons"
+    before, _ = _kept_and_afresh(app, client, path)
+    saved = test_customer_appeals._post(client, path, {"grounds": "I was not there that day."})
+    assert saved.status_code == 303
+    kept, afresh = _kept_and_afresh(app, client, path)
+    assert kept == afresh and "I was not there that day." in kept and kept != before
+
+
+def test_a_draft_sent_meanwhile_is_never_shown_as_a_question(
+    app, customer_client, restricted, clock
+):
+    client = customer_client
+    appeal_id = test_customer_appeals._start(client, restricted)
+    path = f"/appeals/{appeal_id}/reasons"
+    _kept_and_afresh(app, client, path)
+    db.session.execute(
+        update(Appeal)
+        .where(Appeal.id == appeal_id)
+        .values(
+            status=AppealStatus.LODGED,
+            grounds="Sent by phone meanwhile.",
+            received_at=clock.now,
+            received_on=london_date(clock.now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    moved = client.get(path)
+    assert moved.status_code == 303 and "/reasons" not in moved.headers["Location"]
+
+
+def test_a_question_kept_for_its_customer_is_not_found_by_another(
+    app, customer_client, restricted, restriction_in_force, clock, make_customer
+):
+    appeal_id = test_customer_appeals._start(customer_client, restricted)
+    path = f"/appeals/{appeal_id}/reasons"
+    _kept_and_afresh(app, customer_client, path)
+    other = restriction_in_force(now=clock.now)
+    db.session.add(
+        CustomerAccount(
+            customer_id=other.customer_id,
+            email="other@test.example",
+            password_hash=accounts.hash_password(PASSWORD),
+            activated_at=clock.now,
+            password_changed_at=clock.now,
+        )
+    )
+    db.session.commit()
+    stranger = app.test_client()
+    test_customer_appeals._post(
+        stranger, "/sign-in", {"email": "other@test.example", "password": PASSWORD}
+    )
+    assert stranger.get("/home").status_code == 200
+    assert stranger.get(path).status_code == 404
+
+
+def test_a_message_to_show_once_is_shown_by_a_page_rendered_afresh(
+    app, customer_client, restricted
+):
+    client = customer_client
+    appeal_id = test_customer_appeals._start(client, restricted)
+    path = f"/appeals/{appeal_id}/reasons"
+    _kept_and_afresh(app, client, path)
+    with client.session_transaction() as flask_session:
+        flask_session["_flashes"] = [("info", "Kept for later.")]
+    shown = client.get(path)
+    assert "Kept for later." in shown.text
+    assert "Kept for later." not in client.get(path).text
+
+
+@pytest.mark.parametrize("question", ("/reasons", "/support/letters", "/late"))
+def test_every_table_a_question_reads_is_watched(app, customer_client, restricted, question):
+    path = f"/appeals/{test_customer_appeals._start(customer_client, restricted)}{question}"
+    read = _tables_read(app, lambda: customer_client.get(path))
+    assert "appeal" in read
+    assert read - set(page_stamps.WATCHED.tables()) - NOT_WATCHED_BUT_READ == set()
