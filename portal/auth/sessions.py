@@ -19,6 +19,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 
 from portal import db
 from portal.auth.models import SignInSession
@@ -146,6 +147,8 @@ def _with_holder_statement():
         .outerjoin(CustomerAccount, CustomerAccount.id == SignInSession.customer_account_id)
         .outerjoin(User, User.id == SignInSession.staff_user_id)
         .outerjoin(Organisation, Organisation.id == first_organisation)
+        # A colleague's roles decide every staff page: read with them, not after.
+        .options(joinedload(User.role_links))
         .where(SignInSession.token_hash == bindparam("token_hash"))
     )
 
@@ -156,7 +159,8 @@ def _record_with_holder(token_hash: str) -> SignInSession | None:
     page needs all three, and later reads of them find them in the session's identity map."""
     from portal.organisation.services import remember_organisation
 
-    row = db.session.execute(_with_holder_statement(), {"token_hash": token_hash}).first()
+    result = db.session.execute(_with_holder_statement(), {"token_hash": token_hash})
+    row = result.unique().first()
     if row is None:
         return None
     if row.Organisation is not None:

@@ -26,10 +26,16 @@ from tests.web import test_customer_appeals, test_customer_home
 from tests.web.test_chrome import _same
 from tests.web.test_customer_home import PASSWORD, _home
 
-# What a page reads besides the watched tables: the session (with the signed-in account),
-# the stamps themselves, and the audit entries of deadline recomputes, each written in the
-# same transaction as the change to the restriction's date that it explains.
-NOT_WATCHED_BUT_READ = {"sign_in_session", "customer_account", "page_stamp", "audit_event"}
+# What a page reads besides the watched tables: the session (with the signed-in account and a
+# colleague's roles), the stamps themselves, and the audit entries of deadline recomputes,
+# each written in the same transaction as the change to the restriction's date they explain.
+NOT_WATCHED_BUT_READ = {
+    "sign_in_session",
+    "customer_account",
+    "staff_user_role",
+    "page_stamp",
+    "audit_event",
+}
 # The home page tests' customer, signed in with a portal account, and their decisions.
 customer = test_customer_home.customer
 decided = test_customer_home.decided
