@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 from sqlalchemy import event, func, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from portal import db
 from portal.audit import seal
@@ -67,11 +67,12 @@ def _chain_turn(session, now: datetime):
     """Take this transaction's turn at the chain (PostgreSQL: an advisory lock; SQLite: the
     database's write lock), then read its state: the raw row, the newest event, and the id
     of the head kept as a checkpoint if the head was disturbed (else None)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7301)"))
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_CHAIN_LOCK)
     else:
         db.take_write_lock(session)
-    found = session.execute(_CHAIN_STATE).one()
+    found = connection.execute(_CHAIN_STATE).one()
     newest = _Newest(found.newest_id, found.newest_hash) if found.newest_id is not None else None
     head = _Head(*found[2:6]) if found.head_event_id is not None else None
     return found, newest, _keep_head_if_disturbed(session, head, newest, now)
@@ -110,8 +111,7 @@ def record(
     )
     event_.hash = _digest(event_.prev_hash, _hashed_fields(event_))
     event_.seal = seal.event_seal(event_.hash)
-    session.add(event_)
-    session.flush()
+    _append(session, event_)
     since = found.since_checkpoint + 1
     if kept_at is not None:  # the head just kept as a checkpoint is the last one now
         since = session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.id > kept_at))
@@ -187,15 +187,32 @@ def _keep_head_if_disturbed(session, head: _Head | None, newest, now: datetime) 
     return head.event_id
 
 
+def _append(session, event_: AuditEvent) -> None:
+    """Insert ``event_`` with one plain statement (the unit of work would cost more than the
+    statement itself), then keep it in ``session`` as the row it now is."""
+    columns = AuditEvent.__table__.columns
+    values = {c.key: getattr(event_, c.key) for c in columns if c.key != "id"}
+    event_.id = session.connection().execute(_INSERT_EVENT, values).scalar_one()
+    make_transient_to_detached(event_)
+    session.add(event_)
+
+
+_AUDIT_EVENT = AuditEvent.__table__
+_INSERT_EVENT = insert(_AUDIT_EVENT).returning(_AUDIT_EVENT.c.id)
+_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(7301)")
+_HEAD = AuditHead.__table__
+_SEAL_HEAD = update(_HEAD).where(_HEAD.c.id == 1)
+
+
 def _seal_head(session, head_exists: bool, since: int, event_: AuditEvent, now: datetime) -> None:
     """Seal the head on ``event_`` (one statement), and keep a checkpoint when ``since``, the
     events since the last one, reaches ``CHECKPOINT_EVERY``."""
     mac = seal.head_seal(event_.id, event_.hash, now)
     values = {"event_id": event_.id, "event_hash": event_.hash, "mac": mac, "sealed_at": now}
     if head_exists:
-        session.execute(update(AuditHead).where(AuditHead.id == 1).values(**values))
+        session.connection().execute(_SEAL_HEAD, values)
     else:
-        session.execute(insert(AuditHead).values(id=1, **values))
+        session.connection().execute(insert(_HEAD), {"id": 1, **values})
     if since >= seal.CHECKPOINT_EVERY:
         session.add(AuditCheckpoint(**values))
         session.flush()
