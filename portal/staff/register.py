@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -12,10 +13,11 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import kept_pages
 from portal.audit import services as audit
 from portal.auth import permissions
 from portal.enums import TitledEnum
-from portal.htmx import render_page_or_fragment
+from portal.htmx import is_htmx, render_page_or_fragment
 from portal.i18n import short_date
 from portal.incidents.catalogue import Category
 from portal.incidents.models import IncidentStatus, Route
@@ -99,13 +101,38 @@ def register():
         limited=limited,
         errors=errors,
         args=args,
-        Category=Category,
-        Route=Route,
-        IncidentStatus=IncidentStatus,
-        Outcome=Outcome,
-        choices=_choices,
+        filters_form=None if is_htmx() else _filters_form(filters, errors, limited),
         page_errors=list(errors.items()),
         status=422 if errors else 200,
+    )
+
+
+def _filters_form(filters: RegisterFilters, errors: dict, limited: bool):
+    """The filters as the reader set them: rendered once for each set of filters, errors and
+    dates as typed (the page number is not shown in them)."""
+    typed = {name: request.args.get(name, "") for name in ("from", "to")}
+    shown = dataclasses.replace(filters, page=1)
+    key = (
+        "register filters",
+        dataclasses.astuple(shown),
+        tuple(errors.items()),
+        limited,
+        tuple(typed.items()),
+    )
+    return kept_pages.content(
+        "staff/register/_filters.html",
+        key,
+        lambda: {
+            "filters": shown,
+            "errors": errors,
+            "limited": limited,
+            "typed": typed,
+            "Category": Category,
+            "Route": Route,
+            "IncidentStatus": IncidentStatus,
+            "Outcome": Outcome,
+            "choices": _choices,
+        },
     )
 
 

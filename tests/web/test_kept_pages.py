@@ -447,3 +447,35 @@ def test_every_table_a_question_reads_is_watched(app, customer_client, restricte
     read = _tables_read(app, lambda: customer_client.get(path))
     assert "appeal" in read
     assert read - set(page_stamps.WATCHED.tables()) - NOT_WATCHED_BUT_READ == set()
+
+
+# --- The register's filters: the same form for the same filters, kept as rendered ----------
+
+REGISTER_ADDRESSES = (
+    "/staff/register",
+    "/staff/register?q=smith&category=verbal_abuse",
+    "/staff/register?route=asb&status=open&outcome=no_action&page=2",
+    "/staff/register?from=2026-12-01&to=2026-11-01",
+    "/staff/register?from=31/12/2026&to=",
+    "/staff/register?from=99/99/2026&to=",
+    "/staff/register?from=0001-01-01&q=%3Cscript%3E",
+    "/staff/register?category=nonsense&q=" + "é" * 120,
+)
+
+
+@pytest.mark.parametrize("reader", ("panel", "csm"))
+def test_the_register_says_the_same_with_its_filters_kept(app, client, act_as, reader):
+    act_as(reader)
+    seen = {}
+    for kept in (False, True, True):
+        app.config["PAGE_CACHE"] = kept
+        try:
+            for address in REGISTER_ADDRESSES:
+                page = client.get(address)
+                assert page.status_code in (200, 422), address
+                html = _same(page.text)
+                assert seen.setdefault(address, html) == html, (kept, address)
+        finally:
+            app.config["PAGE_CACHE"] = True
+    assert len({html for html in seen.values()}) == len(REGISTER_ADDRESSES)
+    assert "Enter a real date" in seen["/staff/register?from=31/12/2026&to="]
