@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select, text, update
 
 from portal import db, search
 from portal.customers.models import ANONYMISED_REFERENCE, Customer
@@ -226,6 +226,36 @@ def test_point13_the_index_follows_changes_to_names_and_reports(caseload, make_c
     db.session.delete(customer)
     db.session.commit()
     assert find_customers("xylophone")[0] == []
+
+
+@pytest.mark.policy("8.8")
+def test_point13_the_register_follows_a_renamed_customer_and_a_moved_incident(
+    caseload, make_customer, make_incident, clock
+):
+    """Found by the customer's name as it is now: renamed, by bulk update too; an incident
+    moved to another customer; a customer whose first incident has just been reported."""
+    incident = db.session.get(Incident, caseload[0])
+    customer = incident.customer
+    customer.forename, customer.surname = "Ottoline", "Quarrington"
+    db.session.commit()
+    assert _register_ids("quarrington") == _found_by_reading("quarrington") != set()
+    db.session.execute(
+        update(Customer).where(Customer.id == customer.id).values(surname="Pemberton-Vane")
+    )
+    db.session.commit()
+    db.session.expire_all()
+    assert _register_ids("quarrington") == set()
+    assert _register_ids("pemberton-vane") == _found_by_reading("pemberton-vane") != set()
+
+    newcomer = make_customer(forename="Wilhelmina", surname="Nettlefold")
+    assert _register_ids("nettlefold") == set()
+    first = make_incident(newcomer, now=clock.now, description="A first report.")
+    assert _register_ids("nettlefold") == {first.id}
+    incident.customer_id = newcomer.id
+    db.session.commit()
+    db.session.expire_all()
+    assert _register_ids("nettlefold") == {first.id, incident.id}
+    assert incident.id not in _register_ids("pemberton-vane")
 
 
 def test_point13_a_database_built_from_the_models_has_the_search_index(app):
