@@ -21,7 +21,10 @@ from flask import Flask, current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from portal import db
 from portal.chrome import CSRF_PLACEHOLDER
 from portal.i18n import page_translations
 from portal.kept import Kept
@@ -44,8 +47,14 @@ def content(name: str, key: tuple, values: Callable[[], dict]) -> Markup:
     template = current_app.jinja_env.get_template(name)
     # The template and catalogue themselves: one loaded afresh is a new key.
     full_key = (template, request.script_root, page_translations(), str(get_locale()), key)
-    # A message waiting to be shown once (flash) is shown by a page rendered afresh.
-    use = current_app.config.get("PAGE_CACHE", True) and "_flashes" not in session
+    # A message waiting to be shown once (flash) is shown by a page rendered afresh; so is a
+    # page rendered after this request wrote anything, whose stamps (written at its commit)
+    # do not yet say so.
+    use = (
+        current_app.config.get("PAGE_CACHE", True)
+        and "_flashes" not in session
+        and not db.session.info.get(WROTE)
+    )
     kept = store()
     rendered = kept.get(full_key) if use else None
     if rendered is None:
@@ -55,6 +64,28 @@ def content(name: str, key: tuple, values: Callable[[], dict]) -> Markup:
     if CSRF_PLACEHOLDER in rendered:
         rendered = rendered.replace(CSRF_PLACEHOLDER, escape(generate_csrf()))
     return Markup(rendered)
+
+
+# Set in a database session's info once it has written in its transaction; cleared when the
+# transaction ends.
+WROTE = "kept_pages.wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _wrote(session, _flush_context) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _wrote_in_bulk(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(WROTE, None)
 
 
 def _placeholder() -> str:

@@ -5,7 +5,10 @@ give a customer's row in ``page_stamp`` a new random stamp in the same transacti
 insert, update or delete of one of their rows in the tables below, and the row for everyone
 (scope 0) a new stamp on any change to the organisation, its wording, the closure days or a
 colleague's name and contact details. Being triggers, they see every change: the services'
-ORM writes, bulk updates (deadline recomputes, retention) and writes by hand alike.
+ORM writes, bulk updates (deadline recomputes, retention) and writes by hand alike. On
+PostgreSQL they run at the commit (deferred constraint triggers), so a stamp's row is locked
+only once everything else the transaction needs is; a page is never kept from a request that
+has written (portal/kept_pages.py), since its stamps would not yet say so.
 
 A page kept under the stamps read *before* its data can never be older than those stamps
 say: a change committed in between gives newer data under the older stamps, and the next
@@ -97,21 +100,25 @@ class Watched:
     def tables(self) -> list[str]:
         return sorted({*self.customer_rows, *self.child_rows, *self.everyone_rows})
 
-    def bump(self, row: str, table: str, random: str) -> str:
+    def bump(self, row: str, table: str, random: str, once: bool = False) -> str:
         """An upsert giving the scope that ``row`` (NEW or OLD) of ``table`` names a new
         stamp."""
         into = "INSERT INTO page_stamp (scope, stamp)"
+        # PostgreSQL: a stamp this transaction wrote already is new enough.
+        upsert = (
+            f"{_UPSERT} WHERE page_stamp.xmin <> pg_current_xact_id()::xid" if once else _UPSERT
+        )
         if table in self.customer_rows:
             column = f"{row}.{self.customer_rows[table]}"
-            return f"{into} SELECT {column}, {random} WHERE {column} IS NOT NULL{_UPSERT}"
+            return f"{into} SELECT {column}, {random} WHERE {column} IS NOT NULL{upsert}"
         if table in self.child_rows:
             link, parent = self.child_rows[table]
             owner = self.customer_rows[parent]
             return (
                 f"{into} SELECT p.{owner}, {random} FROM {parent} AS p "
-                f"WHERE p.id = {row}.{link} AND p.{owner} IS NOT NULL{_UPSERT}"
+                f"WHERE p.id = {row}.{link} AND p.{owner} IS NOT NULL{upsert}"
             )
-        return f"{into} VALUES ({EVERYONE}, {random}){_UPSERT}"
+        return f"{into} VALUES ({EVERYONE}, {random}){upsert}"
 
     def update_of(self, table: str) -> str:
         columns = self.everyone_rows.get(table)
@@ -139,71 +146,49 @@ class Watched:
             for name in ("ai", "au", "ad")
         ]
 
-    def bump_set(self, rows: str, table: str) -> str:
-        """PostgreSQL: an upsert giving every scope the transition table ``rows`` names a new
-        stamp, once each, for a whole statement (a bulk update of 50 000 customers is one
-        upsert, not 50 000)."""
-        into = "INSERT INTO page_stamp (scope, stamp)"
-        random = _POSTGRES_RANDOM
-        if table in self.customer_rows:
-            column = self.customer_rows[table]
-            scopes = (
-                f"SELECT DISTINCT r.{column} AS scope FROM {rows} AS r WHERE r.{column} IS NOT NULL"
-            )
-        else:
-            link, parent = self.child_rows[table]
-            owner = self.customer_rows[parent]
-            scopes = (
-                f"SELECT DISTINCT p.{owner} AS scope FROM {parent} AS p "
-                f"JOIN {rows} AS r ON p.id = r.{link} WHERE p.{owner} IS NOT NULL"
-            )
-        return f"{into} SELECT s.scope, {random} FROM ({scopes}) AS s{_UPSERT}"
-
     def postgres_create(self) -> list[str]:
-        """Statement-level triggers: with the rows a statement changed (transition tables)
-        for a customer's tables, one for each kind of change; a plain one for everyone's."""
+        """Constraint triggers, deferred to the commit: a transaction takes its stamps' row
+        locks last, once it holds every other lock it will need, so two people changing the
+        same customer's rows at once wait for each other's commit rather than deadlock on the
+        stamp. A row's stamp is written once per transaction, however many of its rows
+        change (the row already written by this transaction is left as it is)."""
         statements = []
+        random = _POSTGRES_RANDOM
         for table in self.tables():
             function = f"page_stamp_{table}"
             if table in self.everyone_rows:
-                body = f"{self.bump('NEW', table, _POSTGRES_RANDOM)};"
-            else:
-                # An update names the scopes of the rows before and after, in one upsert.
-                changed = self.bump_set(
-                    "(SELECT * FROM old_rows UNION ALL SELECT * FROM new_rows)", table
-                )
+                body = f"{self.bump('NEW', table, random, once=True)};"
+            elif table in self.customer_rows:
+                column = self.customer_rows[table]
                 body = (
-                    f"IF TG_OP = 'INSERT' THEN {self.bump_set('new_rows', table)}; "
-                    f"ELSIF TG_OP = 'DELETE' THEN {self.bump_set('old_rows', table)}; "
-                    f"ELSE {changed}; END IF;"
+                    f"IF TG_OP <> 'INSERT' AND (TG_OP = 'DELETE' "
+                    f"OR OLD.{column} IS DISTINCT FROM NEW.{column}) THEN "
+                    f"{self.bump('OLD', table, random, once=True)}; END IF; "
+                    f"IF TG_OP <> 'DELETE' THEN {self.bump('NEW', table, random, once=True)}; "
+                    f"END IF;"
+                )
+            else:
+                body = (
+                    f"IF TG_OP <> 'INSERT' THEN {self.bump('OLD', table, random, once=True)}; "
+                    f"END IF; IF TG_OP <> 'DELETE' THEN "
+                    f"{self.bump('NEW', table, random, once=True)}; END IF;"
                 )
             statements.append(
                 f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger "
                 f"LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
             )
-            if table in self.everyone_rows:
-                statements.append(
-                    f"CREATE OR REPLACE TRIGGER {function} "
-                    f"AFTER INSERT OR {self.update_of(table)} OR DELETE ON {table} "
-                    f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
-                )
-                continue
-            for name, when, tables in (
-                ("ai", "INSERT", "NEW TABLE AS new_rows"),
-                ("au", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-                ("ad", "DELETE", "OLD TABLE AS old_rows"),
-            ):
-                statements.append(
-                    f"CREATE OR REPLACE TRIGGER {function}_{name} AFTER {when} ON {table} "
-                    f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
-                )
+            statements.append(f"DROP TRIGGER IF EXISTS {function} ON {table}")
+            statements.append(
+                f"CREATE CONSTRAINT TRIGGER {function} "
+                f"AFTER INSERT OR {self.update_of(table)} OR DELETE ON {table} "
+                f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {function}()"
+            )
         return statements
 
     def postgres_drop(self) -> list[str]:
         statements = []
         for table in self.tables():
-            for name in ("", "_ai", "_au", "_ad"):
-                statements.append(f"DROP TRIGGER IF EXISTS page_stamp_{table}{name} ON {table}")
+            statements.append(f"DROP TRIGGER IF EXISTS page_stamp_{table} ON {table}")
             statements.append(f"DROP FUNCTION IF EXISTS page_stamp_{table}()")
         return statements
 

@@ -95,6 +95,9 @@ def record(
     database's write lock), so two appends never follow the same event.
     """
     session = db.session
+    # The changes being recorded are written first, as a query would flush them: rows are
+    # locked before the chain's turn is taken, in every append alike.
+    session.flush()
     found, newest, kept_at = _chain_turn(session, now)
     label = "system" if actor is None else f"{actor.name} <{actor.email}>"
     event_ = AuditEvent(
@@ -243,6 +246,9 @@ def record_many(actor, now: datetime, entries: list[Entry]) -> list[int]:
     if not entries:
         return []
     session = db.session
+    # The changes being recorded are written first, as a query would flush them: rows are
+    # locked before the chain's turn is taken, in every append alike.
+    session.flush()
     found, newest, kept_at = _chain_turn(session, now)
     session.flush()
     since = found.since_checkpoint

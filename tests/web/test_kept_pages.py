@@ -479,3 +479,21 @@ def test_the_register_says_the_same_with_its_filters_kept(app, client, act_as, r
             app.config["PAGE_CACHE"] = True
     assert len({html for html in seen.values()}) == len(REGISTER_ADDRESSES)
     assert "Enter a real date" in seen["/staff/register?from=31/12/2026&to="]
+
+
+def test_a_request_that_wrote_neither_keeps_its_page_nor_takes_one_kept(app, home):
+    """A page rendered after a write in the same transaction would sit under stamps that do
+    not yet say so (PostgreSQL writes them at the commit): rendered afresh, and not kept."""
+    values = {"letters_language": {"letters": "en", "offer": False}}
+    template = "customer/_letters_language.html"
+    with app.test_request_context("/home"):
+        kept_pages.clear(app)
+        kept_pages.content(template, ("test",), lambda: values)
+        assert len(kept_pages.store(app)) == 1
+        db.session.execute(update(Customer).where(Customer.id == home.id).values(forename="Uma"))
+        kept_pages.clear(app)
+        kept_pages.content(template, ("test",), lambda: values)
+        assert len(kept_pages.store(app)) == 0
+        db.session.rollback()
+        kept_pages.content(template, ("test",), lambda: values)
+        assert len(kept_pages.store(app)) == 1
