@@ -53,7 +53,13 @@ from scripts.bench import api, caseload, ceiling, stage  # noqa: E402
 from scripts.bench.browser import Browser, in_process, over_http  # noqa: E402
 from scripts.bench.pages import PAGES, address, one_request, resolve, sign_in  # noqa: E402
 from scripts.bench.report import Result, table, write_json  # noqa: E402
-from scripts.bench.serve import gunicorn, have_wrk, postgres_cpu_seconds, wrk  # noqa: E402
+from scripts.bench.serve import (  # noqa: E402
+    gunicorn,
+    have_wrk,
+    postgres_cpu_seconds,
+    settle,
+    wrk,
+)
 
 QUICK = {
     "customers": 2_000,
@@ -367,6 +373,7 @@ def measure_served(app, args, url, keys, temp, pages, readers) -> tuple[list[Res
             for result in searches:
                 headers = _headers(result.page, browsers)
                 wrk(portal, result.path, headers, 1, 1, 1)
+                settle(portal)
                 alone[result.page.label] = wrk(portal, result.path, headers, args.seconds, 1, 1)
         growth.append(_sizes(app, "after", alone))
         return results, growth
@@ -435,10 +442,13 @@ def _load(result: Result, portal, ceiling_server, browsers, args, database) -> N
         wrk(ceiling_server, "/", {}, 1, *run)
     for _ in range(args.rounds):
         if ceiling_server is not None:
+            settle(portal, ceiling_server)
             result.ceilings.append(wrk(ceiling_server, "/", {}, args.seconds, *run))
+        settle(portal, ceiling_server)
         result.loads.append(wrk(portal, result.path, headers, args.seconds, *run, database))
         print(f"{result.loads[-1].rate:.0f}/s ", end="", flush=True)
     if page.p95_target_ms is not None:
+        settle(portal, ceiling_server)
         result.alone = wrk(portal, result.path, headers, args.seconds, 1, 1)
         print(f"alone p95 {result.alone.p95_ms:.1f} ms", end="", flush=True)
     print()

@@ -48,6 +48,22 @@ class Server:
         return sum(_cpu(pid) for pid in [self.process.pid, *_children(self.process.pid)])
 
 
+def settle(*servers: Server | None, quiet: float = 0.2, longest: float = 60.0) -> None:
+    """Wait until ``servers`` have finished what an earlier run left queued (their CPU time
+    stands still for ``quiet`` seconds): wrk stops waiting at the end of its run, but the
+    workers still answer every request it sent, and a slow page's queue would otherwise be
+    timed as the next run's waiting."""
+    watched = [s for s in servers if s is not None]
+    deadline = time.monotonic() + longest
+    last = sum(s.cpu_seconds() for s in watched)
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = sum(s.cpu_seconds() for s in watched)
+        if now - last < 2 / TICK:
+            return
+        last = now
+
+
 def _cpu(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
