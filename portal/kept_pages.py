@@ -60,7 +60,9 @@ def content(name: str, key: tuple, values: Callable[[], dict]) -> Markup:
     if rendered is None:
         rendered = render_template(template, **values(), csrf_token=_placeholder)
         if use:
-            kept.put(full_key, rendered)
+            # A form's own token field (WTForms) writes this request's token, not the
+            # placeholder: kept as the placeholder, so no other session is given it.
+            kept.put(full_key, rendered.replace(escape(generate_csrf()), CSRF_PLACEHOLDER))
     if CSRF_PLACEHOLDER in rendered:
         rendered = rendered.replace(CSRF_PLACEHOLDER, escape(generate_csrf()))
     return Markup(rendered)

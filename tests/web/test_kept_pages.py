@@ -39,6 +39,7 @@ NOT_WATCHED_BUT_READ = {
 # The home page tests' customer, signed in with a portal account, and their decisions.
 customer = test_customer_home.customer
 decided = test_customer_home.decided
+TOKEN_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 TABLE = re.compile(r"\b(?:FROM|JOIN)\s+\"?(\w+)\"?", re.IGNORECASE)
 
 
@@ -497,3 +498,21 @@ def test_a_request_that_wrote_neither_keeps_its_page_nor_takes_one_kept(app, hom
         db.session.rollback()
         kept_pages.content(template, ("test",), lambda: values)
         assert len(kept_pages.store(app)) == 1
+
+
+def test_a_kept_question_carries_each_sessions_own_form_token(app, customer_client, restricted):
+    """The page kept from one sign-in, read in another: its form is sent with the token the
+    page gave, and is accepted (a token kept from the first would be refused)."""
+    appeal_id = test_customer_appeals._start(customer_client, restricted)
+    path = f"/appeals/{appeal_id}/reasons"
+    kept_pages.clear(app)
+    first = customer_client.get(path).text
+    other = app.test_client()
+    test_customer_appeals._post(
+        other, "/sign-in", {"email": "cust@test.example", "password": PASSWORD}
+    )
+    page = other.get(path).text
+    tokens = [TOKEN_FIELD.search(html).group(1) for html in (first, page)]
+    assert tokens[0] != tokens[1] and "chrome" not in tokens[1]
+    sent = other.post(path, data={"csrf_token": tokens[1], "grounds": "Sent from my phone."})
+    assert sent.status_code == 303, sent.text[:300]
