@@ -100,13 +100,14 @@ class Watched:
     def tables(self) -> list[str]:
         return sorted({*self.customer_rows, *self.child_rows, *self.everyone_rows})
 
-    def bump(self, row: str, table: str, random: str, once: bool = False) -> str:
+    def bump(self, row: str, table: str, postgres: bool = False) -> str:
         """An upsert giving the scope that ``row`` (NEW or OLD) of ``table`` names a new
         stamp."""
         into = "INSERT INTO page_stamp (scope, stamp)"
+        random = _POSTGRES_RANDOM if postgres else _SQLITE_RANDOM
         # PostgreSQL: a stamp this transaction wrote already is new enough.
         upsert = (
-            f"{_UPSERT} WHERE page_stamp.xmin <> pg_current_xact_id()::xid" if once else _UPSERT
+            f"{_UPSERT} WHERE page_stamp.xmin <> pg_current_xact_id()::xid" if postgres else _UPSERT
         )
         if table in self.customer_rows:
             column = f"{row}.{self.customer_rows[table]}"
@@ -132,7 +133,7 @@ class Watched:
                 ("au", self.update_of(table), ("OLD", "NEW")),
                 ("ad", "DELETE", ("OLD",)),
             ):
-                body = " ".join(f"{self.bump(row, table, _SQLITE_RANDOM)};" for row in rows)
+                body = " ".join(f"{self.bump(row, table)};" for row in rows)
                 statements.append(
                     f"CREATE TRIGGER IF NOT EXISTS page_stamp_{table}_{name} "
                     f"AFTER {when} ON {table} BEGIN {body} END"
@@ -153,25 +154,24 @@ class Watched:
         stamp. A row's stamp is written once per transaction, however many of its rows
         change (the row already written by this transaction is left as it is)."""
         statements = []
-        random = _POSTGRES_RANDOM
         for table in self.tables():
             function = f"page_stamp_{table}"
             if table in self.everyone_rows:
-                body = f"{self.bump('NEW', table, random, once=True)};"
+                body = f"{self.bump('NEW', table, postgres=True)};"
             elif table in self.customer_rows:
                 column = self.customer_rows[table]
                 body = (
                     f"IF TG_OP <> 'INSERT' AND (TG_OP = 'DELETE' "
                     f"OR OLD.{column} IS DISTINCT FROM NEW.{column}) THEN "
-                    f"{self.bump('OLD', table, random, once=True)}; END IF; "
-                    f"IF TG_OP <> 'DELETE' THEN {self.bump('NEW', table, random, once=True)}; "
+                    f"{self.bump('OLD', table, postgres=True)}; END IF; "
+                    f"IF TG_OP <> 'DELETE' THEN {self.bump('NEW', table, postgres=True)}; "
                     f"END IF;"
                 )
             else:
                 body = (
-                    f"IF TG_OP <> 'INSERT' THEN {self.bump('OLD', table, random, once=True)}; "
+                    f"IF TG_OP <> 'INSERT' THEN {self.bump('OLD', table, postgres=True)}; "
                     f"END IF; IF TG_OP <> 'DELETE' THEN "
-                    f"{self.bump('NEW', table, random, once=True)}; END IF;"
+                    f"{self.bump('NEW', table, postgres=True)}; END IF;"
                 )
             statements.append(
                 f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger "
